@@ -1,0 +1,131 @@
+"""`a4pbot bench`: cold start, per-question latency (real and 100x catalogue), peak memory.
+
+Targets (README): cold start <= 1.0 s, p99 <= 5 ms, p99 <= 20 ms on a catalogue 100x larger.
+Numbers are printed, not asserted: a benchmark informs, tests decide.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import yaml
+
+from .assistant import Assistant
+from .catalogue import Catalogue, load_catalogue
+from .matching import Index, match
+
+QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "data" / "questions.yaml"
+FALLBACK_QUESTIONS = ("保护平民", "维和人员伤亡越来越多怎么办", "第十三项承诺", "女兵太少",
+                      "附加限制条件", "性剥削和性虐待零容忍", "今天天气怎么样", "环境管理")
+
+
+def _questions(limit: int) -> list[str]:
+    if QUESTIONS.is_file():
+        questions = [q["q"] for q in yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))]
+    else:
+        questions = list(FALLBACK_QUESTIONS)
+    return questions[:limit] if limit else questions
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def cold_start(knowledge: str | None, runs: int = 5) -> list[float]:
+    """Wall time of fresh `a4pbot ask --json` processes, start to answer printed."""
+    command = [sys.executable, "-m", "bot.cli"]
+    if knowledge:
+        command += ["--knowledge", knowledge]
+    command += ["ask", "--json", "维和人员伤亡越来越多，宣言里怎么说的？"]
+    subprocess.run(command, check=True, capture_output=True)  # builds caches once
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def latencies(index: Index, questions: list[str]) -> list[float]:
+    """Milliseconds per question, term caches cleared first so each run starts cold."""
+    Index.similar.cache_clear()
+    for question in questions[:5]:
+        match(question, index)  # imports and tables built on first use
+    Index.similar.cache_clear()
+    out = []
+    for question in questions:
+        started = time.perf_counter()
+        match(question, index)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def scaled_catalogue(catalogue: Catalogue, factor: int, seed: int = 7) -> Catalogue:
+    """A synthetic catalogue `factor` times larger: renumbered copies with extra vocabulary.
+
+    Each copy gets words drawn from jieba's dictionary so the vocabulary (what fuzzy
+    look-ups scan) grows with the entries, not only the postings.
+    """
+    import jieba
+
+    rng = random.Random(seed)
+    words = [line.split()[0] for line in
+             (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8").splitlines()
+             if len(line.split()[0]) in (2, 3, 4)]
+    rng.shuffle(words)
+    pool = iter(words)
+
+    def extra(k: int) -> tuple[str, ...]:
+        return tuple(next(pool) for _ in range(k))
+
+    areas, commitments, paragraphs = {}, {}, {}
+    for copy in range(factor):
+        for a in catalogue.areas.values():
+            new = f"A{copy * 8 + a.number}"
+            areas[new] = replace(a, id=new, keywords=a.keywords + extra(3))
+        for c in catalogue.commitments.values():
+            new = f"C{copy * 45 + c.number}"
+            commitments[new] = replace(c, id=new, area=f"A{copy * 8 + int(c.area[1:])}",
+                                       paragraph=f"P{copy * 24 + int(c.paragraph[1:])}",
+                                       keywords=c.keywords + extra(4), text=c.text + "".join(extra(3)))
+        for p in catalogue.paragraphs.values():
+            new = f"P{copy * 24 + p.number}"
+            paragraphs[new] = replace(p, id=new, text=p.text + "".join(extra(5)))
+    return Catalogue(areas, commitments, paragraphs, catalogue.vocabulary)
+
+
+def _row(label: str, values: list[float], unit: str) -> str:
+    return (f"{label:<34} p50 {percentile(values, 50):8.2f} {unit}   "
+            f"p99 {percentile(values, 99):8.2f} {unit}   max {max(values):8.2f} {unit}   n={len(values)}")
+
+
+def run_benchmarks(args: argparse.Namespace) -> int:
+    questions = _questions(args.questions)
+    starts = cold_start(args.knowledge)
+    print(f"{'cold start (process -> first answer)':<34} median {statistics.median(starts):.3f} s"
+          f"   min {min(starts):.3f} s   max {max(starts):.3f} s   runs={len(starts)}")
+
+    started = time.perf_counter()
+    assistant = Assistant.load(args.knowledge)
+    print(f"{'load catalogue + build index':<34} {time.perf_counter() - started:.3f} s")
+    print(_row("latency, shipped catalogue", latencies(assistant.index, questions), "ms"))
+
+    big = scaled_catalogue(load_catalogue(args.knowledge), 100)
+    started = time.perf_counter()
+    big_index = Index(big, assistant.index.segmenter)
+    print(f"{'build index, 100x catalogue':<34} {time.perf_counter() - started:.3f} s "
+          f"({sum(1 for _ in big.entries())} entries, {len(big_index.postings)} terms)")
+    print(_row("latency, 100x catalogue", latencies(big_index, questions), "ms"))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{'peak RSS (this process)':<34} {peak_mb:.1f} MB")
+    return 0

@@ -1,0 +1,154 @@
+"""`a4pbot`: the command-line entry point, a thin client of the core.
+
+The `ask` subcommand's output is a public contract (../shared/PRODUCT.md): other tools
+parse `a4pbot ask --json`, so its shape changes only deliberately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from .catalogue import check_catalogue, CatalogueError
+from .matching import Result
+
+log = logging.getLogger("a4pbot")
+
+
+def _assistant(args: argparse.Namespace):  # -> Assistant, imported late: jieba is slow to load
+    from .assistant import Assistant
+
+    return Assistant.load(args.knowledge)
+
+
+def result_json(result: Result) -> dict:
+    """The `ask --json` object: query and results best first (empty when not confident)."""
+    return {
+        "query": result.question,
+        "results": [{"id": m.id, "kind": m.kind, "score": m.score, "title": m.title}
+                    for m in result.matches[:5]],
+    }
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from . import replies
+    from .console import render
+
+    assistant = _assistant(args)
+    if args.question == "-":
+        for line in sys.stdin:
+            question = line.rstrip("\r\n")
+            print(json.dumps(result_json(assistant.ask(question)), ensure_ascii=False), flush=True)
+        return 0
+    result = assistant.ask(args.question)
+    if args.json:
+        print(json.dumps(result_json(result), ensure_ascii=False))
+    elif args.explain:
+        print(render(replies.explanation(result)))
+    else:
+        print(render(replies.answer(assistant.catalogue, result)))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from .console import chat
+
+    return chat(_assistant(args))
+
+
+def cmd_catalogue_check(args: argparse.Namespace) -> int:
+    problems = check_catalogue(args.directory or args.knowledge)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    print("catalogue OK: 8 areas, 45 commitments, 24 paragraphs")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_benchmarks
+
+    return run_benchmarks(args)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .settings import Settings, SettingsError
+
+    settings = Settings()
+    try:
+        settings.bot_token()
+    except SettingsError as exc:
+        print(f"a4pbot: {exc}", file=sys.stderr)
+        return 2
+    from .handlers.app import run
+
+    logging.getLogger().setLevel(settings.a4p_log_level.upper())
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the token URL
+    run(settings, _assistant(args), webhook_url=args.webhook_url, listen=args.listen,
+        port=args.port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="a4pbot", description="A4P declaration chatbot.")
+    parser.add_argument("--knowledge", default=os.environ.get("A4P_KNOWLEDGE_DIR"),
+                        help="knowledge directory (default: the shipped knowledge/)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer one question (or '-' for one per stdin line)")
+    ask.add_argument("question", help="the question, or '-' to read one per line (JSON out)")
+    mode = ask.add_mutually_exclusive_group()
+    mode.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    mode.add_argument("--explain", action="store_true", help="show why the bot answers as it does")
+    ask.set_defaults(func=cmd_ask)
+
+    chat = sub.add_parser("chat", help="talk to the bot in the console (no token needed)")
+    chat.set_defaults(func=cmd_chat)
+
+    catalogue = sub.add_parser("catalogue", help="knowledge maintenance")
+    catalogue_sub = catalogue.add_subparsers(dest="action", required=True)
+    check = catalogue_sub.add_parser("check", help="validate a knowledge directory")
+    check.add_argument("directory", nargs="?", help="directory to check (default: knowledge/)")
+    check.set_defaults(func=cmd_catalogue_check)
+
+    run = sub.add_parser("run", help="serve Telegram (token from TELEGRAM_BOT_TOKEN)")
+    run.add_argument("--webhook-url", help="public HTTPS base URL; omit for long polling")
+    run.add_argument("--listen", default="0.0.0.0", help="webhook listen address")
+    run.add_argument("--port", type=int, default=8443, help="webhook listen port")
+    run.set_defaults(func=cmd_run)
+
+    bench = sub.add_parser("bench", help="measure start-up, latency and memory")
+    bench.add_argument("--questions", type=int, default=0,
+                       help="limit the labelled questions used (0 = all)")
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=os.environ.get("A4P_LOG_LEVEL", "WARNING").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    if getattr(args, "question", None) == "-" and (args.json is False and args.explain):
+        print("a4pbot: --explain does not read from standard input", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except CatalogueError as exc:
+        print("a4pbot: the knowledge is not valid:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `a4pbot ask --json - | head` closed the pipe: not an error
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Handlers for messages, commands and buttons: parse the update, ask the core, send the reply."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from ..assistant import Assistant, ChatState
+from ..replies import Reply
+from . import render
+
+log = logging.getLogger(__name__)
+SORRY = "抱歉，处理这条消息时出错了。请稍后再试，或发送 /help。"
+
+
+def _assistant(context: ContextTypes.DEFAULT_TYPE) -> Assistant:
+    return context.bot_data["assistant"]
+
+
+def _state(context: ContextTypes.DEFAULT_TYPE) -> ChatState:
+    if context.chat_data is None:  # inline queries have no chat
+        return ChatState()
+    return context.chat_data.setdefault("state", ChatState())
+
+
+async def send(message: Message, reply: Reply) -> None:
+    """Send a reply as one or more HTML messages; buttons go under the last one."""
+    pieces = render.chunks(render.html(reply))
+    for n, piece in enumerate(pieces, start=1):
+        markup = render.keyboard(reply) if n == len(pieces) else None
+        await message.reply_html(piece, reply_markup=markup, do_quote=False)
+
+
+async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer any command of the table (/start, /help, /areas, /area, /c, /p, /why)."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    addressee = message.text.split(maxsplit=1)[0].partition("@")[2]
+    if addressee and addressee.lower() != (context.bot.username or "").lower():
+        return  # /help@another_bot in a group is not for us
+    await send(message, _assistant(context).respond(message.text, _state(context)))
+
+
+def _addressed_text(message: Message, bot_username: str, bot_id: int) -> str | None:
+    """The question in a message meant for the bot; None for group chatter not addressed to it."""
+    text = message.text or ""
+    if message.chat.type == ChatType.PRIVATE:
+        return text
+    mention = f"@{bot_username}"
+    if bot_username and mention.lower() in text.lower():
+        start = text.lower().index(mention.lower())
+        return (text[:start] + text[start + len(mention):]).strip()
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
+        return text
+    return None
+
+
+async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a free question: any text in a private chat, mentions and replies in groups."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    text = _addressed_text(message, context.bot.username, context.bot.id)
+    if text is None:
+        return
+    await send(message, _assistant(context).respond(text, _state(context)))
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Open what a button points to by editing its message in place."""
+    query = update.callback_query
+    if query is None:
+        return
+    reply = _assistant(context).press(query.data or "", _state(context))
+    await query.answer()
+    text = render.chunks(render.html(reply))[0]
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML,
+                                      reply_markup=render.keyboard(reply))
+    except BadRequest as exc:
+        # Pressing the button of the card already shown: Telegram refuses a no-op edit.
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (never the message text at INFO) and tell the user; keep serving."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed: %s", update_id, type(context.error).__name__,
+              exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(update.effective_chat.id, SORRY)
+        except Exception:  # noqa: BLE001 - the error handler must never raise
+            log.warning("could not tell chat about the failure of update %s", update_id)

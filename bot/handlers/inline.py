@@ -1,0 +1,43 @@
+"""Inline mode: `@bot 保护` in any chat offers commitment/area/paragraph cards to drop in."""
+
+from __future__ import annotations
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from .. import replies
+from ..assistant import Assistant
+from ..matching import match
+from . import render
+
+INLINE_RESULTS = 10
+CACHE_SECONDS = 300  # the catalogue changes only with a deploy
+
+
+def _article(assistant: Assistant, entry_id: str) -> InlineQueryResultArticle:
+    reply = replies.card(assistant.catalogue, entry_id)
+    entry = assistant.catalogue.get(entry_id)
+    description = getattr(entry, "text", None) or getattr(entry, "summary", "")
+    return InlineQueryResultArticle(
+        id=entry_id,
+        title=reply.heading or entry_id,
+        description=description[:120],
+        input_message_content=InputTextMessageContent(
+            render.chunks(render.html(reply))[0], parse_mode=ParseMode.HTML),
+    )
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Offer up to 10 cards, best first; an empty query offers the eight areas."""
+    query = update.inline_query
+    if query is None:
+        return
+    assistant: Assistant = context.bot_data["assistant"]
+    text = query.query.strip()
+    if text:
+        ids = [m.id for m in match(text, assistant.index, limit=INLINE_RESULTS).matches]
+    else:
+        ids = list(assistant.catalogue.areas)
+    await query.answer([_article(assistant, i) for i in ids[:INLINE_RESULTS]],
+                       cache_time=CACHE_SECONDS, is_personal=False)

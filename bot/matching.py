@@ -1,0 +1,284 @@
+"""Question -> ranked catalogue ids.
+
+A pure function of (question, index), shaped like RapidFuzz's `process.extract`: the
+question first, knobs keyword-only, a miss is an empty result rather than an exception.
+
+How a free question is scored: it is cut into canonical terms (`Segmenter`); each term is
+looked up in the catalogue's vocabulary exactly, then by RapidFuzz's `ratio` on characters
+(typos), then by toneless pinyin (homophones: 保户 = 保护). An entry's score is the
+share of the question's weight it explains, each term weighted by the rarity (idf) of the
+catalogue word it matched, times the strength of the field it matched in (title and
+keywords above body text), times how much of the entry's own title the question covers.
+Terms the catalogue has never seen keep weight in the denominator, which is what makes
+"今天天气怎么样" score 0 and "维和津贴多少钱" score low.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from .catalogue import ACTORS, Area, Catalogue, Commitment, Entry, Paragraph
+from .normalisation import is_blank, normalise, strip_punctuation
+from .references import Reference, find_references
+from .segmenter import Segmenter, is_han, is_latin, pinyin_key
+
+# -- tuning: every knob in one place, chosen on tests/data/questions.yaml -------------
+DEFAULT_THRESHOLD = 45.0   # below this score the bot says it does not know
+MAX_RESULTS = 5
+MIN_EVIDENCE = 1.2         # idf mass a top answer must explain (rules out "维和" alone)
+FIELD_WEIGHTS = {"title": 1.0, "keywords": 1.0, "foreign": 1.0, "text": 0.75, "context": 0.5}
+KIND_PRIOR = {"commitment": 1.0, "area": 0.96, "paragraph": 0.9}
+LISTING_AREA_PRIOR = 1.08  # "伙伴关系方面有哪些承诺" asks for an area's list
+TITLE_FIT_BASE = 0.7       # score share that does not depend on covering the entry's title
+HAN_FUZZY_CUTOFF = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
+LATIN_FUZZY_CUTOFF = 80.0  # civilian ~ civilians, sécurité ~ securite
+FUZZY_DISCOUNT = 0.85
+HOMOPHONE_SIMILARITY = 0.9
+UNKNOWN_TERM_WEIGHT = 2.2  # weight of a question term the catalogue does not know
+REFERENCE_SCORE = 100.0
+ACTOR_SCORE = 90.0
+ACTOR_GENERIC = frozenset({"承诺", "责任", "义务", "负责", "任务", "工作", "要求", "内容", "作为",
+                           "commitments", "commitment", "engagements", "engagement"})
+LISTING_WORDS = frozenset({"哪些", "方面", "领域", "有关", "相关", "所有", "全部", "清单"})
+
+
+@dataclass(frozen=True)
+class Match:
+    """One answer: a catalogue id with its 0–100 score."""
+
+    id: str
+    kind: str
+    score: float
+    title: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why an entry scored: question term -> catalogue term, in which field, how strongly."""
+
+    term: str
+    matched: str
+    field: str
+    channel: str
+    similarity: float
+    weight: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    match: Match
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything the matcher concluded about one question."""
+
+    question: str
+    normalised: str
+    intent: str  # search | reference | actor | smalltalk | blank | out_of_range
+    matches: tuple[Match, ...] = ()
+    terms: tuple[str, ...] = ()
+    weights: dict[str, float] = field(default_factory=dict)
+    candidates: tuple[Candidate, ...] = ()
+    references: tuple[Reference, ...] = ()
+    threshold: float = DEFAULT_THRESHOLD
+    actor: str | None = None
+    smalltalk: str | None = None
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.matches)
+
+
+def _fields(entry: Entry) -> list[tuple[str, str]]:
+    """(field, text) pairs of an entry, in the order they are indexed."""
+    if isinstance(entry, Area):
+        return [("title", entry.title), *(("title", a) for a in entry.aliases),
+                *(("keywords", k) for k in entry.keywords),
+                ("foreign", entry.title_en), ("foreign", entry.title_fr),
+                ("text", entry.summary), ("context", entry.secretariat)]
+    if isinstance(entry, Commitment):
+        return [("title", entry.title), *(("keywords", k) for k in entry.keywords),
+                ("foreign", entry.title_en), ("foreign", entry.title_fr), ("text", entry.text)]
+    return [("text", entry.text), ("context", entry.section)]
+
+
+def title_of(entry: Entry) -> str:
+    return entry.title
+
+
+class Index:
+    """The catalogue cut into terms once, with postings, idf and fuzzy look-up tables."""
+
+    def __init__(self, catalogue: Catalogue, segmenter: Segmenter | None = None) -> None:
+        self.catalogue = catalogue
+        self.segmenter = segmenter or Segmenter(catalogue.vocabulary)
+        self.entries: list[Entry] = list(catalogue.entries())
+        # term -> {entry index: (best field, field weight)}
+        self.postings: dict[str, dict[int, tuple[str, float]]] = defaultdict(dict)
+        self.labels: list[list[frozenset[str]]] = []  # per entry: term sets of its titles
+        for i, entry in enumerate(self.entries):
+            labels: list[frozenset[str]] = []
+            for fld, text in _fields(entry):
+                terms = self.segmenter.terms(normalise(text))
+                if fld in ("title", "foreign") and terms:
+                    labels.append(frozenset(terms))
+                weight = FIELD_WEIGHTS[fld]
+                for term in terms:
+                    if self.postings[term].get(i, ("", 0.0))[1] < weight:
+                        self.postings[term][i] = (fld, weight)
+            self.labels.append(labels)
+        n = len(self.entries)
+        self.idf = {t: math.log((n + 1) / (len(p) + 0.5)) for t, p in self.postings.items()}
+        self.han_vocab = [t for t in self.postings if is_han(t)]
+        self.latin_vocab = [t for t in self.postings if is_latin(t)]
+        self.actor_terms = {actor: set(self.segmenter.terms(normalise(label)))
+                            for actor, label in ACTORS.items() if actor != "collective"}
+        self.actor_terms["collective"] = {"集体"}
+        smalltalk = catalogue.vocabulary.smalltalk
+        self.smalltalk = {self._compact(normalise(p)): kind
+                          for kind, phrases in smalltalk.items() for p in phrases}
+        self._homophones: dict[str, list[str]] | None = None
+
+    @staticmethod
+    def _compact(text: str) -> str:
+        return strip_punctuation(text).replace(" ", "")
+
+    def homophones(self) -> dict[str, list[str]]:
+        """pinyin -> catalogue terms; built on the first question that needs it."""
+        if self._homophones is None:
+            table: dict[str, list[str]] = defaultdict(list)
+            for term in self.han_vocab:
+                if key := pinyin_key(term):
+                    table[key].append(term)
+            self._homophones = dict(table)
+        return self._homophones
+
+    @lru_cache(maxsize=8192)  # noqa: B019 - the index lives as long as the process
+    def similar(self, term: str) -> tuple[tuple[str, float, str], ...]:
+        """Catalogue terms that `term` may stand for: (term, similarity, channel)."""
+        if term in self.postings:
+            return ((term, 1.0, "exact"),)
+        found: dict[str, tuple[float, str]] = {}
+        latin = is_latin(term)
+        vocab = self.latin_vocab if latin else self.han_vocab
+        cutoff = LATIN_FUZZY_CUTOFF if latin else HAN_FUZZY_CUTOFF
+        for other, score, _ in process.extract(term, vocab, scorer=fuzz.ratio,
+                                               score_cutoff=cutoff, limit=5):
+            found[other] = (score / 100 * FUZZY_DISCOUNT, "fuzzy")
+        if is_han(term) and (key := pinyin_key(term)):
+            for other in self.homophones().get(key, ()):
+                if found.get(other, (0.0, ""))[0] < HOMOPHONE_SIMILARITY:
+                    found[other] = (HOMOPHONE_SIMILARITY, "pinyin")
+        ranked = sorted(found.items(), key=lambda kv: -kv[1][0])
+        return tuple((t, s, c) for t, (s, c) in ranked)
+
+
+def _entry_match(index: Index, i: int, score: float) -> Match:
+    entry = index.entries[i]
+    return Match(entry.id, entry.kind, round(score, 1), title_of(entry))
+
+
+def _title_fit(index: Index, i: int, matched: set[str]) -> float:
+    """Share (idf-weighted) of the entry's best-covered title that the question matched."""
+    best = 0.0
+    for label in index.labels[i]:
+        total = sum(index.idf.get(t, 1.0) for t in label)
+        if total:
+            best = max(best, sum(index.idf.get(t, 1.0) for t in label if t in matched) / total)
+    return best
+
+
+def _score(index: Index, terms: list[str], threshold: float, limit: int
+           ) -> tuple[tuple[Match, ...], tuple[Candidate, ...], dict[str, float]]:
+    weights: dict[str, float] = {}
+    lookups: dict[str, tuple[tuple[str, float, str], ...]] = {}
+    for term in dict.fromkeys(terms):
+        lookups[term] = index.similar(term)
+        weights[term] = (max(index.idf[t] for t, _, _ in lookups[term]) if lookups[term]
+                         else UNKNOWN_TERM_WEIGHT)
+    total = sum(weights.values())
+    if not total:
+        return (), (), weights
+    gained: dict[int, dict[str, Evidence]] = defaultdict(dict)
+    for term, candidates in lookups.items():
+        for other, similarity, channel in candidates:
+            for i, (fld, field_weight) in index.postings[other].items():
+                strength = similarity * field_weight
+                best = gained[i].get(term)
+                if best is None or best.similarity * FIELD_WEIGHTS[best.field] < strength:
+                    gained[i][term] = Evidence(term, other, fld, channel, similarity,
+                                               weights[term])
+    listing = bool(LISTING_WORDS & set(terms))
+    scored: list[tuple[float, float, int]] = []
+    for i, evidence in gained.items():
+        explained = sum(e.weight * e.similarity * FIELD_WEIGHTS[e.field] for e in evidence.values())
+        coverage = explained / total
+        fit = _title_fit(index, i, {e.matched for e in evidence.values()})
+        kind = index.entries[i].kind
+        prior = LISTING_AREA_PRIOR if (listing and kind == "area") else KIND_PRIOR[kind]
+        score = min(100.0, 100 * prior * coverage * (TITLE_FIT_BASE + (1 - TITLE_FIT_BASE) * fit))
+        scored.append((score, explained, i))
+    scored.sort(key=lambda s: (-s[0], -s[1], s[2]))
+    candidates = tuple(Candidate(_entry_match(index, i, score),
+                                 tuple(sorted(gained[i].values(), key=lambda e: -e.weight)))
+                       for score, _, i in scored[:limit])
+    confident = bool(scored) and scored[0][0] >= threshold and scored[0][1] >= MIN_EVIDENCE
+    matches = tuple(c.match for c in candidates if c.match.score >= threshold) if confident else ()
+    return matches, candidates, weights
+
+
+def _smalltalk(index: Index, normalised: str, terms: list[str]) -> str | None:
+    compact = index._compact(normalised)
+    if compact in index.smalltalk:
+        return index.smalltalk[compact]
+    for phrase, kind in index.smalltalk.items():
+        if phrase and compact.startswith(phrase) and len(compact) - len(phrase) <= 2 and not terms:
+            return kind
+    return None
+
+
+def _actor(index: Index, terms: list[str]) -> str | None:
+    """The actor a question asks about when it asks about nothing else."""
+    present = set(terms)
+    for actor, words in index.actor_terms.items():
+        if words and words <= present and not (present - words - ACTOR_GENERIC):
+            return actor
+    return None
+
+
+def match(question: str, index: Index, *, limit: int = MAX_RESULTS,
+          threshold: float = DEFAULT_THRESHOLD) -> Result:
+    """Answer a question with ranked catalogue matches (empty when not confident)."""
+    normalised = normalise(question)
+    base = {"question": question, "normalised": normalised, "threshold": threshold}
+    if is_blank(normalised):
+        return Result(intent="blank", **base)
+    references = find_references(normalised)
+    if references:
+        return _from_references(index, references, base)
+    terms = index.segmenter.terms(normalised)
+    if kind := _smalltalk(index, normalised, terms):
+        return Result(intent="smalltalk", smalltalk=kind, terms=tuple(terms), **base)
+    if actor := _actor(index, terms):
+        commitments = index.catalogue.commitments_by(actor)
+        matches = tuple(Match(c.id, c.kind, ACTOR_SCORE, c.title) for c in commitments)
+        return Result(intent="actor", actor=actor, matches=matches, terms=tuple(terms), **base)
+    matches, candidates, weights = _score(index, terms, threshold, limit)
+    return Result(intent="search", matches=matches, terms=tuple(terms), weights=weights,
+                  candidates=candidates, **base)
+
+
+def _from_references(index: Index, references: Iterable[Reference], base: dict) -> Result:
+    refs = tuple(references)
+    matches = tuple(Match(e.id, e.kind, REFERENCE_SCORE, title_of(e))
+                    for r in refs if (e := index.catalogue.get(r.id)) is not None)
+    return Result(intent="reference" if matches else "out_of_range", matches=matches,
+                  references=refs, **base)

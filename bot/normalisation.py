@@ -1,0 +1,50 @@
+"""Normalising what people type: width, case, traditional characters, punctuation.
+
+Field staff type on phones with whatever keyboard they have: full-width digits, 繁體字,
+stray punctuation. Everything downstream (references, segmentation, scoring) sees one form.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+# Punctuation and symbols become spaces so they separate words but never match anything.
+_PUNCTUATION = re.compile(r"[\s\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\u2010-\u206f"
+                          r"!\"$%&'()*+,./:;<=>?@\[\\\]^_`{|}~、，。！？；：“”‘’（）《》【】…·]+")
+_CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+@lru_cache(maxsize=1)
+def _converter() -> opencc.OpenCC:
+    # Built on first use: OpenCC reads its dictionaries from disk.
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Convert traditional Chinese characters to simplified ones (OpenCC, t2s)."""
+    return _converter().convert(text)
+
+
+def normalise(text: str) -> str:
+    """Return the canonical form of a question: NFKC, lower case, simplified, no controls.
+
+    NFKC folds full-width letters and digits to ASCII; punctuation is kept here (the
+    reference parser needs `#44`) and removed by `strip_punctuation`.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub("", text)
+    return to_simplified(text).lower().strip()
+
+
+def strip_punctuation(text: str) -> str:
+    """Replace punctuation runs with a single space."""
+    return _PUNCTUATION.sub(" ", text).strip()
+
+
+def is_blank(text: str) -> bool:
+    """True when nothing but punctuation, symbols or emoji remains."""
+    return not any(unicodedata.category(ch)[0] in "LN" for ch in text)

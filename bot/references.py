@@ -1,0 +1,85 @@
+"""Explicit references in a question: 第十三项承诺, 承诺三十, 第16段, 领域五, C12, #44, "paragraph 9".
+
+People who know the number should get exactly that entry, whatever language or numeral
+system they typed it in. Chinese numerals are converted by cn2an, not by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import cn2an
+
+_N = r"0*(\d{1,3})(?!\d)"
+# kind -> patterns over the normalised, numeral-converted question. Order matters only
+# within one question (references are reported in the order they appear).
+_PATTERNS: dict[str, tuple[str, ...]] = {
+    "commitment": (
+        rf"(?<![a-z0-9])c\s*{_N}",
+        rf"#\s*{_N}",
+        rf"(?:commitments?|engagements?)\s*(?:no\.?|n°|number|#)?\s*{_N}",
+        rf"第\s*{_N}\s*(?:项|条|号|个)?\s*(?:共同)?承诺",
+        rf"{_N}\s*(?:项|条|号)\s*(?:共同)?承诺",
+        rf"承诺\s*(?:第|编号|号|#|no\.?)?\s*{_N}",
+        rf"第\s*{_N}\s*(?:项|条)",
+    ),
+    "paragraph": (
+        rf"第?\s*{_N}\s*(?:自然)?段",
+        rf"(?:段落?|paragraphs?|paragraphe|para\.?|§)\s*(?:no\.?|n°|第)?\s*{_N}",
+        rf"(?<![a-z0-9])p\s*{_N}",
+    ),
+    "area": (
+        rf"(?:优先)?领域\s*(?:第)?\s*{_N}",
+        rf"第\s*{_N}\s*(?:个|项)?\s*(?:优先)?\s*领域",
+        rf"(?:priority\s+)?(?:areas?|domaines?)(?:\s+prioritaires?)?\s*(?:no\.?|n°)?\s*{_N}",
+        rf"(?<![a-z0-9])a\s*{_N}(?!\s*p)",
+    ),
+}
+_COMPILED = [(kind, re.compile(p)) for kind, ps in _PATTERNS.items() for p in ps]
+_BARE_NUMBER = re.compile(r"^\s*(?:第|no\.?|n°)?\s*0*(\d{1,3})\s*(?:项|条|号)?\s*$")
+PREFIX = {"commitment": "C", "paragraph": "P", "area": "A"}
+
+
+@dataclass(frozen=True)
+class Reference:
+    kind: str
+    number: int
+    start: int
+    end: int
+
+    @property
+    def id(self) -> str:
+        return f"{PREFIX[self.kind]}{self.number}"
+
+
+def _arabic(text: str) -> str:
+    """Chinese numerals to Arabic digits (第十三 -> 第13); text unchanged if cn2an fails."""
+    if not re.search("[零一二三四五六七八九十百两〇]", text):
+        return text
+    try:
+        return cn2an.transform(text, "cn2an")
+    except (ValueError, KeyError, IndexError):  # cn2an rejects some malformed numerals
+        return text
+
+
+def find_references(normalised: str) -> list[Reference]:
+    """All references in a normalised question, in the order they appear, without repeats.
+
+    A question that is only a number ("17", "第17项") means a commitment.
+    """
+    text = _arabic(normalised)
+    found: list[Reference] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _COMPILED:
+        for m in pattern.finditer(text):
+            if any(m.start() < end and start < m.end() for start, end in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            found.append(Reference(kind, int(m.group(1)), m.start(), m.end()))
+    if not found and (bare := _BARE_NUMBER.match(text)):
+        found.append(Reference("commitment", int(bare.group(1)), 0, len(text)))
+    unique: dict[str, Reference] = {}
+    for ref in sorted(found, key=lambda r: r.start):
+        unique.setdefault(ref.id, ref)
+    return list(unique.values())

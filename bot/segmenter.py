@@ -1,0 +1,174 @@
+"""Turning text into the terms the matcher compares: jieba, synonyms, glossary, stopwords.
+
+The catalogue and the questions go through the same `Segmenter`, so a word is cut the
+same way on both sides and synonyms meet in one canonical form.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+
+from .catalogue import Vocabulary
+from .normalisation import normalise, strip_punctuation
+
+log = logging.getLogger(__name__)
+
+# jieba's full dictionary (349k words) takes ~0.7 s to unmarshal even from its cache; its
+# 80k words seen at least this often load in ~0.2 s and cut text finer, which suits
+# fuzzy matching (人员伤亡 -> 人员 / 伤亡).
+GENERAL_DICT_MIN_FREQ = 20
+# Domain words must win over any general word jieba could cut them into.
+DOMAIN_WORD_FREQ = 200_000
+_LATIN = re.compile(r"[a-z][a-z'\-]*")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def cache_dir() -> Path:
+    """Where derived files (trimmed dictionary, jieba's cache) live between runs."""
+    configured = os.environ.get("A4P_CACHE_DIR")
+    base = Path(configured) if configured else Path(
+        os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "a4p-bot"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        probe = base / ".write-test"
+        probe.touch()
+        probe.unlink()
+        return base
+    except OSError:
+        fallback = Path(tempfile.gettempdir()) / "a4p-bot-cache"
+        fallback.mkdir(parents=True, exist_ok=True)
+        return fallback
+
+
+def _general_dictionary(directory: Path) -> Path:
+    """Write (once) jieba's dictionary trimmed to frequent words; return its path."""
+    target = directory / f"jieba-general-{GENERAL_DICT_MIN_FREQ}.txt"
+    if target.is_file():
+        return target
+    source = Path(jieba.__file__).parent / "dict.txt"
+    kept = [line for line in source.read_text(encoding="utf-8").splitlines()
+            if len(parts := line.split()) >= 2 and int(parts[1]) >= GENERAL_DICT_MIN_FREQ]
+    partial = target.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    partial.replace(target)  # atomic: concurrent first starts never see half a file
+    return target
+
+
+def _fold(text: str) -> str:
+    """Drop tone marks: pinyin comparison is toneless (保护 = 保户 = bao hu)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def _pinyin_table() -> dict[int, str]:
+    # Imported on first use: the table is large and only fuzzy look-ups need it.
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return pinyin_dict
+
+
+@lru_cache(maxsize=65536)
+def pinyin_key(term: str) -> str:
+    """Toneless pinyin of a Chinese term, syllables joined by spaces ('' if not Chinese)."""
+    table = _pinyin_table()
+    syllables = []
+    for ch in term:
+        reading = table.get(ord(ch))
+        if reading is None:
+            return ""
+        syllables.append(_fold(reading.split(",")[0]))
+    return " ".join(syllables)
+
+
+def is_latin(term: str) -> bool:
+    return bool(_LATIN.fullmatch(term))
+
+
+def is_han(term: str) -> bool:
+    return bool(_HAN.search(term))
+
+
+class Segmenter:
+    """Cuts normalised text into canonical content terms."""
+
+    def __init__(self, vocabulary: Vocabulary, *, directory: Path | None = None) -> None:
+        directory = directory or cache_dir()
+        self._tokenizer = jieba.Tokenizer(str(_general_dictionary(directory)))
+        self._tokenizer.tmp_dir = str(directory)
+        jieba.setLogLevel(logging.WARNING)
+        self._tokenizer.initialize()
+        self._canonical: dict[str, str] = {}
+        for group in vocabulary.synonyms:
+            for word in group[1:]:
+                self._canonical[normalise(word)] = normalise(group[0])
+        domain = {normalise(w) for w in vocabulary.dictionary}
+        domain |= {normalise(w) for group in vocabulary.synonyms for w in group}
+        domain |= {normalise(g.zh) for g in vocabulary.glossary}
+        for word in sorted(domain):
+            if is_han(word) and " " not in word:
+                self._tokenizer.add_word(strip_punctuation(word).replace(" ", ""),
+                                         DOMAIN_WORD_FREQ)
+        self.stopwords = frozenset(normalise(w) for w in vocabulary.stopwords)
+        self._phrases = self._phrase_pattern(vocabulary)
+
+    def _phrase_pattern(self, vocabulary: Vocabulary) -> tuple[re.Pattern[str], dict[str, str]] | None:
+        """Latin phrases (glossary, Latin synonyms) replaced by their Chinese term before cutting."""
+        table: dict[str, str] = {}
+        for entry in vocabulary.glossary:
+            for phrase in (*entry.en, *entry.fr):
+                table.setdefault(normalise(phrase), normalise(entry.zh))
+        for variant, canonical in self._canonical.items():
+            if not is_han(variant) and is_han(canonical):
+                table.setdefault(variant, canonical)
+        table = {k: v for k, v in table.items() if k}
+        if not table:
+            return None
+        alternatives = "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True))
+        return re.compile(rf"(?<![a-z])(?:{alternatives})(?![a-z])"), table
+
+    def _expand(self, text: str) -> str:
+        if self._phrases is None:
+            return text
+        pattern, table = self._phrases
+        return pattern.sub(lambda m: f" {table[m.group(0)]} ", text)
+
+    def tokens(self, normalised: str) -> list[str]:
+        """jieba's cut of normalised text, punctuation removed, Latin phrases translated."""
+        text = strip_punctuation(self._expand(normalised))
+        return [t for t in (tok.strip() for tok in self._tokenizer.lcut(text)) if t]
+
+    def terms(self, normalised: str) -> list[str]:
+        """Canonical content terms: synonyms folded, stopwords, digits and single Han characters dropped."""
+        out: list[str] = []
+        for token in self.tokens(normalised):
+            canonical = self._canonical.get(token, token)
+            parts = [canonical] if canonical == token else self._cut_canonical(canonical)
+            for part in parts:
+                if self._is_content(part):
+                    out.append(part)
+        return out
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one Segmenter per process, bounded cache
+    def _cut_canonical(self, canonical: str) -> list[str]:
+        return self.tokens(canonical)
+
+    def _is_content(self, term: str) -> bool:
+        if term in self.stopwords or term.isdigit():
+            return False
+        if is_han(term):
+            return len(term) >= 2
+        return len(term) >= 2 and any(ch.isalpha() for ch in term)
+
+    def dropped(self, normalised: str) -> list[str]:
+        """The tokens `terms` leaves out (for explanations)."""
+        kept = set(self.terms(normalised))
+        return [t for t in self.tokens(normalised) if t not in kept and
+                self._canonical.get(t, t) not in kept]

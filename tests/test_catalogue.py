@@ -1,0 +1,103 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.catalogue import ACTORS, TITLE_MAX, CatalogueError, check_catalogue, load_catalogue
+
+
+def edit(directory: Path, name: str, change) -> None:
+    path = directory / f"{name}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def test_shipped_catalogue_is_complete(catalogue):
+    assert list(catalogue.areas) == [f"A{n}" for n in range(1, 9)]
+    assert list(catalogue.commitments) == [f"C{n}" for n in range(1, 46)]
+    assert list(catalogue.paragraphs) == [f"P{n}" for n in range(1, 25)]
+
+
+def test_shipped_catalogue_has_no_problems():
+    assert check_catalogue() == []
+
+
+@pytest.mark.parametrize("commitment, actor, paragraph", [
+    ("C1", "collective", "P4"), ("C2", "member_states", "P5"), ("C5", "secretary_general", "P6"),
+    ("C17", "collective", "P12"), ("C20", "secretary_general", "P13"),
+    ("C29", "member_states", "P15"), ("C39", "host_countries", "P19"), ("C45", "collective", "P23"),
+])
+def test_commitment_actor_and_paragraph_follow_the_seed(catalogue, commitment, actor, paragraph):
+    c = catalogue.commitments[commitment]
+    assert (c.actor, c.paragraph) == (actor, paragraph)
+
+
+def test_every_commitment_is_clean(catalogue):
+    for c in catalogue.commitments.values():
+        assert c.actor in ACTORS
+        assert len(c.title) <= TITLE_MAX
+        assert "[" not in c.text and "第" + c.paragraph[1:] + "段" not in c.text, c.id
+        assert "作和技术" not in c.text
+
+
+def test_seed_defects_are_corrected(catalogue):
+    assert "在国家和区域各级" in catalogue.paragraphs["P4"].text
+    everything = " ".join(e.text if hasattr(e, "text") else e.summary for e in catalogue.entries())
+    for defect in ("A45P", "<>", " and ", "30年2019月"):
+        assert defect not in everything
+
+
+def test_paragraphs_know_which_commitments_cite_them(catalogue):
+    assert catalogue.paragraphs["P13"].cited_by == tuple(f"C{n}" for n in range(18, 25))
+    assert catalogue.paragraphs["P12"].cited_by == ("C17",)
+    assert catalogue.paragraphs["P1"].cited_by == ()
+
+
+def test_missing_field_names_file_entry_and_field(knowledge_copy):
+    edit(knowledge_copy, "commitments", lambda d: d[16].pop("actor"))
+    assert check_catalogue(knowledge_copy) == ["commitments.yaml: C17: field 'actor': is missing"]
+
+
+def test_unknown_reference_is_reported(knowledge_copy):
+    edit(knowledge_copy, "commitments", lambda d: d[0].update(paragraph="P99"))
+    problems = check_catalogue(knowledge_copy)
+    assert "commitments.yaml: C1: field 'paragraph': P99 is not a paragraph in paragraphs.yaml" in problems
+
+
+def test_wrong_actor_duplicate_id_and_long_title(knowledge_copy):
+    def change(d):
+        d[1].update(actor="everyone")
+        d[2].update(id="C2")
+        d[3].update(title="这是一个远远超过二十个字的非常非常非常长的标题啊啊")
+    edit(knowledge_copy, "commitments", change)
+    problems = "\n".join(check_catalogue(knowledge_copy))
+    assert "C2: field 'actor': must be one of collective" in problems
+    assert "C2: field 'id': is used twice" in problems
+    assert "C4: field 'title': must be at most 20 characters" in problems
+    assert "must hold exactly 45 entries C1…C45 (missing C3)" in problems
+
+
+def test_unknown_field_is_a_typo(knowledge_copy):
+    edit(knowledge_copy, "areas", lambda d: d[0].update(keyword=["x"]))
+    assert "areas.yaml: A1: field 'keyword': is not a known field (typo?)" in check_catalogue(knowledge_copy)
+
+
+def test_broken_yaml_and_missing_file(knowledge_copy):
+    (knowledge_copy / "paragraphs.yaml").write_text("- id: P1\n  text: [unclosed", encoding="utf-8")
+    (knowledge_copy / "areas.yaml").unlink()
+    problems = "\n".join(check_catalogue(knowledge_copy))
+    assert "paragraphs.yaml: (file): cannot be read as UTF-8 YAML" in problems
+    assert "areas.yaml: (file): missing file" in problems
+
+
+def test_synonym_in_two_groups_is_reported(knowledge_copy):
+    edit(knowledge_copy, "vocabulary", lambda d: d["synonyms"].append(["安全理事会", "安理会"]))
+    assert any("'安理会' is also in group" in p for p in check_catalogue(knowledge_copy))
+
+
+def test_load_raises_with_every_problem(knowledge_copy):
+    edit(knowledge_copy, "areas", lambda d: d[0].pop("title"))
+    with pytest.raises(CatalogueError) as info:
+        load_catalogue(knowledge_copy)
+    assert info.value.problems == ["areas.yaml: A1: field 'title': is missing"]

@@ -1,0 +1,55 @@
+"""`a4pbot chat` as a user sees it: scripted sessions through the console transport."""
+
+import io
+
+from bot.console import chat
+
+
+def session(assistant, *lines: str) -> str:
+    out = io.StringIO()
+    assert chat(assistant, io.StringIO("\n".join(lines) + "\n"), out) == 0
+    return out.getvalue()
+
+
+def test_welcome_then_question_then_button(assistant):
+    out = session(assistant, "维和人员伤亡越来越多，宣言里怎么说的？", "1")
+    assert "欢迎使用 A4P 助手" in out
+    assert "承诺 C17 · " in out
+    assert "宣言第12段 · " in out  # button 1 opened the paragraph
+
+
+def test_commands(assistant):
+    out = session(assistant, "/areas", "/area 3", "/c 十七", "/p 12", "/commitment C5", "/help")
+    assert "八个优先领域" in out
+    assert "优先领域 A3 · 加强维和行动所提供的保护" in out
+    assert "承诺 C17 · " in out and "承诺 C5 · " in out
+    assert "宣言第12段 · " in out
+    assert "/why — " in out
+
+
+def test_bad_commands_get_polite_corrections(assistant):
+    out = session(assistant, "/c", "/c 99", "/p abc", "/area 9", "/frobnicate")
+    assert "请给出承诺编号（1–45），例如 /c 17。" in out
+    assert "没有 C99：承诺编号为 C1–C45。" in out
+    assert "“abc”不是段落编号。" in out
+    assert "没有 A9：优先领域为 A1–A8。" in out
+    assert "不认识命令 /frobnicate。" in out
+
+
+def test_why_explains_the_last_answer(assistant):
+    out = session(assistant, "/why", "保护平民", "/why")
+    assert "还没有可以解释的回答。" in out
+    assert "规范化问题：保护平民" in out
+
+
+def test_miss_smalltalk_and_quit(assistant):
+    out = session(assistant, "你好", "食堂几点开饭", "谢谢", "/quit", "保护平民")
+    assert "你好！我是 A4P 助手" in out
+    assert "抱歉，这个问题我在 A4P 宣言里没有找到答案。" in out
+    assert "不客气" in out
+    assert out.rstrip().endswith("再见！")  # nothing after /quit
+
+
+def test_deep_link_start_opens_a_card(assistant):
+    assert assistant.respond("/start C17").heading.startswith("承诺 C17")
+    assert assistant.respond("/start@a4p_bot").heading == "欢迎使用 A4P 助手！"

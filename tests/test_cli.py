@@ -1,0 +1,97 @@
+"""The `a4pbot` command through its real entry points: the console script and main()."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bot.cli import main
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_ask_json_contract():
+    out = run("ask", "--json", "维和人员伤亡越来越多，宣言里怎么说的？")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["query"] == "维和人员伤亡越来越多，宣言里怎么说的？"
+    assert data["results"][0]["id"] == "C17"
+    assert 1 <= len(data["results"]) <= 5
+    for r in data["results"]:
+        assert set(r) == {"id", "kind", "score", "title"}
+        assert r["kind"] in {"area", "commitment", "paragraph"}
+        assert 0 <= r["score"] <= 100
+    scores = [r["score"] for r in data["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_ask_json_batch_keeps_order_and_one_line_per_question():
+    questions = ["保护平民", "今天天气怎么样", "", "第十三项承诺", "paragraph 9"]
+    out = run("ask", "--json", "-", stdin="\n".join(questions) + "\n")
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [line["query"] for line in lines] == questions
+    assert lines[1]["results"] == [] and lines[2]["results"] == []
+    assert lines[3]["results"][0]["id"] == "C13"
+    assert lines[4]["results"][0]["id"] == "P9"
+
+
+def test_ask_plain_prints_the_card(capsys):
+    assert main(["ask", "第十三项承诺"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("承诺 C13 · ")
+    assert "出处：宣言第10段" in out and "[1] 📄 第10段" in out
+
+
+def test_ask_plain_miss_says_so_in_one_line(capsys):
+    assert main(["ask", "食堂几点开饭"]) == 0
+    first, *rest = capsys.readouterr().out.splitlines()
+    assert first == "抱歉，这个问题我在 A4P 宣言里没有找到答案。"
+    assert any("/areas" in line for line in rest)
+
+
+def test_ask_explain_shows_terms_scores_and_threshold(capsys):
+    assert main(["ask", "--explain", "保户平民"]) == 0
+    out = capsys.readouterr().out
+    assert "规范化问题：保户平民" in out
+    assert "阈值：" in out and "已回答" in out
+    assert "pinyin" in out or "fuzzy" in out
+
+
+def test_catalogue_check_passes_on_shipped_knowledge(capsys):
+    assert main(["catalogue", "check"]) == 0
+    assert "catalogue OK" in capsys.readouterr().out
+
+
+def test_catalogue_check_fails_with_messages(knowledge_copy, capsys):
+    (knowledge_copy / "commitments.yaml").write_text("- id: C1\n", encoding="utf-8")
+    assert main(["catalogue", "check", str(knowledge_copy)]) == 1
+    err = capsys.readouterr().err
+    assert "commitments.yaml: C1: field 'area': is missing" in err
+
+
+def test_invalid_knowledge_stops_start_up_with_a_message(knowledge_copy):
+    (knowledge_copy / "areas.yaml").write_text("not: a list\n", encoding="utf-8")
+    out = run("--knowledge", str(knowledge_copy), "ask", "保护平民")
+    assert out.returncode == 1
+    assert "areas.yaml: (file): must be a list of entries" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_console_script_is_installed():
+    from importlib.metadata import entry_points
+
+    scripts = {e.name: e.value for e in entry_points(group="console_scripts")}
+    assert scripts.get("a4pbot") == "bot.cli:main"
+
+
+@pytest.mark.parametrize("command", ["ask", "chat", "catalogue", "bench"])
+def test_every_subcommand_is_documented_in_the_readme(command):
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"a4pbot {command}" in readme
