@@ -93,7 +93,7 @@ class Assistant:
         # Deep links (t.me/<bot>?start=C17) arrive as "/start C17".
         if payload and parse_id(payload) and self.catalogue.get(payload):
             return replies.card(self.catalogue, payload.upper())
-        return replies.welcome()
+        return replies.welcome(self.catalogue)
 
     def _open(self, prefix: str, args: str) -> Reply:
         """`/c 17`, `/c C17`, `/c 十七`, `/p 第12段` -> that card, or a polite correction."""

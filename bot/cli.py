@@ -89,7 +89,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .handlers.app import run
 
     logging.getLogger().setLevel(settings.a4p_log_level.upper())
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the token URL
     run(settings, _assistant(args), webhook_url=args.webhook_url, listen=args.listen,
         port=args.port)
     return 0

@@ -142,13 +142,14 @@ def smalltalk(kind: str) -> Reply:
                  ((Button("浏览优先领域", "areas"),),))
 
 
-def welcome() -> Reply:
+def welcome(catalogue: Catalogue) -> Reply:
+    """Three example questions and a button per area: the user never faces a blank page."""
     return Reply("欢迎使用 A4P 助手！",
                  ("我可以帮你查《以行动促维和》（A4P）宣言：8 个优先领域、45 项承诺、24 段原文。",
                   "直接用中文（或英文、法文）提问，例如：",
                   *(f"• {e}" for e in EXAMPLES),
-                  "发送 /help 查看全部命令。"),
-                 ((Button("浏览优先领域", "areas"),),))
+                  "或点下面的优先领域浏览；发送 /help 查看全部命令。"),
+                 _rows([_button(catalogue, a) for a in catalogue.areas], 2))
 
 
 def help_text() -> Reply:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
@@ -15,6 +16,7 @@ from ..settings import Settings
 from . import conversation, inline
 
 log = logging.getLogger(__name__)
+WEBHOOK_PATH = "telegram"
 
 
 async def _register_commands(application: Application) -> None:
@@ -30,6 +32,7 @@ async def _register_commands(application: Application) -> None:
 def build_application(settings: Settings, assistant: Assistant, *,
                       rate_limit: bool = True) -> Application:
     """Build the PTB Application with every handler; nothing is sent until it starts."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the token URL
     builder = (ApplicationBuilder()
                .token(settings.bot_token())
                .base_url(settings.base_url())
@@ -53,13 +56,25 @@ def build_application(settings: Settings, assistant: Assistant, *,
 
 def run(settings: Settings, assistant: Assistant, *, webhook_url: str | None = None,
         listen: str = "0.0.0.0", port: int = 8443) -> None:
-    """Serve until stopped: long polling by default, a webhook with a secret token if a URL is given."""
-    application = build_application(settings, assistant)
-    if webhook_url is None:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
-        return
+    """Serve until SIGINT/SIGTERM: long polling by default, a webhook if a URL is given."""
     secret = (settings.telegram_webhook_secret.get_secret_value()
-              if settings.telegram_webhook_secret else secrets.token_urlsafe(32))
-    application.run_webhook(listen=listen, port=port, url_path="telegram",
-                            webhook_url=webhook_url.rstrip("/") + "/telegram",
-                            secret_token=secret, allowed_updates=Update.ALL_TYPES)
+              if settings.telegram_webhook_secret else None)
+    serve(build_application(settings, assistant), webhook_url=webhook_url, listen=listen,
+          port=port, secret=secret)
+
+
+def serve(application: Application, *, webhook_url: str | None = None, listen: str = "0.0.0.0",
+          port: int = 8443, secret: str | None = None, **run_options: Any) -> None:
+    """Run a built application; `run_options` go to PTB (tests pass stop_signals=None).
+
+    Webhook requests must carry `secret` in X-Telegram-Bot-Api-Secret-Token (PTB answers
+    403 otherwise); without a configured secret a random one is made per start, which
+    Telegram learns through setWebhook.
+    """
+    if webhook_url is None:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, **run_options)
+        return
+    application.run_webhook(listen=listen, port=port, url_path=WEBHOOK_PATH,
+                            webhook_url=webhook_url.rstrip("/") + "/" + WEBHOOK_PATH,
+                            secret_token=secret or secrets.token_urlsafe(32),
+                            allowed_updates=Update.ALL_TYPES, **run_options)

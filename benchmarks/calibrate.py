@@ -1,0 +1,62 @@
+"""Choose the matcher's answer threshold from the labelled questions, and print why.
+
+    python benchmarks/calibrate.py [tests/data/questions.yaml]
+
+For every candidate threshold it counts, over free-text questions (references and actor
+questions do not depend on it): in-scope questions answered correctly at rank 1, answered
+wrongly, left unanswered, and out-of-scope questions wrongly answered. The chosen value
+maximises correct answers minus 2 x wrong answers (a wrong card costs a field officer more
+than an honest "I don't know"), ties going to the higher threshold.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.assistant import Assistant  # noqa: E402
+from bot.matching import DEFAULT_THRESHOLD, match  # noqa: E402
+
+WRONG_COST = 2.0
+
+
+def main(path: str = str(ROOT / "tests/data/questions.yaml")) -> None:
+    items = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    index = Assistant.load().index
+    rows = []
+    for item in items:
+        result = match(item["q"], index, threshold=0.0)
+        if result.intent != "search":
+            continue
+        top = result.candidates[0].match.score if result.candidates else 0.0
+        top_id = result.candidates[0].match.id if result.candidates else None
+        rows.append((set(item["expect"]), top, top_id, result))
+    print(f"{len(rows)} free-text questions of {len(items)} in {path}")
+    print(f"{'threshold':>9} {'correct':>8} {'wrong':>6} {'silent':>7} {'oos answered':>13} {'utility':>8}")
+    best = None
+    for threshold in range(20, 81, 2):
+        correct = wrong = silent = oos = 0
+        for expect, top, top_id, result in rows:
+            answered = bool(match(result.question, index, threshold=threshold).matches)
+            if not expect:
+                oos += answered
+            elif not answered:
+                silent += 1
+            elif top_id in expect:
+                correct += 1
+            else:
+                wrong += 1
+        utility = correct - WRONG_COST * (wrong + oos)
+        print(f"{threshold:>9} {correct:>8} {wrong:>6} {silent:>7} {oos:>13} {utility:>8.1f}")
+        if best is None or utility >= best[0]:
+            best = (utility, threshold)
+    print(f"chosen threshold: {best[1]} (DEFAULT_THRESHOLD in bot/matching.py is {DEFAULT_THRESHOLD})")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

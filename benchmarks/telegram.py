@@ -1,0 +1,93 @@
+"""Throughput and latency of the whole Telegram pipeline against the fake Bot API server.
+
+    python benchmarks/telegram.py [--users 20] [--questions 30]
+
+N simulated users each ask M questions from tests/data/questions.yaml, one at a time
+(the next question once the reply arrived — how people chat). The real Application,
+built and served by the production wiring, long-polls the fake server on 127.0.0.1.
+Latency is measured from the update being queued on the server (a waiting long poll
+returns at once) to the bot's sendMessage reaching it. The flood-control rate limiter is
+off: it holds the bot to Telegram's 30 messages/s by design, and this measures what the
+bot itself can carry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from fake_telegram import FakeTelegram  # noqa: E402
+from running_bot import TOKEN, RunningBot  # noqa: E402
+
+from bot.assistant import Assistant  # noqa: E402
+
+FIRST_USER = 500_000
+
+
+class CountingTelegram(FakeTelegram):
+    """The fake server, signalling each chat's simulated user when a reply arrives."""
+
+    def __init__(self, users: int) -> None:
+        super().__init__(token=TOKEN)
+        self.replied = {FIRST_USER + n: threading.Semaphore(0) for n in range(users)}
+
+    def _api_sendMessage(self, params: dict) -> dict:
+        message = super()._api_sendMessage(params)
+        if (signal := self.replied.get(int(params["chat_id"]))) is not None:
+            signal.release()
+        return message
+
+
+def _user(tg: CountingTelegram, user_id: int, questions: list[str], latencies: list[float]) -> None:
+    for question in questions:
+        start = time.perf_counter()
+        tg.message(question, user_id=user_id)
+        if not tg.replied[user_id].acquire(timeout=30):
+            raise RuntimeError(f"no reply within 30 s to user {user_id}")
+        latencies.append(time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--questions", type=int, default=30)
+    args = parser.parse_args()
+    items = yaml.safe_load((ROOT / "tests/data/questions.yaml").read_text(encoding="utf-8"))
+    pool = [item["q"] for item in items]
+    assistant = Assistant.load()
+    assistant.ask("预热")  # load jieba before timing
+
+    with CountingTelegram(args.users) as tg, RunningBot(tg, assistant):
+        tg.wait_for("getUpdates")
+        _user(tg, FIRST_USER, pool[:5], [])  # warm-up round trip
+        latencies: list[float] = []
+        threads = [threading.Thread(target=_user, args=(
+            tg, FIRST_USER + n,
+            [pool[(n * args.questions + k) % len(pool)] for k in range(args.questions)],
+            latencies)) for n in range(args.users)]
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - start
+
+    total = args.users * args.questions
+    ms = sorted(x * 1000 for x in latencies)
+    print(f"telegram pipeline: {args.users} users x {args.questions} questions = {total} messages")
+    print(f"  throughput: {total / elapsed:.0f} messages/s ({elapsed:.2f} s)")
+    print(f"  latency: p50 {statistics.median(ms):.1f} ms, "
+          f"p99 {ms[min(len(ms) - 1, int(len(ms) * 0.99))]:.1f} ms, max {ms[-1]:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Run the real bot (`bot.handlers.app.serve`) in a background thread against FakeTelegram.
+
+Used by the Telegram tests and the Telegram benchmark: the Application is built by the
+same wiring function production uses and served by the same `serve`, only without
+signal handlers (they belong to the main thread).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from typing import Any
+
+from fake_telegram import FakeTelegram
+from telegram.ext import Application
+
+from bot.assistant import Assistant
+from bot.handlers.app import build_application, serve
+from bot.settings import Settings
+
+TOKEN = "123456789:AAH-fake-token-for-tests-0123456789abc"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def settings_for(tg: FakeTelegram, **extra: Any) -> Settings:
+    return Settings(telegram_bot_token=tg.token, telegram_base_url=tg.base_url, **extra)
+
+
+class RunningBot:
+    """Context manager: the application polls (or serves a webhook) until the block ends."""
+
+    def __init__(self, tg: FakeTelegram, assistant: Assistant, *, rate_limit: bool = False,
+                 **serve_options: Any) -> None:
+        self.tg = tg
+        self.application: Application = build_application(settings_for(tg), assistant,
+                                                          rate_limit=rate_limit)
+        self.serve_options = serve_options
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._run, name="bot", daemon=True)
+        self.failure: BaseException | None = None
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            serve(self.application, stop_signals=None, close_loop=False, **self.serve_options)
+        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+            self.failure = exc
+
+    def __enter__(self) -> RunningBot:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not (self.application.running and self.application.updater.running):
+            if self.failure is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"bot did not start: {self.failure!r}")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=15)
+        self.loop.close()
