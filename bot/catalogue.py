@@ -215,7 +215,8 @@ def _check_value(kind: str, value: Any, prefix: str) -> str | None:
     return None
 
 
-def _entries(name: str, data: Any, problems: _Problems) -> list[dict[str, Any]]:
+def _entries(name: str, data: Any, problems: _Problems,
+             declared: dict[str, set[str]]) -> list[dict[str, Any]]:
     """Validate one list file's fields; return the entries that can be used."""
     file = f"{name}.yaml"
     if data is None:
@@ -224,7 +225,7 @@ def _entries(name: str, data: Any, problems: _Problems) -> list[dict[str, Any]]:
         problems.add(file, "(file)", "", "must be a list of entries")
         return []
     good: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    seen = declared.setdefault(name, set())  # ids in the file, valid or not
     for position, raw in enumerate(data, start=1):
         label = f"entry {position}"
         if not isinstance(raw, dict):
@@ -334,15 +335,17 @@ def _build(raw: dict[str, list[dict[str, Any]]], vocabulary: Vocabulary) -> Cata
     return Catalogue(areas, commitments, paragraphs, vocabulary)
 
 
-def _check_references(catalogue: Catalogue, problems: _Problems, complete: bool) -> None:
+def _check_references(catalogue: Catalogue, problems: _Problems, complete: bool,
+                      declared: dict[str, set[str]]) -> None:
+    """Refer to declared ids: an entry already reported as invalid is not reported again."""
     for c in catalogue.commitments.values():
-        if c.area not in catalogue.areas:
+        if c.area not in declared.get("areas", ()):
             problems.add("commitments.yaml", c.id, "area", f"{c.area} is not an area in areas.yaml")
-        if c.paragraph not in catalogue.paragraphs:
+        if c.paragraph not in declared.get("paragraphs", ()):
             problems.add("commitments.yaml", c.id, "paragraph",
                          f"{c.paragraph} is not a paragraph in paragraphs.yaml")
     for p in catalogue.paragraphs.values():
-        if p.area is not None and p.area not in catalogue.areas:
+        if p.area is not None and p.area not in declared.get("areas", ()):
             problems.add("paragraphs.yaml", p.id, "area", f"{p.area} is not an area in areas.yaml")
     titles: dict[str, str] = {}
     for c in catalogue.commitments.values():
@@ -351,7 +354,7 @@ def _check_references(catalogue: Catalogue, problems: _Problems, complete: bool)
         titles[c.title] = c.id
     if complete:
         for name, count in EXPECTED_COUNTS.items():
-            have = getattr(catalogue, name)
+            have = declared.get(name, set())
             expected = {f"{_PREFIX[name]}{n}" for n in range(1, count + 1)}
             if set(have) != expected:
                 missing = sorted(expected - set(have), key=lambda i: int(i[1:]))
@@ -373,11 +376,12 @@ def load_catalogue(directory: Path | str | None = None, *, complete: bool = True
     """
     base = Path(directory) if directory is not None else DEFAULT_DIR
     problems = _Problems()
-    raw = {name: _entries(name, _read_yaml(base / f"{name}.yaml", problems), problems)
+    declared: dict[str, set[str]] = {}
+    raw = {name: _entries(name, _read_yaml(base / f"{name}.yaml", problems), problems, declared)
            for name in EXPECTED_COUNTS}
     vocabulary = _vocabulary(_read_yaml(base / "vocabulary.yaml", problems), problems)
     catalogue = _build(raw, vocabulary)
-    _check_references(catalogue, problems, complete)
+    _check_references(catalogue, problems, complete, declared)
     if problems.messages:
         raise CatalogueError(problems.messages)
     return catalogue

@@ -1,6 +1,6 @@
 """Throughput and latency of the whole Telegram pipeline against the fake Bot API server.
 
-    python benchmarks/telegram.py [--users 20] [--questions 30]
+    python benchmarks/telegram_pipeline.py [--users 20] [--questions 30]
 
 N simulated users each ask M questions from tests/data/questions.yaml, one at a time
 (the next question once the reply arrived — how people chat). The real Application,
