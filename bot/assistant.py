@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import replies
-from .catalogue import Catalogue, load_catalogue, parse_id
+from .catalogue import EXPECTED_COUNTS, KINDS, Catalogue, load_catalogue, parse_id
 from .commands import find_command
 from .matching import Index, Result, match
 from .references import find_references
@@ -21,7 +21,7 @@ from .replies import Reply
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.S)
 _PREFIX = {"area": "A", "c": "C", "p": "P"}
-_LIMITS = {"A": 8, "C": 45, "P": 24}
+_LIMITS = {prefix: EXPECTED_COUNTS[f"{kind}s"] for prefix, kind in KINDS.items()}
 _USAGE = {"A": "/area 3", "C": "/c 17", "P": "/p 12"}
 _KIND_NAMES = {"A": "优先领域", "C": "承诺", "P": "段落"}
 

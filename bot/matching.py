@@ -110,10 +110,6 @@ def _fields(entry: Entry) -> list[tuple[str, str]]:
     return [("text", entry.text), ("context", entry.section)]
 
 
-def title_of(entry: Entry) -> str:
-    return entry.title
-
-
 class Index:
     """The catalogue cut into terms once, with postings, idf and fuzzy look-up tables."""
 
@@ -183,7 +179,7 @@ class Index:
 
 def _entry_match(index: Index, i: int, score: float) -> Match:
     entry = index.entries[i]
-    return Match(entry.id, entry.kind, round(score, 1), title_of(entry))
+    return Match(entry.id, entry.kind, round(score, 1), entry.title)
 
 
 def _title_fit(index: Index, i: int, matched: set[str]) -> float:
@@ -278,7 +274,7 @@ def match(question: str, index: Index, *, limit: int = MAX_RESULTS,
 
 def _from_references(index: Index, references: Iterable[Reference], base: dict) -> Result:
     refs = tuple(references)
-    matches = tuple(Match(e.id, e.kind, REFERENCE_SCORE, title_of(e))
+    matches = tuple(Match(e.id, e.kind, REFERENCE_SCORE, e.title)
                     for r in refs if (e := index.catalogue.get(r.id)) is not None)
     return Result(intent="reference" if matches else "out_of_range", matches=matches,
                   references=refs, **base)

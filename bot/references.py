@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import cn2an
 
+from .catalogue import KINDS
+
 _N = r"0*(\d{1,3})(?!\d)"
 # kind -> patterns over the normalised, numeral-converted question. Order matters only
 # within one question (references are reported in the order they appear).
@@ -38,7 +40,7 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
 }
 _COMPILED = [(kind, re.compile(p)) for kind, ps in _PATTERNS.items() for p in ps]
 _BARE_NUMBER = re.compile(r"^\s*(?:第|no\.?|n°)?\s*0*(\d{1,3})\s*(?:项|条|号)?\s*$")
-PREFIX = {"commitment": "C", "paragraph": "P", "area": "A"}
+PREFIX = {kind: prefix for prefix, kind in KINDS.items()}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .catalogue import ACTORS, Area, Catalogue, Commitment, Paragraph
 from .commands import COMMANDS
-from .matching import Match, Result
+from .matching import Result
 
 EXAMPLES = ("维和人员伤亡越来越多，宣言里怎么说？", "女性维和人员", "第十三项承诺")
 ACTOR_TITLES = {
@@ -197,7 +197,3 @@ def explanation(result: Result, top: int = 3) -> Reply:
     if unmatched:
         lines.append("未匹配的词（可加入 knowledge/ 的关键词或同义词）：" + "、".join(unmatched))
     return Reply("为什么这样回答", tuple(lines))
-
-
-def describe(match: Match) -> str:
-    return f"{match.id} {match.title} ({match.score:.1f})"

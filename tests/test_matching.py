@@ -41,20 +41,14 @@ def correct(result: Result, expect: list[str]) -> bool:
 
 def score_set(assistant: Assistant, items: list[dict]) -> tuple[float, float, dict[str, float]]:
     """(accuracy on in-scope questions, rejection rate on out-of-scope ones, per kind)."""
+    graded = [(item, correct(assistant.ask(item["q"]), item["expect"])) for item in items]
     by_kind: dict[str, list[bool]] = defaultdict(list)
-    for item in items:
-        by_kind[item["kind"]].append(correct(assistant.ask(item["q"]), item["expect"]))
-    in_scope = [ok for item, ok in _flat(items, by_kind) if item["expect"]]
-    out = [ok for item, ok in _flat(items, by_kind) if not item["expect"]]
+    for item, ok in graded:
+        by_kind[item["kind"]].append(ok)
+    in_scope = [ok for item, ok in graded if item["expect"]]
+    out = [ok for item, ok in graded if not item["expect"]]
     kinds = {k: sum(v) / len(v) for k, v in by_kind.items()}
     return sum(in_scope) / len(in_scope), sum(out) / len(out), kinds
-
-
-def _flat(items: list[dict], by_kind: dict[str, list[bool]]):
-    cursor: dict[str, int] = defaultdict(int)
-    for item in items:
-        yield item, by_kind[item["kind"]][cursor[item["kind"]]]
-        cursor[item["kind"]] += 1
 
 
 def test_labelled_sets_are_well_formed(catalogue) -> None:
