@@ -1,20 +1,28 @@
 """Throughput and latency of the whole Telegram pipeline against the fake Bot API server.
 
-    python benchmarks/telegram_pipeline.py [--users 20] [--questions 30]
+    python benchmarks/telegram_pipeline.py [--users 20] [--questions 20]
 
 N simulated users each ask M questions from tests/data/questions.yaml, one at a time
 (the next question once the reply arrived — how people chat). The real Application,
-built and served by the production wiring, long-polls the fake server on 127.0.0.1.
-Latency is measured from the update being queued on the server (a waiting long poll
-returns at once) to the bot's sendMessage reaching it. The flood-control rate limiter is
-off: it holds the bot to Telegram's 30 messages/s by design, and this measures what the
-bot itself can carry.
+built and served by the production wiring, runs in its own process (as in production,
+where Telegram is another machine: sharing one interpreter lock with the fake server and
+the simulated users made the bot wait for them) and long-polls the fake server on
+127.0.0.1. Latency is measured from the update being queued on the server (a waiting
+long poll returns at once) to the bot's sendMessage reaching it. The flood-control rate
+limiter is off: it holds the bot to Telegram's 30 messages/s by design, and this
+measures what the bot itself can carry.
+
+With no think time the loop keeps every user waiting, so the bot is saturated and the
+mean latency is users / throughput (Little's law); the bot's CPU time per message, also
+printed, is the number that does not depend on that.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -26,9 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fake_telegram import FakeTelegram  # noqa: E402
-from running_bot import TOKEN, RunningBot  # noqa: E402
-
-from bot.assistant import Assistant  # noqa: E402
+from running_bot import TOKEN  # noqa: E402
 
 FIRST_USER = 500_000
 
@@ -56,30 +62,64 @@ def _user(tg: CountingTelegram, user_id: int, questions: list[str], latencies: l
         latencies.append(time.perf_counter() - start)
 
 
+def serve_bot(base_url: str) -> None:
+    """The bot process: production wiring against the fake server, until SIGTERM."""
+    from bot.assistant import Assistant
+    from bot.handlers.app import build_application, serve
+    from bot.settings import Settings
+
+    assistant = Assistant.load()
+    assistant.ask("预热")  # load jieba before the first update
+    settings = Settings(telegram_bot_token=TOKEN, telegram_base_url=base_url)
+    serve(build_application(settings, assistant, rate_limit=False))
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux /proc), None where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--questions", type=int, default=30)
+    parser.add_argument("--questions", type=int, default=20)
+    parser.add_argument("--serve-bot", metavar="BASE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_bot:
+        serve_bot(args.serve_bot)
+        return
     items = yaml.safe_load((ROOT / "tests/data/questions.yaml").read_text(encoding="utf-8"))
     pool = [item["q"] for item in items]
-    assistant = Assistant.load()
-    assistant.ask("预热")  # load jieba before timing
 
-    with CountingTelegram(args.users) as tg, RunningBot(tg, assistant):
-        tg.wait_for("getUpdates")
-        _user(tg, FIRST_USER, pool[:5], [])  # warm-up round trip
-        latencies: list[float] = []
-        threads = [threading.Thread(target=_user, args=(
-            tg, FIRST_USER + n,
-            [pool[(n * args.questions + k) % len(pool)] for k in range(args.questions)],
-            latencies)) for n in range(args.users)]
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - start
+    with CountingTelegram(args.users) as tg:
+        bot = subprocess.Popen([sys.executable, __file__, "--serve-bot", tg.base_url])
+        try:
+            tg.wait_for("getUpdates", timeout=60)
+            _user(tg, FIRST_USER, pool[:5], [])  # warm-up round trip
+            latencies: list[float] = []
+            threads = [threading.Thread(target=_user, args=(
+                tg, FIRST_USER + n,
+                [pool[(n * args.questions + k) % len(pool)] for k in range(args.questions)],
+                latencies)) for n in range(args.users)]
+            cpu_before = _cpu_seconds(bot.pid)
+            start = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - start
+            cpu_after = _cpu_seconds(bot.pid)
+        finally:
+            bot.terminate()  # PTB stops polling and shuts down on SIGTERM
+            try:
+                bot.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                bot.kill()
+                bot.wait()
 
     total = args.users * args.questions
     ms = sorted(x * 1000 for x in latencies)
@@ -87,6 +127,10 @@ def main() -> None:
     print(f"  throughput: {total / elapsed:.0f} messages/s ({elapsed:.2f} s)")
     print(f"  latency: p50 {statistics.median(ms):.1f} ms, "
           f"p99 {ms[min(len(ms) - 1, int(len(ms) * 0.99))]:.1f} ms, max {ms[-1]:.1f} ms")
+    if cpu_before is not None and cpu_after is not None:
+        busy = (cpu_after - cpu_before) / elapsed
+        print(f"  bot process: {(cpu_after - cpu_before) / total * 1000:.2f} ms CPU per message, "
+              f"{busy:.0%} of one core")
 
 
 if __name__ == "__main__":

@@ -12,18 +12,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import replies
+from .access import Access, Sender
 from .catalogue import EXPECTED_COUNTS, KINDS, Catalogue, load_catalogue, parse_id
 from .commands import find_command
+from .drafts import UpdateFlow
 from .matching import Index, Result, match
 from .references import find_references
 from .normalisation import normalise
+from .progress import Progress
 from .replies import Reply
+from .store import Store, StoreError
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.S)
 _PREFIX = {"area": "A", "c": "C", "p": "P"}
 _LIMITS = {prefix: EXPECTED_COUNTS[f"{kind}s"] for prefix, kind in KINDS.items()}
 _USAGE = {"A": "/area 3", "C": "/c 17", "P": "/p 12"}
 _KIND_NAMES = {"A": "优先领域", "C": "承诺", "P": "段落"}
+_DESK = {"register", "whoami", "invite", "users", "assign", "revoke", "update", "cancel", "edit",
+         "mission", "myupdates", "updates", "progress", "export"}
 
 
 @dataclass
@@ -33,12 +39,26 @@ class ChatState:
     last: Result | None = None
 
 
-class Assistant:
-    """Catalogue + matcher, speaking in `Reply` objects."""
+ANONYMOUS = Sender("anonymous", "0")
+NO_STORE = replies.error("进展功能没有启用。", "管理员需要配置 DATABASE_URL（或数据目录）后重启。")
 
-    def __init__(self, catalogue: Catalogue, index: Index | None = None) -> None:
+
+class Assistant:
+    """Catalogue + matcher (+ the progress desk when a store is given), speaking in `Reply`s."""
+
+    def __init__(self, catalogue: Catalogue, index: Index | None = None, *,
+                 store: Store | None = None, admin_ids: frozenset[str] = frozenset()) -> None:
         self.catalogue = catalogue
         self.index = index or Index(catalogue)
+        self.store = store
+        self.access = Access(store, catalogue, admin_ids) if store else None
+        self.progress = Progress(store, catalogue, self.access) if store and self.access else None
+        self.flow = (UpdateFlow(store, catalogue, self.access, self.progress, self._suggest)
+                     if store and self.access and self.progress else None)
+
+    def with_store(self, store: Store, admin_ids: frozenset[str] = frozenset()) -> Assistant:
+        """The same catalogue and index, with the progress desk over `store`."""
+        return Assistant(self.catalogue, self.index, store=store, admin_ids=admin_ids)
 
     @classmethod
     def load(cls, directory: Path | str | None = None) -> Assistant:
@@ -48,21 +68,51 @@ class Assistant:
     def ask(self, question: str) -> Result:
         return match(question, self.index)
 
-    def respond(self, text: str, state: ChatState | None = None) -> Reply:
-        """Reply to one message: a command, or a free question."""
+    def respond(self, text: str, state: ChatState | None = None, sender: Sender = ANONYMOUS,
+                key: str | None = None) -> Reply:
+        """Reply to one message: a command, or a free question.
+
+        `key` identifies the message for idempotent writes (a redelivered Telegram update
+        carries the same chat and message id, so it does not store a second update).
+        """
         state = state if state is not None else ChatState()
         text = text.strip()
         if not text:
             return replies.miss()
         command = _COMMAND.match(text)
         if command:
-            return self._command(command.group(1).lower(), (command.group(2) or "").strip(), state)
+            return self._command(command.group(1).lower(), (command.group(2) or "").strip(), state,
+                                 sender, key)
+        if self.flow is not None and sender is not ANONYMOUS:
+            try:
+                if (active := self.flow.active(sender)) is not None:
+                    return self.flow.text(*active, text)
+            except StoreError:
+                return replies.error("数据库暂时不可用，这一步没有保存。", "请稍后重新发送刚才的内容。")
         result = self.ask(text)
         state.last = result
-        return replies.answer(self.catalogue, result)
+        return self._with_draft_notice(replies.answer(self.catalogue, result), sender)
 
-    def press(self, action: str, state: ChatState | None = None) -> Reply:
-        """Reply to a button: a catalogue id or a command name."""
+    def _with_draft_notice(self, reply: Reply, sender: Sender) -> Reply:
+        """Under an answer, remind a user of the /update draft they walked away from."""
+        if self.flow is None or sender is ANONYMOUS:
+            return reply
+        try:
+            notice = self.flow.put_aside_notice(sender)
+        except StoreError:
+            return reply
+        return Reply(reply.heading, (*reply.body, notice), reply.buttons) if notice else reply
+
+    def _suggest(self, text: str) -> list[str]:
+        """Commitments the matcher finds for free text, best first (for the /update flow)."""
+        return [c.match.id for c in self.ask(text).candidates if c.match.kind == "commitment"]
+
+    def press(self, action: str, state: ChatState | None = None,
+              sender: Sender = ANONYMOUS) -> Reply:
+        """Reply to a button: a catalogue id, a command name or `verb:argument`."""
+        verb, _, argument = action.partition(":")
+        if verb in ("withdraw", "progress", "draft"):
+            return self._desk(verb, argument, sender, None)
         if action == "areas":
             return replies.areas_list(self.catalogue)
         if action == "help":
@@ -73,12 +123,17 @@ class Assistant:
             return replies.card(self.catalogue, action.upper())
         return replies.error("这个按钮已失效。", "请重新提问，或发送 /areas 浏览。")
 
-    def _command(self, name: str, args: str, state: ChatState) -> Reply:
+    def _command(self, name: str, args: str, state: ChatState, sender: Sender,
+                 key: str | None) -> Reply:
         command = find_command(name)
         if command is None:
             return replies.error(f"不认识命令 /{name}。", "发送 /help 查看可用命令，或直接提问。")
+        if command.name == "start" and args.startswith("reg-"):
+            return self._desk("register", args[4:], sender, key)  # deep link t.me/<bot>?start=reg-CODE
         if command.name == "start":
             return self._start(args)
+        if command.name in _DESK:
+            return self._desk(command.name, args, sender, key)
         if command.name == "help":
             return replies.help_text()
         if command.name == "areas":
@@ -88,6 +143,34 @@ class Assistant:
         if command.name == "area" and not args:
             return replies.areas_list(self.catalogue)
         return self._open(_PREFIX[command.name], args)
+
+    def _desk(self, name: str, args: str, sender: Sender, key: str | None) -> Reply:
+        """Commands that need the store: registration, roles and progress updates."""
+        if self.access is None or self.progress is None or self.flow is None:
+            return NO_STORE
+        if sender is ANONYMOUS and name not in ("progress", "updates"):
+            return replies.error("这个命令需要知道你是谁，请在聊天应用里使用。")
+        handlers = {
+            "register": self.access.register, "whoami": self.access.whoami,
+            "invite": self.access.invite, "users": self.access.users,
+            "assign": self.access.assign, "revoke": self.access.revoke,
+            "edit": self.progress.edit, "mission": self.progress.mission,
+            "myupdates": self.progress.my_updates, "updates": self.progress.updates,
+            "progress": self.progress.progress, "export": self.progress.export,
+        }
+        try:
+            if name == "update":
+                return self.flow.fast(sender, args, key) if args else self.flow.start(sender)
+            if name == "cancel":
+                return self.flow.cancel(sender)
+            if name == "draft":
+                return self.flow.press(sender, args)
+            if name == "withdraw":
+                return self.progress.withdraw(sender, int(args)) if args.isdigit() else \
+                    replies.error("这个按钮已失效。")
+            return handlers[name](sender, args)
+        except StoreError:
+            return replies.error("数据库暂时不可用。", "请稍后再试；没有任何内容被改动。")
 
     def _start(self, payload: str) -> Reply:
         # Deep links (t.me/<bot>?start=C17) arrive as "/start C17".

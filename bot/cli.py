@@ -13,8 +13,10 @@ import os
 import sys
 from collections.abc import Sequence
 
+from . import cli_data
 from .catalogue import check_catalogue, CatalogueError
 from .matching import Result
+from .store import StoreError
 
 log = logging.getLogger("a4pbot")
 
@@ -23,6 +25,13 @@ def _assistant(args: argparse.Namespace):  # -> Assistant, imported late: jieba 
     from .assistant import Assistant
 
     return Assistant.load(args.knowledge)
+
+
+def _with_store(assistant, settings):  # -> Assistant with the progress desk
+    from .access import parse_admin_ids
+    from .store import Store
+
+    return assistant.with_store(Store.open(settings.db_url()), parse_admin_ids(settings.admin_ids))
 
 
 def result_json(result: Result) -> dict:
@@ -56,8 +65,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from .console import chat
+    from .settings import Settings
 
-    return chat(_assistant(args))
+    return chat(_with_store(_assistant(args), Settings()))
 
 
 def cmd_catalogue_check(args: argparse.Namespace) -> int:
@@ -87,10 +97,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"a4pbot: {exc}", file=sys.stderr)
         return 2
     from .handlers.app import run
+    from .handlers.startup import start_error
+    from .settings import RedactSecrets
 
+    secrets = RedactSecrets(settings)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(secrets)
     logging.getLogger().setLevel(settings.a4p_log_level.upper())
-    run(settings, _assistant(args), webhook_url=args.webhook_url, listen=args.listen,
-        port=args.port)
+    try:
+        run(settings, _with_store(_assistant(args), settings), webhook_url=args.webhook_url, listen=args.listen,
+            port=args.port)
+    except Exception as exc:  # noqa: BLE001 - Telegram's start-up failures become one line
+        failure = start_error(exc, secrets.redact)
+        if failure is None:
+            raise
+        print(f"a4pbot: {failure[1]}", file=sys.stderr)
+        return failure[0]
     return 0
 
 
@@ -122,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=8443, help="webhook listen port")
     run.set_defaults(func=cmd_run)
 
+    cli_data.add_parsers(sub)
+
     bench = sub.add_parser("bench", help="measure start-up, latency and memory")
     bench.add_argument("--questions", type=int, default=0,
                        help="limit the labelled questions used (0 = all)")
@@ -142,6 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("a4pbot: the knowledge is not valid:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
+        return 1
+    except StoreError as exc:
+        print(f"a4pbot: the database is not reachable: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -12,6 +12,7 @@ class Command:
     help: str
     help_en: str
     aliases: tuple[str, ...] = ()
+    admin: bool = False  # listed under its own heading in /help, left out of the menu
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -23,7 +24,23 @@ COMMANDS: tuple[Command, ...] = (
     Command("p", "N", "查看宣言第 N 段（1–24）", "Show paragraph N of the declaration (1-24)",
             ("paragraph",)),
     Command("why", "", "解释上一个回答是怎么得出的", "Explain how the last answer was found"),
+    Command("progress", "[A2]", "各领域进展，或某一领域的进展", "Progress by area, or in one area"),
+    Command("updates", "C12", "某项承诺的最新进展", "Latest updates on one commitment"),
+    Command("update", "C12 状态 说明", "提交进展（联络人）", "Submit an update (focal points)"),
+    Command("cancel", "", "放弃正在填写的进展", "Abandon the update being written"),
+    Command("myupdates", "", "我提交的进展（可修改、撤回）", "Your updates (edit, withdraw)"),
+    Command("edit", "编号 [状态] 说明", "修改 24 小时内的进展", "Correct an update within 24 h"),
+    Command("mission", "名称", "设置你的任务区/单位", "Set your mission or unit"),
+    Command("register", "邀请码", "用邀请码登记为联络人", "Register with an invite code"),
+    Command("whoami", "", "查看你的角色和负责的承诺", "Your role and assigned commitments"),
+    Command("invite", "focal_point [次数] [天数]", "生成邀请码", "Create an invite code", admin=True),
+    Command("users", "", "查看用户", "List users", admin=True),
+    Command("assign", "用户编号 C12 C13", "分配承诺给联络人", "Assign commitments", admin=True),
+    Command("export", "[从 YYYY-MM-DD] [到]", "导出进展（CSV 和 Excel）", "Export updates (CSV, XLSX)",
+            admin=True),
+    Command("revoke", "用户编号", "撤销用户权限", "Revoke a user's role", admin=True),
 )
+MENU = tuple(c for c in COMMANDS if not c.admin)
 
 
 def find_command(name: str) -> Command | None:

@@ -7,6 +7,7 @@ system they typed it in. Chinese numerals are converted by cn2an, not by hand.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 
 import cn2an
@@ -60,7 +61,11 @@ def _arabic(text: str) -> str:
     if not re.search("[零一二三四五六七八九十百两〇]", text):
         return text
     try:
-        return cn2an.transform(text, "cn2an")
+        # cn2an warns (UserWarning) about characters it cannot read as numbers (百姓): those
+        # are expected in free questions, so the warning is silenced here and only here.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return cn2an.transform(text, "cn2an")
     except (ValueError, KeyError, IndexError):  # cn2an rejects some malformed numerals
         return text
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .catalogue import ACTORS, Area, Catalogue, Commitment, Paragraph
-from .commands import COMMANDS
+from .commands import COMMANDS, Command
 from .matching import Result
 
 EXAMPLES = ("维和人员伤亡越来越多，宣言里怎么说？", "女性维和人员", "第十三项承诺")
@@ -34,10 +34,19 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply (exports); adapters upload it their own way."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Reply:
     heading: str | None
     body: tuple[str, ...] = ()
     buttons: tuple[tuple[Button, ...], ...] = ()
+    files: tuple[Attachment, ...] = ()
 
     def plain(self) -> str:
         """The reply as plain text, without buttons."""
@@ -154,7 +163,11 @@ def welcome(catalogue: Catalogue) -> Reply:
 
 def help_text() -> Reply:
     """Help comes from the same table as the command menu."""
-    lines = [f"/{c.name}{' ' + c.args if c.args else ''} — {c.help}" for c in COMMANDS]
+    def line(c: Command) -> str:
+        return f"/{c.name}{' ' + c.args if c.args else ''} — {c.help}"
+
+    lines = [line(c) for c in COMMANDS if not c.admin]
+    lines += ["管理员：", *(line(c) for c in COMMANDS if c.admin)]
     return Reply("可用命令", (*lines, "也可以直接提问，例如：" + EXAMPLES[0]),
                  ((Button("浏览优先领域", "areas"),),))
 

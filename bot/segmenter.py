@@ -29,6 +29,9 @@ GENERAL_DICT_MIN_FREQ = 20
 DOMAIN_WORD_FREQ = 200_000
 _LATIN = re.compile(r"[a-z][a-z'\-]*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+# "A-not-A" questions (管不管, 有没有, 参加不参加) ask yes or no about A: read them as A,
+# otherwise jieba cuts 管 / 不管 and the negation is left as a word that matches nothing.
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})[不没]\1")
 
 
 def cache_dir() -> Path:
@@ -112,6 +115,8 @@ class Segmenter:
         domain = {normalise(w) for w in vocabulary.dictionary}
         domain |= {normalise(w) for group in vocabulary.synonyms for w in group}
         domain |= {normalise(g.zh) for g in vocabulary.glossary}
+        self.domain_words = frozenset(strip_punctuation(w).replace(" ", "") for w in domain
+                                      if is_han(w) and " " not in w)
         for word in sorted(domain):
             if is_han(word) and " " not in word:
                 self._tokenizer.add_word(strip_punctuation(word).replace(" ", ""),
@@ -142,13 +147,21 @@ class Segmenter:
 
     def tokens(self, normalised: str) -> list[str]:
         """jieba's cut of normalised text, punctuation removed, Latin phrases translated."""
-        text = strip_punctuation(self._expand(normalised))
+        text = _A_NOT_A.sub(r"\1", strip_punctuation(self._expand(normalised)))
         return [t for t in (tok.strip() for tok in self._tokenizer.lcut(text)) if t]
 
     def terms(self, normalised: str) -> list[str]:
         """Canonical content terms: synonyms folded, stopwords, digits and single Han characters dropped."""
+        return self.content(self.tokens(normalised))
+
+    def canonical(self, token: str) -> str:
+        """The synonym group's first word for `token` (the token itself outside any group)."""
+        return self._canonical.get(token, token)
+
+    def content(self, tokens: list[str]) -> list[str]:
+        """`terms` of an already cut token list (questions are repaired between the two steps)."""
         out: list[str] = []
-        for token in self.tokens(normalised):
+        for token in tokens:
             canonical = self._canonical.get(token, token)
             parts = [canonical] if canonical == token else self._cut_canonical(canonical)
             for part in parts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -24,6 +25,14 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     a4p_knowledge_dir: Path | None = None
     a4p_log_level: str = "INFO"
+    a4p_data_dir: Path = Path("data")
+    database_url: str | None = None
+    admin_ids: str = ""
+
+    def db_url(self) -> str:
+        """DATABASE_URL, or a SQLite file in the data directory."""
+        from .store import default_url
+        return self.database_url or default_url(self.a4p_data_dir)
 
     def bot_token(self) -> str:
         """The Telegram token, checked for shape; never echoed in an error."""
@@ -39,3 +48,44 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         url = self.telegram_base_url.rstrip("/")
         return url if url.endswith("/bot") else url + "/bot"
+
+
+def _password(url: str | None) -> str:
+    """The password inside DATABASE_URL, if any (it must not reach the logs either)."""
+    if not url:
+        return ""
+    from sqlalchemy.engine import make_url
+    try:
+        return make_url(url).password or ""
+    except Exception:  # noqa: BLE001 - a malformed URL fails later, with its own message
+        return ""
+
+
+class RedactSecrets(logging.Filter):
+    """A handler filter that blanks the bot token (and webhook secret) out of every record.
+
+    Libraries put the token in their own messages (PTB's InvalidToken reads "The token `…` was
+    rejected by the server"; request URLs carry it), so the guarantee sits at the handlers,
+    where every record passes, message and traceback alike.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        values = [settings.telegram_bot_token, settings.telegram_webhook_secret]
+        found = {v.get_secret_value().strip() for v in values if v is not None}
+        found.add(_password(settings.database_url))
+        self.secrets = sorted(found - {""}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "<redacted>")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            record.msg, record.args = self.redact(record.getMessage()), None
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = self.redact(record.exc_text)
+        return True

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.assistant import Assistant
 from bot.catalogue import DEFAULT_DIR
+from bot.store import Store
 
 DATA = Path(__file__).parent / "data"
 
@@ -29,3 +35,71 @@ def knowledge_copy(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(DEFAULT_DIR, target)
     return target
+
+
+# -- databases: every store test runs on SQLite and on PostgreSQL -------------------------
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+class Clock:
+    """A settable UTC clock, so tests can step past the 24-hour edit window or an expiry."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A throw-away schema on the test server; the URL puts it first on the search path."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    engine = create_engine(PG_URL)
+    schema = f"test_{secrets.token_hex(6)}"
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+    except OperationalError as exc:
+        engine.dispose()
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({type(exc.orig).__name__}); "
+                    "set TEST_DATABASE_URL to run the PostgreSQL half")
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'a4p.sqlite3'}"
+        return
+    with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(db_url: str, clock: Clock) -> Iterator[Store]:
+    opened = Store.open(db_url, clock=clock)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def desk(assistant: Assistant, store: Store) -> Assistant:
+    """The session's assistant with the progress desk over a fresh store; 'telegram:1' is admin."""
+    return assistant.with_store(store, frozenset({"telegram:1"}))

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+import warnings
+
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -20,10 +22,10 @@ from bot.matching import Result, match
 DATA = Path(__file__).parent / "data"
 
 # Measured on questions.yaml / holdout.yaml with the shipped knowledge, then rounded down.
-DEV_ACCURACY_FLOOR = 0.85
-DEV_REJECTION_FLOOR = 0.95
-HOLDOUT_ACCURACY_FLOOR = 0.48  # measured 0.51: colloquial and typo phrasings are the gap
-HOLDOUT_REJECTION_FLOOR = 0.90
+DEV_ACCURACY_FLOOR = 0.91       # measured 0.925 (322 in-scope), threshold 48
+DEV_REJECTION_FLOOR = 0.95      # measured 1.000 (49 out of scope)
+HOLDOUT_ACCURACY_FLOOR = 0.56   # measured 0.581: unseen colloquial phrasing is the gap
+HOLDOUT_REJECTION_FLOOR = 0.95  # measured 1.000 (12 out of scope)
 
 
 def _load(name: str) -> list[dict]:
@@ -93,6 +95,9 @@ def test_protection_of_civilians_in_many_spellings(assistant: Assistant, questio
 @pytest.mark.parametrize("question, word", [
     ("非洲连盟的伙伴关系", "非洲联盟"), ("环境管里", "环境"), ("維和人員的安全", "安全"),
     ("妇女参与和平进程", "妇女"), ("性剥削和性虐待", "性剥削"),
+    # a typo cuts a domain compound into pieces; they are rejoined before scoring
+    ("非州联盟", "非洲联盟"), ("性剥消和性虐代", "性剥削"), ("外勤资助", "外勤支助"),
+    ("国家工做队", "国家工作队"), ("建设和平委员汇", "建设和平委员会"),
 ])
 def test_typos_traditional_and_colloquial(assistant: Assistant, question: str, word: str) -> None:
     result = assistant.ask(question)
@@ -107,7 +112,9 @@ def _entry_text(assistant: Assistant, entry_id: str) -> str:
 
 @pytest.mark.parametrize("question, actor", [
     ("秘书长承诺了哪些", "secretary_general"), ("作为会员国我们要做什么", "member_states"),
-    ("东道国的承诺", "host_countries"),
+    ("东道国的承诺", "host_countries"), ("秘书长那边答应了啥", "secretary_general"),
+    ("东道国要干嘛", "host_countries"), ("咱们会员国该干啥", "member_states"),
+    ("会员国要履行哪些承诺", "member_states"),
 ])
 def test_actor_questions_list_that_actors_commitments(assistant: Assistant, question: str,
                                                      actor: str) -> None:
@@ -115,6 +122,34 @@ def test_actor_questions_list_that_actors_commitments(assistant: Assistant, ques
     assert result.intent == "actor" and result.actor == actor
     expected = {c.id for c in assistant.catalogue.commitments_by(actor)}
     assert {m.id for m in result.matches} == expected
+
+
+@pytest.mark.parametrize("question, area", [
+    ("伙伴关系方面有哪些承诺", "A7"), ("安全这一块有哪些承诺", "A4"), ("问责方面有哪些承诺", "A5"),
+    ("建设和平领域有什么承诺", "A6"), ("妇女那部分讲了什么", "A2"),
+])
+def test_listing_questions_reach_the_area(assistant: Assistant, question: str, area: str) -> None:
+    """哪些, 方面, 领域 are stopwords, yet still tell the matcher a list is asked for."""
+    result = assistant.ask(question)
+    assert result.matches and result.matches[0].id == area
+
+
+def test_colloquial_filler_is_not_an_unknown_topic(assistant: Assistant) -> None:
+    plain, filled = assistant.ask("女兵太少"), assistant.ask("女兵太少了咋整呢")
+    assert filled.terms == plain.terms
+    assert filled.matches and filled.matches[0].id == plain.matches[0].id
+
+
+def test_a_stray_character_does_not_turn_a_word_into_another(assistant: Assistant) -> None:
+    """让维和人员 is 让 + 维和人员, not a misspelt 女维和人员."""
+    assert "女性军警人员" not in assistant.ask("东道国得让维和人员进去吗").terms
+
+
+def test_matching_raises_no_library_warnings(assistant: Assistant) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for question in ("老百姓的保护", "百姓", "第一百段", "十万火急"):
+            match(question, assistant.index)
 
 
 @pytest.mark.parametrize("question", ["今天天气怎么样", "明天航班几点", "工资什么时候发",

@@ -11,22 +11,33 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
                           CommandHandler, InlineQueryHandler, MessageHandler, filters)
 
 from ..assistant import Assistant
-from ..commands import COMMANDS
+from ..commands import COMMANDS, MENU
 from ..settings import Settings
 from . import conversation, inline
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "telegram"
 
+# Updates handled at once. Answering costs ~2 ms of CPU on the event loop; with every pending
+# update interleaved (PTB's `True` = 256) each waits for all the others, so a burst answers
+# everyone late (benchmarks/telegram_pipeline.py: p99 3-4x p50). A few at a time answer in
+# arrival order with a tight tail, and 4 round trips of ~0.1 s to Telegram still carry ~40
+# updates/s, above the 30 messages/s Telegram accepts from a bot.
+CONCURRENT_UPDATES = 4
+# Connections for the handlers' requests (getUpdates has its own pool). httpcore checks every
+# pooled connection on each request, so the pool is sized to the work, not PTB's 256:
+# one request per concurrent update, plus slack for the error handler and start-up.
+CONNECTION_POOL_SIZE = 2 * CONCURRENT_UPDATES
+
 
 async def _register_commands(application: Application) -> None:
     """Publish the command menu: Chinese by default, English for English-speaking users."""
     bot = application.bot
-    await bot.set_my_commands([BotCommand(c.name, c.help) for c in COMMANDS],
+    await bot.set_my_commands([BotCommand(c.name, c.help) for c in MENU],
                               scope=BotCommandScopeDefault())
-    await bot.set_my_commands([BotCommand(c.name, c.help_en) for c in COMMANDS],
+    await bot.set_my_commands([BotCommand(c.name, c.help_en) for c in MENU],
                               scope=BotCommandScopeDefault(), language_code="en")
-    log.info("bot @%s ready: %d commands registered", bot.username, len(COMMANDS))
+    log.info("bot @%s ready: %d commands registered", bot.username, len(MENU))
 
 
 def build_application(settings: Settings, assistant: Assistant, *,
@@ -37,7 +48,8 @@ def build_application(settings: Settings, assistant: Assistant, *,
                .token(settings.bot_token())
                .base_url(settings.base_url())
                .base_file_url(settings.base_url().removesuffix("/bot") + "/file/bot")
-               .concurrent_updates(True)
+               .concurrent_updates(CONCURRENT_UPDATES)
+               .connection_pool_size(CONNECTION_POOL_SIZE)
                .post_init(_register_commands))
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=2))

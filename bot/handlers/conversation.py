@@ -1,7 +1,12 @@
-"""Handlers for messages, commands and buttons: parse the update, ask the core, send the reply."""
+"""Handlers for messages, commands and buttons: parse the update, ask the core, send the reply.
+
+The core call runs in a worker thread: it may wait on the database (a busy SQLite file,
+a PostgreSQL round trip), and the event loop must keep serving other chats meanwhile.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Message, Update
@@ -9,7 +14,8 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from ..assistant import Assistant, ChatState
+from ..access import Sender
+from ..assistant import ANONYMOUS, Assistant, ChatState
 from ..replies import Reply
 from . import render
 
@@ -27,12 +33,24 @@ def _state(context: ContextTypes.DEFAULT_TYPE) -> ChatState:
     return context.chat_data.setdefault("state", ChatState())
 
 
+def _sender(update: Update) -> Sender:
+    user = update.effective_user
+    return Sender("telegram", str(user.id), user.full_name) if user else ANONYMOUS
+
+
+def _key(message: Message) -> str:
+    """Idempotency key of a message: a redelivered update carries the same chat and message id."""
+    return f"tg:{message.chat_id}:{message.message_id}"
+
+
 async def send(message: Message, reply: Reply) -> None:
     """Send a reply as one or more HTML messages; buttons go under the last one."""
     pieces = render.chunks(render.html(reply))
     for n, piece in enumerate(pieces, start=1):
         markup = render.keyboard(reply) if n == len(pieces) else None
         await message.reply_html(piece, reply_markup=markup, do_quote=False)
+    for attachment in reply.files:
+        await message.reply_document(attachment.data, filename=attachment.filename, do_quote=False)
 
 
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -43,7 +61,9 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     addressee = message.text.split(maxsplit=1)[0].partition("@")[2]
     if addressee and addressee.lower() != (context.bot.username or "").lower():
         return  # /help@another_bot in a group is not for us
-    await send(message, _assistant(context).respond(message.text, _state(context)))
+    reply = await asyncio.to_thread(_assistant(context).respond, message.text, _state(context),
+                                    _sender(update), _key(message))
+    await send(message, reply)
 
 
 def _addressed_text(message: Message, bot_username: str, bot_id: int) -> str | None:
@@ -69,7 +89,9 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = _addressed_text(message, context.bot.username, context.bot.id)
     if text is None:
         return
-    await send(message, _assistant(context).respond(text, _state(context)))
+    reply = await asyncio.to_thread(_assistant(context).respond, text, _state(context),
+                                    _sender(update), _key(message))
+    await send(message, reply)
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -77,7 +99,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    reply = _assistant(context).press(query.data or "", _state(context))
+    reply = await asyncio.to_thread(_assistant(context).press, query.data or "", _state(context),
+                                    _sender(update))
     await query.answer()
     text = render.chunks(render.html(reply))[0]
     try:

@@ -1,0 +1,144 @@
+"""`a4pbot db|admin|export|audit`: the store's console commands, for operators.
+
+Output that scripts read is put on the last line (an invite code) or on standard output
+(`export --out -`); messages for people go to standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from .access import new_code, parse_commitments, parse_invite_args
+from .store import ROLES, Store, first_broken
+
+
+def open_store() -> Store:
+    from .settings import Settings
+
+    return Store.open(Settings().db_url())
+
+
+def _date(value: str) -> datetime:
+    try:
+        return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    from .migrations import current
+
+    store = open_store()
+    print(f"database at revision {current(store.engine)}")
+    return 0
+
+
+def cmd_admin_add(args: argparse.Namespace) -> int:
+    user = open_store().user(args.platform, args.id, role="admin")
+    print(f"user {user.id} ({user.platform}:{user.external_id}) is {user.role}")
+    return 0
+
+
+def cmd_admin_invite(args: argparse.Namespace) -> int:
+    parsed = parse_invite_args(f"{args.role} {args.uses} {args.days}")
+    if isinstance(parsed, str):
+        print(f"a4pbot: {parsed}", file=sys.stderr)
+        return 2
+    code = new_code()
+    invite = open_store().create_invite(code, *parsed, by=None)
+    print(f"invite for {invite.role}: {invite.uses_left} use(s), expires "
+          f"{invite.expires_at:%Y-%m-%d %H:%M} UTC; users send /register CODE")
+    print(code)
+    return 0
+
+
+def cmd_admin_assign(args: argparse.Namespace) -> int:
+    from .catalogue import load_catalogue
+
+    store = open_store()
+    user = store.user_by_id(args.user)
+    ids = parse_commitments(" ".join(args.commitments), load_catalogue(args.knowledge))
+    if user is None or isinstance(ids, str):
+        print(f"a4pbot: {ids if isinstance(ids, str) else f'no user {args.user}'}", file=sys.stderr)
+        return 2
+    if user.role == "reader":
+        store.set_role(user.id, "focal_point", by=None)
+    store.assign(user.id, ids, by=None)
+    print(f"user {user.id} now owns {' '.join(store.assigned(user.id))}")
+    return 0
+
+
+def cmd_admin_users(_args: argparse.Namespace) -> int:
+    store = open_store()
+    owners = store.owners()
+    for user in store.users():
+        mine = " ".join(c for c, ids in owners.items() if user.id in ids)
+        print(f"{user.id}\t{user.platform}:{user.external_id}\t{user.role}\t{user.name}\t"
+              f"{user.mission or ''}\t{mine}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import render
+
+    until = args.until + timedelta(days=1) if args.until else None  # --to is inclusive
+    items = open_store().list_updates(since=args.since, until=until, include_withdrawn=True,
+                                      newest_first=False)
+    data = render(items, args.format)
+    if args.out == "-":
+        if args.format != "csv":
+            print("a4pbot: only CSV can be written to standard output", file=sys.stderr)
+            return 2
+        sys.stdout.write(data.decode("utf-8").lstrip("\ufeff"))
+        return 0
+    Path(args.out).write_bytes(data)
+    print(f"{len(items)} updates written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_audit_verify(_args: argparse.Namespace) -> int:
+    entries = open_store().audit_entries()
+    broken = first_broken(entries)
+    if broken is not None:
+        print(f"audit chain BROKEN at entry {broken} (of {len(entries)})", file=sys.stderr)
+        return 1
+    print(f"audit chain intact: {len(entries)} entries")
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Register the store commands on the main parser."""
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
+    db.add_parser("upgrade", help="run migrations (also done at start)").set_defaults(func=cmd_db_upgrade)
+
+    admin = sub.add_parser("admin", help="users, roles and invites").add_subparsers(
+        dest="action", required=True)
+    add = admin.add_parser("add", help="make a user an admin")
+    add.add_argument("id", help="the user's platform id (Telegram: the numeric user id)")
+    add.add_argument("--platform", default="telegram", choices=("telegram", "slack", "console"))
+    add.set_defaults(func=cmd_admin_add)
+    invite = admin.add_parser("invite", help="create an invite code (printed on the last line)")
+    invite.add_argument("--role", default="focal_point", choices=ROLES[1:])
+    invite.add_argument("--uses", type=int, default=1)
+    invite.add_argument("--days", type=float, default=7.0)
+    invite.set_defaults(func=cmd_admin_invite)
+    assign = admin.add_parser("assign", help="assign commitments to a focal point")
+    assign.add_argument("user", type=int, help="user number (see `a4pbot admin users`)")
+    assign.add_argument("commitments", nargs="+", help="commitment ids, e.g. C12 C13")
+    assign.set_defaults(func=cmd_admin_assign)
+    admin.add_parser("users", help="list users (tab-separated)").set_defaults(func=cmd_admin_users)
+
+    export = sub.add_parser("export", help="export progress updates as CSV or XLSX")
+    export.add_argument("--from", dest="since", type=_date, help="first day (YYYY-MM-DD, UTC)")
+    export.add_argument("--to", dest="until", type=_date, help="last day, inclusive")
+    export.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    export.add_argument("--out", required=True, help="file to write, or - for CSV on stdout")
+    export.set_defaults(func=cmd_export)
+
+    audit = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(
+        dest="action", required=True)
+    audit.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+

@@ -1,0 +1,275 @@
+"""The step-by-step /update: commitment → status → text → mission → preview → stored.
+
+Each step reads and writes the user's draft in the database, not process memory, so a
+restart or a second replica continues the conversation, and nothing typed is lost (an
+over-long text stays in the draft). The flow is transport-neutral: Telegram, the console
+and Slack feed it text and button presses (`draft:…` actions) and render its replies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from rapidfuzz import fuzz
+
+from .access import Access, Sender, parse_commitments
+from .catalogue import Catalogue
+from .progress import MAX_TEXT, STATUS_LABELS, Progress, parse_status
+from .replies import Button, Reply, error
+from .store import STATUSES, Draft, Store, Update, User
+
+STEPS = ("commitment", "status", "text", "mission", "preview", "duplicate")
+ABANDONED = timedelta(minutes=30)  # a draft untouched this long no longer captures free text
+DUPLICATE_WINDOW = timedelta(hours=24)
+DUPLICATE_SIMILARITY = 85.0
+CANCEL = Button("✖️ 取消", "draft:cancel")
+OWN_BUTTONS = 6
+
+_STEP_OF_BUTTON = {"c": "commitment", "s": "status", "m": "mission", "confirm": "preview",
+                   "edit": "preview", "amend": "duplicate", "new": "duplicate"}
+Suggest = Callable[[str], list[str]]  # free text -> commitment ids, best first
+
+
+class UpdateFlow:
+    """Drives one user's draft through the steps; every method returns the next prompt."""
+
+    def __init__(self, store: Store, catalogue: Catalogue, access: Access, progress: Progress,
+                 suggest: Suggest) -> None:
+        self.store = store
+        self.catalogue = catalogue
+        self.access = access
+        self.progress = progress
+        self.suggest = suggest
+
+    # -- entry points ------------------------------------------------------------------
+
+    def start(self, sender: Sender) -> Reply:
+        """`/update` without arguments: resume a draft, or start one at the first step."""
+        user = self.access.require(sender, "focal_point")
+        if isinstance(user, Reply):
+            return user
+        if (draft := self.store.draft(user.id)) is not None:
+            return self._prompt(user, draft, resumed=True)
+        return self._prompt(user, self.store.save_draft(user.id, "commitment", {}))
+
+    def fast(self, sender: Sender, args: str, key: str | None) -> Reply:
+        """`/update C12 进行中 text`: stored at once, unless it nearly repeats a recent one."""
+        parsed = self.progress.parse_update(args)
+        if isinstance(parsed, Reply):
+            return parsed
+        user = self.access.require(sender, "focal_point")
+        if isinstance(user, Reply):
+            return user
+        commitment_id, status, text = parsed
+        if (refusal := self.progress.refuse_unassigned(user, commitment_id)) is not None:
+            return refusal
+        twin = self._near_duplicate(user, commitment_id, text)
+        # Checked after the twin search: a concurrent copy of this message that commits in
+        # between is recognised here, or by the key's unique constraint when storing.
+        if key and (seen := self.store.by_key(key)) is not None:
+            return self.progress.stored(seen, created=False)  # the same message, delivered again
+        data = {"commitment": commitment_id, "status": status, "text": text,
+                "mission": user.mission or "", "key": key}
+        if twin is not None:
+            return self._prompt(user, self.store.save_draft(user.id, "duplicate",
+                                                            {**data, "twin": twin.id}))
+        return self.progress.record(user, commitment_id, status, text, key)
+
+    def active(self, sender: Sender) -> tuple[User, Draft] | None:
+        """The user's draft if it should capture their next free text."""
+        user = self.access.user(sender)
+        draft = self.store.draft(user.id)
+        if draft is None or draft.step not in ("commitment", "text", "mission", "status"):
+            return None
+        if self.store.clock() - draft.updated_at > ABANDONED:
+            return None
+        return user, draft
+
+    def text(self, user: User, draft: Draft, text: str) -> Reply:
+        """Typed input for the current step."""
+        handler = {"commitment": self._commitment_text, "status": self._status_text,
+                   "text": self._text, "mission": self._mission_text}[draft.step]
+        return handler(user, draft, text.strip())
+
+    def press(self, sender: Sender, action: str) -> Reply:
+        """A `draft:verb[:value]` button."""
+        user = self.access.user(sender)
+        draft = self.store.draft(user.id)
+        verb, _, value = action.partition(":")
+        if draft is None:
+            return error("这份草稿已经提交或取消了。", "发送 /update 开始新的进展。")
+        if verb == "cancel":
+            return self.cancel(sender)
+        handlers = {"c": self._choose_commitment, "s": self._choose_status,
+                    "m": self._choose_mission, "confirm": self._confirm, "edit": self._edit,
+                    "amend": self._amend, "new": self._store_new}
+        if verb not in handlers:
+            return error("这个按钮已失效。", "发送 /update 继续你的草稿。")
+        if _STEP_OF_BUTTON[verb] != draft.step:  # a button from an earlier message
+            reply = self._prompt(user, draft)
+            return Reply("这个按钮已过期。" + (reply.heading or ""), reply.body, reply.buttons)
+        return handlers[verb](user, draft, value)
+
+    def cancel(self, sender: Sender) -> Reply:
+        user = self.access.user(sender)
+        if self.store.draft(user.id) is None:
+            return error("没有进行中的进展草稿。")
+        self.store.delete_draft(user.id)
+        return Reply("已取消，草稿已删除。", ("需要时发送 /update 重新开始。",))
+
+    def put_aside_notice(self, sender: Sender) -> str | None:
+        """A line reminding the user of an abandoned draft (shown under other answers)."""
+        user = self.access.user(sender)
+        draft = self.store.draft(user.id)
+        if draft is None or self.store.clock() - draft.updated_at <= ABANDONED:
+            return None
+        return "你有一份未完成的进展草稿，发送 /update 继续，或 /cancel 放弃。"
+
+    # -- steps -------------------------------------------------------------------------
+
+    def _save(self, user: User, draft: Draft, step: str, **changes: object) -> Reply:
+        """Move to `step` with `changes` applied (None removes a field) and show its prompt."""
+        data = {k: v for k, v in {**draft.data, **changes}.items() if v is not None}
+        return self._prompt(user, self.store.save_draft(user.id, step, data))
+
+    def _commitment_text(self, user: User, draft: Draft, text: str) -> Reply:
+        ids = parse_commitments(text.split()[0], self.catalogue) if text.split() else "empty"
+        if not isinstance(ids, str):
+            return self._choose_commitment(user, draft, ids[0])
+        proposals = [c for c in self.suggest(text) if c in self.catalogue.commitments][:3]
+        if not proposals:
+            return error(f"没有找到和“{text[:30]}”对应的承诺。", "请输入承诺编号（1–45），或换个说法。")
+        buttons = tuple((Button(f"{c} {self.catalogue.commitments[c].title}", f"draft:c:{c}"),)
+                        for c in proposals)
+        return Reply("是这一项吗？请点选：", (), (*buttons, (CANCEL,)))
+
+    def _choose_commitment(self, user: User, draft: Draft, commitment_id: str) -> Reply:
+        if commitment_id not in self.catalogue.commitments:
+            return error("这个按钮已失效。", "请输入承诺编号（1–45）。")
+        if (refusal := self.progress.refuse_unassigned(user, commitment_id)) is not None:
+            return refusal
+        return self._save(user, draft, "status", commitment=commitment_id)
+
+    def _status_text(self, user: User, draft: Draft, text: str) -> Reply:
+        status = parse_status(text)
+        if status is None:
+            return error("请点选状态按钮（未开始 / 进行中 / 已完成 / 受阻）。")
+        return self._choose_status(user, draft, status)
+
+    def _choose_status(self, user: User, draft: Draft, status: str) -> Reply:
+        if status not in STATUSES:
+            return error("这个按钮已失效。")
+        return self._save(user, draft, "text", status=status)
+
+    def _text(self, user: User, draft: Draft, text: str) -> Reply:
+        if not text:
+            return error("请用一两句话说明进展。")
+        if len(text) > MAX_TEXT:
+            self.store.save_draft(user.id, "text", {**draft.data, "overlong": text})
+            return error(f"进展说明最多 {MAX_TEXT} 字，这条有 {len(text)} 字。",
+                         "草稿已保存；请精简后重新发送。原文：\n" + text)
+        step = "preview" if draft.data.get("editing") else "mission"
+        return self._save(user, draft, step, text=text, overlong=None, editing=None)
+
+    def _mission_text(self, user: User, draft: Draft, text: str) -> Reply:
+        if len(text) > 100:
+            return error("任务区名称最多 100 个字符。")
+        if text and text != user.mission:
+            self.store.set_mission(user.id, text)
+        return self._save(user, draft, "preview", mission=text)
+
+    def _choose_mission(self, user: User, draft: Draft, value: str) -> Reply:
+        mission = (user.mission or "") if value == "keep" else ""
+        return self._save(user, draft, "preview", mission=mission)
+
+    def _edit(self, user: User, draft: Draft, _value: str) -> Reply:
+        return self._save(user, draft, "text", editing=True)
+
+    def _confirm(self, user: User, draft: Draft, _value: str) -> Reply:
+        twin = self._near_duplicate(user, draft.data["commitment"], draft.data["text"])
+        if twin is not None:
+            return self._save(user, draft, "duplicate", twin=twin.id)
+        return self._store_new(user, draft, "")
+
+    def _store_new(self, user: User, draft: Draft, _value: str) -> Reply:
+        data = draft.data
+        # A double-tapped "confirm" carries the same draft version: one row.
+        key = data.get("key") or f"draft:{user.id}:{draft.version}"
+        stored, created = self.store.add_update(user.id, data["commitment"], data["status"],
+                                                data["text"], data.get("mission", ""), key=key)
+        self.store.delete_draft(user.id)
+        return self.progress.stored(stored, created)
+
+    def _amend(self, user: User, draft: Draft, _value: str) -> Reply:
+        twin_id = draft.data.get("twin")
+        twin = self.store.get_update(twin_id) if isinstance(twin_id, int) else None
+        if twin is None or twin.withdrawn_at is not None:
+            return self._store_new(user, draft, "")
+        edited = self.store.edit_update(twin.id, by=user.id, status=draft.data["status"],
+                                        text=draft.data["text"])
+        self.store.delete_draft(user.id)
+        return Reply(f"已修改进展 #{edited.id}（第 {edited.revision} 版）",
+                     self.progress.describe(edited))
+
+    def _near_duplicate(self, user: User, commitment_id: str, text: str) -> Update | None:
+        """The user's own update on this commitment in the last 24 h with almost this text."""
+        since = self.store.clock() - DUPLICATE_WINDOW
+        for item in self.store.list_updates(user_id=user.id, since=since,
+                                            commitment_id=commitment_id):
+            if fuzz.ratio(item.text, text) >= DUPLICATE_SIMILARITY:
+                return item
+        return None
+
+    # -- prompts -----------------------------------------------------------------------
+
+    def _prompt(self, user: User, draft: Draft, resumed: bool = False) -> Reply:
+        prompt = {"commitment": self._ask_commitment, "status": self._ask_status,
+                  "text": self._ask_text, "mission": self._ask_mission,
+                  "preview": self._preview, "duplicate": self._ask_duplicate}[draft.step]
+        reply = prompt(user, draft)
+        if resumed:
+            return Reply("继续你的进展草稿 — " + (reply.heading or ""), reply.body, reply.buttons)
+        return reply
+
+    def _ask_commitment(self, user: User, _draft: Draft) -> Reply:
+        mine = self.store.assigned(user.id)[:OWN_BUTTONS]
+        buttons = tuple((Button(f"{c} {self.catalogue.commitments[c].title}", f"draft:c:{c}"),)
+                        for c in mine)
+        return Reply("第 1/4 步：哪一项承诺？", ("点选你负责的承诺，或输入编号（如 12）或关键词。",),
+                     (*buttons, (CANCEL,)))
+
+    def _ask_status(self, _user: User, draft: Draft) -> Reply:
+        commitment = self.catalogue.commitments[draft.data["commitment"]]
+        return Reply(f"第 2/4 步：{commitment.id} {commitment.title} 的状态？", (),
+                     (tuple(Button(label, f"draft:s:{code}") for code, label in STATUS_LABELS.items()),
+                      (CANCEL,)))
+
+    def _ask_text(self, _user: User, draft: Draft) -> Reply:
+        lines = [f"用一两句话说明进展（1–{MAX_TEXT} 字）。"]
+        if draft.data.get("text"):
+            lines.append("当前说明：" + draft.data["text"])
+        return Reply("第 3/4 步：进展说明", tuple(lines), ((CANCEL,),))
+
+    def _ask_mission(self, user: User, _draft: Draft) -> Reply:
+        buttons = [Button(f"沿用：{user.mission}", "draft:m:keep")] if user.mission else []
+        buttons.append(Button("不填", "draft:m:none"))
+        return Reply("第 4/4 步：任务区/单位？", ("点选或输入名称（会记住，下次自动沿用）。",),
+                     (tuple(buttons), (CANCEL,)))
+
+    def _preview(self, _user: User, draft: Draft) -> Reply:
+        data = draft.data
+        commitment = self.catalogue.commitments[data["commitment"]]
+        return Reply("请确认这条进展：",
+                     (f"{commitment.id} {commitment.title}", f"状态：{STATUS_LABELS[data['status']]}",
+                      data["text"], f"任务区/单位：{data.get('mission') or '未填'}"),
+                     ((Button("✅ 确认提交", "draft:confirm"), Button("✏️ 修改说明", "draft:edit")),
+                      (CANCEL,)))
+
+    def _ask_duplicate(self, _user: User, draft: Draft) -> Reply:
+        twin = self.store.get_update(draft.data["twin"])
+        assert twin is not None
+        return Reply(f"24 小时内你对 {twin.commitment_id} 提交过相似的进展 #{twin.id}：",
+                     (twin.text, "要修改那一条，还是另建一条新的？"),
+                     ((Button(f"修改 #{twin.id}", "draft:amend"), Button("另建一条", "draft:new")),
+                      (CANCEL,)))

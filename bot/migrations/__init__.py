@@ -1,0 +1,41 @@
+"""Alembic migrations, run at start (and by `a4pbot db upgrade`).
+
+The scripts live in this package, so an installed bot migrates without an alembic.ini.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+HERE = Path(__file__).parent
+_MIGRATION_LOCK = 0x4A4C
+logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO chatter at every start
+
+
+def config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision`; two replicas starting together take turns."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+        cfg = config(engine)
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+def current(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

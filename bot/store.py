@@ -1,0 +1,591 @@
+"""Users, invites, assignments, progress updates and the audit log (SQLAlchemy Core).
+
+One `Store` speaks to SQLite (the default, a file in the data directory) or PostgreSQL
+(for more than one replica). Every write is one transaction that also appends a
+hash-chained audit entry; writers are serialised (SQLite `BEGIN IMMEDIATE`, a PostgreSQL
+transaction-level advisory lock) so the chain never forks. Permission rules live in the
+core (`access.py`, `progress.py`); this module only keeps data safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text,
+                        UniqueConstraint, create_engine, event, func, insert, select, update)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+ROLES = ("reader", "focal_point", "admin")
+STATUSES = ("not_started", "in_progress", "done", "blocked")
+_CHAIN_LOCK = 0x4A4B  # PostgreSQL advisory lock id serialising writers (and migrations)
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform", String(16), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("mission", String(100)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("platform", "external_id", name="uq_users_platform_external_id"),
+)
+invites = Table(
+    "invites", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("uses_left", Integer, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", Integer, ForeignKey("users.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+registration_failures = Table(
+    "registration_failures", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+assignments = Table(
+    "assignments", metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("commitment_id", String(8), primary_key=True),
+)
+updates = Table(
+    "updates", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("commitment_id", String(8), nullable=False, index=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("mission", String(100), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("withdrawn_at", DateTime(timezone=True)),
+    Column("idempotency_key", String(128), unique=True),
+)
+revisions = Table(
+    "update_revisions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("update_id", Integer, ForeignKey("updates.id"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("mission", String(100), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("by_user_id", Integer, ForeignKey("users.id"), nullable=False),
+    UniqueConstraint("update_id", "revision", name="uq_update_revisions_update_id_revision"),
+)
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user_id", Integer),
+    Column("action", String(32), nullable=False),
+    Column("subject", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+)
+drafts = Table(
+    "drafts", metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("step", String(16), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+GENESIS = "0" * 64
+
+
+class StoreError(Exception):
+    """A write or read could not be done; the user should retry (nothing was half-written)."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    platform: str
+    external_id: str
+    name: str
+    role: str
+    mission: str | None
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.platform}:{self.external_id}"
+
+
+@dataclass(frozen=True)
+class Invite:
+    id: int
+    role: str
+    uses_left: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Update:
+    id: int
+    commitment_id: str
+    user_id: int
+    user_name: str
+    status: str
+    text: str
+    mission: str
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+    withdrawn_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A half-finished /update: the step reached and what was entered so far."""
+
+    step: str
+    data: dict[str, Any]
+    version: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    user_id: int | None
+    action: str
+    subject: str
+    detail: str
+    prev_hash: str
+    hash: str
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes: they were stored as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def entry_hash(prev_hash: str, at: datetime, user_id: int | None, action: str, subject: str,
+               detail: str) -> str:
+    """The hash of one audit entry, chained to the previous one."""
+    content = json.dumps([prev_hash, utc(at).isoformat(), user_id, action, subject, detail],
+                         ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def first_broken(entries: list[AuditEntry]) -> int | None:
+    """The id of the first entry whose hash or link does not check out; None if intact."""
+    prev = GENESIS
+    for entry in entries:
+        expected = entry_hash(prev, entry.at, entry.user_id, entry.action, entry.subject,
+                              entry.detail)
+        if entry.prev_hash != prev or entry.hash != expected:
+            return entry.id
+        prev = entry.hash
+    return None
+
+
+def code_hash(code: str) -> str:
+    """Invite codes are stored hashed: a leaked database does not leak usable codes."""
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+def default_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'a4p.sqlite3'}"
+
+
+def _sqlite_engine(url: str, busy_timeout: float) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": busy_timeout})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, see below
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON",
+                       f"busy_timeout={int(busy_timeout * 1000)}", "synchronous=NORMAL"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        # Writers take the lock up front, so two writers never deadlock upgrading a read lock.
+        mode = "DEFERRED" if connection.get_execution_options().get("readonly") else "IMMEDIATE"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
+    """An engine for `url`; SQLite waits up to `busy_timeout` seconds for a lock."""
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[1] if ":///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return _sqlite_engine(url, busy_timeout)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class Store:
+    """All reads and writes of the bot's own data."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
+        self.engine = engine
+        self._reader = engine.execution_options(readonly=True)
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True, busy_timeout: float = 30.0,
+             **kwargs: Any) -> Store:
+        """Connect and (by default) bring the schema to the latest migration."""
+        store = cls(make_engine(url, busy_timeout), **kwargs)
+        if migrate:
+            store.upgrade()
+        return store
+
+    def upgrade(self) -> None:
+        from .migrations import upgrade
+        with self._errors():
+            upgrade(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except OperationalError as exc:
+            raise StoreError(str(exc.orig).splitlines()[0] if exc.orig else str(exc)) from exc
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One serialised transaction: all or nothing."""
+        with self._errors(), self.engine.begin() as connection:
+            if self.is_postgresql:
+                connection.execute(select(func.pg_advisory_xact_lock(_CHAIN_LOCK)))
+            yield connection
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self._errors(), self._reader.begin() as connection:
+            yield connection
+
+    # -- audit -------------------------------------------------------------------------
+
+    def _audit(self, connection: Connection, user_id: int | None, action: str, subject: str,
+               **detail: Any) -> None:
+        at = self.clock()
+        text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+        prev = connection.execute(select(audit_log.c.hash).order_by(audit_log.c.id.desc())
+                                  .limit(1)).scalar() or GENESIS
+        connection.execute(insert(audit_log).values(
+            at=at, user_id=user_id, action=action, subject=subject, detail=text, prev_hash=prev,
+            hash=entry_hash(prev, at, user_id, action, subject, text)))
+
+    def audit_entries(self) -> list[AuditEntry]:
+        with self.read() as connection:
+            rows = connection.execute(select(audit_log).order_by(audit_log.c.id)).all()
+        return [AuditEntry(**{**row._mapping, "at": utc(row.at)}) for row in rows]
+
+    # -- users -------------------------------------------------------------------------
+
+    def user(self, platform: str, external_id: str, name: str = "", *,
+             role: str | None = None) -> User:
+        """The user with this platform id, created as a reader on first contact.
+
+        `role` (from ADMIN_IDS) raises the stored role; it never lowers it.
+        """
+        key = users.c.platform == platform, users.c.external_id == external_id
+        with self.read() as connection:
+            row = connection.execute(select(users).where(*key)).first()
+        if row is not None and (role is None or row.role == role) and (not name or row.name == name):
+            return _user(row)
+        try:
+            with self.write() as connection:
+                row = connection.execute(select(users).where(*key)).first()
+                if row is None:
+                    connection.execute(insert(users).values(
+                        platform=platform, external_id=external_id, name=name or "",
+                        role=role or "reader", created_at=self.clock()))
+                    row = connection.execute(select(users).where(*key)).one()
+                    self._audit(connection, row.id, "user.created", f"U{row.id}", role=row.role)
+                else:
+                    values: dict[str, Any] = {"name": name} if name else {}
+                    if role and ROLES.index(role) > ROLES.index(row.role):
+                        values["role"] = role
+                        self._audit(connection, None, "role.granted", f"U{row.id}", role=role,
+                                    source="ADMIN_IDS")
+                    if values:
+                        connection.execute(update(users).where(users.c.id == row.id).values(values))
+                        row = connection.execute(select(users).where(*key)).one()
+        except IntegrityError:  # created concurrently by another replica: read theirs
+            with self.read() as connection:
+                row = connection.execute(select(users).where(*key)).one()
+        return _user(row)
+
+    def user_by_id(self, user_id: int) -> User | None:
+        with self.read() as connection:
+            row = connection.execute(select(users).where(users.c.id == user_id)).first()
+        return _user(row) if row else None
+
+    def users(self) -> list[User]:
+        with self.read() as connection:
+            rows = connection.execute(select(users).order_by(users.c.id)).all()
+        return [_user(row) for row in rows]
+
+    def set_role(self, user_id: int, role: str, by: int | None) -> User:
+        assert role in ROLES, role
+        with self.write() as connection:
+            connection.execute(update(users).where(users.c.id == user_id).values(role=role))
+            if role != "focal_point" and role != "admin":
+                connection.execute(assignments.delete().where(assignments.c.user_id == user_id))
+            self._audit(connection, by, "role.set", f"U{user_id}", role=role)
+        user = self.user_by_id(user_id)
+        assert user is not None
+        return user
+
+    def set_mission(self, user_id: int, mission: str) -> None:
+        with self.write() as connection:
+            connection.execute(update(users).where(users.c.id == user_id).values(mission=mission))
+            self._audit(connection, user_id, "user.mission", f"U{user_id}", mission=mission)
+
+    # -- invites -----------------------------------------------------------------------
+
+    def create_invite(self, code: str, role: str, uses: int, days: float, by: int | None) -> Invite:
+        now = self.clock()
+        with self.write() as connection:
+            invite_id = connection.execute(insert(invites).values(
+                code_hash=code_hash(code), role=role, uses_left=uses,
+                expires_at=now + timedelta(days=days), created_by=by, created_at=now)
+            ).inserted_primary_key[0]
+            self._audit(connection, by, "invite.created", f"I{invite_id}", role=role, uses=uses,
+                        days=days)
+        return Invite(invite_id, role, uses, now + timedelta(days=days))
+
+    def recent_failures(self, user_id: int, window: timedelta) -> int:
+        with self.read() as connection:
+            return connection.execute(
+                select(func.count()).select_from(registration_failures).where(
+                    registration_failures.c.user_id == user_id,
+                    registration_failures.c.at >= self.clock() - window)).scalar_one()
+
+    def redeem(self, user_id: int, code: str) -> str | None:
+        """Use one invite for this user: the role granted, or None (attempt recorded)."""
+        digest = code_hash(code)
+        now = self.clock()
+        with self.write() as connection:
+            found = None
+            for row in connection.execute(select(invites).where(invites.c.uses_left > 0)):
+                # Constant-time comparison over every live code, not an indexed lookup.
+                if hmac.compare_digest(row.code_hash, digest) and utc(row.expires_at) > now:
+                    found = row
+            if found is None:
+                connection.execute(insert(registration_failures).values(user_id=user_id, at=now))
+                return None
+            connection.execute(update(invites).where(invites.c.id == found.id)
+                               .values(uses_left=invites.c.uses_left - 1))
+            current = connection.execute(select(users.c.role).where(users.c.id == user_id)).scalar_one()
+            role = max(current, found.role, key=ROLES.index)
+            connection.execute(update(users).where(users.c.id == user_id).values(role=role))
+            self._audit(connection, user_id, "invite.redeemed", f"I{found.id}", role=role)
+        return role
+
+    # -- assignments -------------------------------------------------------------------
+
+    def assign(self, user_id: int, commitment_ids: list[str], by: int | None) -> None:
+        with self.write() as connection:
+            have = set(connection.execute(select(assignments.c.commitment_id)
+                                          .where(assignments.c.user_id == user_id)).scalars())
+            new = [c for c in dict.fromkeys(commitment_ids) if c not in have]
+            if new:
+                connection.execute(insert(assignments),
+                                   [{"user_id": user_id, "commitment_id": c} for c in new])
+            self._audit(connection, by, "assign", f"U{user_id}", commitments=new)
+
+    def assigned(self, user_id: int) -> list[str]:
+        with self.read() as connection:
+            found = connection.execute(select(assignments.c.commitment_id)
+                                       .where(assignments.c.user_id == user_id)).scalars().all()
+        return sorted(found, key=lambda c: int(c[1:]))
+
+    def owners(self) -> dict[str, list[int]]:
+        """Commitment id -> the ids of the focal points assigned to it."""
+        with self.read() as connection:
+            rows = connection.execute(select(assignments)).all()
+        owners: dict[str, list[int]] = {}
+        for row in rows:
+            owners.setdefault(row.commitment_id, []).append(row.user_id)
+        return owners
+
+    # -- drafts ------------------------------------------------------------------------
+
+    def draft(self, user_id: int) -> Draft | None:
+        with self.read() as connection:
+            row = connection.execute(select(drafts).where(drafts.c.user_id == user_id)).first()
+        if row is None:
+            return None
+        return Draft(row.step, json.loads(row.data), row.version, utc(row.updated_at))
+
+    def save_draft(self, user_id: int, step: str, data: dict[str, Any]) -> Draft:
+        """Create or replace the user's draft; `version` grows with every save."""
+        now = self.clock()
+        text = json.dumps(data, ensure_ascii=False)
+        with self.write() as connection:
+            version = connection.execute(select(drafts.c.version)
+                                         .where(drafts.c.user_id == user_id)).scalar()
+            if version is None:
+                version = 1
+                connection.execute(insert(drafts).values(user_id=user_id, step=step, data=text,
+                                                         version=version, updated_at=now))
+            else:
+                version += 1
+                connection.execute(update(drafts).where(drafts.c.user_id == user_id).values(
+                    step=step, data=text, version=version, updated_at=now))
+        return Draft(step, data, version, now)
+
+    def delete_draft(self, user_id: int) -> None:
+        with self.write() as connection:
+            connection.execute(drafts.delete().where(drafts.c.user_id == user_id))
+
+    # -- updates -----------------------------------------------------------------------
+
+    def add_update(self, user_id: int, commitment_id: str, status: str, text: str, mission: str,
+                   key: str | None = None) -> tuple[Update, bool]:
+        """Store one update; with an idempotency key already seen, the stored one instead.
+
+        Returns (update, created).
+        """
+        assert status in STATUSES, status
+        if key and (existing := self.by_key(key)) is not None:
+            return existing, False
+        now = self.clock()
+        try:
+            with self.write() as connection:
+                update_id = connection.execute(insert(updates).values(
+                    commitment_id=commitment_id, user_id=user_id, status=status, text=text,
+                    mission=mission, revision=1, created_at=now, updated_at=now,
+                    idempotency_key=key)).inserted_primary_key[0]
+                connection.execute(insert(revisions).values(
+                    update_id=update_id, revision=1, status=status, text=text, mission=mission,
+                    at=now, by_user_id=user_id))
+                self._audit(connection, user_id, "update.created", f"#{update_id}",
+                            commitment=commitment_id, status=status, text=text, mission=mission)
+        except IntegrityError:
+            existing = self.by_key(key) if key else None
+            if existing is None:
+                raise
+            return existing, False
+        stored = self.get_update(update_id)
+        assert stored is not None
+        return stored, True
+
+    def by_key(self, key: str) -> Update | None:
+        with self.read() as connection:
+            row = connection.execute(_updates_query().where(updates.c.idempotency_key == key)).first()
+        return _update(row) if row else None
+
+    def get_update(self, update_id: int) -> Update | None:
+        with self.read() as connection:
+            row = connection.execute(_updates_query().where(updates.c.id == update_id)).first()
+        return _update(row) if row else None
+
+    def edit_update(self, update_id: int, by: int, *, status: str | None = None,
+                    text: str | None = None) -> Update:
+        """A new revision; the earlier ones stay in `update_revisions`."""
+        now = self.clock()
+        with self.write() as connection:
+            row = connection.execute(select(updates).where(updates.c.id == update_id)).one()
+            values = {"status": status or row.status, "text": text or row.text,
+                      "mission": row.mission, "revision": row.revision + 1}
+            connection.execute(update(updates).where(updates.c.id == update_id)
+                               .values(**values, updated_at=now))
+            connection.execute(insert(revisions).values(update_id=update_id, at=now,
+                                                        by_user_id=by, **values))
+            self._audit(connection, by, "update.edited", f"#{update_id}", **values)
+        stored = self.get_update(update_id)
+        assert stored is not None
+        return stored
+
+    def withdraw_update(self, update_id: int, by: int) -> Update:
+        with self.write() as connection:
+            connection.execute(update(updates).where(updates.c.id == update_id,
+                                                     updates.c.withdrawn_at.is_(None))
+                               .values(withdrawn_at=self.clock()))
+            self._audit(connection, by, "update.withdrawn", f"#{update_id}")
+        stored = self.get_update(update_id)
+        assert stored is not None
+        return stored
+
+    def revisions(self, update_id: int) -> list[dict[str, Any]]:
+        with self.read() as connection:
+            rows = connection.execute(select(revisions).where(revisions.c.update_id == update_id)
+                                      .order_by(revisions.c.revision)).all()
+        return [dict(row._mapping) for row in rows]
+
+    def list_updates(self, *, commitment_id: str | None = None, user_id: int | None = None,
+                     since: datetime | None = None, until: datetime | None = None,
+                     include_withdrawn: bool = False, limit: int | None = None,
+                     newest_first: bool = True) -> list[Update]:
+        query = _updates_query()
+        if commitment_id:
+            query = query.where(updates.c.commitment_id == commitment_id)
+        if user_id is not None:
+            query = query.where(updates.c.user_id == user_id)
+        if since is not None:
+            query = query.where(updates.c.created_at >= since)
+        if until is not None:
+            query = query.where(updates.c.created_at < until)
+        if not include_withdrawn:
+            query = query.where(updates.c.withdrawn_at.is_(None))
+        order = (updates.c.created_at.desc(), updates.c.id.desc()) if newest_first else \
+            (updates.c.created_at, updates.c.id)
+        query = query.order_by(*order)
+        if limit:
+            query = query.limit(limit)
+        with self.read() as connection:
+            return [_update(row) for row in connection.execute(query)]
+
+    def latest_by_commitment(self) -> dict[str, Update]:
+        """The newest live update of every commitment that has one."""
+        latest: dict[str, Update] = {}
+        for item in self.list_updates(newest_first=False):
+            latest[item.commitment_id] = item
+        return latest
+
+
+def _updates_query():  # noqa: ANN202 - a SQLAlchemy Select
+    return select(updates, users.c.name.label("user_name"), users.c.platform,
+                  users.c.external_id).join(users, users.c.id == updates.c.user_id)
+
+
+def _user(row: Any) -> User:
+    return User(row.id, row.platform, row.external_id, row.name, row.role, row.mission)
+
+
+def _update(row: Any) -> Update:
+    return Update(row.id, row.commitment_id, row.user_id,
+                  row.user_name or f"{row.platform}:{row.external_id}", row.status, row.text,
+                  row.mission, row.revision, utc(row.created_at), utc(row.updated_at),
+                  utc(row.withdrawn_at) if row.withdrawn_at else None)

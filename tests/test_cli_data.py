@@ -1,0 +1,151 @@
+"""`a4pbot db|admin|export|audit` through the real entry point (`bot.cli.main`), on both databases."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import text
+
+from bot.access import Sender
+from bot.assistant import Assistant
+from bot.cli import main
+from bot.export import COLUMNS
+from bot.store import Store
+
+
+@pytest.fixture
+def cli_store(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Store:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    opened = Store.open(db_url)
+    yield opened
+    opened.close()
+
+
+def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_db_upgrade_reports_the_revision(cli_store: Store, capsys) -> None:
+    assert run(capsys, "db", "upgrade")[:2] == (0, "database at revision 0002\n")
+
+
+def test_admin_add_invite_assign_users(cli_store: Store, assistant: Assistant, capsys) -> None:
+    assert run(capsys, "admin", "add", "555")[0] == 0
+    assert cli_store.user("telegram", "555").role == "admin"
+    code, out, _ = run(capsys, "admin", "invite", "--role", "focal_point", "--uses", "3",
+                       "--days", "2")
+    invite_code = out.strip().splitlines()[-1]
+    assert code == 0 and "3 use(s)" in out
+    desk = assistant.with_store(cli_store)
+    ann = Sender("telegram", "42", "Ann")
+    assert "登记成功" in desk.respond(f"/register {invite_code}", None, ann).plain()
+    user_id = desk.access.user(ann).id
+    assert run(capsys, "admin", "assign", str(user_id), "C12", "c13")[0] == 0
+    assert cli_store.assigned(user_id) == ["C12", "C13"]
+    _, listing, _ = run(capsys, "admin", "users")
+    assert f"{user_id}\ttelegram:42\tfocal_point\tAnn\t\tC12 C13" in listing
+
+
+def test_admin_errors_exit_2_with_a_message(cli_store: Store, capsys) -> None:
+    code, _, err = run(capsys, "admin", "assign", "99", "C12")
+    assert code == 2 and "no user 99" in err
+    code, _, err = run(capsys, "admin", "invite", "--uses", "0")
+    assert code == 2 and "次数" in err
+
+
+def _seed(store: Store) -> None:
+    user = store.user("telegram", "42", "Ann")
+    store.add_update(user.id, "C12", "in_progress", "女性警官比例升至18%", "UNMISS")
+    store.add_update(user.id, "C13", "done", "=HYPERLINK(\"http://evil\")", "MINUSCA")
+
+
+def test_export_csv_to_stdout_has_the_columns_and_neutralises_formulas(cli_store: Store,
+                                                                       capsys) -> None:
+    _seed(cli_store)
+    code, out, _ = run(capsys, "export", "--format", "csv", "--out", "-")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert code == 0 and tuple(rows[0]) == COLUMNS
+    assert rows[1][1:4] == ["C12", "in_progress", "女性警官比例升至18%"]
+    assert rows[1][6].endswith("Z") and rows[2][3].startswith("'=")
+
+
+def test_export_xlsx_file_and_date_range(cli_store: Store, capsys, tmp_path) -> None:
+    _seed(cli_store)
+    out = tmp_path / "updates.xlsx"
+    assert run(capsys, "export", "--format", "xlsx", "--out", str(out))[0] == 0
+    sheet = load_workbook(out).active
+    values = list(sheet.values)
+    assert values[0] == COLUMNS and len(values) == 3
+    assert values[2][3] == "=HYPERLINK(\"http://evil\")" and sheet["D3"].data_type == "s"
+    empty = tmp_path / "none.csv"
+    assert run(capsys, "export", "--from", "2001-01-01", "--to", "2001-01-31", "--out",
+               str(empty))[0] == 0
+    assert len(empty.read_text(encoding="utf-8-sig").splitlines()) == 1
+
+
+def test_export_rejects_bad_dates_and_xlsx_on_stdout(cli_store: Store, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["export", "--from", "yesterday", "--out", "-"])
+    assert exit_info.value.code == 2 and "YYYY-MM-DD" in capsys.readouterr().err
+    assert run(capsys, "export", "--format", "xlsx", "--out", "-")[0] == 2
+
+
+def test_audit_verify_passes_then_names_the_tampered_entry(cli_store: Store, capsys) -> None:
+    _seed(cli_store)
+    code, out, _ = run(capsys, "audit", "verify")
+    assert code == 0 and "intact: 3 entries" in out
+    victim = cli_store.audit_entries()[1].id
+    with cli_store.engine.begin() as connection:
+        connection.execute(text("UPDATE audit_log SET subject = 'x' WHERE id = :i"), {"i": victim})
+    code, _, err = run(capsys, "audit", "verify")
+    assert code == 1 and f"BROKEN at entry {victim}" in err
+
+
+def test_unreachable_database_is_one_line_exit_1(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/x?connect_timeout=2")
+    code, _, err = run(capsys, "audit", "verify")
+    assert code == 1 and err.startswith("a4pbot: the database is not reachable") and \
+        "Traceback" not in err
+
+
+def test_sqlite_file_survives_sigkill_mid_submission(tmp_path) -> None:
+    """A writer killed with SIGKILL: the file opens cleanly and holds every committed update."""
+    url = f"sqlite:///{tmp_path / 'a4p.sqlite3'}"
+    script = (
+        "import sys\nfrom bot.store import Store\n"
+        f"s = Store.open({url!r}); u = s.user('telegram', '1', 'A')\n"
+        "n = 0\n"
+        "while True:\n"
+        "    s.add_update(u.id, 'C1', 'in_progress', f'u{n}', '', key=f'k{n}')\n"
+        "    print(n, flush=True); n += 1\n")
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    confirmed = [process.stdout.readline() for _ in range(40)]
+    process.kill()
+    process.wait()
+    store = Store.open(url)
+    texts = {u.text for u in store.list_updates()}
+    assert {f"u{int(n)}" for n in confirmed} <= texts
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    from bot.store import first_broken
+    assert first_broken(store.audit_entries()) is None
+    store.close()
+
+
+def test_database_password_is_redacted_from_logs() -> None:
+    import logging
+
+    from bot.settings import RedactSecrets, Settings
+
+    settings = Settings(database_url="postgresql+psycopg://bot:s3cret-pw@db:5432/a4p")
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "cannot reach %s",
+                               ("postgresql+psycopg://bot:s3cret-pw@db:5432/a4p",), None)
+    RedactSecrets(settings).filter(record)
+    assert "s3cret-pw" not in record.getMessage() and "<redacted>" in record.getMessage()

@@ -1,0 +1,195 @@
+"""The step-by-step /update through the core entry point, on SQLite and PostgreSQL: every step,
+cancel, stale buttons, over-long text kept, restarts, abandonment and near-duplicates."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.access import Sender
+from bot.assistant import Assistant
+from bot.progress import MAX_TEXT
+from bot.replies import Reply
+from bot.store import Store
+
+ADMIN = Sender("telegram", "1", "Admin")
+ANN = Sender("telegram", "42", "Ann")
+
+
+@pytest.fixture
+def ann(desk: Assistant) -> Assistant:
+    """Ann is a focal point for C12 and C13."""
+    code = desk.respond("/invite focal_point", None, ADMIN).body[0]
+    desk.respond(f"/register {code}", None, ANN)
+    desk.respond(f"/assign {desk.access.user(ANN).id} C12 C13", None, ADMIN)
+    return desk
+
+
+def actions(reply: Reply) -> list[str]:
+    return [b.action for row in reply.buttons for b in row]
+
+
+def test_every_step_by_buttons_and_text(ann: Assistant) -> None:
+    step1 = ann.respond("/update", None, ANN)
+    assert step1.heading.startswith("第 1/4 步") and actions(step1)[:2] == ["draft:c:C12", "draft:c:C13"]
+    step2 = ann.press("draft:c:C12", None, ANN)
+    assert "第 2/4 步" in step2.heading and "draft:s:in_progress" in actions(step2)
+    step3 = ann.press("draft:s:in_progress", None, ANN)
+    assert "第 3/4 步" in step3.heading
+    step4 = ann.respond("本季度女性警官比例升至18%", None, ANN)
+    assert "第 4/4 步" in step4.heading and actions(step4)[0] == "draft:m:none"
+    preview = ann.respond("UNMISS", None, ANN)
+    assert preview.heading == "请确认这条进展：" and "本季度女性警官比例升至18%" in preview.plain()
+    done = ann.press("draft:confirm", None, ANN)
+    assert done.heading.startswith("已记录进展 #")
+    (stored,) = ann.store.list_updates()
+    assert (stored.commitment_id, stored.status, stored.mission) == ("C12", "in_progress", "UNMISS")
+    assert "已经提交或取消" in ann.press("draft:confirm", None, ANN).plain()  # double tap
+    assert len(ann.store.list_updates()) == 1
+
+
+def test_mission_is_offered_next_time(ann: Assistant) -> None:
+    ann.store.set_mission(ann.access.user(ANN).id, "MINUSCA")
+    ann.respond("/update", None, ANN)
+    ann.press("draft:c:C13", None, ANN)
+    ann.press("draft:s:done", None, ANN)
+    mission_step = ann.respond("完成了", None, ANN)
+    assert "沿用：MINUSCA" in [b.label for row in mission_step.buttons for b in row]
+    ann.press("draft:m:keep", None, ANN)
+    ann.press("draft:confirm", None, ANN)
+    assert ann.store.list_updates()[0].mission == "MINUSCA"
+
+
+def test_commitment_by_number_or_by_words(ann: Assistant) -> None:
+    ann.respond("/update", None, ANN)
+    assert "第 2/4 步" in ann.respond("13", None, ANN).heading
+    ann.respond("/cancel", None, ANN)
+    ann.respond("/update", None, ANN)
+    proposals = ann.respond("保护平民", None, ANN)
+    assert proposals.heading == "是这一项吗？请点选："
+    assert actions(proposals)[0].startswith("draft:c:C") and actions(proposals)[-1] == "draft:cancel"
+
+
+def test_unassigned_commitment_is_refused_and_the_step_stays(ann: Assistant) -> None:
+    ann.respond("/update", None, ANN)
+    assert "C20 没有分配给你" in ann.respond("C20", None, ANN).plain()
+    assert ann.store.draft(ann.access.user(ANN).id).step == "commitment"
+
+
+def test_overlong_text_is_refused_with_the_count_and_kept(ann: Assistant) -> None:
+    ann.respond("/update", None, ANN)
+    ann.press("draft:c:C12", None, ANN)
+    ann.press("draft:s:blocked", None, ANN)
+    long_text = "字" * (MAX_TEXT + 20)
+    reply = ann.respond(long_text, None, ANN).plain()
+    assert f"{MAX_TEXT + 20} 字" in reply and long_text in reply
+    draft = ann.store.draft(ann.access.user(ANN).id)
+    assert draft.step == "text" and draft.data["overlong"] == long_text
+    assert "第 4/4 步" in ann.respond("精简后的说明", None, ANN).heading
+    assert "overlong" not in ann.store.draft(ann.access.user(ANN).id).data
+
+
+def test_cancel_works_at_every_step(ann: Assistant) -> None:
+    moves = [lambda: None, lambda: ann.press("draft:c:C12", None, ANN),
+             lambda: ann.press("draft:s:done", None, ANN), lambda: ann.respond("说明", None, ANN),
+             lambda: ann.press("draft:m:none", None, ANN)]
+    for depth in range(len(moves)):
+        ann.respond("/update", None, ANN)
+        for move in moves[:depth + 1]:
+            move()
+        assert "已取消" in ann.respond("/cancel", None, ANN).plain()
+        assert ann.store.draft(ann.access.user(ANN).id) is None
+    assert "没有进行中" in ann.respond("/cancel", None, ANN).plain()
+    assert ann.store.list_updates() == []
+
+
+def test_edit_from_the_preview_returns_to_the_preview(ann: Assistant) -> None:
+    ann.respond("/update", None, ANN)
+    ann.press("draft:c:C12", None, ANN)
+    ann.press("draft:s:done", None, ANN)
+    ann.respond("初稿", None, ANN)
+    ann.press("draft:m:none", None, ANN)
+    assert "当前说明：初稿" in ann.press("draft:edit", None, ANN).plain()
+    preview = ann.respond("定稿", None, ANN)
+    assert preview.heading == "请确认这条进展：" and "定稿" in preview.plain()
+
+
+def test_a_stale_button_shows_the_current_step(ann: Assistant) -> None:
+    ann.respond("/update", None, ANN)
+    ann.press("draft:c:C12", None, ANN)
+    stale = ann.press("draft:confirm", None, ANN)
+    assert stale.heading.startswith("这个按钮已过期") and "第 2/4 步" in stale.heading
+    assert ann.store.list_updates() == []
+
+
+def test_a_restart_continues_the_draft(ann: Assistant, store: Store) -> None:
+    ann.respond("/update", None, ANN)
+    ann.press("draft:c:C12", None, ANN)
+    restarted = Assistant(ann.catalogue, ann.index, store=store)  # a new process, same database
+    assert "第 3/4 步" in restarted.press("draft:s:in_progress", None, ANN).heading
+    assert "继续你的进展草稿" in restarted.respond("/update", None, ANN).heading
+
+
+def test_an_abandoned_draft_stops_capturing_text_but_is_kept(ann: Assistant, clock) -> None:
+    ann.respond("/update", None, ANN)
+    ann.press("draft:c:C12", None, ANN)
+    ann.press("draft:s:in_progress", None, ANN)
+    clock.advance(minutes=31)
+    answer = ann.respond("保护平民", None, ANN)
+    assert "C13" in answer.plain() and "未完成的进展草稿" in answer.plain()
+    assert "继续你的进展草稿 — 第 3/4 步" in ann.respond("/update", None, ANN).heading
+
+
+def test_near_duplicate_asks_to_amend(ann: Assistant) -> None:
+    ann.respond("/update C12 进行中 本季度女性警官比例升至18%", None, ANN, "tg:42:1")
+    question = ann.respond("/update C12 进行中 本季度女性警官比例升至18％。", None, ANN, "tg:42:2")
+    assert "相似的进展" in question.heading and "draft:amend" in actions(question)
+    amended = ann.press("draft:amend", None, ANN)
+    assert "第 2 版" in amended.heading
+    assert len(ann.store.list_updates()) == 1
+
+
+def test_near_duplicate_can_still_be_stored_as_new(ann: Assistant) -> None:
+    ann.respond("/update C12 进行中 本季度女性警官比例升至18%", None, ANN, "tg:42:1")
+    ann.respond("/update C12 进行中 本季度女性警官比例升至18%!", None, ANN, "tg:42:2")
+    assert "已记录进展" in ann.press("draft:new", None, ANN).heading
+    assert len(ann.store.list_updates()) == 2
+    # The same message delivered again is recognised before any duplicate question.
+    again = ann.respond("/update C12 进行中 本季度女性警官比例升至18%!", None, ANN, "tg:42:2")
+    assert "此前已记录" in again.heading and len(ann.store.list_updates()) == 2
+
+
+def test_console_chat_runs_the_same_flow(ann: Assistant) -> None:
+    import io
+
+    from bot.console import chat
+
+    out = io.StringIO()
+    script = "/update\n1\n2\n培训已完成\n1\n1\n"  # C12 → 进行中 → text → 不填 → 确认
+    assert chat(ann, io.StringIO(script), out, sender=ANN) == 0
+    assert "已记录进展" in out.getvalue()
+    assert ann.store.list_updates()[0].text == "培训已完成"
+
+
+def test_a_locked_database_asks_to_retry_and_loses_nothing(assistant: Assistant, tmp_path) -> None:
+    import sqlite3
+
+    path = tmp_path / "a4p.sqlite3"
+    store = Store.open(f"sqlite:///{path}", busy_timeout=0.2)
+    desk = assistant.with_store(store, frozenset({"telegram:42"}))
+    desk.respond("/update", None, ANN)
+    desk.press("draft:c:C12", None, ANN)
+    desk.press("draft:s:in_progress", None, ANN)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        fast = desk.respond("/update C13 进行中 快速通道的说明", None, ANN, "tg:42:9").plain()
+        step = desk.respond("分步流程的说明", None, ANN).plain()
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert "没有保存" in fast and "/update C13 进行中 快速通道的说明" in fast
+    assert "没有保存" in step
+    assert store.draft(desk.access.user(ANN).id).step == "text"  # the draft is where it was
+    assert "第 4/4 步" in desk.respond("分步流程的说明", None, ANN).heading
+    assert "已记录进展" in desk.respond("/update C13 进行中 快速通道的说明", None, ANN, "tg:42:9").heading
+    store.close()

@@ -1,0 +1,181 @@
+"""Focal-point flows through the core entry point (`Assistant.respond` / `press`) on both databases:
+registration, roles, the /update fast path, corrections, views and the permission rules."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.access import MAX_FAILURES, Sender
+from bot.assistant import Assistant
+from bot.progress import MAX_TEXT
+
+ADMIN = Sender("telegram", "1", "Admin")
+ANN = Sender("telegram", "42", "Ann")
+BOB = Sender("telegram", "43", "Bob")
+
+
+def say(desk: Assistant, sender: Sender, text: str, key: str | None = None) -> str:
+    reply = desk.respond(text, None, sender, key)
+    return reply.plain()
+
+
+def invite(desk: Assistant, args: str = "focal_point") -> str:
+    reply = desk.respond(f"/invite {args}", None, ADMIN)
+    return reply.body[0]
+
+
+def focal_point(desk: Assistant, sender: Sender, *commitments: str) -> None:
+    assert "登记成功" in say(desk, sender, f"/register {invite(desk)}")
+    user_id = desk.access.user(sender).id
+    assert "已把" in say(desk, ADMIN, f"/assign {user_id} {' '.join(commitments)}")
+
+
+def test_admin_invites_and_a_user_registers(desk: Assistant) -> None:
+    code = invite(desk, "focal_point 2 14")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{12}", code)
+    assert "读者" in say(desk, ANN, "/whoami")
+    assert "联络人" in say(desk, ANN, f"/register {code}")
+    assert "角色：联络人" in say(desk, ANN, "/whoami")
+
+
+def test_deep_link_registers(desk: Assistant) -> None:
+    assert "登记成功" in say(desk, ANN, f"/start reg-{invite(desk)}")
+
+
+def test_readers_cannot_invite_or_submit(desk: Assistant) -> None:
+    assert "只有管理员" in say(desk, ANN, "/invite focal_point")
+    assert "只有登记的联络人" in say(desk, ANN, "/update C12 进行中 说明")
+    assert desk.store.list_updates() == []
+
+
+@pytest.mark.parametrize("args, problem", [
+    ("boss", "角色"), ("focal_point many", "数字"), ("focal_point 0", "次数"),
+    ("focal_point 1 365", "天数"),
+])
+def test_bad_invite_arguments_are_explained(desk: Assistant, args: str, problem: str) -> None:
+    assert problem in say(desk, ADMIN, f"/invite {args}")
+
+
+def test_wrong_codes_are_rate_limited(desk: Assistant) -> None:
+    for _ in range(MAX_FAILURES):
+        assert "无效" in say(desk, ANN, "/register wrong-code-123")
+    code = invite(desk)
+    assert "尝试次数过多" in say(desk, ANN, f"/register {code}")  # even a right one, for a while
+    assert "读者" in say(desk, ANN, "/whoami")
+
+
+def test_fast_path_stores_and_offers_undo(desk: Assistant) -> None:
+    focal_point(desk, ANN, "C12")
+    reply = desk.respond("/update C12 进行中 本季度女性警官比例升至18%", None, ANN, "tg:42:1")
+    assert reply.heading.startswith("已记录进展 #")
+    assert "本季度女性警官比例升至18%" in reply.plain() and "进行中" in reply.plain()
+    (undo,), = reply.buttons
+    assert undo.action.startswith("withdraw:")
+    (stored,) = desk.store.list_updates()
+    assert (stored.commitment_id, stored.status, stored.user_name) == ("C12", "in_progress", "Ann")
+    assert "已撤回" in desk.press(undo.action, None, ANN).plain()
+    assert desk.store.list_updates() == []
+
+
+@pytest.mark.parametrize("command", [
+    "/update 12 in_progress 说明", "/update c12 進行中 说明", "/update C12 进行中：说明",
+    "/update C12 doing-nothing 说明",
+])
+def test_fast_path_accepts_the_forms_people_type(desk: Assistant, command: str) -> None:
+    focal_point(desk, ANN, "C12")
+    reply = say(desk, ANN, command)
+    if "doing-nothing" in command:
+        assert "请写明状态" in reply
+    else:
+        assert "已记录进展" in reply and desk.store.list_updates()[0].text == "说明"
+
+
+def test_redelivered_message_stores_one_update(desk: Assistant) -> None:
+    focal_point(desk, ANN, "C12")
+    first = say(desk, ANN, "/update C12 已完成 培训结束", key="tg:42:7")
+    second = say(desk, ANN, "/update C12 已完成 培训结束", key="tg:42:7")
+    assert "已记录进展" in first and "此前已记录" in second
+    assert len(desk.store.list_updates()) == 1
+
+
+def test_too_long_text_is_refused_with_the_count_and_given_back(desk: Assistant) -> None:
+    focal_point(desk, ANN, "C12")
+    text = "进" * (MAX_TEXT + 1)
+    reply = say(desk, ANN, f"/update C12 进行中 {text}")
+    assert f"{MAX_TEXT + 1} 字" in reply and text in reply
+    assert desk.store.list_updates() == []
+
+
+def test_focal_points_update_only_their_commitments(desk: Assistant) -> None:
+    focal_point(desk, ANN, "C12", "C13")
+    reply = say(desk, ANN, "/update C20 进行中 说明")
+    assert "C20 没有分配给你" in reply and "C12、C13" in reply
+    assert "已记录进展" in say(desk, ADMIN, "/update C20 进行中 管理员可以更新任何承诺")
+
+
+def test_users_edit_only_their_own_updates_within_a_day(desk: Assistant, clock) -> None:
+    focal_point(desk, ANN, "C12")
+    focal_point(desk, BOB, "C12")
+    say(desk, ANN, "/update C12 进行中 初稿")
+    update_id = desk.store.list_updates()[0].id
+    assert "只能修改或撤回自己" in say(desk, BOB, f"/edit {update_id} 改别人的")
+    assert "第 2 版" in say(desk, ANN, f"/edit {update_id} 已完成 定稿")
+    clock.advance(hours=25)
+    assert "超过 24 小时" in say(desk, ANN, f"/edit {update_id} 再改")
+    assert [r["text"] for r in desk.store.revisions(update_id)] == ["初稿", "定稿"]
+
+
+def test_mission_is_remembered_for_the_next_update(desk: Assistant) -> None:
+    focal_point(desk, ANN, "C12")
+    assert "提示：发送 /mission" in say(desk, ANN, "/update C12 进行中 一")
+    assert "UNMISS" in say(desk, ANN, "/mission UNMISS")
+    assert "Ann（UNMISS）" in say(desk, ANN, "/update C12 进行中 二")
+
+
+def test_views_show_latest_updates_and_counts(desk: Assistant, clock) -> None:
+    area = desk.catalogue.commitments["C12"].area
+    first, second = (c.id for c in desk.catalogue.commitments_in(area)[:2])
+    focal_point(desk, ANN, first, second)
+    say(desk, ANN, f"/update {first} 进行中 第一条")
+    clock.advance(days=1)
+    say(desk, ANN, f"/update {first} 已完成 第二条")
+    say(desk, ANN, f"/update {second} 受阻 第三条")
+    updates = say(desk, BOB, f"/updates {first}")
+    assert updates.index("第二条") < updates.index("第一条")
+    progress = say(desk, BOB, "/progress")
+    line = next(l for l in progress.splitlines() if l.startswith(area))
+    assert "2/" in line and "已完成 1" in line and "受阻 1" in line and "2026-11-26" in line
+    assert all("0/" in l for l in progress.splitlines()[1:] if not l.startswith(area))
+    one_area = say(desk, BOB, f"/progress {area}")
+    assert f"{first} " in one_area and "已完成（2026-11-26）" in one_area
+    assert "#" in say(desk, ANN, "/myupdates") and "还没有提交" in say(desk, BOB, "/myupdates")
+
+
+@pytest.mark.parametrize("command, problem", [
+    ("/progress A9", "不是优先领域"), ("/updates C99", "不是承诺编号"), ("/updates", "承诺编号"),
+    ("/assign 999 C12", "没有编号为 999"), ("/assign 1 C99", "不是承诺编号"), ("/revoke x", "用户编号"),
+    ("/edit abc", "进展编号"), ("/register", "邀请码"),
+])
+def test_bad_arguments_get_a_polite_explanation(desk: Assistant, command: str, problem: str) -> None:
+    assert problem in say(desk, ADMIN, command)
+
+
+def test_revoke_makes_a_reader_and_keeps_their_updates(desk: Assistant) -> None:
+    focal_point(desk, ANN, "C12")
+    say(desk, ANN, "/update C12 进行中 说明")
+    ann = desk.access.user(ANN)
+    assert "已撤销" in say(desk, ADMIN, f"/revoke {ann.id}")
+    assert "只有登记的联络人" in say(desk, ANN, "/update C12 进行中 再来")
+    assert len(desk.store.list_updates()) == 1 and desk.store.assigned(ann.id) == []
+
+
+def test_users_list_shows_roles_and_assignments(desk: Assistant) -> None:
+    focal_point(desk, ANN, "C12")
+    listing = say(desk, ADMIN, "/users")
+    assert "Ann — 联络人" in listing and "负责 C12" in listing
+
+
+def test_without_a_store_the_commands_say_so(assistant: Assistant) -> None:
+    assert "没有启用" in assistant.respond("/progress", None, ANN).plain()
