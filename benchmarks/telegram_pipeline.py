@@ -1,6 +1,7 @@
 """Throughput and latency of the whole Telegram pipeline against the fake Bot API server.
 
     python benchmarks/telegram_pipeline.py [--users 20] [--questions 20]
+    python benchmarks/telegram_pipeline.py --rate 300 [--seconds 5]
 
 N simulated users each ask M questions from tests/data/questions.yaml, one at a time
 (the next question once the reply arrived — how people chat). The real Application,
@@ -15,6 +16,10 @@ measures what the bot itself can carry.
 With no think time the loop keeps every user waiting, so the bot is saturated and the
 mean latency is users / throughput (Little's law); the bot's CPU time per message, also
 printed, is the number that does not depend on that.
+
+`--rate R` is the open-loop check of the target (≥ 300 messages/s with p99 ≤ 50 ms):
+messages arrive at R per second from many users regardless of replies, as a busy bot's
+traffic does, and latency is measured per message.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from pathlib import Path
 
 import yaml
@@ -45,10 +51,20 @@ class CountingTelegram(FakeTelegram):
     def __init__(self, users: int) -> None:
         super().__init__(token=TOKEN)
         self.replied = {FIRST_USER + n: threading.Semaphore(0) for n in range(users)}
+        self.asked: dict[int, deque[float]] = {chat: deque() for chat in self.replied}
+        self.open_loop: list[float] = []  # latencies of messages sent by `offer`
+
+    def offer(self, question: str, user_id: int) -> None:
+        """Queue a message without waiting for the reply (open loop)."""
+        self.asked[user_id].append(time.perf_counter())
+        self.message(question, user_id=user_id)
 
     def _api_sendMessage(self, params: dict) -> dict:
         message = super()._api_sendMessage(params)
-        if (signal := self.replied.get(int(params["chat_id"]))) is not None:
+        chat = int(params["chat_id"])
+        if self.asked.get(chat):
+            self.open_loop.append(time.perf_counter() - self.asked[chat].popleft())
+        if (signal := self.replied.get(chat)) is not None:
             signal.release()
         return message
 
@@ -62,6 +78,24 @@ def _user(tg: CountingTelegram, user_id: int, questions: list[str], latencies: l
         latencies.append(time.perf_counter() - start)
 
 
+def _open_loop(tg: CountingTelegram, pool: list[str], users: int, rate: float,
+               seconds: float) -> tuple[float, list[float]]:
+    """Offer `rate` messages/s for `seconds`; (elapsed until the last reply, latencies)."""
+    total = int(rate * seconds)
+    start = time.perf_counter()
+    for n in range(total):
+        delay = start + n / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        tg.offer(pool[n % len(pool)], FIRST_USER + n % users)
+    deadline = time.perf_counter() + 30
+    while len(tg.open_loop) < total and time.perf_counter() < deadline:
+        time.sleep(0.005)
+    if len(tg.open_loop) < total:
+        raise RuntimeError(f"only {len(tg.open_loop)} of {total} replies within 30 s")
+    return time.perf_counter() - start, tg.open_loop
+
+
 def serve_bot(base_url: str) -> None:
     """The bot process: production wiring against the fake server, until SIGTERM."""
     from bot.assistant import Assistant
@@ -71,7 +105,12 @@ def serve_bot(base_url: str) -> None:
     assistant = Assistant.load()
     assistant.ask("预热")  # load jieba before the first update
     settings = Settings(telegram_bot_token=TOKEN, telegram_base_url=base_url)
-    serve(build_application(settings, assistant, rate_limit=False))
+    application = build_application(settings, assistant, rate_limit=False)
+    if os.environ.get("A4P_PROFILE"):  # where the bot's CPU goes: A4P_PROFILE=out.prof
+        import cProfile
+        cProfile.runctx("serve(application)", globals(), locals(), os.environ["A4P_PROFILE"])
+        return
+    serve(application)
 
 
 def _cpu_seconds(pid: int) -> float | None:
@@ -87,6 +126,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--questions", type=int, default=20)
+    parser.add_argument("--rate", type=float, help="open loop: messages offered per second")
+    parser.add_argument("--seconds", type=float, default=5.0, help="open loop: how long")
     parser.add_argument("--serve-bot", metavar="BASE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bot:
@@ -100,7 +141,14 @@ def main() -> None:
         try:
             tg.wait_for("getUpdates", timeout=60)
             _user(tg, FIRST_USER, pool[:5], [])  # warm-up round trip
-            latencies: list[float] = []
+            if args.rate:
+                cpu_before = _cpu_seconds(bot.pid)
+                elapsed, latencies = _open_loop(tg, pool, args.users, args.rate, args.seconds)
+                cpu_after = _cpu_seconds(bot.pid)
+                _report(f"open loop: {args.rate:.0f} messages/s offered for {args.seconds:.0f} s",
+                        latencies, elapsed, cpu_before, cpu_after)
+                return
+            latencies = []
             threads = [threading.Thread(target=_user, args=(
                 tg, FIRST_USER + n,
                 [pool[(n * args.questions + k) % len(pool)] for k in range(args.questions)],
@@ -121,9 +169,15 @@ def main() -> None:
                 bot.kill()
                 bot.wait()
 
-    total = args.users * args.questions
+    _report(f"closed loop: {args.users} users x {args.questions} questions", latencies, elapsed,
+            cpu_before, cpu_after)
+
+
+def _report(title: str, latencies: list[float], elapsed: float, cpu_before: float | None,
+            cpu_after: float | None) -> None:
+    total = len(latencies)
     ms = sorted(x * 1000 for x in latencies)
-    print(f"telegram pipeline: {args.users} users x {args.questions} questions = {total} messages")
+    print(f"telegram pipeline, {title} = {total} messages")
     print(f"  throughput: {total / elapsed:.0f} messages/s ({elapsed:.2f} s)")
     print(f"  latency: p50 {statistics.median(ms):.1f} ms, "
           f"p99 {ms[min(len(ms) - 1, int(len(ms) * 0.99))]:.1f} ms, max {ms[-1]:.1f} ms")
