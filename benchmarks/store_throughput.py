@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bot.access import Sender
+from bot.identity import Sender
 from bot.assistant import Assistant
 from bot.store import Store, first_broken
 

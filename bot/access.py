@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from .catalogue import Catalogue, parse_id
+from .identity import Sender
 from .replies import Reply, error
 from .store import ROLES, Store, User
 
@@ -20,19 +20,6 @@ FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES = 5
 MAX_INVITE_USES = 100
 MAX_INVITE_DAYS = 90
-
-
-@dataclass(frozen=True)
-class Sender:
-    """Who sent a message: a platform and that platform's user id (plus a display name)."""
-
-    platform: str
-    id: str
-    name: str = ""
-
-    @property
-    def key(self) -> str:
-        return f"{self.platform}:{self.id}"
 
 
 def parse_admin_ids(value: str) -> frozenset[str]:

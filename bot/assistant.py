@@ -10,18 +10,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import replies
-from .access import Access, Sender
+from .identity import ANONYMOUS, Sender
 from .catalogue import EXPECTED_COUNTS, KINDS, Catalogue, load_catalogue, parse_id
 from .commands import find_command
-from .drafts import UpdateFlow
 from .matching import Index, Result, match
 from .references import find_references
 from .normalisation import normalise
-from .progress import Progress
 from .replies import Reply
-from .store import Store, StoreError
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when progress tracking is on
+    from .access import Access
+    from .drafts import UpdateFlow
+    from .progress import Progress
+    from .store import Store
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.S)
 _PREFIX = {"area": "A", "c": "C", "p": "P"}
@@ -39,7 +43,6 @@ class ChatState:
     last: Result | None = None
 
 
-ANONYMOUS = Sender("anonymous", "0")
 NO_STORE = replies.error("进展功能没有启用。", "管理员需要配置 DATABASE_URL（或数据目录）后重启。")
 
 
@@ -51,10 +54,17 @@ class Assistant:
         self.catalogue = catalogue
         self.index = index or Index(catalogue)
         self.store = store
-        self.access = Access(store, catalogue, admin_ids) if store else None
-        self.progress = Progress(store, catalogue, self.access) if store and self.access else None
-        self.flow = (UpdateFlow(store, catalogue, self.access, self.progress, self._suggest)
-                     if store and self.access and self.progress else None)
+        self.access: Access | None = None
+        self.progress: Progress | None = None
+        self.flow: UpdateFlow | None = None
+        if store is not None:
+            from .access import Access
+            from .drafts import UpdateFlow
+            from .progress import Progress
+
+            self.access = Access(store, catalogue, admin_ids)
+            self.progress = Progress(store, catalogue, self.access)
+            self.flow = UpdateFlow(store, catalogue, self.access, self.progress, self._suggest)
 
     def with_store(self, store: Store, admin_ids: frozenset[str] = frozenset()) -> Assistant:
         """The same catalogue and index, with the progress desk over `store`."""
@@ -84,6 +94,7 @@ class Assistant:
             return self._command(command.group(1).lower(), (command.group(2) or "").strip(), state,
                                  sender, key)
         if self.flow is not None and sender is not ANONYMOUS:
+            from .store import StoreError  # loaded with the flow
             try:
                 if (active := self.flow.active(sender)) is not None:
                     return self.flow.text(*active, text)
@@ -97,6 +108,7 @@ class Assistant:
         """Under an answer, remind a user of the /update draft they walked away from."""
         if self.flow is None or sender is ANONYMOUS:
             return reply
+        from .store import StoreError
         try:
             notice = self.flow.put_aside_notice(sender)
         except StoreError:
@@ -158,6 +170,7 @@ class Assistant:
             "myupdates": self.progress.my_updates, "updates": self.progress.updates,
             "progress": self.progress.progress, "export": self.progress.export,
         }
+        from .store import StoreError
         try:
             if name == "update":
                 return self.flow.fast(sender, args, key) if args else self.flow.start(sender)

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from . import cli_data
 from .catalogue import check_catalogue, CatalogueError
 from .matching import Result
-from .store import StoreError
 
 log = logging.getLogger("a4pbot")
 
@@ -167,13 +166,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except StoreError as exc:
-        print(f"a4pbot: the database is not reachable: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `a4pbot ask --json - | head` closed the pipe: not an error
         return 0
+    except Exception as exc:
+        store = sys.modules.get("bot.store")  # imported only by commands that use the database
+        if store is None or not isinstance(exc, store.StoreError):
+            raise
+        print(f"a4pbot: the database is not reachable: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -11,12 +11,15 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from .access import new_code, parse_commitments, parse_invite_args
-from .store import ROLES, Store, first_broken
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # SQLAlchemy loads only when a store command runs
+    from .store import Store
 
 
 def open_store() -> Store:
     from .settings import Settings
+    from .store import Store
 
     return Store.open(Settings().db_url())
 
@@ -43,6 +46,8 @@ def cmd_admin_add(args: argparse.Namespace) -> int:
 
 
 def cmd_admin_invite(args: argparse.Namespace) -> int:
+    from .access import new_code, parse_invite_args
+
     parsed = parse_invite_args(f"{args.role} {args.uses} {args.days}")
     if isinstance(parsed, str):
         print(f"a4pbot: {parsed}", file=sys.stderr)
@@ -56,6 +61,7 @@ def cmd_admin_invite(args: argparse.Namespace) -> int:
 
 
 def cmd_admin_assign(args: argparse.Namespace) -> int:
+    from .access import parse_commitments
     from .catalogue import load_catalogue
 
     store = open_store()
@@ -100,6 +106,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(_args: argparse.Namespace) -> int:
+    from .store import first_broken
+
     entries = open_store().audit_entries()
     broken = first_broken(entries)
     if broken is not None:
@@ -121,7 +129,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--platform", default="telegram", choices=("telegram", "slack", "console"))
     add.set_defaults(func=cmd_admin_add)
     invite = admin.add_parser("invite", help="create an invite code (printed on the last line)")
-    invite.add_argument("--role", default="focal_point", choices=ROLES[1:])
+    invite.add_argument("--role", default="focal_point", help="focal_point or admin")
     invite.add_argument("--uses", type=int, default=1)
     invite.add_argument("--days", type=float, default=7.0)
     invite.set_defaults(func=cmd_admin_invite)

@@ -9,7 +9,7 @@ import getpass
 import sys
 from typing import TextIO
 
-from .access import Sender
+from .identity import Sender
 from .assistant import Assistant, ChatState
 from .replies import Button, Reply
 

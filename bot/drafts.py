@@ -13,7 +13,8 @@ from datetime import timedelta
 
 from rapidfuzz import fuzz
 
-from .access import Access, Sender, parse_commitments
+from .access import Access, parse_commitments
+from .identity import Sender
 from .catalogue import Catalogue
 from .progress import MAX_TEXT, STATUS_LABELS, Progress, parse_status
 from .replies import Button, Reply, error

@@ -17,6 +17,8 @@ compound (`repair.py`), since no single piece resembles it.
 
 from __future__ import annotations
 
+import gc
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -161,6 +163,10 @@ class Index:
             self.labels.append(labels)
         n = len(self.entries)
         self.idf = {t: math.log((n + 1) / (len(p) + 0.5)) for t, p in self.postings.items()}
+        # per entry: (title term set, its idf total), for the title-fit share
+        self.label_weights: list[list[tuple[frozenset[str], float]]] = [
+            [(label, total) for label in labels
+             if (total := sum(self.idf.get(t, 1.0) for t in label))] for labels in self.labels]
         self.han_vocab = [t for t in self.postings if is_han(t)]
         self.latin_vocab = [t for t in self.postings if is_latin(t)]
         self.actor_terms = {actor: set(self.segmenter.terms(normalise(label)))
@@ -173,6 +179,9 @@ class Index:
         compounds = [w for w in self.segmenter.domain_words
                      if (ts := self.segmenter.terms(w)) and all(t in self.postings for t in ts)]
         self.repair = CompoundRepair(compounds, self._known)
+        # The index is millions of long-lived objects; left to the cyclic garbage collector
+        # each full collection walks them all (~100 ms pauses at 100× catalogue size).
+        gc.freeze()
 
     def _known(self, token: str) -> bool:
         """A question token that needs no repair: a stopword, or catalogue words only."""
@@ -246,11 +255,29 @@ def _entry_match(index: Index, i: int, score: float) -> Match:
 def _title_fit(index: Index, i: int, matched: set[str]) -> float:
     """Share (idf-weighted) of the entry's best-covered title that the question matched."""
     best = 0.0
-    for label in index.labels[i]:
-        total = sum(index.idf.get(t, 1.0) for t in label)
-        if total:
-            best = max(best, sum(index.idf.get(t, 1.0) for t in label if t in matched) / total)
+    for label, total in index.label_weights[i]:
+        best = max(best, sum(index.idf.get(t, 1.0) for t in label if t in matched) / total)
     return best
+
+
+# (strength = similarity × field weight, matched term, field, channel, similarity)
+_Gain = tuple[float, str, str, str, float]
+
+
+def _gains(index: Index, lookups: dict[str, tuple[tuple[str, float, str], ...]]
+           ) -> dict[int, dict[str, _Gain]]:
+    """Per entry, the strongest evidence for each question term (plain tuples: this loop
+    touches every entry sharing a common term, thousands in a large catalogue)."""
+    gained: dict[int, dict[str, _Gain]] = defaultdict(dict)
+    for term, candidates in lookups.items():
+        for other, similarity, channel in candidates:
+            for i, (fld, field_weight) in index.postings[other].items():
+                strength = similarity * field_weight
+                slot = gained[i]
+                best = slot.get(term)
+                if best is None or best[0] < strength:
+                    slot[term] = (strength, other, fld, channel, similarity)
+    return gained
 
 
 def _score(index: Index, question: Question, threshold: float, limit: int
@@ -265,31 +292,41 @@ def _score(index: Index, question: Question, threshold: float, limit: int
     total = sum(weights.values())
     if not total:
         return (), (), weights
-    gained: dict[int, dict[str, Evidence]] = defaultdict(dict)
-    for term, candidates in lookups.items():
-        for other, similarity, channel in candidates:
-            for i, (fld, field_weight) in index.postings[other].items():
-                strength = similarity * field_weight
-                best = gained[i].get(term)
-                if best is None or best.similarity * FIELD_WEIGHTS[best.field] < strength:
-                    gained[i][term] = Evidence(term, other, fld, channel, similarity,
-                                               weights[term])
-    scored: list[tuple[float, float, int]] = []
+    gained = _gains(index, lookups)
+    # Title fit only scales a score down, so 100 × prior × coverage bounds it from above:
+    # entries are scored exactly in bound order until the bound falls below the
+    # `limit`-th best exact score (the rest cannot enter the results).
+    bounds: list[tuple[float, float, int]] = []
     for i, evidence in gained.items():
-        explained = sum(e.weight * e.similarity * FIELD_WEIGHTS[e.field] for e in evidence.values())
-        coverage = explained / total
-        fit = _title_fit(index, i, {e.matched for e in evidence.values()})
+        explained = sum(weights[t] * g[0] for t, g in evidence.items())
         kind = index.entries[i].kind
         prior = LISTING_AREA_PRIOR if (listing and kind == "area") else KIND_PRIOR[kind]
-        score = min(100.0, 100 * prior * coverage * (TITLE_FIT_BASE + (1 - TITLE_FIT_BASE) * fit))
+        bounds.append((min(100.0, 100 * prior * explained / total), explained, i))
+    bounds.sort(key=lambda b: (-b[0], -b[1], b[2]))
+    scored: list[tuple[float, float, int]] = []
+    best: list[float] = []  # min-heap of the `limit` best exact scores so far
+    for bound, explained, i in bounds:
+        if len(best) >= limit and bound < best[0]:
+            break
+        fit = _title_fit(index, i, {g[1] for g in gained[i].values()})
+        score = bound * (TITLE_FIT_BASE + (1 - TITLE_FIT_BASE) * fit)
         scored.append((score, explained, i))
+        if len(best) < limit:
+            heapq.heappush(best, score)
+        elif score > best[0]:
+            heapq.heapreplace(best, score)
     scored.sort(key=lambda s: (-s[0], -s[1], s[2]))
-    candidates = tuple(Candidate(_entry_match(index, i, score),
-                                 tuple(sorted(gained[i].values(), key=lambda e: -e.weight)))
+    candidates = tuple(Candidate(_entry_match(index, i, score), _evidence(gained[i], weights))
                        for score, _, i in scored[:limit])
     confident = bool(scored) and scored[0][0] >= threshold and scored[0][1] >= MIN_EVIDENCE
     matches = tuple(c.match for c in candidates if c.match.score >= threshold) if confident else ()
     return matches, candidates, weights
+
+
+def _evidence(gains: dict[str, _Gain], weights: dict[str, float]) -> tuple[Evidence, ...]:
+    found = [Evidence(term, other, fld, channel, similarity, weights[term])
+             for term, (_, other, fld, channel, similarity) in gains.items()]
+    return tuple(sorted(found, key=lambda e: -e.weight))
 
 
 def _is_listing(tokens: list[str]) -> bool:

@@ -11,7 +11,8 @@ import re
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
-from .access import Access, Sender, parse_commitments
+from .access import Access, parse_commitments
+from .identity import Sender
 from . import export
 from .catalogue import Catalogue
 from .normalisation import normalise

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from bot.access import Sender
+from bot.identity import Sender
 from bot.assistant import Assistant
 from bot.cli import main
 from bot.export import COLUMNS

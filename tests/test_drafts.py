@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.access import Sender
+from bot.identity import Sender
 from bot.assistant import Assistant
 from bot.progress import MAX_TEXT
 from bot.replies import Reply

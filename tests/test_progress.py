@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from bot.access import MAX_FAILURES, Sender
+from bot.access import MAX_FAILURES
+from bot.identity import Sender
 from bot.assistant import Assistant
 from bot.progress import MAX_TEXT
 

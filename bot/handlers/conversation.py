@@ -14,8 +14,8 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from ..access import Sender
-from ..assistant import ANONYMOUS, Assistant, ChatState
+from ..assistant import Assistant, ChatState
+from ..identity import ANONYMOUS, Sender
 from ..replies import Reply
 from . import render
 
