@@ -98,11 +98,16 @@ def _open_loop(tg: CountingTelegram, pool: list[str], users: int, rate: float,
 
 def serve_bot(base_url: str) -> None:
     """The bot process: production wiring against the fake server, until SIGTERM."""
+    import tempfile
+
     from bot.assistant import Assistant
     from bot.handlers.app import build_application, serve
     from bot.settings import Settings
+    from bot.store import Store
 
-    assistant = Assistant.load()
+    # As in production, with the progress store (SQLite): each question checks for a draft.
+    store = Store.open(f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3")
+    assistant = Assistant.load().with_store(store)
     assistant.ask("预热")  # load jieba before the first update
     settings = Settings(telegram_bot_token=TOKEN, telegram_base_url=base_url)
     application = build_application(settings, assistant, rate_limit=False)

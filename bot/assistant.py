@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when progress tracking is
     from .access import Access
     from .drafts import UpdateFlow
     from .progress import Progress
-    from .store import Store
+    from .store import Draft, Store, User
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.S)
 _PREFIX = {"area": "A", "c": "C", "p": "P"}
@@ -93,27 +93,30 @@ class Assistant:
         if command:
             return self._command(command.group(1).lower(), (command.group(2) or "").strip(), state,
                                  sender, key)
-        if self.flow is not None and sender is not ANONYMOUS:
-            from .store import StoreError  # loaded with the flow
+        pending = self._pending(sender)
+        if pending is not None and self.flow is not None and self.flow.captures(pending[1]):
+            from .store import StoreError
             try:
-                if (active := self.flow.active(sender)) is not None:
-                    return self.flow.text(*active, text)
+                return self.flow.text(*pending, text)
             except StoreError:
                 return replies.error("数据库暂时不可用，这一步没有保存。", "请稍后重新发送刚才的内容。")
         result = self.ask(text)
         state.last = result
-        return self._with_draft_notice(replies.answer(self.catalogue, result), sender)
+        reply = replies.answer(self.catalogue, result)
+        if pending is not None and self.flow is not None:
+            if notice := self.flow.put_aside_notice(pending[1]):
+                reply = Reply(reply.heading, (*reply.body, notice), reply.buttons)
+        return reply
 
-    def _with_draft_notice(self, reply: Reply, sender: Sender) -> Reply:
-        """Under an answer, remind a user of the /update draft they walked away from."""
+    def _pending(self, sender: Sender) -> tuple[User, Draft] | None:
+        """The sender's /update draft, if progress tracking is on and they have one."""
         if self.flow is None or sender is ANONYMOUS:
-            return reply
+            return None
         from .store import StoreError
         try:
-            notice = self.flow.put_aside_notice(sender)
+            return self.flow.pending(sender)
         except StoreError:
-            return reply
-        return Reply(reply.heading, (*reply.body, notice), reply.buttons) if notice else reply
+            return None  # answer the question anyway; the draft is still there
 
     def _suggest(self, text: str) -> list[str]:
         """Commitments the matcher finds for free text, best first (for the /update flow)."""

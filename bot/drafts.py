@@ -77,15 +77,14 @@ class UpdateFlow:
                                                             {**data, "twin": twin.id}))
         return self.progress.record(user, commitment_id, status, text, key)
 
-    def active(self, sender: Sender) -> tuple[User, Draft] | None:
-        """The user's draft if it should capture their next free text."""
-        user = self.access.user(sender)
-        draft = self.store.draft(user.id)
-        if draft is None or draft.step not in ("commitment", "text", "mission", "status"):
-            return None
-        if self.store.clock() - draft.updated_at > ABANDONED:
-            return None
-        return user, draft
+    def pending(self, sender: Sender) -> tuple[User, Draft] | None:
+        """The sender's draft with its owner (one read), if there is one."""
+        return self.store.draft_of(sender.platform, sender.id)
+
+    def captures(self, draft: Draft) -> bool:
+        """Does the draft take the user's next free text (a typing step, not abandoned)?"""
+        return (draft.step in ("commitment", "text", "mission", "status")
+                and self.store.clock() - draft.updated_at <= ABANDONED)
 
     def text(self, user: User, draft: Draft, text: str) -> Reply:
         """Typed input for the current step."""
@@ -119,11 +118,9 @@ class UpdateFlow:
         self.store.delete_draft(user.id)
         return Reply("已取消，草稿已删除。", ("需要时发送 /update 重新开始。",))
 
-    def put_aside_notice(self, sender: Sender) -> str | None:
-        """A line reminding the user of an abandoned draft (shown under other answers)."""
-        user = self.access.user(sender)
-        draft = self.store.draft(user.id)
-        if draft is None or self.store.clock() - draft.updated_at <= ABANDONED:
+    def put_aside_notice(self, draft: Draft) -> str | None:
+        """A line under other answers reminding the user of an abandoned draft."""
+        if self.store.clock() - draft.updated_at <= ABANDONED:
             return None
         return "你有一份未完成的进展草稿，发送 /update 继续，或 /cancel 放弃。"
 

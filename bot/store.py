@@ -227,8 +227,9 @@ def _sqlite_engine(url: str, busy_timeout: float) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
         # Writers take the lock up front, so two writers never deadlock upgrading a read lock.
-        mode = "DEFERRED" if connection.get_execution_options().get("readonly") else "IMMEDIATE"
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        # Reads are single statements, atomic on their own: no BEGIN/COMMIT round trip.
+        if not connection.get_execution_options().get("readonly"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -289,6 +290,7 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        """A read: every block runs a single statement, so it needs no transaction."""
         with self._errors(), self._reader.begin() as connection:
             yield connection
 
@@ -447,6 +449,20 @@ class Store:
         if row is None:
             return None
         return Draft(row.step, json.loads(row.data), row.version, utc(row.updated_at))
+
+    def draft_of(self, platform: str, external_id: str) -> tuple[User, Draft] | None:
+        """A user's draft, if any, in one query; never creates the user (readers who only
+        ask questions leave no trace in the database)."""
+        query = (select(users, drafts.c.step, drafts.c.data, drafts.c.version,
+                        drafts.c.updated_at.label("draft_updated_at"))
+                 .join(drafts, drafts.c.user_id == users.c.id)
+                 .where(users.c.platform == platform, users.c.external_id == external_id))
+        with self.read() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            return None
+        return _user(row), Draft(row.step, json.loads(row.data), row.version,
+                                 utc(row.draft_updated_at))
 
     def save_draft(self, user_id: int, step: str, data: dict[str, Any]) -> Draft:
         """Create or replace the user's draft; `version` grows with every save."""
