@@ -78,6 +78,7 @@ def commitment_card(catalogue: Catalogue, c: Commitment, others: tuple[str, ...]
     meta = (f"领域：{area.id} {area_name(area)}｜承诺方：{ACTORS[c.actor]}"
             f"｜出处：宣言第{paragraph.number}段")
     buttons = [[_button(catalogue, paragraph.id), Button(f"↩ {area.id} {area_name(area)}", area.id)]]
+    others = tuple(o for o in others if o not in (area.id, paragraph.id))  # already buttons
     buttons += [[_button(catalogue, other)] for other in others[:NEXT_BEST]]
     return Reply(f"承诺 {c.id} · {c.title}", (c.text, meta),
                  tuple(tuple(row) for row in buttons))
@@ -88,6 +89,7 @@ def area_card(catalogue: Catalogue, area: Area, others: tuple[str, ...] = ()) ->
     commitments = catalogue.commitments_in(area.id)
     lines = [f"{c.id} {c.title}" for c in commitments]
     buttons = [_button(catalogue, c.id) for c in commitments]
+    others = tuple(o for o in others if o not in {c.id for c in commitments})  # already buttons
     rows = _rows(buttons, 2) + _rows([_button(catalogue, o) for o in others[:NEXT_BEST]])
     return Reply(f"优先领域 {area.id} · {area.title}",
                  (area.summary, f"本领域的 {len(commitments)} 项承诺：", *lines),
@@ -100,6 +102,7 @@ def paragraph_card(catalogue: Catalogue, p: Paragraph, others: tuple[str, ...] =
     body = [p.text]
     if cited:
         body.append("引用本段的承诺：" + "、".join(f"{c.id} {c.title}" for c in cited))
+    others = tuple(o for o in others if o not in p.cited_by)  # already buttons
     buttons = [_button(catalogue, c.id) for c in cited] + [_button(catalogue, o) for o in others[:NEXT_BEST]]
     return Reply(f"宣言第{p.number}段 · {p.section}", tuple(body), _rows(buttons))
 

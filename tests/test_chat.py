@@ -53,3 +53,10 @@ def test_miss_smalltalk_and_quit(assistant):
 def test_deep_link_start_opens_a_card(assistant):
     assert assistant.respond("/start C17").heading.startswith("承诺 C17")
     assert assistant.respond("/start@a4p_bot").heading == "欢迎使用 A4P 助手！"
+
+
+def test_cards_never_offer_the_same_button_twice(assistant) -> None:
+    for question in ("保户平民", "女性维和人员", "第十段", "保护领域有哪些承诺", "维和人员伤亡"):
+        reply = assistant.respond(question)
+        actions = [b.action for row in reply.buttons for b in row]
+        assert len(actions) == len(set(actions)), (question, actions)
