@@ -117,6 +117,17 @@ def cmd_audit_verify(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    from .export import audit_csv
+
+    data = audit_csv(open_store().audit_entries())
+    if args.out == "-":
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        Path(args.out).write_bytes(data)
+    return 0
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register the store commands on the main parser."""
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
@@ -149,4 +160,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     audit = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(
         dest="action", required=True)
     audit.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+    chain = audit.add_parser("export", help="the audit chain as CSV (with every hash)")
+    chain.add_argument("--out", required=True, help="file to write, or - for stdout")
+    chain.set_defaults(func=cmd_audit_export)
 

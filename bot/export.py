@@ -12,7 +12,7 @@ from datetime import datetime
 
 from openpyxl import Workbook
 
-from .store import Update
+from .store import AuditEntry, Update
 
 COLUMNS = ("update_id", "commitment_id", "status", "text", "user", "mission", "created_at",
            "updated_at", "revision", "withdrawn_at")
@@ -42,6 +42,19 @@ def to_csv(items: list[Update]) -> bytes:
     writer.writerow(COLUMNS)
     writer.writerows([tuple(_safe(v) for v in row) for row in rows(items)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+AUDIT_COLUMNS = ("id", "at", "user_id", "action", "subject", "detail", "prev_hash", "hash")
+
+
+def audit_csv(entries: list[AuditEntry]) -> bytes:
+    """The audit chain as CSV: anyone can recompute each hash from the row before it."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(AUDIT_COLUMNS)
+    writer.writerows((e.id, iso(e.at), e.user_id if e.user_id is not None else "", e.action,
+                      e.subject, e.detail, e.prev_hash, e.hash) for e in entries)
+    return buffer.getvalue().encode("utf-8")
 
 
 def to_xlsx(items: list[Update]) -> bytes:

@@ -149,3 +149,21 @@ def test_database_password_is_redacted_from_logs() -> None:
                                ("postgresql+psycopg://bot:s3cret-pw@db:5432/a4p",), None)
     RedactSecrets(settings).filter(record)
     assert "s3cret-pw" not in record.getMessage() and "<redacted>" in record.getMessage()
+
+
+def test_audit_export_carries_a_chain_anyone_can_recompute(cli_store: Store, capsys) -> None:
+    from datetime import datetime
+
+    from bot.store import GENESIS, entry_hash
+
+    _seed(cli_store)
+    code, out, _ = run(capsys, "audit", "export", "--out", "-")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and len(rows) == 3
+    prev = GENESIS
+    for row in rows:
+        at = datetime.fromisoformat(row["at"].replace("Z", "+00:00"))
+        user = int(row["user_id"]) if row["user_id"] else None
+        assert row["prev_hash"] == prev
+        assert row["hash"] == entry_hash(prev, at, user, row["action"], row["subject"], row["detail"])
+        prev = row["hash"]
