@@ -86,23 +86,26 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_benchmarks(args)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _checked_settings(check: str):  # -> Settings | None
+    """Settings with `check` (a Settings method) passed; else its one-line error on stderr."""
     from .settings import Settings, SettingsError
 
     settings = Settings()
     try:
-        settings.bot_token()
+        getattr(settings, check)()
     except SettingsError as exc:
         print(f"a4pbot: {exc}", file=sys.stderr)
+        return None
+    return settings
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _checked_settings("bot_token")
+    if settings is None:
         return 2
     from .handlers.app import run
     from .handlers.startup import start_error
-    from .settings import RedactSecrets
-
-    secrets = RedactSecrets(settings)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(secrets)
-    logging.getLogger().setLevel(settings.a4p_log_level.upper())
+    secrets = _quiet_secrets(settings)
     try:
         run(settings, _with_store(_assistant(args), settings), webhook_url=args.webhook_url, listen=args.listen,
             port=args.port)
@@ -112,6 +115,29 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise
         print(f"a4pbot: {failure[1]}", file=sys.stderr)
         return failure[0]
+    return 0
+
+
+def _quiet_secrets(settings):  # -> RedactSecrets
+    """Blank every token and secret out of the logs, then set the serving log level."""
+    from .settings import RedactSecrets
+
+    secrets = RedactSecrets(settings)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(secrets)
+    logging.getLogger().setLevel(settings.a4p_log_level.upper())
+    return secrets
+
+
+def cmd_slack(args: argparse.Namespace) -> int:
+    settings = _checked_settings("slack")
+    if settings is None:
+        return 2
+    from .slack.app import build_app, serve
+
+    _quiet_secrets(settings)
+    app = build_app(settings, _with_store(_assistant(args), settings))
+    serve(app, settings, listen=args.listen, port=args.port)
     return 0
 
 
@@ -142,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--listen", default="0.0.0.0", help="webhook listen address")
     run.add_argument("--port", type=int, default=8443, help="webhook listen port")
     run.set_defaults(func=cmd_run)
+
+    slack = sub.add_parser("slack", help="serve Slack (HTTP on /slack/events, or Socket Mode)")
+    slack.add_argument("--listen", default="0.0.0.0", help="HTTP listen address")
+    slack.add_argument("--port", type=int, default=3000, help="HTTP listen port")
+    slack.set_defaults(func=cmd_slack)
 
     cli_data.add_parsers(sub)
 

@@ -9,6 +9,7 @@ and Slack feed it text and button presses (`draft:…` actions) and render its r
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from rapidfuzz import fuzz
@@ -30,6 +31,16 @@ OWN_BUTTONS = 6
 _STEP_OF_BUTTON = {"c": "commitment", "s": "status", "m": "mission", "confirm": "preview",
                    "edit": "preview", "amend": "duplicate", "new": "duplicate"}
 Suggest = Callable[[str], list[str]]  # free text -> commitment ids, best first
+
+
+@dataclass(frozen=True)
+class FormChoices:
+    """What a one-screen update form offers (Slack's modal): own commitments first."""
+
+    commitments: tuple[tuple[str, str], ...]
+    statuses: tuple[tuple[str, str], ...]
+    mission: str
+    max_text: int = MAX_TEXT
 
 
 class UpdateFlow:
@@ -76,6 +87,50 @@ class UpdateFlow:
             return self._prompt(user, self.store.save_draft(user.id, "duplicate",
                                                             {**data, "twin": twin.id}))
         return self.progress.record(user, commitment_id, status, text, key)
+
+    def form_choices(self, sender: Sender) -> FormChoices | Reply:
+        """The choices of the one-screen form, or why this user may not submit."""
+        user = self.access.require(sender, "focal_point")
+        if isinstance(user, Reply):
+            return user
+        mine = self.store.assigned(user.id) if user.role != "admin" else list(self.catalogue.commitments)
+        if not mine:
+            return error("你还没有负责的承诺，请联系管理员用 /assign 分配。")
+        return FormChoices(tuple((c, self.catalogue.commitments[c].title) for c in mine),
+                           tuple(STATUS_LABELS.items()), user.mission or "")
+
+    def form(self, sender: Sender, fields: dict[str, str], key: str) -> Reply | dict[str, str]:
+        """A whole update at once: the stored update, or an error message per field."""
+        user = self.access.require(sender, "focal_point")
+        if isinstance(user, Reply):
+            return {"commitment": user.plain()}
+        errors: dict[str, str] = {}
+        ids = parse_commitments(fields.get("commitment", ""), self.catalogue)
+        if isinstance(ids, str):
+            errors["commitment"] = ids
+        elif (refusal := self.progress.refuse_unassigned(user, ids[0])) is not None:
+            errors["commitment"] = refusal.plain()
+        status = parse_status(fields.get("status", ""))
+        if status is None:
+            errors["status"] = "请选择状态。"
+        text = fields.get("text", "").strip()
+        if not text or len(text) > MAX_TEXT:
+            errors["text"] = (f"最多 {MAX_TEXT} 字，现在 {len(text)} 字。" if text
+                              else "请用一两句话说明进展。")
+        mission = " ".join(fields.get("mission", "").split())
+        if len(mission) > 100:
+            errors["mission"] = "最多 100 个字符。"
+        if errors or isinstance(ids, str) or status is None:
+            return errors
+        if (seen := self.store.by_key(key)) is not None:
+            return self.progress.stored(seen, created=False)
+        if (twin := self._near_duplicate(user, ids[0], text)) is not None:
+            return {"text": f"24 小时内你提交过相似的进展 #{twin.id}；如需更正请用 edit {twin.id} 新说明，"
+                            "或改写这段文字。"}
+        if mission != (user.mission or ""):
+            self.store.set_mission(user.id, mission)
+        stored, created = self.store.add_update(user.id, ids[0], status, text, mission, key=key)
+        return self.progress.stored(stored, created)
 
     def pending(self, sender: Sender) -> tuple[User, Draft] | None:
         """The sender's draft with its owner (one read), if there is one."""

@@ -213,3 +213,36 @@ def explanation(result: Result, top: int = 3) -> Reply:
     if unmatched:
         lines.append("未匹配的词（可加入 knowledge/ 的关键词或同义词）：" + "、".join(unmatched))
     return Reply("为什么这样回答", tuple(lines))
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split marked-up text at line breaks (hard-split over-long lines) into pieces of at
+    most `limit` characters, never cutting an entity such as `&amp;` (HTML and Slack's
+    mrkdwn both escape with entities)."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            head, line = _safe_cut(line, limit)
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(head)
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip():
+        pieces.append(current)
+    return pieces or [""]
+
+
+def _safe_cut(line: str, limit: int) -> tuple[str, str]:
+    """Cut before `limit` but never inside an entity."""
+    cut = limit
+    amp = line.rfind("&", max(0, cut - 8), cut)
+    if amp != -1 and ";" not in line[amp:cut]:
+        cut = amp
+    return line[:cut], line[cut:]

@@ -10,6 +10,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org/bot"
+SLACK_API = "https://slack.com/api/"
 _TOKEN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,100}$")
 
 
@@ -25,6 +26,10 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     a4p_knowledge_dir: Path | None = None
     a4p_log_level: str = "INFO"
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = SLACK_API
     a4p_data_dir: Path = Path("data")
     database_url: str | None = None
     admin_ids: str = ""
@@ -45,9 +50,34 @@ class Settings(BaseSettings):
                                 "the secret part, like 123456789:AA… from @BotFather.")
         return token
 
+    def slack(self) -> tuple[str, str | None, str | None]:
+        """(bot token, signing secret, app token) for `a4pbot slack`; what is missing, said once.
+
+        HTTP mode needs the signing secret (requests are verified); Socket Mode, chosen by
+        SLACK_APP_TOKEN, needs no public endpoint and no secret.
+        """
+        token = _value(self.slack_bot_token)
+        app_token = _value(self.slack_app_token)
+        secret = _value(self.slack_signing_secret)
+        if not token:
+            raise SettingsError("SLACK_BOT_TOKEN is not set: export the xoxb-… Bot User OAuth "
+                                "Token from your Slack app's OAuth & Permissions page.")
+        if not token.startswith("xoxb-"):
+            raise SettingsError("SLACK_BOT_TOKEN is malformed: expected the bot token, xoxb-….")
+        if app_token and not app_token.startswith("xapp-"):
+            raise SettingsError("SLACK_APP_TOKEN is malformed: expected an app-level token, xapp-….")
+        if not app_token and not secret:
+            raise SettingsError("SLACK_SIGNING_SECRET is not set: HTTP mode verifies every request "
+                                "with it (or set SLACK_APP_TOKEN for Socket Mode).")
+        return token, secret, app_token
+
     def base_url(self) -> str:
         url = self.telegram_base_url.rstrip("/")
         return url if url.endswith("/bot") else url + "/bot"
+
+
+def _value(secret: SecretStr | None) -> str:
+    return secret.get_secret_value().strip() if secret is not None else ""
 
 
 def _password(url: str | None) -> str:
@@ -71,7 +101,8 @@ class RedactSecrets(logging.Filter):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
-        values = [settings.telegram_bot_token, settings.telegram_webhook_secret]
+        values = [settings.telegram_bot_token, settings.telegram_webhook_secret,
+                  settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token]
         found = {v.get_secret_value().strip() for v in values if v is not None}
         found.add(_password(settings.database_url))
         self.secrets = sorted(found - {""}, key=len, reverse=True)

@@ -112,6 +112,11 @@ drafts = Table(
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+deliveries = Table(
+    "deliveries", metadata,
+    Column("key", String(128), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
 GENESIS = "0" * 64
 
 
@@ -440,6 +445,17 @@ class Store:
         for row in rows:
             owners.setdefault(row.commitment_id, []).append(row.user_id)
         return owners
+
+    # -- deliveries --------------------------------------------------------------------
+
+    def first_delivery(self, key: str) -> bool:
+        """Claim a delivery (a Slack event id …): True the first time, False for a retry."""
+        try:
+            with self._errors(), self.engine.begin() as connection:
+                connection.execute(insert(deliveries).values(key=key, at=self.clock()))
+        except IntegrityError:
+            return False
+        return True
 
     # -- drafts ------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from bot.store import Store, code_hash, first_broken, metadata
 
 
 def test_migrations_build_exactly_the_declared_schema(store: Store) -> None:
-    assert current(store.engine) == "0002"
+    assert current(store.engine) == "0003"
     with store.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
 
@@ -139,3 +139,9 @@ def test_unreachable_database_is_a_store_error(tmp_path) -> None:
 
     with pytest.raises(StoreError):
         Store.open("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_a_delivery_is_claimed_once(store: Store) -> None:
+    assert store.first_delivery("slack:Ev1") is True
+    assert store.first_delivery("slack:Ev1") is False
+    assert store.first_delivery("slack:Ev2") is True

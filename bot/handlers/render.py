@@ -6,7 +6,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from ..replies import Reply
+from ..replies import Reply, split_text
 
 MESSAGE_LIMIT = 4096
 
@@ -26,35 +26,6 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 def chunks(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Split at line breaks (hard-split over-long lines) so each piece fits one message.
-
-    Splitting never cuts inside a tag: the only tags are whole <b>…</b> headings on
-    their own line, far shorter than the limit.
-    """
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            head, line = _safe_cut(line, limit)
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(head)
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current.strip():
-        pieces.append(current)
-    return pieces or [""]
-
-
-def _safe_cut(line: str, limit: int) -> tuple[str, str]:
-    """Cut before `limit` but never inside an HTML entity such as &amp;."""
-    cut = limit
-    amp = line.rfind("&", max(0, cut - 8), cut)
-    if amp != -1 and ";" not in line[amp:cut]:
-        cut = amp
-    return line[:cut], line[cut:]
+    """Split at line breaks so each piece fits one message; never inside a tag or entity
+    (the only tags are whole <b>…</b> headings on their own line, far shorter than the limit)."""
+    return split_text(text, limit)

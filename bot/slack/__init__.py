@@ -1,0 +1,1 @@
+"""The Slack adapter (slack-bolt): payloads in, core calls, Block Kit out."""

@@ -1,0 +1,190 @@
+"""The Slack bot: slash command, mentions, direct messages, buttons and the update modal.
+
+Listeners are thin — parse the payload, call the core, render Block Kit — and all wiring
+sits in `build_app` at the bottom. Slack retries an event it thinks failed
+(`X-Slack-Retry-Num`); each event id is claimed in the database first, so a retry (on
+any replica) is answered once and stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from ..assistant import Assistant, ChatState
+from ..commands import find_command
+from ..identity import Sender
+from ..replies import Reply
+from ..settings import Settings
+from . import blocks
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+COMMAND = "/a4p"
+SHARE_WORDS = ("share", "公开")
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+
+
+class SlackBot:
+    """The listeners, holding the core and what they remember per channel."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self._states: dict[str, ChatState] = {}
+        self._seen: set[str] = set()  # event ids, when there is no store to claim them in
+        self._lock = threading.Lock()
+
+    def state(self, channel: str) -> ChatState:
+        with self._lock:
+            return self._states.setdefault(channel, ChatState())
+
+    def first(self, key: str) -> bool:
+        """Claim a delivery; False when it was processed before (a Slack retry)."""
+        if self.assistant.store is not None:
+            return self.assistant.store.first_delivery(key)
+        with self._lock:
+            if key in self._seen:
+                return False
+            self._seen.add(key)
+            return True
+
+    # -- listeners ---------------------------------------------------------------------
+
+    def command(self, ack: Ack, command: dict[str, Any], respond: Respond,
+                client: WebClient) -> None:
+        """`/a4p 问题`, `/a4p C17`, `/a4p areas`, `/a4p progress A2`, `/a4p update …`.
+
+        Answers only the asker (ephemeral) unless the text starts with `share`/`公开`.
+        """
+        ack()
+        text, shared = _shared(command.get("text", ""))
+        sender = Sender("slack", command["user_id"], command.get("user_name", ""))
+        if text.lower() == "update" and self.assistant.flow is not None:
+            self._open_form(client, command["trigger_id"], sender, respond)
+            return
+        reply = self.assistant.respond(as_chat(text), self.state(command["channel_id"]), sender,
+                                       key=f"slack:command:{command['trigger_id']}")
+        respond(text=blocks.fallback(reply), blocks=blocks.blocks(reply),
+                response_type="in_channel" if shared else "ephemeral")
+        self._upload(client, command["channel_id"], reply)
+
+    def message(self, event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        """A mention in a channel, or anything written to the bot in a direct message."""
+        if event.get("type") == "message" and (event.get("channel_type") != "im"
+                                               or event.get("subtype") or event.get("bot_id")):
+            return
+        if not self.first(f"slack:event:{body.get('event_id') or event.get('ts')}"):
+            return  # a retry of an event already answered
+        text = _MENTION.sub("", event.get("text", "")).strip()
+        sender = Sender("slack", event.get("user", ""))
+        reply = self.assistant.respond(as_chat(text) if text else "/help",
+                                       self.state(event["channel"]), sender,
+                                       key=f"slack:event:{body.get('event_id')}")
+        client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts"),
+                                text=blocks.fallback(reply), blocks=blocks.blocks(reply))
+        self._upload(client, event["channel"], reply)
+
+    def button(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+               client: WebClient) -> None:
+        """Open what a button points to, replacing the message it sits on."""
+        ack()
+        channel = (body.get("channel") or {}).get("id", "")
+        sender = Sender("slack", body["user"]["id"], body["user"].get("name", ""))
+        reply = self.assistant.press(action.get("value", ""), self.state(channel), sender)
+        container = body.get("container") or {}
+        if container.get("is_ephemeral") or not body.get("message"):
+            respond(text=blocks.fallback(reply), blocks=blocks.blocks(reply), replace_original=True)
+        else:
+            client.chat_update(channel=channel, ts=body["message"]["ts"],
+                               text=blocks.fallback(reply), blocks=blocks.blocks(reply))
+
+    def submit(self, ack: Ack, body: dict[str, Any], view: dict[str, Any],
+               client: WebClient) -> None:
+        """The update modal: errors go back into the form; a stored update to the user's DM."""
+        flow = self.assistant.flow
+        sender = Sender("slack", body["user"]["id"], body["user"].get("name", ""))
+        result = (flow.form(sender, blocks.form_values(view), key=f"slack:view:{view['id']}")
+                  if flow is not None else {"commitment": "进展功能没有启用。"})
+        if isinstance(result, dict):
+            ack(response_action="errors", errors=result)
+            return
+        ack()
+        client.chat_postMessage(channel=sender.id, text=blocks.fallback(result),
+                                blocks=blocks.blocks(result))
+
+    def _open_form(self, client: WebClient, trigger_id: str, sender: Sender,
+                   respond: Respond) -> None:
+        assert self.assistant.flow is not None
+        choices = self.assistant.flow.form_choices(sender)
+        if isinstance(choices, Reply):
+            respond(text=blocks.fallback(choices), blocks=blocks.blocks(choices),
+                    response_type="ephemeral")
+            return
+        client.views_open(trigger_id=trigger_id, view=blocks.update_modal(choices))
+
+    @staticmethod
+    def _upload(client: WebClient, channel: str, reply: Reply) -> None:
+        """Exports: the reply's files, uploaded into the conversation."""
+        if reply.files:
+            client.files_upload_v2(channel=channel, file_uploads=[
+                {"content": f.data, "filename": f.filename, "title": f.filename}
+                for f in reply.files])
+
+
+def as_chat(text: str) -> str:
+    """Slack text -> what the core understands: `progress A2` -> `/progress A2`, else a question."""
+    text = text.strip()
+    if not text:
+        return "/help"
+    head, _, rest = text.partition(" ")
+    if not head.startswith("/") and find_command(head.lower()) is not None:
+        return f"/{head.lower()} {rest}".strip()
+    return text
+
+
+def _shared(text: str) -> tuple[str, bool]:
+    head, _, rest = text.strip().partition(" ")
+    if head.lower() in SHARE_WORDS:
+        return rest.strip(), True
+    return text.strip(), False
+
+
+def build_app(settings: Settings, assistant: Assistant, *,
+              client: WebClient | None = None) -> App:
+    """The bolt App with every listener; `client` defaults to one on SLACK_API_URL."""
+    token, secret, _ = settings.slack()
+    client = client or WebClient(token=token, base_url=settings.slack_api_url)
+    app = App(client=client, signing_secret=secret or "", logger=log,
+              request_verification_enabled=bool(secret))
+    bot = SlackBot(assistant)
+    app.command(COMMAND)(bot.command)
+    app.event("app_mention")(bot.message)
+    app.event("message")(bot.message)
+    app.action(re.compile(r"^a4p:"))(bot.button)
+    app.view(blocks.UPDATE_VIEW)(bot.submit)
+    return app
+
+
+def serve(app: App, settings: Settings, *, listen: str = "0.0.0.0", port: int = 3000) -> None:
+    """Socket Mode when SLACK_APP_TOKEN is set, else HTTP on `EVENTS_PATH` (waitress)."""
+    _, _, app_token = settings.slack()
+    if app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        SocketModeHandler(app, app_token).start()
+        return
+    make_server(app, listen, port).run()
+
+
+def make_server(app: App, listen: str, port: int):  # noqa: ANN201 - a waitress server
+    """A production WSGI server for events, commands and interactivity on one path."""
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from waitress import create_server
+
+    return create_server(SlackRequestHandler(app, path=EVENTS_PATH), host=listen, port=port,
+                         ident="a4p-bot")

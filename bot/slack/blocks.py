@@ -1,0 +1,99 @@
+"""Core `Reply` -> Slack Block Kit: a section, a context line, action buttons; and the
+step-by-step update as a modal.
+
+Slack's mrkdwn treats `&`, `<` and `>` as markup, so every user-visible string is escaped
+(stored update text included); limits (3000 characters a section, 75 a button label,
+25 elements an actions block, 50 blocks a message) are respected here, once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..drafts import FormChoices
+from ..replies import Reply, split_text
+
+SECTION_LIMIT = 3000
+LABEL_LIMIT = 75
+PER_ACTIONS = 25
+MAX_BLOCKS = 50
+FALLBACK_LIMIT = 3000
+UPDATE_VIEW = "a4p_update"
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _sections(text: str) -> list[dict[str, Any]]:
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": piece}}
+            for piece in split_text(text, SECTION_LIMIT) if piece.strip()]
+
+
+def blocks(reply: Reply) -> list[dict[str, Any]]:
+    """Heading and text in sections, the last line of a card as context, then the buttons."""
+    body = list(reply.body)
+    context = body.pop() if len(body) >= 2 else None
+    text = "\n".join(([f"*{escape(reply.heading)}*"] if reply.heading else [])
+                     + [escape(line) for line in body])
+    out = _sections(text) if text.strip() else []
+    if context:
+        out.append({"type": "context",
+                    "elements": [{"type": "mrkdwn", "text": escape(context)[:SECTION_LIMIT]}]})
+    buttons = [b for row in reply.buttons for b in row]
+    for start in range(0, len(buttons), PER_ACTIONS):
+        out.append({"type": "actions", "elements": [
+            {"type": "button", "action_id": f"a4p:{start + n}", "value": b.action,
+             "text": {"type": "plain_text", "text": b.label[:LABEL_LIMIT], "emoji": True}}
+            for n, b in enumerate(buttons[start:start + PER_ACTIONS])]})
+    return out[:MAX_BLOCKS]
+
+
+def fallback(reply: Reply) -> str:
+    """The notification text (and what screen readers and old clients show)."""
+    return reply.plain()[:FALLBACK_LIMIT]
+
+
+def _option(value: str, label: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": label[:LABEL_LIMIT]}, "value": value}
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False
+           ) -> dict[str, Any]:
+    return {"type": "input", "block_id": block_id, "optional": optional,
+            "label": {"type": "plain_text", "text": label},
+            "element": {**element, "action_id": block_id}}
+
+
+def update_modal(choices: FormChoices) -> dict[str, Any]:
+    """The four fields of an update in one form; errors come back per field."""
+    mission = {"type": "plain_text_input", "max_length": 100}
+    if choices.mission:
+        mission["initial_value"] = choices.mission
+    return {
+        "type": "modal", "callback_id": UPDATE_VIEW,
+        "title": {"type": "plain_text", "text": "提交进展"},
+        "submit": {"type": "plain_text", "text": "提交"},
+        "close": {"type": "plain_text", "text": "取消"},
+        "blocks": [
+            _input("commitment", "承诺", {"type": "static_select", "options": [
+                _option(cid, f"{cid} {title}") for cid, title in choices.commitments]}),
+            _input("status", "状态", {"type": "static_select", "options": [
+                _option(code, label) for code, label in choices.statuses]}),
+            _input("text", f"进展说明（1–{choices.max_text} 字）",
+                   {"type": "plain_text_input", "multiline": True}),
+            _input("mission", "任务区/单位", mission, optional=True),
+        ],
+    }
+
+
+def form_values(view: dict[str, Any]) -> dict[str, str]:
+    """The submitted fields of `update_modal`, as plain strings."""
+    values = view["state"]["values"]
+
+    def get(block: str) -> str:
+        element = values.get(block, {}).get(block, {})
+        selected = element.get("selected_option") or {}
+        return (selected.get("value") or element.get("value") or "").strip()
+
+    return {field: get(field) for field in ("commitment", "status", "text", "mission")}

@@ -1,0 +1,257 @@
+"""The Slack bot end to end: the real bolt App built by `build_app`, served over HTTP by the
+production WSGI server, its WebClient pointed at FakeSlack; tests send signed requests."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from fake_slack import FakeSlack
+from running_bot import free_port
+
+from bot.assistant import Assistant
+from bot.settings import Settings
+from bot.slack.app import COMMAND, EVENTS_PATH, build_app, make_server
+from bot.store import Store
+
+ADMIN, ANN, BOB = "UADMIN", "UANN", "UBOB"
+QUIET = 0.4
+
+
+class RunningSlackBot:
+    """The bot's HTTP endpoint in a thread; `post` sends a (signed) request to it."""
+
+    def __init__(self, fake: FakeSlack, assistant: Assistant) -> None:
+        settings = Settings(slack_bot_token=fake.bot_token, slack_signing_secret=fake.signing_secret,
+                            slack_api_url=fake.base_url)
+        self.fake = fake
+        self.server = make_server(build_app(settings, assistant), "127.0.0.1", free_port())
+        self.url = f"http://127.0.0.1:{self.server.effective_port}{EVENTS_PATH}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> RunningSlackBot:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.close()
+        self.thread.join(timeout=5)
+
+    def post(self, request: tuple[bytes, str], *, signed: bool = True,
+             headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        body, content_type = request
+        all_headers = {"Content-Type": content_type, **(self.fake.sign(body) if signed else {}),
+                       **(headers or {})}
+        try:
+            with urllib.request.urlopen(urllib.request.Request(self.url, body, all_headers),
+                                        timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def slack_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    opened = Store.open(f"sqlite:///{tmp_path_factory.mktemp('slack') / 'a4p.sqlite3'}")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def bot(fake: FakeSlack, assistant: Assistant, slack_store: Store) -> Iterator[RunningSlackBot]:
+    with RunningSlackBot(fake, assistant.with_store(slack_store,
+                                                    frozenset({f"slack:{ADMIN}"}))) as running:
+        yield running
+
+
+def texts(blocks: list[dict]) -> str:
+    """Everything a person reads in a Block Kit message."""
+    out = []
+    for block in blocks:
+        if block["type"] == "section":
+            out.append(block["text"]["text"])
+        elif block["type"] == "context":
+            out += [e["text"] for e in block["elements"]]
+        elif block["type"] == "actions":
+            out += [e["text"]["text"] for e in block["elements"]]
+    return "\n".join(out)
+
+
+def command(bot: RunningSlackBot, text: str, user_id: str = ANN, channel: str = "C1") -> dict:
+    """Run `/a4p text` and return what the bot sent to the response URL."""
+    before = len(bot.fake.calls_to("response_url"))
+    status, _ = bot.post(bot.fake.slash_command(text, user_id=user_id, channel_id=channel))
+    assert status == 200
+    return bot.fake.wait_for("response_url", before + 1)[before].params
+
+
+def test_slash_question_answers_the_asker_only(bot: RunningSlackBot) -> None:
+    answer = command(bot, "保户平民")
+    assert answer["response_type"] == "ephemeral"
+    assert "承诺 C13" in texts(answer["blocks"])
+    kinds = [b["type"] for b in answer["blocks"]]
+    assert kinds[0] == "section" and "context" in kinds and kinds[-1] == "actions"
+
+
+def test_share_posts_in_the_channel(bot: RunningSlackBot) -> None:
+    answer = command(bot, "share C17")
+    assert answer["response_type"] == "in_channel" and "承诺 C17" in texts(answer["blocks"])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("", "可用命令"), ("help", "可用命令"), ("areas", "八个优先领域"),
+    ("progress A2", "A2"), ("我想知道火星上有没有维和", "没有找到答案"),
+])
+def test_slash_subcommands(bot: RunningSlackBot, text: str, expected: str) -> None:
+    assert expected in texts(command(bot, text)["blocks"])
+
+
+def test_mention_gets_a_block_kit_card_in_the_channel(bot: RunningSlackBot) -> None:
+    before = len(bot.fake.calls_to("chat.postMessage"))
+    assert bot.post(bot.fake.app_mention("<@UBOT> 女性维和人员", channel="C2"))[0] == 200
+    (call,) = bot.fake.wait_for("chat.postMessage", before + 1)[before:]
+    assert call.params["channel"] == "C2" and "承诺" in texts(call.params["blocks"])
+
+
+def test_button_updates_the_message_in_place(bot: RunningSlackBot) -> None:
+    before = len(bot.fake.calls_to("chat.postMessage"))
+    bot.post(bot.fake.direct_message("保护平民", channel="D9"))
+    (card,) = bot.fake.wait_for("chat.postMessage", before + 1)[before:]
+    message = bot.fake.messages("D9")[-1]
+    paragraph_button = next(e for b in message["blocks"] if b["type"] == "actions"
+                            for e in b["elements"] if e["value"].startswith("P"))
+    updates = len(bot.fake.calls_to("chat.update"))
+    bot.post(bot.fake.block_actions(paragraph_button["action_id"], channel="D9", ts=message["ts"]))
+    (update,) = bot.fake.wait_for("chat.update", updates + 1)[updates:]
+    assert update.params["ts"] == message["ts"] and "宣言第" in texts(update.params["blocks"])
+    assert len(bot.fake.calls_to("chat.postMessage")) == before + 1  # no new message
+    assert card
+
+
+def test_bad_signature_is_refused_and_nothing_happens(bot: RunningSlackBot) -> None:
+    before = len(bot.fake.calls)
+    request = bot.fake.slash_command("C17")
+    status, _ = bot.post(request, signed=False, headers={
+        "X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "v0=" + "0" * 64})
+    assert status == 401
+    time.sleep(QUIET)
+    assert len(bot.fake.calls) == before
+
+
+def test_a_retried_event_is_answered_once(bot: RunningSlackBot) -> None:
+    before = len(bot.fake.calls_to("chat.postMessage"))
+    request = bot.fake.app_mention("<@UBOT> 第十段", channel="C3")
+    assert bot.post(request)[0] == 200
+    bot.fake.wait_for("chat.postMessage", before + 1)
+    for retry in ("1", "2"):
+        assert bot.post(request, headers={"X-Slack-Retry-Num": retry,
+                                          "X-Slack-Retry-Reason": "http_timeout"})[0] == 200
+    time.sleep(QUIET)
+    assert len(bot.fake.calls_to("chat.postMessage")) == before + 1
+
+
+@pytest.fixture(scope="module")
+def ann_focal_point(bot: RunningSlackBot, slack_store: Store) -> int:
+    code = texts(command(bot, "invite focal_point 1 7", user_id=ADMIN)["blocks"]).splitlines()[1]
+    assert "登记成功" in texts(command(bot, f"register {code}", user_id=ANN)["blocks"])
+    ann = slack_store.user("slack", ANN)
+    assert "已把" in texts(command(bot, f"assign {ann.id} C12", user_id=ADMIN)["blocks"])
+    return ann.id
+
+
+def test_fast_path_update_from_slack(bot: RunningSlackBot, ann_focal_point: int,
+                                     slack_store: Store) -> None:
+    reply = command(bot, "update C12 进行中 <b>女性警官</b>比例升至18%")
+    assert "已记录进展" in texts(reply["blocks"])
+    assert "&lt;b&gt;女性警官&lt;/b&gt;" in texts(reply["blocks"])  # stored text shown as text
+    stored = slack_store.list_updates(user_id=ann_focal_point)[0]
+    assert stored.text == "<b>女性警官</b>比例升至18%"
+
+
+def test_the_update_modal_validates_then_stores(bot: RunningSlackBot, ann_focal_point: int,
+                                                slack_store: Store) -> None:
+    opened = len(bot.fake.calls_to("views.open"))
+    command_status, _ = bot.post(bot.fake.slash_command("update", user_id=ANN))
+    assert command_status == 200
+    view = bot.fake.wait_for("views.open", opened + 1)[opened].params["view"]
+    options = [o["value"] for o in view["blocks"][0]["element"]["options"]]
+    assert options == ["C12"]
+
+    def submit(text: str) -> tuple[int, bytes]:
+        return bot.post(bot.fake.view_submission({
+            "commitment": {"commitment": {"type": "static_select",
+                                          "selected_option": {"value": "C12"}}},
+            "status": {"status": {"type": "static_select", "selected_option": {"value": "done"}}},
+            "text": {"text": {"type": "plain_text_input", "value": text}},
+            "mission": {"mission": {"type": "plain_text_input", "value": "UNMISS"}}},
+            callback_id="a4p_update", user_id=ANN))
+
+    before = len(slack_store.list_updates())
+    status, body = submit("长" * 501)
+    refusal = json.loads(body)
+    assert status == 200 and refusal["response_action"] == "errors"
+    assert "501" in refusal["errors"]["text"] and len(slack_store.list_updates()) == before
+    dms = len(bot.fake.calls_to("chat.postMessage"))
+    status, body = submit("培训全部完成，共 40 人参加")
+    assert status == 200 and b"errors" not in body
+    (dm,) = bot.fake.wait_for("chat.postMessage", dms + 1)[dms:]
+    assert dm.params["channel"] == ANN and "已记录进展" in texts(dm.params["blocks"])
+    newest = slack_store.list_updates()[0]
+    assert (newest.status, newest.mission) == ("done", "UNMISS")
+
+
+def test_readers_get_no_modal(bot: RunningSlackBot) -> None:
+    opened = len(bot.fake.calls_to("views.open"))
+    reply = command(bot, "update", user_id=BOB)
+    assert "只有登记的联络人" in texts(reply["blocks"])
+    assert len(bot.fake.calls_to("views.open")) == opened
+
+
+def test_admin_export_is_uploaded(bot: RunningSlackBot, ann_focal_point: int) -> None:
+    before = len(bot.fake.uploaded_files())
+    assert "导出进展" in texts(command(bot, "export", user_id=ADMIN, channel="C9")["blocks"])
+    deadline = time.monotonic() + 5
+    while len(bot.fake.uploaded_files()) < before + 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    names = sorted(f.filename for f in bot.fake.uploaded_files()[before:])
+    assert [n.rsplit(".", 1)[1] for n in names] == ["csv", "xlsx"]
+
+
+def test_missing_settings_are_one_line_errors(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "A4P_DATA_DIR": str(tmp_path)}
+    for extra, name in (({}, "SLACK_BOT_TOKEN"),
+                        ({"SLACK_BOT_TOKEN": "xoxb-1-secret-value"}, "SLACK_SIGNING_SECRET"),
+                        ({"SLACK_BOT_TOKEN": "not-a-token"}, "SLACK_BOT_TOKEN")):
+        done = subprocess.run([sys.executable, "-m", "bot.cli", "slack"], env={**env, **extra},
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and name in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and "secret-value" not in done.stderr
+
+
+def test_manifest_matches_the_app() -> None:
+    manifest = yaml.safe_load((Path(__file__).parent.parent / "slack/manifest.yml")
+                              .read_text(encoding="utf-8"))
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == [COMMAND]
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_mention",
+                                                                              "message.im"}
+    urls = {manifest["settings"]["interactivity"]["request_url"],
+            manifest["settings"]["event_subscriptions"]["request_url"],
+            manifest["features"]["slash_commands"][0]["url"]}
+    assert len(urls) == 1 and urls.pop().endswith(EVENTS_PATH)
+    assert {"commands", "chat:write", "app_mentions:read", "im:history"} <= set(
+        manifest["oauth_config"]["scopes"]["bot"])
