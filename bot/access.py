@@ -107,7 +107,7 @@ class Access:
         for commitment, user_ids in self.store.owners().items():
             for user_id in user_ids:
                 owners.setdefault(user_id, []).append(commitment)
-        lines = [f"{u.id}. {u.label} — {ROLE_NAMES[u.role]}"
+        lines = [f"{u.id}. {u.label} — " + (f"关联到 {u.linked_to}" if u.linked_to else ROLE_NAMES[u.role])
                  + (f"，{u.mission}" if u.mission else "")
                  + (f"，负责 {'、'.join(sorted(owners[u.id], key=lambda c: int(c[1:])))}"
                     if u.id in owners else "")
@@ -144,6 +144,26 @@ class Access:
         self.store.assign(target.id, ids, by=admin.id)
         return Reply(f"已把 {'、'.join(ids)} 分配给 {target.label}。",
                      ("现在负责：" + "、".join(self.store.assigned(target.id)),))
+
+    def link(self, sender: Sender, args: str) -> Reply:
+        """`/link ALIAS MAIN` — two accounts (Slack, Telegram) of one person act as MAIN."""
+        admin = self.require(sender, "admin")
+        if isinstance(admin, Reply):
+            return admin
+        parts = args.split()
+        targets = [self._target(part) for part in parts[:2]]
+        if len(targets) < 2:
+            return error("请给出两个用户编号：/link 别名账号 主账号（编号见 /users）。")
+        alias, main = targets
+        for target in targets:
+            if isinstance(target, Reply):
+                return target
+        assert isinstance(alias, User) and isinstance(main, User)
+        if main.linked_to is not None or alias.id == main.id or alias.platform == main.platform:
+            return error("无法关联：主账号须是另一平台上、未关联到他人的账号。")
+        self.store.link(alias.id, main.id, by=admin.id)
+        return Reply(f"已关联：{alias.platform}:{alias.external_id} 今后以 {main.label} 的身份使用。",
+                     (f"角色、负责的承诺和任务区都随 {main.label}。",))
 
     def _target(self, args: str) -> User | Reply:
         token = args.strip().split()[0] if args.strip() else ""

@@ -32,8 +32,8 @@ _PREFIX = {"area": "A", "c": "C", "p": "P"}
 _LIMITS = {prefix: EXPECTED_COUNTS[f"{kind}s"] for prefix, kind in KINDS.items()}
 _USAGE = {"A": "/area 3", "C": "/c 17", "P": "/p 12"}
 _KIND_NAMES = {"A": "优先领域", "C": "承诺", "P": "段落"}
-_DESK = {"register", "whoami", "invite", "users", "assign", "revoke", "update", "cancel", "edit",
-         "mission", "myupdates", "updates", "progress", "export"}
+_DESK = {"register", "whoami", "invite", "users", "assign", "revoke", "link", "update", "cancel",
+         "edit", "mission", "myupdates", "updates", "progress", "export"}
 
 
 @dataclass
@@ -168,7 +168,7 @@ class Assistant:
         handlers = {
             "register": self.access.register, "whoami": self.access.whoami,
             "invite": self.access.invite, "users": self.access.users,
-            "assign": self.access.assign, "revoke": self.access.revoke,
+            "assign": self.access.assign, "revoke": self.access.revoke, "link": self.access.link,
             "edit": self.progress.edit, "mission": self.progress.mission,
             "myupdates": self.progress.my_updates, "updates": self.progress.updates,
             "progress": self.progress.progress, "export": self.progress.export,

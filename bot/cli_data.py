@@ -77,6 +77,18 @@ def cmd_admin_assign(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_admin_link(args: argparse.Namespace) -> int:
+    store = open_store()
+    alias, main = store.user_by_id(args.alias), store.user_by_id(args.main)
+    if alias is None or main is None or main.linked_to is not None or alias.id == main.id:
+        print("a4pbot: give two different existing users; the main one must not be linked",
+              file=sys.stderr)
+        return 2
+    store.link(alias.id, main.id, by=None)
+    print(f"user {alias.id} ({alias.platform}:{alias.external_id}) now acts as user {main.id}")
+    return 0
+
+
 def cmd_admin_users(_args: argparse.Namespace) -> int:
     store = open_store()
     owners = store.owners()
@@ -148,6 +160,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     assign.add_argument("user", type=int, help="user number (see `a4pbot admin users`)")
     assign.add_argument("commitments", nargs="+", help="commitment ids, e.g. C12 C13")
     assign.set_defaults(func=cmd_admin_assign)
+    link = admin.add_parser("link", help="make one person's second account act as the first")
+    link.add_argument("alias", type=int, help="user number of the account to link (e.g. Slack)")
+    link.add_argument("main", type=int, help="user number of the main account")
+    link.set_defaults(func=cmd_admin_link)
     admin.add_parser("users", help="list users (tab-separated)").set_defaults(func=cmd_admin_users)
 
     export = sub.add_parser("export", help="export progress updates as CSV or XLSX")

@@ -38,6 +38,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("assign", "用户编号 C12 C13", "分配承诺给联络人", "Assign commitments", admin=True),
     Command("export", "[从 YYYY-MM-DD] [到]", "导出进展（CSV 和 Excel）", "Export updates (CSV, XLSX)",
             admin=True),
+    Command("link", "别名编号 主账号编号", "把同一人在另一平台的账号关联起来", "Link one person's accounts",
+            admin=True),
     Command("revoke", "用户编号", "撤销用户权限", "Revoke a user's role", admin=True),
 )
 MENU = tuple(c for c in COMMANDS if not c.admin)

@@ -44,6 +44,7 @@ users = Table(
     Column("role", String(16), nullable=False),
     Column("mission", String(100)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("linked_to", Integer, ForeignKey("users.id")),  # the same person's main account
     UniqueConstraint("platform", "external_id", name="uq_users_platform_external_id"),
 )
 invites = Table(
@@ -132,6 +133,7 @@ class User:
     name: str
     role: str
     mission: str | None
+    linked_to: int | None = None
 
     @property
     def label(self) -> str:
@@ -328,7 +330,7 @@ class Store:
         with self.read() as connection:
             row = connection.execute(select(users).where(*key)).first()
         if row is not None and (role is None or row.role == role) and (not name or row.name == name):
-            return _user(row)
+            return self._main(_user(row))
         try:
             with self.write() as connection:
                 row = connection.execute(select(users).where(*key)).first()
@@ -350,7 +352,26 @@ class Store:
         except IntegrityError:  # created concurrently by another replica: read theirs
             with self.read() as connection:
                 row = connection.execute(select(users).where(*key)).one()
-        return _user(row)
+        return self._main(_user(row))
+
+    def _main(self, user: User) -> User:
+        """The account `user` acts as: itself, or the main account it was linked to."""
+        if user.linked_to is None:
+            return user
+        main = self.user_by_id(user.linked_to)
+        assert main is not None
+        return main
+
+    def link(self, alias_id: int, main_id: int, by: int | None) -> User:
+        """Make `alias_id` (say, someone's Slack account) act as `main_id` (their Telegram one):
+        same role, assignments, mission and drafts; its past updates stay as they were."""
+        with self.write() as connection:
+            connection.execute(update(users).where(users.c.id == alias_id)
+                               .values(linked_to=main_id))
+            self._audit(connection, by, "user.linked", f"U{alias_id}", to=f"U{main_id}")
+        main = self.user_by_id(main_id)
+        assert main is not None
+        return main
 
     def user_by_id(self, user_id: int) -> User | None:
         with self.read() as connection:
@@ -469,10 +490,13 @@ class Store:
     def draft_of(self, platform: str, external_id: str) -> tuple[User, Draft] | None:
         """A user's draft, if any, in one query; never creates the user (readers who only
         ask questions leave no trace in the database)."""
+        account = users.alias("account")
         query = (select(users, drafts.c.step, drafts.c.data, drafts.c.version,
                         drafts.c.updated_at.label("draft_updated_at"))
+                 .select_from(account)
+                 .join(users, users.c.id == func.coalesce(account.c.linked_to, account.c.id))
                  .join(drafts, drafts.c.user_id == users.c.id)
-                 .where(users.c.platform == platform, users.c.external_id == external_id))
+                 .where(account.c.platform == platform, account.c.external_id == external_id))
         with self.read() as connection:
             row = connection.execute(query).first()
         if row is None:
@@ -613,7 +637,8 @@ def _updates_query():  # noqa: ANN202 - a SQLAlchemy Select
 
 
 def _user(row: Any) -> User:
-    return User(row.id, row.platform, row.external_id, row.name, row.role, row.mission)
+    return User(row.id, row.platform, row.external_id, row.name, row.role, row.mission,
+                row.linked_to)
 
 
 def _update(row: Any) -> Update:

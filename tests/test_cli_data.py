@@ -33,7 +33,7 @@ def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
 
 
 def test_db_upgrade_reports_the_revision(cli_store: Store, capsys) -> None:
-    assert run(capsys, "db", "upgrade")[:2] == (0, "database at revision 0003\n")
+    assert run(capsys, "db", "upgrade")[:2] == (0, "database at revision 0004\n")
 
 
 def test_admin_add_invite_assign_users(cli_store: Store, assistant: Assistant, capsys) -> None:
@@ -167,3 +167,11 @@ def test_audit_export_carries_a_chain_anyone_can_recompute(cli_store: Store, cap
         assert row["prev_hash"] == prev
         assert row["hash"] == entry_hash(prev, at, user, row["action"], row["subject"], row["detail"])
         prev = row["hash"]
+
+
+def test_admin_link(cli_store: Store, capsys) -> None:
+    telegram, slack = cli_store.user("telegram", "42", "Ann"), cli_store.user("slack", "U42", "ann")
+    code, out, _ = run(capsys, "admin", "link", str(slack.id), str(telegram.id))
+    assert code == 0 and f"now acts as user {telegram.id}" in out
+    assert cli_store.user("slack", "U42").id == telegram.id
+    assert run(capsys, "admin", "link", "99", str(telegram.id))[0] == 2

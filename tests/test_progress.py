@@ -180,3 +180,16 @@ def test_users_list_shows_roles_and_assignments(desk: Assistant) -> None:
 
 def test_without_a_store_the_commands_say_so(assistant: Assistant) -> None:
     assert "没有启用" in assistant.respond("/progress", None, ANN).plain()
+
+
+def test_linked_accounts_act_as_one_person(desk: Assistant) -> None:
+    focal_point(desk, ANN, "C12")
+    ann_on_slack = Sender("slack", "U42", "ann")
+    assert "只有登记的联络人" in say(desk, ann_on_slack, "/update C12 进行中 来自 Slack")
+    slack_id, main_id = desk.access.user(ann_on_slack).id, desk.access.user(ANN).id
+    assert "无法关联" in say(desk, ADMIN, f"/link {slack_id} {slack_id}")
+    assert "已关联" in say(desk, ADMIN, f"/link {slack_id} {main_id}")
+    assert "已记录进展" in say(desk, ann_on_slack, "/update C12 进行中 来自 Slack")
+    assert desk.store.list_updates()[0].user_id == main_id
+    assert f"{slack_id}. ann — 关联到 {main_id}" in say(desk, ADMIN, "/users")
+    assert "只有管理员" in say(desk, ANN, f"/link {slack_id} {main_id}")
