@@ -20,6 +20,7 @@ FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES = 5
 MAX_INVITE_USES = 100
 MAX_INVITE_DAYS = 90
+MISSION_WORDS = ("mission", "任务区")
 
 
 def parse_admin_ids(value: str) -> frozenset[str]:
@@ -52,8 +53,12 @@ class Access:
                  f"任务区/单位：{user.mission or '未设置'}"]
         if user.role in ("focal_point", "admin"):
             mine = self.store.assigned(user.id)
+            missions = self.store.missions(user.id)
             lines.append("负责的承诺：" + ("、".join(mine) if mine else
-                                        ("全部（管理员）" if user.role == "admin" else "尚未分配，请联系管理员")))
+                                        ("全部（管理员）" if user.role == "admin" else
+                                         "本任务区的全部承诺" if missions else "尚未分配，请联系管理员")))
+            if missions:
+                lines.append("负责的任务区：" + "、".join(missions))
         else:
             lines.append("如需提交进展，请向管理员索取邀请码，然后发送 /register 邀请码。")
         return Reply(f"你好，{user.label}", tuple(lines))
@@ -111,6 +116,7 @@ class Access:
                  + (f"，{u.mission}" if u.mission else "")
                  + (f"，负责 {'、'.join(sorted(owners[u.id], key=lambda c: int(c[1:])))}"
                     if u.id in owners else "")
+                 + "".join(f"，任务区 {m}" for m in self.store.missions(u.id))
                  for u in self.store.users()]
         return Reply(f"用户（{len(lines)}）", tuple(lines))
 
@@ -128,7 +134,8 @@ class Access:
         return Reply(f"已撤销 {target.label} 的权限：现在是读者。", ("其已提交的进展保留在记录中。",))
 
     def assign(self, sender: Sender, args: str) -> Reply:
-        """`/assign USER C12 C13` — the focal point may then update those commitments."""
+        """`/assign USER C12 C13`, or `/assign USER mission UNMISS` (every commitment, for
+        that mission) — what the focal point may then update."""
         admin = self.require(sender, "admin")
         if isinstance(admin, Reply):
             return admin
@@ -136,11 +143,20 @@ class Access:
         target = self._target(head)
         if isinstance(target, Reply):
             return target
-        ids = parse_commitments(rest, self.catalogue)
-        if isinstance(ids, str):
-            return error(ids, "用法：/assign 用户编号 C12 C13（用户编号见 /users）")
         if target.role == "reader":
             return error(f"{target.label} 还不是联络人。", "请先让其用邀请码登记。")
+        kind, _, mission = rest.strip().partition(" ")
+        if kind.lower() in MISSION_WORDS:
+            mission = " ".join(mission.split())
+            if not mission or len(mission) > 100:
+                return error("请写出任务区名称（最多 100 个字符），例如 /assign 3 mission UNMISS。")
+            self.store.assign_mission(target.id, mission, by=admin.id)
+            return Reply(f"已把任务区 {mission} 分配给 {target.label}。",
+                         ("其可以为该任务区更新任何承诺的进展。",))
+        ids = parse_commitments(rest, self.catalogue)
+        if isinstance(ids, str):
+            return error(ids, "用法：/assign 用户编号 C12 C13，或 /assign 用户编号 mission 任务区"
+                              "（用户编号见 /users）")
         self.store.assign(target.id, ids, by=admin.id)
         return Reply(f"已把 {'、'.join(ids)} 分配给 {target.label}。",
                      ("现在负责：" + "、".join(self.store.assigned(target.id)),))

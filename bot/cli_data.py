@@ -66,14 +66,21 @@ def cmd_admin_assign(args: argparse.Namespace) -> int:
 
     store = open_store()
     user = store.user_by_id(args.user)
-    ids = parse_commitments(" ".join(args.commitments), load_catalogue(args.knowledge))
-    if user is None or isinstance(ids, str):
-        print(f"a4pbot: {ids if isinstance(ids, str) else f'no user {args.user}'}", file=sys.stderr)
+    ids = (parse_commitments(" ".join(args.commitments), load_catalogue(args.knowledge))
+           if args.commitments else [])
+    problem = (ids if isinstance(ids, str) else f"no user {args.user}" if user is None
+               else "give commitments and/or --mission" if not ids and not args.mission else None)
+    if problem or user is None or isinstance(ids, str):
+        print(f"a4pbot: {problem}", file=sys.stderr)
         return 2
     if user.role == "reader":
         store.set_role(user.id, "focal_point", by=None)
-    store.assign(user.id, ids, by=None)
-    print(f"user {user.id} now owns {' '.join(store.assigned(user.id))}")
+    if ids:
+        store.assign(user.id, ids, by=None)
+    if args.mission:
+        store.assign_mission(user.id, args.mission, by=None)
+    print(f"user {user.id} now owns {' '.join(store.assigned(user.id)) or '-'}"
+          f"; missions {' '.join(store.missions(user.id)) or '-'}")
     return 0
 
 
@@ -158,7 +165,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     invite.set_defaults(func=cmd_admin_invite)
     assign = admin.add_parser("assign", help="assign commitments to a focal point")
     assign.add_argument("user", type=int, help="user number (see `a4pbot admin users`)")
-    assign.add_argument("commitments", nargs="+", help="commitment ids, e.g. C12 C13")
+    assign.add_argument("commitments", nargs="*", help="commitment ids, e.g. C12 C13")
+    assign.add_argument("--mission", help="a mission the focal point owns (every commitment)")
     assign.set_defaults(func=cmd_admin_assign)
     link = admin.add_parser("link", help="make one person's second account act as the first")
     link.add_argument("alias", type=int, help="user number of the account to link (e.g. Slack)")

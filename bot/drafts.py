@@ -93,7 +93,9 @@ class UpdateFlow:
         user = self.access.require(sender, "focal_point")
         if isinstance(user, Reply):
             return user
-        mine = self.store.assigned(user.id) if user.role != "admin" else list(self.catalogue.commitments)
+        mine = self.store.assigned(user.id)
+        if user.role == "admin" or self.store.missions(user.id):  # may update any commitment
+            mine += [c for c in self.catalogue.commitments if c not in mine]
         if not mine:
             return error("你还没有负责的承诺，请联系管理员用 /assign 分配。")
         return FormChoices(tuple((c, self.catalogue.commitments[c].title) for c in mine),
@@ -120,6 +122,8 @@ class UpdateFlow:
         mission = " ".join(fields.get("mission", "").split())
         if len(mission) > 100:
             errors["mission"] = "最多 100 个字符。"
+        elif (refusal := self.progress.refuse_mission(user, mission)) is not None:
+            errors["mission"] = refusal
         if errors or isinstance(ids, str) or status is None:
             return errors
         if (seen := self.store.by_key(key)) is not None:
@@ -228,12 +232,16 @@ class UpdateFlow:
     def _mission_text(self, user: User, draft: Draft, text: str) -> Reply:
         if len(text) > 100:
             return error("任务区名称最多 100 个字符。")
+        if (refusal := self.progress.refuse_mission(user, text)) is not None:
+            return error(refusal, "请点选或输入其中之一。")
         if text and text != user.mission:
             self.store.set_mission(user.id, text)
         return self._save(user, draft, "preview", mission=text)
 
     def _choose_mission(self, user: User, draft: Draft, value: str) -> Reply:
         mission = (user.mission or "") if value == "keep" else ""
+        if (refusal := self.progress.refuse_mission(user, mission)) is not None:
+            return error(refusal, "请输入其中之一。")
         return self._save(user, draft, "preview", mission=mission)
 
     def _edit(self, user: User, draft: Draft, _value: str) -> Reply:

@@ -92,14 +92,28 @@ class Progress:
                      ((Button("↩️ 撤销这条进展", f"withdraw:{item.id}"),),))
 
     def refuse_unassigned(self, user: User, commitment_id: str) -> Reply | None:
+        """Why `user` may not update this commitment; None when they may.
+
+        Admins may update anything; a focal point, the commitments assigned to them and —
+        when they own a mission — every commitment, for that mission.
+        """
         if user.role == "admin":
             return None
         mine = self.store.assigned(user.id)
-        if commitment_id in mine:
+        missions = self.store.missions(user.id)
+        if commitment_id in mine or (missions and user.mission in missions):
             return None
         return error(f"{commitment_id} 没有分配给你。",
                      ("你负责：" + "、".join(mine) + "。") if mine else
                      "你还没有负责的承诺，请联系管理员用 /assign 分配。")
+
+    def refuse_mission(self, user: User, mission: str) -> str | None:
+        """Why `user` may not report for this mission (a focal point owning missions reports
+        only for those); None when they may."""
+        missions = self.store.missions(user.id) if user.role != "admin" else []
+        if missions and mission not in missions:
+            return f"你负责的任务区是：{'、'.join(missions)}。"
+        return None
 
     def withdraw(self, sender: Sender, update_id: int) -> Reply:
         """Withdraw your own update within 24 hours (admins: any); it stays in history."""
@@ -141,6 +155,8 @@ class Progress:
             return error(f"当前任务区/单位：{user.mission or '未设置'}。", "设置：/mission 任务区名称")
         if len(name) > 100:
             return error("任务区名称最多 100 个字符。")
+        if (refusal := self.refuse_mission(user, name)) is not None:
+            return error(refusal, "如需更改，请联系管理员。")
         self.store.set_mission(user.id, name)
         return Reply(f"已记住任务区/单位：{name}", ("以后提交的进展会注明它。",))
 

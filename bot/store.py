@@ -68,6 +68,11 @@ assignments = Table(
     Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
     Column("commitment_id", String(8), primary_key=True),
 )
+mission_assignments = Table(
+    "mission_assignments", metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("mission", String(100), primary_key=True),
+)
 updates = Table(
     "updates", metadata,
     Column("id", Integer, primary_key=True),
@@ -389,6 +394,8 @@ class Store:
             connection.execute(update(users).where(users.c.id == user_id).values(role=role))
             if role != "focal_point" and role != "admin":
                 connection.execute(assignments.delete().where(assignments.c.user_id == user_id))
+                connection.execute(mission_assignments.delete()
+                                   .where(mission_assignments.c.user_id == user_id))
             self._audit(connection, by, "role.set", f"U{user_id}", role=role)
         user = self.user_by_id(user_id)
         assert user is not None
@@ -451,6 +458,26 @@ class Store:
                 connection.execute(insert(assignments),
                                    [{"user_id": user_id, "commitment_id": c} for c in new])
             self._audit(connection, by, "assign", f"U{user_id}", commitments=new)
+
+    def assign_mission(self, user_id: int, mission: str, by: int | None) -> None:
+        """The focal point owns `mission`; their own mission moves to it if it was another."""
+        with self.write() as connection:
+            have = set(connection.execute(select(mission_assignments.c.mission)
+                                          .where(mission_assignments.c.user_id == user_id)).scalars())
+            if mission not in have:
+                connection.execute(insert(mission_assignments).values(user_id=user_id,
+                                                                      mission=mission))
+            current = connection.execute(select(users.c.mission)
+                                         .where(users.c.id == user_id)).scalar()
+            if current not in have | {mission}:
+                connection.execute(update(users).where(users.c.id == user_id)
+                                   .values(mission=mission))
+            self._audit(connection, by, "assign.mission", f"U{user_id}", mission=mission)
+
+    def missions(self, user_id: int) -> list[str]:
+        with self.read() as connection:
+            return sorted(connection.execute(select(mission_assignments.c.mission).where(
+                mission_assignments.c.user_id == user_id)).scalars())
 
     def assigned(self, user_id: int) -> list[str]:
         with self.read() as connection:

@@ -33,7 +33,7 @@ def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
 
 
 def test_db_upgrade_reports_the_revision(cli_store: Store, capsys) -> None:
-    assert run(capsys, "db", "upgrade")[:2] == (0, "database at revision 0004\n")
+    assert run(capsys, "db", "upgrade")[:2] == (0, "database at revision 0005\n")
 
 
 def test_admin_add_invite_assign_users(cli_store: Store, assistant: Assistant, capsys) -> None:
@@ -175,3 +175,12 @@ def test_admin_link(cli_store: Store, capsys) -> None:
     assert code == 0 and f"now acts as user {telegram.id}" in out
     assert cli_store.user("slack", "U42").id == telegram.id
     assert run(capsys, "admin", "link", "99", str(telegram.id))[0] == 2
+
+
+def test_admin_assign_a_mission(cli_store: Store, capsys) -> None:
+    user = cli_store.user("telegram", "42", "Ann")
+    code, out, _ = run(capsys, "admin", "assign", str(user.id), "--mission", "UNMISS")
+    assert code == 0 and "missions UNMISS" in out
+    assert cli_store.user_by_id(user.id).role == "focal_point"
+    assert cli_store.user_by_id(user.id).mission == "UNMISS"
+    assert run(capsys, "admin", "assign", str(user.id))[0] == 2

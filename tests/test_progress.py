@@ -193,3 +193,20 @@ def test_linked_accounts_act_as_one_person(desk: Assistant) -> None:
     assert desk.store.list_updates()[0].user_id == main_id
     assert f"{slack_id}. ann — 关联到 {main_id}" in say(desk, ADMIN, "/users")
     assert "只有管理员" in say(desk, ANN, f"/link {slack_id} {main_id}")
+
+
+def test_a_mission_owner_updates_any_commitment_for_that_mission_only(desk: Assistant) -> None:
+    assert "登记成功" in say(desk, ANN, f"/register {invite(desk)}")
+    ann = desk.access.user(ANN)
+    assert "已把任务区 UNMISS" in say(desk, ADMIN, f"/assign {ann.id} mission UNMISS")
+    assert "负责的任务区：UNMISS" in say(desk, ANN, "/whoami")
+    assert "已记录进展" in say(desk, ANN, "/update C30 进行中 任务区内任何承诺都可以")
+    assert desk.store.list_updates()[0].mission == "UNMISS"
+    assert "你负责的任务区是：UNMISS" in say(desk, ANN, "/mission MINUSCA")
+    assert "任务区 UNMISS" in say(desk, ADMIN, "/users")
+    desk.respond("/update", None, ANN)
+    desk.press("draft:c:C31", None, ANN)
+    desk.press("draft:s:done", None, ANN)
+    desk.respond("说明", None, ANN)
+    assert "你负责的任务区是" in say(desk, ANN, "MINUSCA")
+    assert "请确认" in desk.press("draft:m:keep", None, ANN).heading
