@@ -7,6 +7,7 @@ adapter (PTB's chat_data, a dict in the console).
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when progress tracking is
     from .progress import Progress
     from .store import Draft, Store, User
 
+log = logging.getLogger(__name__)
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.S)
 _PREFIX = {"area": "A", "c": "C", "p": "P"}
 _LIMITS = {prefix: EXPECTED_COUNTS[f"{kind}s"] for prefix, kind in KINDS.items()}
@@ -103,6 +105,11 @@ class Assistant:
         result = self.ask(text)
         state.last = result
         reply = replies.answer(self.catalogue, result)
+        if result.intent == "search":
+            if result.answered:
+                reply = replies.with_feedback(reply)
+            else:
+                self.log_miss("miss", sender, result)
         if pending is not None and self.flow is not None:
             if notice := self.flow.put_aside_notice(pending[1]):
                 reply = Reply(reply.heading, (*reply.body, notice), reply.buttons)
@@ -118,6 +125,26 @@ class Assistant:
         except StoreError:
             return None  # answer the question anyway; the draft is still there
 
+    def _wrong(self, state: ChatState, sender: Sender) -> Reply:
+        """"Not what I meant": logged like a miss, answered with the other candidates."""
+        if state.last is None:
+            return replies.error("这个按钮已失效。", "请换个说法再问一次。")
+        self.log_miss("wrong", sender, state.last)
+        return replies.not_what_i_meant(self.catalogue, state.last)
+
+    def log_miss(self, kind: str, sender: Sender, result: Result) -> None:
+        """Record the question (never who asked) so maintainers can extend knowledge/."""
+        if self.store is None:
+            return
+        from .store import StoreError
+        best = result.candidates[0].match if result.candidates else None
+        source = sender.platform if sender is not ANONYMOUS else "cli"
+        try:
+            self.store.record_miss(kind, source, result.question, result.normalised,
+                                   best.id if best else None, best.score if best else 0.0)
+        except StoreError as exc:  # the answer matters more than the log
+            log.warning("could not log an unanswered question: %s", exc)
+
     def _suggest(self, text: str) -> list[str]:
         """Commitments the matcher finds for free text, best first (for the /update flow)."""
         return [c.match.id for c in self.ask(text).candidates if c.match.kind == "commitment"]
@@ -128,6 +155,8 @@ class Assistant:
         verb, _, argument = action.partition(":")
         if verb in ("withdraw", "progress", "draft"):
             return self._desk(verb, argument, sender, None)
+        if action == "wrong":
+            return self._wrong(state or ChatState(), sender)
         if action == "areas":
             return replies.areas_list(self.catalogue)
         if action == "help":

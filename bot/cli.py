@@ -47,10 +47,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from .console import render
 
     assistant = _assistant(args)
+    missed: list[Result] = []
     if args.question == "-":
         for line in sys.stdin:
-            question = line.rstrip("\r\n")
-            print(json.dumps(result_json(assistant.ask(question)), ensure_ascii=False), flush=True)
+            result = assistant.ask(line.rstrip("\r\n"))
+            missed += [result] if _missed(result) else []
+            print(json.dumps(result_json(result), ensure_ascii=False), flush=True)
+        _log_misses(assistant, missed)
         return 0
     result = assistant.ask(args.question)
     if args.json:
@@ -59,7 +62,29 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(render(replies.explanation(result)))
     else:
         print(render(replies.answer(assistant.catalogue, result)))
+    _log_misses(assistant, [result] if _missed(result) else [])
     return 0
+
+
+def _missed(result: Result) -> bool:
+    return result.intent == "search" and not result.answered
+
+
+def _log_misses(assistant, missed: list[Result]) -> None:
+    """Unanswered questions go to the store's log like the chat's (the store opens only then)."""
+    if not missed:
+        return
+    from .identity import ANONYMOUS
+    from .settings import Settings
+    from .store import Store, StoreError
+
+    try:
+        logger = assistant.with_store(Store.open(Settings().db_url()))
+    except StoreError as exc:
+        log.warning("unanswered questions not logged: %s", exc)
+        return
+    for result in missed:
+        logger.log_miss("miss", ANONYMOUS, result)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:

@@ -96,6 +96,19 @@ def cmd_admin_link(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_admin_unanswered(args: argparse.Namespace) -> int:
+    """The most frequent questions the bot could not answer: candidates for knowledge/."""
+    rows = open_store().unanswered(since=args.since, limit=args.limit)
+    if not rows:
+        print("no unanswered questions logged" + (" since then" if args.since else ""))
+        return 0
+    print("count\twrong\tlast seen (UTC)\tbest guess\tscore\tquestion")
+    for row in rows:
+        print(f"{row['count']}\t{row['wrong']}\t{row['last']:%Y-%m-%d %H:%M}\t"
+              f"{row['best_id'] or '-'}\t{row['score']:.1f}\t{row['text']}")
+    return 0
+
+
 def cmd_admin_users(_args: argparse.Namespace) -> int:
     store = open_store()
     owners = store.owners()
@@ -172,6 +185,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     link.add_argument("alias", type=int, help="user number of the account to link (e.g. Slack)")
     link.add_argument("main", type=int, help="user number of the main account")
     link.set_defaults(func=cmd_admin_link)
+    unanswered = admin.add_parser("unanswered", help="questions the bot could not answer")
+    unanswered.add_argument("--since", type=_date, help="only those asked since (YYYY-MM-DD)")
+    unanswered.add_argument("--limit", type=int, default=50)
+    unanswered.set_defaults(func=cmd_admin_unanswered)
     admin.add_parser("users", help="list users (tab-separated)").set_defaults(func=cmd_admin_users)
 
     export = sub.add_parser("export", help="export progress updates as CSV or XLSX")

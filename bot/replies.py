@@ -193,6 +193,23 @@ def answer(catalogue: Catalogue, result: Result) -> Reply:
     return card(catalogue, best.id, tuple(m.id for m in rest))
 
 
+FEEDBACK = Button("🙁 不是我要的", "wrong")
+
+
+def with_feedback(reply: Reply) -> Reply:
+    """An answer to a free question, with a way to say it missed."""
+    return Reply(reply.heading, reply.body, (*reply.buttons, (FEEDBACK,)), reply.files)
+
+
+def not_what_i_meant(catalogue: Catalogue, result: Result) -> Reply:
+    """After "not what I meant": the other candidates, and a promise the miss is noted."""
+    others = [c.match.id for c in result.candidates[1:1 + NEXT_BEST]]
+    return Reply("抱歉！这个问题已记下，维护人员会补充。",
+                 ("也许是下面这些；也可以换个说法再问，或浏览八个优先领域。",),
+                 (*_rows([_button(catalogue, o) for o in others]),
+                  (Button("浏览优先领域", "areas"),)))
+
+
 def explanation(result: Result, top: int = 3) -> Reply:
     """Why the bot answered as it did: normalised text, terms, evidence, scores, threshold."""
     lines = [f"规范化问题：{result.normalised}", f"判定：{result.intent}"]

@@ -19,8 +19,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text,
-                        UniqueConstraint, create_engine, event, func, insert, select, update)
+from sqlalchemy import (Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table,
+                        Text, UniqueConstraint, case, create_engine, event, func, insert, select,
+                        update)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -122,6 +123,17 @@ deliveries = Table(
     "deliveries", metadata,
     Column("key", String(128), primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False),
+)
+misses = Table(
+    "misses", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("kind", String(8), nullable=False),  # miss: not answered; wrong: "not what I meant"
+    Column("source", String(16), nullable=False),  # telegram, slack, console, cli
+    Column("text", Text, nullable=False),
+    Column("normalised", String(500), nullable=False),
+    Column("best_id", String(8)),
+    Column("score", Float, nullable=False),
 )
 GENESIS = "0" * 64
 
@@ -493,6 +505,31 @@ class Store:
         for row in rows:
             owners.setdefault(row.commitment_id, []).append(row.user_id)
         return owners
+
+    # -- questions the bot could not answer ---------------------------------------------
+
+    def record_miss(self, kind: str, source: str, text: str, normalised: str,
+                    best_id: str | None, score: float) -> None:
+        """Log a question without who asked it (not audited: it is no one's action)."""
+        with self._errors(), self.engine.begin() as connection:
+            connection.execute(insert(misses).values(
+                at=self.clock(), kind=kind, source=source, text=text[:2000],
+                normalised=normalised[:500], best_id=best_id, score=score))
+
+    def unanswered(self, since: datetime | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Logged questions grouped by their normalised text, the most frequent first."""
+        query = (select(misses.c.normalised, func.count().label("count"),
+                        func.max(misses.c.at).label("last"), func.max(misses.c.text).label("text"),
+                        func.max(misses.c.best_id).label("best_id"),
+                        func.max(misses.c.score).label("score"),
+                        func.sum(case((misses.c.kind == "wrong", 1), else_=0)).label("wrong"))
+                 .group_by(misses.c.normalised)
+                 .order_by(func.count().desc(), func.max(misses.c.at).desc())
+                 .limit(limit))
+        if since is not None:
+            query = query.where(misses.c.at >= since)
+        with self.read() as connection:
+            return [{**row._mapping, "last": utc(row.last)} for row in connection.execute(query)]
 
     # -- deliveries --------------------------------------------------------------------
 

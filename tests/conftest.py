@@ -19,6 +19,13 @@ from bot.store import Store
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a test runs writes its default database under tmp_path, not the checkout."""
+    monkeypatch.setenv("A4P_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+
 @pytest.fixture(scope="session")
 def assistant() -> Assistant:
     return Assistant.load()

@@ -9,10 +9,10 @@ import sys
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from bot.identity import Sender
-from bot.assistant import Assistant
+from bot.assistant import Assistant, ChatState
 from bot.cli import main
 from bot.export import COLUMNS
 from bot.store import Store
@@ -33,7 +33,7 @@ def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
 
 
 def test_db_upgrade_reports_the_revision(cli_store: Store, capsys) -> None:
-    assert run(capsys, "db", "upgrade")[:2] == (0, "database at revision 0005\n")
+    assert run(capsys, "db", "upgrade")[:2] == (0, "database at revision 0006\n")
 
 
 def test_admin_add_invite_assign_users(cli_store: Store, assistant: Assistant, capsys) -> None:
@@ -184,3 +184,26 @@ def test_admin_assign_a_mission(cli_store: Store, capsys) -> None:
     assert cli_store.user_by_id(user.id).role == "focal_point"
     assert cli_store.user_by_id(user.id).mission == "UNMISS"
     assert run(capsys, "admin", "assign", str(user.id))[0] == 2
+
+
+def test_unanswered_questions_are_logged_without_identity_and_listed(
+        cli_store: Store, assistant: Assistant, capsys) -> None:
+    from bot.identity import Sender
+
+    desk = assistant.with_store(cli_store)
+    ann = Sender("telegram", "42", "Ann")
+    for _ in range(2):
+        assert "没有找到" in desk.respond("食堂几点开饭", None, ann).plain()
+    state = ChatState()
+    answer = desk.respond("保护平民", state, ann)
+    assert answer.buttons[-1][0].action == "wrong"
+    assert "已记下" in desk.press("wrong", state, ann).plain()
+    assert run(capsys, "ask", "火星上的维和行动")[0] == 0  # the CLI logs its misses too
+    code, out, _ = run(capsys, "admin", "unanswered")
+    lines = out.splitlines()
+    assert code == 0 and lines[1].startswith("2\t0\t") and lines[1].endswith("食堂几点开饭")
+    assert any(l.split("\t")[1] == "1" and l.endswith("保护平民") for l in lines)
+    assert any(l.endswith("火星上的维和行动") for l in lines)
+    columns = [c["name"] for c in inspect(cli_store.engine).get_columns("misses")]
+    assert "text" in columns and not any("user" in c for c in columns)  # nobody's identity
+    assert "since then" in run(capsys, "admin", "unanswered", "--since", "2099-01-01")[1]
