@@ -35,7 +35,7 @@ _LIMITS = {prefix: EXPECTED_COUNTS[f"{kind}s"] for prefix, kind in KINDS.items()
 _USAGE = {"A": "/area 3", "C": "/c 17", "P": "/p 12"}
 _KIND_NAMES = {"A": "优先领域", "C": "承诺", "P": "段落"}
 _DESK = {"register", "whoami", "invite", "users", "assign", "revoke", "link", "update", "cancel",
-         "edit", "mission", "myupdates", "updates", "progress", "export"}
+         "edit", "mission", "myupdates", "updates", "progress", "export", "brief", "stale"}
 
 
 @dataclass
@@ -153,6 +153,8 @@ class Assistant:
               sender: Sender = ANONYMOUS) -> Reply:
         """Reply to a button: a catalogue id, a command name or `verb:argument`."""
         verb, _, argument = action.partition(":")
+        if action == "stale":
+            return self._desk("stale", "", sender, None)
         if verb in ("withdraw", "progress", "draft"):
             return self._desk(verb, argument, sender, None)
         if action == "wrong":
@@ -192,7 +194,7 @@ class Assistant:
         """Commands that need the store: registration, roles and progress updates."""
         if self.access is None or self.progress is None or self.flow is None:
             return NO_STORE
-        if sender is ANONYMOUS and name not in ("progress", "updates"):
+        if sender is ANONYMOUS and name not in ("progress", "updates", "brief", "stale"):
             return replies.error("这个命令需要知道你是谁，请在聊天应用里使用。")
         handlers = {
             "register": self.access.register, "whoami": self.access.whoami,
@@ -201,6 +203,7 @@ class Assistant:
             "edit": self.progress.edit, "mission": self.progress.mission,
             "myupdates": self.progress.my_updates, "updates": self.progress.updates,
             "progress": self.progress.progress, "export": self.progress.export,
+            "brief": self.progress.brief, "stale": self.progress.stale,
         }
         from .store import StoreError
         try:

@@ -137,6 +137,28 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """A one-page briefing: per area status counts, latest updates, silent commitments."""
+    from . import briefing
+    from .catalogue import load_catalogue
+
+    area = args.area.upper() if args.area else None
+    catalogue = load_catalogue(args.knowledge)
+    if area and area not in catalogue.areas:
+        print(f"a4pbot: no area {args.area} (A1–A8)", file=sys.stderr)
+        return 2
+    report = briefing.build(open_store(), catalogue, area=area, stale_days=args.stale_days)
+    data = briefing.render(report, catalogue, args.format)
+    if args.out == "-":
+        if args.format not in ("md", "html"):
+            print("a4pbot: only md and html can be written to standard output", file=sys.stderr)
+            return 2
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        Path(args.out).write_bytes(data)
+    return 0
+
+
 def cmd_audit_verify(_args: argparse.Namespace) -> int:
     from .store import first_broken
 
@@ -197,6 +219,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     export.add_argument("--out", required=True, help="file to write, or - for CSV on stdout")
     export.set_defaults(func=cmd_export)
+
+    report = sub.add_parser("report", help="a one-page progress briefing")
+    report.add_argument("--area", help="one priority area, e.g. A5")
+    report.add_argument("--format", choices=("md", "html", "png", "xlsx"), default="md")
+    report.add_argument("--stale-days", type=int, default=90,
+                        help="a commitment is silent after this many days without an update")
+    report.add_argument("--out", required=True, help="file to write, or - for md/html on stdout")
+    report.set_defaults(func=cmd_report)
 
     audit = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(
         dest="action", required=True)

@@ -25,6 +25,8 @@ COMMANDS: tuple[Command, ...] = (
             ("paragraph",)),
     Command("why", "", "解释上一个回答是怎么得出的", "Explain how the last answer was found"),
     Command("progress", "[A2]", "各领域进展，或某一领域的进展", "Progress by area, or in one area"),
+    Command("brief", "[A5]", "进展简报：图表和摘要", "Briefing: chart and summary"),
+    Command("stale", "[天数]", "长期无更新的承诺", "Commitments with no recent update"),
     Command("updates", "C12", "某项承诺的最新进展", "Latest updates on one commitment"),
     Command("update", "C12 状态 说明", "提交进展（联络人）", "Submit an update (focal points)"),
     Command("cancel", "", "放弃正在填写的进展", "Abandon the update being written"),

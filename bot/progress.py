@@ -264,3 +264,38 @@ class Progress:
                      ("CSV（UTF-8）和 Excel 文件如下；已撤回的进展也在其中，见 withdrawn_at 列。",),
                      files=tuple(Attachment(f"a4p-updates-{stamp}.{fmt}", export.render(items, fmt))
                                  for fmt in export.FORMATS))
+
+    def brief(self, _sender: Sender, args: str) -> Reply:
+        """`/brief [A5]`: the progress chart with a one-line-per-area summary."""
+        from . import briefing
+
+        area = self._area_arg(args)
+        if isinstance(area, Reply):
+            return area
+        report = briefing.build(self.store, self.catalogue, area=area)
+        stamp = f"{report.generated:%Y%m%d}"
+        return Reply("A4P 进展简报" + (f"：{area}" if area else ""),
+                     tuple(briefing.summary_lines(report)),
+                     ((Button("无更新的承诺", "stale"),),),
+                     files=(Attachment(f"a4p-brief-{stamp}.png",
+                                       briefing.chart(report, self.catalogue)),))
+
+    def stale(self, _sender: Sender, args: str) -> Reply:
+        """`/stale [days]`: commitments with no update for that long, with their focal points."""
+        from . import briefing
+
+        days = args.strip() or str(briefing.STALE_DAYS)
+        if not days.isdigit() or not 1 <= int(days) <= 3650:
+            return error("天数应为 1–3650 的整数。", "用法：/stale 或 /stale 30")
+        report = briefing.build(self.store, self.catalogue, stale_days=int(days))
+        lines = briefing.stale_lines(report)
+        heading = f"{days} 天无更新的承诺：{len(lines)} 项"
+        return Reply(heading, tuple(lines) or ("全部承诺都有近期进展。",))
+
+    def _area_arg(self, args: str) -> str | None | Reply:
+        token = normalise(args).strip().upper().removeprefix("A")
+        if not token:
+            return None
+        if not token.isdigit() or f"A{token}" not in self.catalogue.areas:
+            return error(f"“{args.strip()[:20]}”不是优先领域编号。", "优先领域为 A1–A8，例如 A5。")
+        return f"A{token}"

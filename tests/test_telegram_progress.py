@@ -186,3 +186,10 @@ def test_fifty_concurrent_submitters_each_stored_exactly_once(assistant: Assista
     assert sum(h.startswith("已记录进展") for h in headings) == 50
     assert sum("此前已记录" in h for h in headings) == 50
     store.close()
+
+
+def test_brief_sends_the_chart_as_a_photo(ann_is_focal_point: int, tg: FakeTelegram) -> None:
+    before = len(tg.calls_to("sendPhoto"))
+    assert say(tg, "/brief", BOB).startswith("A4P 进展简报")
+    (photo,) = tg.wait_for("sendPhoto", before + 1)[before:]
+    assert photo.params["photo"]["bytes"].startswith(b"\x89PNG")

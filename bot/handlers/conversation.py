@@ -50,7 +50,11 @@ async def send(message: Message, reply: Reply) -> None:
         markup = render.keyboard(reply) if n == len(pieces) else None
         await message.reply_html(piece, reply_markup=markup, do_quote=False)
     for attachment in reply.files:
-        await message.reply_document(attachment.data, filename=attachment.filename, do_quote=False)
+        if attachment.filename.endswith(".png"):
+            await message.reply_photo(attachment.data, filename=attachment.filename, do_quote=False)
+        else:
+            await message.reply_document(attachment.data, filename=attachment.filename,
+                                         do_quote=False)
 
 
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,0 +1,221 @@
+"""Briefings: where progress stands per area, what is new, and where we are silent.
+
+One `Briefing` is computed from the store and rendered as Markdown, HTML, XLSX or a PNG
+chart (matplotlib, Agg backend, a CJK font); every transport and `a4pbot report` send the
+same bytes. Nothing here imports a transport.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from .catalogue import Catalogue
+from .progress import STATUS_LABELS
+from .replies import area_name
+from .store import STATUSES, Store, Update
+
+log = logging.getLogger(__name__)
+STALE_DAYS = 90
+LATEST = 3
+CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
+             "Noto Sans CJK JP", "Microsoft YaHei", "SimHei", "PingFang SC")
+STATUS_COLOURS = {"not_started": "#b0b7c3", "in_progress": "#3b82c4", "done": "#2e9e5b",
+                  "blocked": "#d9534f"}
+FORMATS = ("md", "html", "png", "xlsx")
+
+
+@dataclass(frozen=True)
+class AreaStatus:
+    id: str
+    name: str
+    commitments: int
+    counts: dict[str, int]  # status -> commitments whose latest update has it
+    latest: tuple[Update, ...]
+    stale: tuple[tuple[str, str, datetime | None, tuple[str, ...]], ...]  # id, title, last, owners
+
+    @property
+    def with_updates(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class Briefing:
+    generated: datetime
+    stale_days: int
+    areas: tuple[AreaStatus, ...]
+
+
+def build(store: Store, catalogue: Catalogue, *, area: str | None = None,
+          stale_days: int = STALE_DAYS) -> Briefing:
+    """Status counts (by each commitment's latest update), latest updates and silent commitments."""
+    now = store.clock()
+    latest = store.latest_by_commitment()
+    updates = store.list_updates()
+    owners = store.owners()
+    names = {u.id: u.label for u in store.users()}
+    horizon = now - timedelta(days=stale_days)
+    areas = []
+    for a in catalogue.areas.values():
+        if area and a.id != area:
+            continue
+        members = catalogue.commitments_in(a.id)
+        ids = {c.id for c in members}
+        counts = Counter(latest[c].status for c in ids if c in latest)
+        stale = tuple((c.id, c.title, latest[c.id].created_at if c.id in latest else None,
+                       tuple(names.get(u, str(u)) for u in owners.get(c.id, ())))
+                      for c in members if c.id not in latest or latest[c.id].created_at < horizon)
+        areas.append(AreaStatus(a.id, area_name(a), len(members),
+                                {s: counts[s] for s in STATUSES},
+                                tuple(u for u in updates if u.commitment_id in ids)[:LATEST],
+                                stale))
+    return Briefing(now, stale_days, tuple(areas))
+
+
+def summary_lines(briefing: Briefing) -> list[str]:
+    """A phone-sized summary: one line per area."""
+    lines = []
+    for a in briefing.areas:
+        counts = "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in a.counts.items() if n)
+        lines.append(f"{a.id} {a.name}：{a.with_updates}/{a.commitments} 项有进展"
+                     + (f"（{counts}）" if counts else "")
+                     + (f"；{len(a.stale)} 项 {briefing.stale_days} 天无更新" if a.stale else ""))
+    return lines
+
+
+def stale_lines(briefing: Briefing) -> list[str]:
+    lines = []
+    for a in briefing.areas:
+        for cid, title, last, owners in a.stale:
+            lines.append(f"{cid} {title} — " + (f"最后更新 {last:%Y-%m-%d}" if last else "从未更新")
+                         + (f"；联络人：{'、'.join(owners)}" if owners else "；未分配联络人"))
+    return lines
+
+
+def _who(u: Update) -> str:
+    return u.user_name + (f"（{u.mission}）" if u.mission else "")
+
+
+def markdown(briefing: Briefing) -> str:
+    out = [f"# A4P 进展简报", "",
+           f"生成时间：{briefing.generated:%Y-%m-%d %H:%M} UTC", ""]
+    for a in briefing.areas:
+        out += [f"## {a.id} {a.name}", "",
+                "| 状态 | 承诺数 |", "| --- | --- |",
+                *(f"| {STATUS_LABELS[s]} | {n} |" for s, n in a.counts.items()),
+                f"| 暂无进展 | {a.commitments - a.with_updates} |", ""]
+        if a.latest:
+            out += ["最新进展：", ""] + [
+                f"- {u.created_at:%Y-%m-%d} {u.commitment_id} {STATUS_LABELS[u.status]} — "
+                f"{_md(u.text)}（{_md(_who(u))}）" for u in a.latest] + [""]
+    stale = stale_lines(briefing)
+    out += [f"## {briefing.stale_days} 天无更新的承诺", ""] + \
+        ([f"- {_md(line)}" for line in stale] or ["（没有）"]) + [""]
+    return "\n".join(out)
+
+
+def _md(text: str) -> str:
+    """Stored text in Markdown: no line breaks, no table or HTML markup."""
+    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_html(briefing: Briefing) -> str:
+    e = html.escape
+    rows = []
+    for a in briefing.areas:
+        cells = "".join(f"<td>{n}</td>" for n in a.counts.values())
+        rows.append(f"<tr><th>{e(a.id)} {e(a.name)}</th>{cells}"
+                    f"<td>{a.commitments - a.with_updates}</td></tr>")
+    latest = "".join(
+        f"<li>{u.created_at:%Y-%m-%d} {e(u.commitment_id)} {e(STATUS_LABELS[u.status])} — "
+        f"{e(u.text)}（{e(_who(u))}）</li>" for a in briefing.areas for u in a.latest)
+    stale = "".join(f"<li>{e(line)}</li>" for line in stale_lines(briefing)) or "<li>（没有）</li>"
+    head = "".join(f"<th>{e(STATUS_LABELS[s])}</th>" for s in STATUSES)
+    return (f"<!doctype html><html lang=\"zh\"><meta charset=\"utf-8\"><title>A4P 进展简报</title>"
+            f"<h1>A4P 进展简报</h1><p>生成时间：{briefing.generated:%Y-%m-%d %H:%M} UTC</p>"
+            f"<table><tr><th>优先领域</th>{head}<th>暂无进展</th></tr>{''.join(rows)}</table>"
+            f"<h2>最新进展</h2><ul>{latest}</ul>"
+            f"<h2>{briefing.stale_days} 天无更新的承诺</h2><ul>{stale}</ul></html>")
+
+
+def to_xlsx(briefing: Briefing) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "areas"
+    sheet.append(["area", "name", "commitments", *STATUSES, "no_update", "stale"])
+    for a in briefing.areas:
+        sheet.append([a.id, a.name, a.commitments, *a.counts.values(),
+                      a.commitments - a.with_updates, len(a.stale)])
+    stale = book.create_sheet("stale")
+    stale.append(["commitment_id", "title", "last_update", "focal_points"])
+    for a in briefing.areas:
+        for cid, title, last, owners in a.stale:
+            stale.append([cid, title, f"{last:%Y-%m-%d}" if last else "", ", ".join(owners)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """The first installed font that has Chinese glyphs (None: charts fall back to English)."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    found = next((name for name in CJK_FONTS if name in installed), None)
+    if found is None:
+        log.warning("no CJK font installed (e.g. Debian's fonts-wqy-microhei): chart labels "
+                    "will be in English")
+    return found
+
+
+def chart(briefing: Briefing, catalogue: Catalogue) -> bytes:
+    """A stacked horizontal bar per area: commitments by the status of their latest update."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    font = cjk_font()
+    labels = ([f"{a.id} {a.name}" for a in briefing.areas] if font else
+              [f"{a.id} {catalogue.areas[a.id].title_en}" for a in briefing.areas])
+    status_names = STATUS_LABELS if font else {s: s.replace("_", " ") for s in STATUSES}
+    with plt.rc_context({"font.family": [font] if font else ["DejaVu Sans"],
+                         "axes.unicode_minus": False}):
+        figure, axes = plt.subplots(figsize=(8, 0.55 * len(labels) + 1.6), dpi=120)
+        left = [0] * len(labels)
+        for status in (*STATUSES, "none"):
+            values = ([a.counts[status] for a in briefing.areas] if status != "none" else
+                      [a.commitments - a.with_updates for a in briefing.areas])
+            name = status_names[status] if status != "none" else ("暂无进展" if font else "no update")
+            axes.barh(labels, values, left=left, label=name,
+                      color=STATUS_COLOURS.get(status, "#eeeeee"), edgecolor="white")
+            left = [x + v for x, v in zip(left, values)]
+        axes.invert_yaxis()
+        axes.set_xlabel("承诺数" if font else "commitments")
+        axes.set_title(("A4P 进展" if font else "A4P progress")
+                       + f" — {briefing.generated:%Y-%m-%d}")
+        axes.legend(ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.18 if len(labels) > 1
+                                                                 else -0.5), frameon=False)
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        plt.close(figure)
+    return buffer.getvalue()
+
+
+def render(briefing: Briefing, catalogue: Catalogue, fmt: str) -> bytes:
+    if fmt == "md":
+        return markdown(briefing).encode("utf-8")
+    if fmt == "html":
+        return to_html(briefing).encode("utf-8")
+    if fmt == "xlsx":
+        return to_xlsx(briefing)
+    return chart(briefing, catalogue)
