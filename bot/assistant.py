@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when progress tracking is
     from .access import Access
     from .drafts import UpdateFlow
     from .progress import Progress
+    from .reminders import Reminders
     from .store import Draft, Store, User
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ _LIMITS = {prefix: EXPECTED_COUNTS[f"{kind}s"] for prefix, kind in KINDS.items()
 _USAGE = {"A": "/area 3", "C": "/c 17", "P": "/p 12"}
 _KIND_NAMES = {"A": "优先领域", "C": "承诺", "P": "段落"}
 _DESK = {"register", "whoami", "invite", "users", "assign", "revoke", "link", "update", "cancel",
-         "edit", "mission", "myupdates", "updates", "progress", "export", "brief", "stale"}
+         "edit", "mission", "myupdates", "updates", "progress", "export", "brief", "stale",
+         "remind", "overdue"}
 
 
 @dataclass
@@ -52,25 +54,31 @@ class Assistant:
     """Catalogue + matcher (+ the progress desk when a store is given), speaking in `Reply`s."""
 
     def __init__(self, catalogue: Catalogue, index: Index | None = None, *,
-                 store: Store | None = None, admin_ids: frozenset[str] = frozenset()) -> None:
+                 store: Store | None = None, admin_ids: frozenset[str] = frozenset(),
+                 remind_after_days: int = 30) -> None:
         self.catalogue = catalogue
         self.index = index or Index(catalogue)
         self.store = store
         self.access: Access | None = None
         self.progress: Progress | None = None
         self.flow: UpdateFlow | None = None
+        self.reminders: Reminders | None = None
         if store is not None:
             from .access import Access
             from .drafts import UpdateFlow
             from .progress import Progress
+            from .reminders import Reminders
 
             self.access = Access(store, catalogue, admin_ids)
             self.progress = Progress(store, catalogue, self.access)
             self.flow = UpdateFlow(store, catalogue, self.access, self.progress, self._suggest)
+            self.reminders = Reminders(store, catalogue, self.access, remind_after_days)
 
-    def with_store(self, store: Store, admin_ids: frozenset[str] = frozenset()) -> Assistant:
+    def with_store(self, store: Store, admin_ids: frozenset[str] = frozenset(),
+                   remind_after_days: int = 30) -> Assistant:
         """The same catalogue and index, with the progress desk over `store`."""
-        return Assistant(self.catalogue, self.index, store=store, admin_ids=admin_ids)
+        return Assistant(self.catalogue, self.index, store=store, admin_ids=admin_ids,
+                         remind_after_days=remind_after_days)
 
     @classmethod
     def load(cls, directory: Path | str | None = None) -> Assistant:
@@ -155,7 +163,7 @@ class Assistant:
         verb, _, argument = action.partition(":")
         if action == "stale":
             return self._desk("stale", "", sender, None)
-        if verb in ("withdraw", "progress", "draft"):
+        if verb in ("withdraw", "progress", "draft", "update"):
             return self._desk(verb, argument, sender, None)
         if action == "wrong":
             return self._wrong(state or ChatState(), sender)
@@ -192,7 +200,8 @@ class Assistant:
 
     def _desk(self, name: str, args: str, sender: Sender, key: str | None) -> Reply:
         """Commands that need the store: registration, roles and progress updates."""
-        if self.access is None or self.progress is None or self.flow is None:
+        if (self.access is None or self.progress is None or self.flow is None
+                or self.reminders is None):
             return NO_STORE
         if sender is ANONYMOUS and name not in ("progress", "updates", "brief", "stale"):
             return replies.error("这个命令需要知道你是谁，请在聊天应用里使用。")
@@ -204,11 +213,14 @@ class Assistant:
             "myupdates": self.progress.my_updates, "updates": self.progress.updates,
             "progress": self.progress.progress, "export": self.progress.export,
             "brief": self.progress.brief, "stale": self.progress.stale,
+            "remind": self.reminders.remind, "overdue": self.reminders.overdue,
         }
         from .store import StoreError
         try:
             if name == "update":
-                return self.flow.fast(sender, args, key) if args else self.flow.start(sender)
+                if not args or len(args.split()) == 1:  # `/update`, `/update C12`: step by step
+                    return self.flow.start(sender, args or None)
+                return self.flow.fast(sender, args, key)
             if name == "cancel":
                 return self.flow.cancel(sender)
             if name == "draft":

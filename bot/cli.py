@@ -30,7 +30,8 @@ def _with_store(assistant, settings):  # -> Assistant with the progress desk
     from .access import parse_admin_ids
     from .store import Store
 
-    return assistant.with_store(Store.open(settings.db_url()), parse_admin_ids(settings.admin_ids))
+    return assistant.with_store(Store.open(settings.db_url()), parse_admin_ids(settings.admin_ids),
+                                settings.remind_after_days)
 
 
 def result_json(result: Result) -> dict:

@@ -56,14 +56,19 @@ class UpdateFlow:
 
     # -- entry points ------------------------------------------------------------------
 
-    def start(self, sender: Sender) -> Reply:
-        """`/update` without arguments: resume a draft, or start one at the first step."""
+    def start(self, sender: Sender, commitment: str | None = None) -> Reply:
+        """`/update` (or `/update C12`, a reminder's button): resume the user's draft, else
+        start one — at the status step when the commitment is given."""
         user = self.access.require(sender, "focal_point")
         if isinstance(user, Reply):
             return user
-        if (draft := self.store.draft(user.id)) is not None:
-            return self._prompt(user, draft, resumed=True)
-        return self._prompt(user, self.store.save_draft(user.id, "commitment", {}))
+        draft = self.store.draft(user.id)
+        if draft is not None and not (commitment and draft.step == "commitment"):
+            return self._prompt(user, draft, resumed=True)  # never drop what was typed
+        draft = draft or self.store.save_draft(user.id, "commitment", {})
+        if commitment:
+            return self._commitment_text(user, draft, commitment)
+        return self._prompt(user, draft)
 
     def fast(self, sender: Sender, args: str, key: str | None) -> Reply:
         """`/update C12 进行中 text`: stored at once, unless it nearly repeats a recent one."""

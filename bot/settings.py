@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = SLACK_API
     a4p_data_dir: Path = Path("data")
+    remind_after_days: int = 30
+    a4p_reminder_interval: float = 3600.0
     database_url: str | None = None
     admin_ids: str = ""
 

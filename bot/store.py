@@ -46,6 +46,8 @@ users = Table(
     Column("mission", String(100)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("linked_to", Integer, ForeignKey("users.id")),  # the same person's main account
+    Column("remind", String(8), nullable=False, server_default="weekly"),  # off|weekly|monthly
+    Column("reminded_at", DateTime(timezone=True)),
     UniqueConstraint("platform", "external_id", name="uq_users_platform_external_id"),
 )
 invites = Table(
@@ -412,6 +414,23 @@ class Store:
         user = self.user_by_id(user_id)
         assert user is not None
         return user
+
+    def set_remind(self, user_id: int, mode: str) -> None:
+        with self.write() as connection:
+            connection.execute(update(users).where(users.c.id == user_id).values(remind=mode))
+            self._audit(connection, user_id, "user.remind", f"U{user_id}", remind=mode)
+
+    def remind_settings(self, user_id: int) -> tuple[str, datetime | None]:
+        with self.read() as connection:
+            row = connection.execute(select(users.c.remind, users.c.reminded_at)
+                                     .where(users.c.id == user_id)).one()
+        return row.remind, utc(row.reminded_at) if row.reminded_at else None
+
+    def mark_reminded(self, user_id: int, at: datetime) -> None:
+        """Not audited: a reminder is the bot's own routine, not anyone's action."""
+        with self._errors(), self.engine.begin() as connection:
+            connection.execute(update(users).where(users.c.id == user_id)
+                               .values(reminded_at=at))
 
     def set_mission(self, user_id: int, mission: str) -> None:
         with self.write() as connection:

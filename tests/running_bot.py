@@ -37,10 +37,10 @@ class RunningBot:
     """Context manager: the application polls (or serves a webhook) until the block ends."""
 
     def __init__(self, tg: FakeTelegram, assistant: Assistant, *, rate_limit: bool = False,
-                 **serve_options: Any) -> None:
+                 settings: dict[str, Any] | None = None, **serve_options: Any) -> None:
         self.tg = tg
-        self.application: Application = build_application(settings_for(tg), assistant,
-                                                          rate_limit=rate_limit)
+        self.application: Application = build_application(settings_for(tg, **(settings or {})),
+                                                          assistant, rate_limit=rate_limit)
         self.serve_options = serve_options
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run, name="bot", daemon=True)

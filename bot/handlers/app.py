@@ -13,7 +13,7 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
 from ..assistant import Assistant
 from ..commands import COMMANDS, MENU
 from ..settings import Settings
-from . import conversation, inline
+from . import conversation, inline, schedule
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "telegram"
@@ -63,6 +63,10 @@ def build_application(settings: Settings, assistant: Assistant, *,
     application.add_handler(CallbackQueryHandler(conversation.button))
     application.add_handler(InlineQueryHandler(inline.inline_query))
     application.add_error_handler(conversation.on_error)
+    if application.job_queue is not None and assistant.reminders is not None:
+        application.job_queue.run_repeating(schedule.send_reminders, name="reminders",
+                                            interval=settings.a4p_reminder_interval,
+                                            first=min(5.0, settings.a4p_reminder_interval))
     return application
 
 

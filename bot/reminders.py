@@ -1,0 +1,111 @@
+"""Reminders to the owners of silent commitments — item-level, never a blanket nag.
+
+A focal point whose assigned commitments have had no update for `REMIND_AFTER_DAYS` hears
+about exactly those, with a one-tap button to update each, at most weekly or monthly as
+they chose (`/remind off|on|weekly|monthly`). The schedule is not kept anywhere: every run
+asks the database who is due, and claims each reminder there, so a restart loses nothing
+and two replicas never send the same reminder twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .access import Access, ROLE_NAMES
+from .catalogue import Catalogue
+from .identity import Sender
+from .replies import Button, Reply, error
+from .store import Store, User
+
+REMIND_AFTER_DAYS = 30
+PERIODS = {"weekly": timedelta(days=7), "monthly": timedelta(days=30)}
+MODES = {"on": "weekly", "weekly": "weekly", "monthly": "monthly", "off": "off",
+         "开": "weekly", "关": "off", "每周": "weekly", "每月": "monthly"}
+MAX_BUTTONS = 8
+
+
+@dataclass(frozen=True)
+class Reminder:
+    user: User
+    reply: Reply
+
+
+class Reminders:
+    def __init__(self, store: Store, catalogue: Catalogue, access: Access,
+                 after_days: int = REMIND_AFTER_DAYS) -> None:
+        self.store = store
+        self.catalogue = catalogue
+        self.access = access
+        self.after = timedelta(days=after_days)
+
+    def silent(self, user: User, now: datetime) -> list[str]:
+        """The user's assigned commitments with no update for `after`."""
+        latest = self.store.latest_by_commitment()
+        return [c for c in self.store.assigned(user.id)
+                if c not in latest or now - latest[c].created_at >= self.after]
+
+    def due(self, platform: str) -> list[Reminder]:
+        """Reminders to send now on `platform`, each claimed so no other replica sends it."""
+        now = self.store.clock()
+        out = []
+        for user in self.store.users():
+            if user.platform != platform or user.role == "reader" or user.linked_to:
+                continue
+            mode, last = self.store.remind_settings(user.id)
+            if mode == "off" or (last is not None and now - last < PERIODS[mode]):
+                continue
+            silent = self.silent(user, now)
+            if not silent:
+                continue
+            if not self.store.first_delivery(f"reminder:{user.id}:{now:%Y-%m-%d}"):
+                continue  # another replica took it today
+            self.store.mark_reminded(user.id, now)
+            out.append(Reminder(user, self.reply(user, silent)))
+        return out
+
+    def reply(self, user: User, silent: list[str]) -> Reply:
+        days = self.after.days
+        lines = [f"你负责的以下承诺已超过 {days} 天没有更新：",
+                 *(f"• {c} {self.catalogue.commitments[c].title}" for c in silent),
+                 "点下面的按钮即可更新；发送 /remind off 关闭提醒，/remind monthly 改为每月。"]
+        buttons = tuple((Button(f"更新 {c}", f"update:{c}"),) for c in silent[:MAX_BUTTONS])
+        return Reply(f"{user.label}，你好！进展提醒", tuple(lines), buttons)
+
+    def remind(self, sender: Sender, args: str) -> Reply:
+        """`/remind off|on|weekly|monthly` (no argument: the current setting)."""
+        user = self.access.require(sender, "focal_point")
+        if isinstance(user, Reply):
+            return user
+        word = args.strip().lower()
+        if not word:
+            mode, last = self.store.remind_settings(user.id)
+            return Reply(f"进展提醒：{_mode_name(mode)}",
+                         ((f"上次提醒：{last:%Y-%m-%d}" if last else "还没有提醒过。"),
+                          "更改：/remind off | weekly | monthly"))
+        if word not in MODES:
+            return error(f"“{args.strip()[:20]}”不是提醒设置。", "可用：/remind on | off | weekly | monthly")
+        self.store.set_remind(user.id, MODES[word])
+        return Reply(f"进展提醒已设为：{_mode_name(MODES[word])}",
+                     (f"只提醒你负责、且超过 {self.after.days} 天没有更新的承诺。",))
+
+    def overdue(self, sender: Sender, _args: str = "") -> Reply:
+        """`/overdue` for admins: who owns silent commitments, and which."""
+        admin = self.access.require(sender, "admin")
+        if isinstance(admin, Reply):
+            return admin
+        now = self.store.clock()
+        lines = []
+        for user in self.store.users():
+            if user.role == "reader" or user.linked_to:
+                continue
+            if silent := self.silent(user, now):
+                mode, _ = self.store.remind_settings(user.id)
+                lines.append(f"{user.id}. {user.label}（{ROLE_NAMES[user.role]}，提醒{_mode_name(mode)}）："
+                             + "、".join(silent))
+        return Reply(f"超过 {self.after.days} 天未更新的负责人：{len(lines)} 位",
+                     tuple(lines) or ("所有联络人负责的承诺都有近期进展。",))
+
+
+def _mode_name(mode: str) -> str:
+    return {"weekly": "每周", "monthly": "每月", "off": "已关闭"}[mode]
