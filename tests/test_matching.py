@@ -22,9 +22,10 @@ from bot.matching import Result, match
 DATA = Path(__file__).parent / "data"
 
 # Measured on questions.yaml / holdout.yaml with the shipped knowledge, then rounded down.
-DEV_ACCURACY_FLOOR = 0.91       # measured 0.925 (322 in-scope), threshold 48
-DEV_REJECTION_FLOOR = 0.95      # measured 1.000 (49 out of scope)
-HOLDOUT_ACCURACY_FLOOR = 0.56   # measured 0.581: unseen colloquial phrasing is the gap
+DEV_ACCURACY_FLOOR = 0.91       # measured 0.914 (420 in-scope, 98 of them colloquial questions
+                                # added 2026-11-25), threshold 48
+DEV_REJECTION_FLOOR = 0.95      # measured 1.000 (61 out of scope)
+HOLDOUT_ACCURACY_FLOOR = 0.62   # measured 0.635: unseen colloquial phrasing is still the gap
 HOLDOUT_REJECTION_FLOOR = 0.95  # measured 1.000 (12 out of scope)
 
 
