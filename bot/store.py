@@ -292,6 +292,15 @@ class Store:
         with self._errors():
             upgrade(self.engine)
 
+    def ping(self) -> str:
+        """"ok", or why the database does not answer (for health checks)."""
+        try:
+            with self._errors(), self.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+        except StoreError as exc:
+            return f"unreachable: {exc}"
+        return "ok"
+
     def close(self) -> None:
         self.engine.dispose()
 

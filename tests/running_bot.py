@@ -42,6 +42,8 @@ class RunningBot:
         self.application: Application = build_application(settings_for(tg, **(settings or {})),
                                                           assistant, rate_limit=rate_limit)
         self.serve_options = serve_options
+        self.webhook = "webhook_url" in serve_options
+        self.stop = asyncio.Event()  # ends webhook mode (polling ends by stopping the loop)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run, name="bot", daemon=True)
         self.failure: BaseException | None = None
@@ -49,20 +51,21 @@ class RunningBot:
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
         try:
-            serve(self.application, stop_signals=None, close_loop=False, **self.serve_options)
+            extra = {"stop": self.stop} if self.webhook else {"close_loop": False}
+            serve(self.application, stop_signals=None, **extra, **self.serve_options)
         except BaseException as exc:  # noqa: BLE001 - reported to the test thread
             self.failure = exc
 
     def __enter__(self) -> RunningBot:
         self.thread.start()
         deadline = time.monotonic() + 10
-        while not (self.application.running and self.application.updater.running):
+        while not (self.application.running and (self.webhook or self.application.updater.running)):
             if self.failure is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"bot did not start: {self.failure!r}")
             time.sleep(0.01)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.loop.call_soon_threadsafe(self.stop.set if self.webhook else self.loop.stop)
         self.thread.join(timeout=15)
         self.loop.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from typing import Any
@@ -14,6 +15,7 @@ from ..assistant import Assistant
 from ..commands import COMMANDS, MENU
 from ..settings import Settings
 from . import conversation, inline, schedule
+from .webhook import serve_webhook
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "telegram"
@@ -80,17 +82,35 @@ def run(settings: Settings, assistant: Assistant, *, webhook_url: str | None = N
 
 
 def serve(application: Application, *, webhook_url: str | None = None, listen: str = "0.0.0.0",
-          port: int = 8443, secret: str | None = None, **run_options: Any) -> None:
+          port: int = 8443, secret: str | None = None, stop: asyncio.Event | None = None,
+          **run_options: Any) -> None:
     """Run a built application; `run_options` go to PTB (tests pass stop_signals=None).
 
-    Webhook requests must carry `secret` in X-Telegram-Bot-Api-Secret-Token (PTB answers
-    403 otherwise); without a configured secret a random one is made per start, which
-    Telegram learns through setWebhook.
+    Webhook requests must carry `secret` in X-Telegram-Bot-Api-Secret-Token (403
+    otherwise); without a configured secret a random one is made per start, which
+    Telegram learns through setWebhook. Webhook mode also serves /healthz; `stop` (tests)
+    ends it like SIGTERM does.
     """
     if webhook_url is None:
         application.run_polling(allowed_updates=Update.ALL_TYPES, **run_options)
         return
-    application.run_webhook(listen=listen, port=port, url_path=WEBHOOK_PATH,
-                            webhook_url=webhook_url.rstrip("/") + "/" + WEBHOOK_PATH,
-                            secret_token=secret or secrets.token_urlsafe(32),
-                            allowed_updates=Update.ALL_TYPES, **run_options)
+    assistant: Assistant = application.bot_data["assistant"]
+    store = assistant.store
+    serving = serve_webhook(
+        application, webhook_url=webhook_url.rstrip("/") + "/" + WEBHOOK_PATH, path=WEBHOOK_PATH,
+        listen=listen, port=port, secret=secret or secrets.token_urlsafe(32),
+        health=lambda: health(assistant), claim=store.first_delivery if store else None,
+        stop=stop, handle_signals=run_options.get("stop_signals", ()) is not None)
+    asyncio.get_event_loop_policy().get_event_loop().run_until_complete(serving)
+
+
+def health(assistant: Assistant) -> dict[str, Any]:
+    """What /healthz reports: the catalogue is loaded and the database answers."""
+    catalogue = assistant.catalogue
+    report: dict[str, Any] = {"ok": True, "catalogue": {
+        "areas": len(catalogue.areas), "commitments": len(catalogue.commitments),
+        "paragraphs": len(catalogue.paragraphs)}}
+    if assistant.store is not None:
+        report["database"] = assistant.store.ping()
+        report["ok"] = report["database"] == "ok"
+    return report

@@ -1,0 +1,95 @@
+"""Webhook mode on our own small tornado server: `/telegram` for updates, `/healthz` for
+load balancers, and a graceful stop.
+
+python-telegram-bot's built-in webhook server serves one path only, so it cannot answer
+health checks. This follows PTB's "custom webhook" pattern: verify the secret header, put
+the update on `application.update_queue`, answer 200. An update id is claimed in the
+database first, so Telegram's redelivery of the same update (or the same update reaching
+a second replica) is processed once. On SIGTERM the server stops accepting, in-flight
+updates finish (`Application.stop` drains the queue), then the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+from tornado.httpserver import HTTPServer
+from tornado.web import Application as WebApplication
+from tornado.web import RequestHandler
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+HEALTH_PATH = "/healthz"
+
+
+class TelegramUpdates(RequestHandler):
+    def initialize(self, bot_application: Application, secret: str,
+                   claim: Callable[[str], bool] | None) -> None:
+        self.bot_application, self.secret, self.claim = bot_application, secret, claim
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            self.set_status(403)
+            return
+        try:
+            update = Update.de_json(json.loads(self.request.body), self.bot_application.bot)
+        except (ValueError, TypeError, KeyError):
+            self.set_status(400)
+            return
+        if self.claim is not None and not await asyncio.to_thread(
+                self.claim, f"telegram:update:{update.update_id}"):
+            return  # a redelivery: processed already (here or on another replica)
+        await self.bot_application.update_queue.put(update)
+
+
+class Health(RequestHandler):
+    def initialize(self, check: Callable[[], dict[str, Any]]) -> None:
+        self.check = check
+
+    async def get(self) -> None:
+        report = await asyncio.to_thread(self.check)
+        self.set_status(200 if report.get("ok") else 503)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(report))
+
+
+async def serve_webhook(application: Application, *, webhook_url: str, path: str, listen: str,
+                        port: int, secret: str, health: Callable[[], dict[str, Any]],
+                        claim: Callable[[str], bool] | None = None,
+                        stop: asyncio.Event | None = None, handle_signals: bool = True) -> None:
+    """Register the webhook with Telegram and serve until `stop` is set (or SIGTERM/SIGINT)."""
+    stop = stop or asyncio.Event()
+    if handle_signals:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+    web = WebApplication([
+        (f"/{path}", TelegramUpdates, {"bot_application": application, "secret": secret,
+                                       "claim": claim}),
+        (HEALTH_PATH, Health, {"check": health}),
+    ])
+    async with application:  # initialize … shutdown
+        if application.post_init is not None:
+            await application.post_init(application)
+        server = HTTPServer(web, xheaders=True)
+        server.listen(port, listen)  # listening before Telegram learns the address
+        await application.start()
+        await application.bot.set_webhook(url=webhook_url, secret_token=secret,
+                                          allowed_updates=Update.ALL_TYPES)
+        log.info("webhook serving on %s:%d", listen, port)
+        try:
+            await stop.wait()
+        finally:
+            server.stop()  # no new connections; requests already read are being handled
+            await server.close_all_connections()
+            await application.stop()  # finishes the updates already queued
+            log.info("webhook stopped")

@@ -1,0 +1,114 @@
+"""Webhook mode: /healthz for load balancers, one processing per update id, and a graceful
+SIGTERM that answers every update already received (a real `a4pbot run` subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from fake_telegram import FakeTelegram
+from running_bot import TOKEN, RunningBot, free_port
+
+from bot.assistant import Assistant
+from bot.store import Store, make_engine
+
+SECRET = "s3cret-token_for-tests"
+
+
+def get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def post_update(port: int, update: dict) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/telegram", json.dumps(update).encode(),
+        {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return response.status
+
+
+def command_update(update_id: int, user_id: int, text: str = "/c 5") -> dict:
+    user = {"id": user_id, "is_bot": False, "first_name": "W"}
+    return {"update_id": update_id, "message": {
+        "message_id": update_id, "date": int(time.time()), "text": text, "from": user,
+        "chat": {"id": user_id, "type": "private", "first_name": "W"},
+        "entities": [{"type": "bot_command", "offset": 0, "length": text.index(" ")}]}}
+
+
+@pytest.fixture
+def webhook_bot(assistant: Assistant, tmp_path: Path):
+    store = Store.open(f"sqlite:///{tmp_path / 'a4p.sqlite3'}")
+    port = free_port()
+    with FakeTelegram(token=TOKEN) as fake, RunningBot(
+            fake, assistant.with_store(store), webhook_url="https://bot.example.org",
+            listen="127.0.0.1", port=port, secret=SECRET):
+        fake.wait_for("setWebhook")
+        yield fake, port, store
+    store.close()
+
+
+def test_healthz_reports_catalogue_and_database(webhook_bot) -> None:
+    fake, port, store = webhook_bot
+    status, report = get(f"http://127.0.0.1:{port}/healthz")
+    assert status == 200 and report["ok"] is True and report["database"] == "ok"
+    assert report["catalogue"] == {"areas": 8, "commitments": 45, "paragraphs": 24}
+
+
+def test_healthz_fails_when_the_database_does_not_answer(assistant: Assistant) -> None:
+    gone = Store(make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"))
+    port = free_port()
+    with FakeTelegram(token=TOKEN) as fake, RunningBot(
+            fake, assistant.with_store(gone), webhook_url="https://bot.example.org",
+            listen="127.0.0.1", port=port, secret=SECRET):
+        fake.wait_for("setWebhook")
+        status, report = get(f"http://127.0.0.1:{port}/healthz")
+    assert status == 503 and report["ok"] is False and report["database"].startswith("unreachable")
+
+
+def test_a_redelivered_update_is_processed_once(webhook_bot) -> None:
+    fake, port, _ = webhook_bot
+    fake.message("hi", user_id=3001)  # makes the chat known to the fake
+    update = command_update(77, 3001)
+    assert post_update(port, update) == 200
+    fake.wait_for("sendMessage")
+    assert post_update(port, update) == 200  # Telegram redelivers after a timeout
+    time.sleep(0.4)
+    assert len(fake.calls_to("sendMessage")) == 1
+
+
+def test_sigterm_answers_every_update_already_received(tmp_path: Path) -> None:
+    port = free_port()
+    with FakeTelegram(token=TOKEN) as fake:
+        users = range(4000, 4020)
+        for user_id in users:
+            fake.message("hi", user_id=user_id)
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
+               "TELEGRAM_WEBHOOK_SECRET": SECRET, "A4P_DATA_DIR": str(tmp_path),
+               "A4P_LOG_LEVEL": "WARNING"}
+        bot = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--webhook-url",
+                                "https://bot.example.org", "--listen", "127.0.0.1", "--port",
+                                str(port)], env=env, stderr=subprocess.PIPE, text=True)
+        try:
+            fake.wait_for("setWebhook", timeout=30)
+            for n, user_id in enumerate(users, start=1):
+                assert post_update(port, command_update(n, user_id, f"/c {n}")) == 200
+            bot.send_signal(signal.SIGTERM)
+            assert bot.wait(timeout=30) == 0
+        finally:
+            if bot.poll() is None:
+                bot.kill()
+        answered = {c.params["chat_id"] for c in fake.calls_to("sendMessage")}
+        assert {str(u) for u in users} <= {str(a) for a in answered}
+        assert "Traceback" not in bot.stderr.read()
