@@ -31,6 +31,17 @@ def _date(value: str) -> datetime:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    """The container health check: the knowledge loads and the database answers."""
+    from .catalogue import load_catalogue
+
+    catalogue = load_catalogue(args.knowledge)
+    database = open_store().ping()
+    print(f"catalogue: {len(catalogue.areas)} areas, {len(catalogue.commitments)} commitments, "
+          f"{len(catalogue.paragraphs)} paragraphs; database: {database}")
+    return 0 if database == "ok" else 1
+
+
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     from .migrations import current
 
@@ -184,6 +195,8 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register the store commands on the main parser."""
+    sub.add_parser("health", help="exit 0 when the knowledge loads and the database answers"
+                   ).set_defaults(func=cmd_health)
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="run migrations (also done at start)").set_defaults(func=cmd_db_upgrade)
 
