@@ -44,7 +44,7 @@ def command_update(update_id: int, user_id: int, text: str = "/c 5") -> dict:
     return {"update_id": update_id, "message": {
         "message_id": update_id, "date": int(time.time()), "text": text, "from": user,
         "chat": {"id": user_id, "type": "private", "first_name": "W"},
-        "entities": [{"type": "bot_command", "offset": 0, "length": text.index(" ")}]}}
+        "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]}}
 
 
 @pytest.fixture
@@ -112,3 +112,37 @@ def test_sigterm_answers_every_update_already_received(tmp_path: Path) -> None:
         answered = {c.params["chat_id"] for c in fake.calls_to("sendMessage")}
         assert {str(u) for u in users} <= {str(a) for a in answered}
         assert "Traceback" not in bot.stderr.read()
+
+
+def test_two_replicas_behind_one_webhook_share_one_database(assistant: Assistant) -> None:
+    """Updates spread over two replicas on one PostgreSQL: each processed once, and a
+    step-by-step /update begun on one replica is finished on the other."""
+    from conftest import postgres_schema
+
+    with postgres_schema() as url, FakeTelegram(token=TOKEN) as fake:
+        stores = [Store.open(url), Store.open(url)]
+        ports = [free_port(), free_port()]
+        admins = frozenset({"telegram:5001"})
+        with RunningBot(fake, assistant.with_store(stores[0], admins), port=ports[0],
+                        webhook_url="https://bot.example.org", listen="127.0.0.1",
+                        secret=SECRET), \
+                RunningBot(fake, assistant.with_store(stores[1], admins), port=ports[1],
+                           webhook_url="https://bot.example.org", listen="127.0.0.1",
+                           secret=SECRET):
+            fake.message("hi", user_id=5001)
+            update = command_update(1, 5001, "/update C12 进行中 两个副本")
+            assert post_update(ports[0], update) == 200
+            assert post_update(ports[1], update) == 200  # the same update, the other replica
+            fake.wait_for("sendMessage")
+            assert post_update(ports[0], command_update(2, 5001, "/update")) == 200
+            fake.wait_for("sendMessage", 2)
+            step = command_update(3, 5001, "/c 12")  # a command, then the commitment as text
+            step["message"]["text"], step["message"]["entities"] = "C13", []
+            assert post_update(ports[1], step) == 200
+            replies = fake.wait_for("sendMessage", 3)
+            time.sleep(0.4)
+        assert len(fake.calls_to("sendMessage")) == 3
+        assert "第 2/4 步" in replies[2].params["text"]
+        assert [u.text for u in stores[0].list_updates()] == ["两个副本"]
+        for store in stores:
+            store.close()
