@@ -11,11 +11,11 @@ import secrets
 from datetime import timedelta
 
 from .catalogue import Catalogue, parse_id
+from .i18n import t
 from .identity import Sender
-from .replies import Reply, error
+from .replies import Reply, error, joined
 from .store import ROLES, Store, User
 
-ROLE_NAMES = {"reader": "读者", "focal_point": "联络人", "admin": "管理员"}
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES = 5
 MAX_INVITE_USES = 100
@@ -27,6 +27,11 @@ def parse_admin_ids(value: str) -> frozenset[str]:
     """`ADMIN_IDS`: comma- or space-separated; a bare number is a Telegram user id."""
     ids = (item.strip() for item in re.split(r"[,\s]+", value or ""))
     return frozenset(i if ":" in i else f"telegram:{i}" for i in ids if i)
+
+
+def role_name(role: str) -> str:
+    """读者 / focal point … in the current language."""
+    return t(f"role.{role}")
 
 
 def new_code() -> str:
@@ -49,35 +54,36 @@ class Access:
 
     def whoami(self, sender: Sender, _args: str = "") -> Reply:
         user = self.user(sender)
-        lines = [f"用户编号：{user.id}（{sender.key}）", f"角色：{ROLE_NAMES[user.role]}",
-                 f"任务区/单位：{user.mission or '未设置'}"]
+        lines = [t("whoami.number", id=user.id, key=sender.key),
+                 t("whoami.role", role=role_name(user.role)),
+                 t("whoami.mission", mission=user.mission or t("common.not_set"))]
         if user.role in ("focal_point", "admin"):
             mine = self.store.assigned(user.id)
             missions = self.store.missions(user.id)
-            lines.append("负责的承诺：" + ("、".join(mine) if mine else
-                                        ("全部（管理员）" if user.role == "admin" else
-                                         "本任务区的全部承诺" if missions else "尚未分配，请联系管理员")))
+            owned = (joined(mine) if mine else
+                     t("whoami.all_admin") if user.role == "admin" else
+                     t("whoami.all_mission") if missions else t("whoami.none_yet"))
+            lines.append(t("whoami.commitments", list=owned))
             if missions:
-                lines.append("负责的任务区：" + "、".join(missions))
+                lines.append(t("whoami.missions", list=joined(missions)))
         else:
-            lines.append("如需提交进展，请向管理员索取邀请码，然后发送 /register 邀请码。")
-        return Reply(f"你好，{user.label}", tuple(lines))
+            lines.append(t("whoami.how_to_register"))
+        return Reply(t("whoami.heading", name=user.label), tuple(lines))
 
     def register(self, sender: Sender, args: str) -> Reply:
         """Redeem an invite code; failures are counted and rate-limited per user."""
         user = self.user(sender)
         code = args.strip().split()[0] if args.strip() else ""
         if not code:
-            return error("请在命令后附上邀请码，例如 /register Ab3dE5fG7hJ9。",
-                         "邀请码由管理员发给你。")
+            return error(t("register.no_code"), t("register.no_code_hint"))
         if self.store.recent_failures(user.id, FAILURE_WINDOW) >= MAX_FAILURES:
             minutes = int(FAILURE_WINDOW.total_seconds() // 60)
-            return error("尝试次数过多。", f"请 {minutes} 分钟后再试，或向管理员确认邀请码。")
+            return error(t("register.too_many"), t("register.too_many_hint", minutes=minutes))
         role = self.store.redeem(user.id, code[:64])
         if role is None:
-            return error("邀请码无效或已过期。", "请核对后重试，或向管理员索取新的邀请码。")
-        return Reply(f"登记成功：你现在是{ROLE_NAMES[role]}。",
-                     ("发送 /whoami 查看你的角色和负责的承诺；", "发送 /update 提交进展。"))
+            return error(t("register.invalid"), t("register.invalid_hint"))
+        return Reply(t("register.done", role=role_name(role)),
+                     (t("register.whoami"), t("register.update")))
 
     def require(self, sender: Sender, role: str) -> User | Reply:
         """The user if they hold `role` (or higher), else the polite refusal."""
@@ -85,9 +91,8 @@ class Access:
         if ROLES.index(user.role) >= ROLES.index(role):
             return user
         if role == "admin":
-            return error("这个命令只有管理员可以使用。")
-        return error("只有登记的联络人可以提交进展。",
-                     "请向管理员索取邀请码，然后发送 /register 邀请码。")
+            return error(t("access.admins_only"))
+        return error(t("access.focal_points_only"), t("access.focal_points_only_hint"))
 
     def invite(self, sender: Sender, args: str) -> Reply:
         """`/invite focal_point [uses] [days]` — the code is shown once and stored hashed."""
@@ -96,13 +101,13 @@ class Access:
             return admin
         parsed = parse_invite_args(args)
         if isinstance(parsed, str):
-            return error(parsed, "用法：/invite focal_point [次数] [天数]，例如 /invite focal_point 5 14")
+            return error(parsed, t("invite.usage"))
         role, uses, days = parsed
         code = new_code()
         invite = self.store.create_invite(code, role, uses, days, by=admin.id)
-        return Reply(f"邀请码（{ROLE_NAMES[role]}，可用 {uses} 次，"
-                     f"{invite.expires_at:%Y-%m-%d %H:%M} UTC 前有效）：",
-                     (code, f"对方发送 /register {code} 即可登记。", "邀请码只显示这一次。"))
+        return Reply(t("invite.heading", role=role_name(role), uses=uses,
+                       expires=f"{invite.expires_at:%Y-%m-%d %H:%M}"),
+                     (code, t("invite.how", code=code), t("invite.once")))
 
     def users(self, sender: Sender, _args: str = "") -> Reply:
         admin = self.require(sender, "admin")
@@ -112,13 +117,16 @@ class Access:
         for commitment, user_ids in self.store.owners().items():
             for user_id in user_ids:
                 owners.setdefault(user_id, []).append(commitment)
-        lines = [f"{u.id}. {u.label} — " + (f"关联到 {u.linked_to}" if u.linked_to else ROLE_NAMES[u.role])
-                 + (f"，{u.mission}" if u.mission else "")
-                 + (f"，负责 {'、'.join(sorted(owners[u.id], key=lambda c: int(c[1:])))}"
+        sep = t("sep.clause")
+        lines = [f"{u.id}. {u.label} — "
+                 + (t("users.linked", id=u.linked_to) if u.linked_to else role_name(u.role))
+                 + (f"{sep}{u.mission}" if u.mission else "")
+                 + (sep + t("users.owns", list=joined(sorted(owners[u.id],
+                                                             key=lambda c: int(c[1:]))))
                     if u.id in owners else "")
-                 + "".join(f"，任务区 {m}" for m in self.store.missions(u.id))
+                 + "".join(sep + t("users.mission", mission=m) for m in self.store.missions(u.id))
                  for u in self.store.users()]
-        return Reply(f"用户（{len(lines)}）", tuple(lines))
+        return Reply(t("users.heading", count=len(lines)), tuple(lines))
 
     def revoke(self, sender: Sender, args: str) -> Reply:
         """`/revoke ID` — back to reader; their assignments go, their updates stay."""
@@ -129,9 +137,9 @@ class Access:
         if isinstance(target, Reply):
             return target
         if target.id == admin.id:
-            return error("不能撤销自己的权限。")
+            return error(t("revoke.self"))
         self.store.set_role(target.id, "reader", by=admin.id)
-        return Reply(f"已撤销 {target.label} 的权限：现在是读者。", ("其已提交的进展保留在记录中。",))
+        return Reply(t("revoke.done", name=target.label), (t("revoke.kept"),))
 
     def assign(self, sender: Sender, args: str) -> Reply:
         """`/assign USER C12 C13`, or `/assign USER mission UNMISS` (every commitment, for
@@ -144,22 +152,22 @@ class Access:
         if isinstance(target, Reply):
             return target
         if target.role == "reader":
-            return error(f"{target.label} 还不是联络人。", "请先让其用邀请码登记。")
+            return error(t("assign.not_focal_point", name=target.label),
+                         t("assign.not_focal_point_hint"))
         kind, _, mission = rest.strip().partition(" ")
         if kind.lower() in MISSION_WORDS:
             mission = " ".join(mission.split())
             if not mission or len(mission) > 100:
-                return error("请写出任务区名称（最多 100 个字符），例如 /assign 3 mission UNMISS。")
+                return error(t("assign.mission_name"))
             self.store.assign_mission(target.id, mission, by=admin.id)
-            return Reply(f"已把任务区 {mission} 分配给 {target.label}。",
-                         ("其可以为该任务区更新任何承诺的进展。",))
+            return Reply(t("assign.mission_done", mission=mission, name=target.label),
+                         (t("assign.mission_scope"),))
         ids = parse_commitments(rest, self.catalogue)
         if isinstance(ids, str):
-            return error(ids, "用法：/assign 用户编号 C12 C13，或 /assign 用户编号 mission 任务区"
-                              "（用户编号见 /users）")
+            return error(ids, t("assign.usage"))
         self.store.assign(target.id, ids, by=admin.id)
-        return Reply(f"已把 {'、'.join(ids)} 分配给 {target.label}。",
-                     ("现在负责：" + "、".join(self.store.assigned(target.id)),))
+        return Reply(t("assign.done", list=joined(ids), name=target.label),
+                     (t("assign.now", list=joined(self.store.assigned(target.id))),))
 
     def link(self, sender: Sender, args: str) -> Reply:
         """`/link ALIAS MAIN` — two accounts (Slack, Telegram) of one person act as MAIN."""
@@ -169,24 +177,24 @@ class Access:
         parts = args.split()
         targets = [self._target(part) for part in parts[:2]]
         if len(targets) < 2:
-            return error("请给出两个用户编号：/link 别名账号 主账号（编号见 /users）。")
+            return error(t("link.usage"))
         alias, main = targets
         for target in targets:
             if isinstance(target, Reply):
                 return target
         assert isinstance(alias, User) and isinstance(main, User)
         if main.linked_to is not None or alias.id == main.id or alias.platform == main.platform:
-            return error("无法关联：主账号须是另一平台上、未关联到他人的账号。")
+            return error(t("link.refused"))
         self.store.link(alias.id, main.id, by=admin.id)
-        return Reply(f"已关联：{alias.platform}:{alias.external_id} 今后以 {main.label} 的身份使用。",
-                     (f"角色、负责的承诺和任务区都随 {main.label}。",))
+        return Reply(t("link.done", alias=f"{alias.platform}:{alias.external_id}", name=main.label),
+                     (t("link.follows", name=main.label),))
 
     def _target(self, args: str) -> User | Reply:
         token = args.strip().split()[0] if args.strip() else ""
         if not token.isdigit():
-            return error("请给出用户编号（见 /users），例如 /revoke 3。")
+            return error(t("users.give_number"))
         user = self.store.user_by_id(int(token))
-        return user if user else error(f"没有编号为 {token} 的用户。", "发送 /users 查看用户列表。")
+        return user if user else error(t("users.no_such", id=token), t("users.no_such_hint"))
 
 
 def parse_invite_args(args: str) -> tuple[str, int, float] | str:
@@ -194,27 +202,27 @@ def parse_invite_args(args: str) -> tuple[str, int, float] | str:
     parts = args.split()
     role = parts[0].lower() if parts else "focal_point"
     if role not in ("focal_point", "admin"):
-        return f"角色“{role[:20]}”无效：可以是 focal_point 或 admin。"
+        return t("invite.bad_role", role=role[:20])
     try:
         uses = int(parts[1]) if len(parts) > 1 else 1
         days = float(parts[2]) if len(parts) > 2 else 7.0
     except ValueError:
-        return "次数和天数必须是数字。"
+        return t("invite.not_numbers")
     if not 1 <= uses <= MAX_INVITE_USES or not 0 < days <= MAX_INVITE_DAYS:
-        return f"次数为 1–{MAX_INVITE_USES}，天数为 1–{MAX_INVITE_DAYS}。"
+        return t("invite.limits", uses=MAX_INVITE_USES, days=MAX_INVITE_DAYS)
     return role, uses, days
 
 
 def parse_commitments(text: str, catalogue: Catalogue) -> list[str] | str:
     """`C12 C13`, `12,13` -> ['C12', 'C13'], or what is wrong."""
-    tokens = [t for t in re.split(r"[\s,，、]+", text.strip()) if t]
+    tokens = [tok for tok in re.split(r"[\s,，、]+", text.strip()) if tok]
     if not tokens:
-        return "请列出承诺编号，例如 C12 C13。"
+        return t("commitments.list_them")
     ids = []
     for token in tokens:
         parsed = ("commitment", int(token)) if token.isdigit() else parse_id(token)
         entry_id = f"C{parsed[1]}" if parsed and parsed[0] == "commitment" else None
         if entry_id is None or catalogue.get(entry_id) is None:
-            return f"“{token[:20]}”不是承诺编号（C1–C45）。"
+            return t("commitments.not_one", token=token[:20])
         ids.append(entry_id)
     return list(dict.fromkeys(ids))

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import replies
+from . import i18n, replies
+from .i18n import t
 from .identity import ANONYMOUS, Sender
 from .catalogue import EXPECTED_COUNTS, KINDS, Catalogue, load_catalogue, parse_id
 from .commands import find_command
@@ -27,14 +28,13 @@ if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when progress tracking is
     from .drafts import UpdateFlow
     from .progress import Progress
     from .reminders import Reminders
-    from .store import Draft, Store, User
+    from .store import Session, Store
 
 log = logging.getLogger(__name__)
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.S)
 _PREFIX = {"area": "A", "c": "C", "p": "P"}
 _LIMITS = {prefix: EXPECTED_COUNTS[f"{kind}s"] for prefix, kind in KINDS.items()}
 _USAGE = {"A": "/area 3", "C": "/c 17", "P": "/p 12"}
-_KIND_NAMES = {"A": "优先领域", "C": "承诺", "P": "段落"}
 _DESK = {"register", "whoami", "invite", "users", "assign", "revoke", "link", "update", "cancel",
          "edit", "mission", "myupdates", "updates", "progress", "export", "brief", "stale",
          "remind", "overdue"}
@@ -42,12 +42,15 @@ _DESK = {"register", "whoami", "invite", "users", "assign", "revoke", "link", "u
 
 @dataclass
 class ChatState:
-    """What one chat remembers between messages: the last answered question (for /why)."""
+    """What one chat remembers between messages: the last answered question (for /why),
+    and the language chosen with /lang when there is no store to keep it in."""
 
     last: Result | None = None
+    language: str | None = None
 
 
-NO_STORE = replies.error("进展功能没有启用。", "管理员需要配置 DATABASE_URL（或数据目录）后重启。")
+def no_store() -> Reply:
+    return replies.error(t("assistant.no_store"), t("assistant.no_store_hint"))
 
 
 class Assistant:
@@ -96,20 +99,26 @@ class Assistant:
         carries the same chat and message id, so it does not store a second update).
         """
         state = state if state is not None else ChatState()
-        text = text.strip()
+        session = self._session(sender)
+        with i18n.use(self._language(session, state, sender)):
+            return self._respond(text.strip(), state, sender, key, session)
+
+    def _respond(self, text: str, state: ChatState, sender: Sender, key: str | None,
+                 session: Session | None) -> Reply:
         if not text:
             return replies.miss()
         command = _COMMAND.match(text)
         if command:
             return self._command(command.group(1).lower(), (command.group(2) or "").strip(), state,
                                  sender, key)
-        pending = self._pending(sender)
+        pending = (session.user, session.draft) if session and session.draft else None
         if pending is not None and self.flow is not None and self.flow.captures(pending[1]):
             from .store import StoreError
             try:
                 return self.flow.text(*pending, text)
             except StoreError:
-                return replies.error("数据库暂时不可用，这一步没有保存。", "请稍后重新发送刚才的内容。")
+                return replies.error(t("assistant.step_not_saved"),
+                                     t("assistant.step_not_saved_hint"))
         result = self.ask(text)
         state.last = result
         reply = replies.answer(self.catalogue, result)
@@ -123,20 +132,31 @@ class Assistant:
                 reply = Reply(reply.heading, (*reply.body, notice), reply.buttons)
         return reply
 
-    def _pending(self, sender: Sender) -> tuple[User, Draft] | None:
-        """The sender's /update draft, if progress tracking is on and they have one."""
-        if self.flow is None or sender is ANONYMOUS:
+    def _session(self, sender: Sender) -> Session | None:
+        """The sender's stored account (language, /update draft) — one query per message;
+        None without a store, for someone never stored, or when the database is down."""
+        if self.store is None or sender is ANONYMOUS:
             return None
         from .store import StoreError
         try:
-            return self.flow.pending(sender)
+            return self.store.session(sender.platform, sender.id)
         except StoreError:
-            return None  # answer the question anyway; the draft is still there
+            return None  # answer anyway; the draft and the preference are still there
+
+    @staticmethod
+    def _language(session: Session | None, state: ChatState, sender: Sender) -> str:
+        """The stored /lang choice, else this chat's (no store), else the platform's."""
+        stored = session.user.language if session is not None else None
+        return i18n.choose(stored or state.language, sender.language)
+
+    def language(self, sender: Sender, state: ChatState | None = None) -> str:
+        """The language to speak to `sender` in (for what an adapter says on its own)."""
+        return self._language(self._session(sender), state or ChatState(), sender)
 
     def _wrong(self, state: ChatState, sender: Sender) -> Reply:
         """"Not what I meant": logged like a miss, answered with the other candidates."""
         if state.last is None:
-            return replies.error("这个按钮已失效。", "请换个说法再问一次。")
+            return replies.error(t("common.button_expired"), t("assistant.ask_again"))
         self.log_miss("wrong", sender, state.last)
         return replies.not_what_i_meant(self.catalogue, state.last)
 
@@ -160,32 +180,40 @@ class Assistant:
     def press(self, action: str, state: ChatState | None = None,
               sender: Sender = ANONYMOUS) -> Reply:
         """Reply to a button: a catalogue id, a command name or `verb:argument`."""
+        state = state if state is not None else ChatState()
+        with i18n.use(self._language(self._session(sender), state, sender)):
+            return self._press(action, state, sender)
+
+    def _press(self, action: str, state: ChatState, sender: Sender) -> Reply:
         verb, _, argument = action.partition(":")
         if action == "stale":
             return self._desk("stale", "", sender, None)
         if verb in ("withdraw", "progress", "draft", "update"):
             return self._desk(verb, argument, sender, None)
         if action == "wrong":
-            return self._wrong(state or ChatState(), sender)
+            return self._wrong(state, sender)
         if action == "areas":
             return replies.areas_list(self.catalogue)
         if action == "help":
             return replies.help_text()
         if action == "why":
-            return self._why(state or ChatState())
+            return self._why(state)
         if parse_id(action) and self.catalogue.get(action):
             return replies.card(self.catalogue, action.upper())
-        return replies.error("这个按钮已失效。", "请重新提问，或发送 /areas 浏览。")
+        return replies.error(t("common.button_expired"), t("assistant.press_expired_hint"))
 
     def _command(self, name: str, args: str, state: ChatState, sender: Sender,
                  key: str | None) -> Reply:
         command = find_command(name)
         if command is None:
-            return replies.error(f"不认识命令 /{name}。", "发送 /help 查看可用命令，或直接提问。")
+            return replies.error(t("assistant.unknown_command", name=name),
+                                 t("assistant.unknown_command_hint"))
         if command.name == "start" and args.startswith("reg-"):
             return self._desk("register", args[4:], sender, key)  # deep link t.me/<bot>?start=reg-CODE
         if command.name == "start":
             return self._start(args)
+        if command.name == "lang":
+            return self._lang(args, state, sender)
         if command.name in _DESK:
             return self._desk(command.name, args, sender, key)
         if command.name == "help":
@@ -202,9 +230,9 @@ class Assistant:
         """Commands that need the store: registration, roles and progress updates."""
         if (self.access is None or self.progress is None or self.flow is None
                 or self.reminders is None):
-            return NO_STORE
+            return no_store()
         if sender is ANONYMOUS and name not in ("progress", "updates", "brief", "stale"):
-            return replies.error("这个命令需要知道你是谁，请在聊天应用里使用。")
+            return replies.error(t("assistant.who_are_you"))
         handlers = {
             "register": self.access.register, "whoami": self.access.whoami,
             "invite": self.access.invite, "users": self.access.users,
@@ -227,10 +255,30 @@ class Assistant:
                 return self.flow.press(sender, args)
             if name == "withdraw":
                 return self.progress.withdraw(sender, int(args)) if args.isdigit() else \
-                    replies.error("这个按钮已失效。")
+                    replies.error(t("common.button_expired"))
             return handlers[name](sender, args)
         except StoreError:
-            return replies.error("数据库暂时不可用。", "请稍后再试；没有任何内容被改动。")
+            return replies.error(t("assistant.database_down"), t("assistant.database_down_hint"))
+
+    def _lang(self, args: str, state: ChatState, sender: Sender) -> Reply:
+        """`/lang zh|en`: kept in the store (every chat, after a restart), else for this chat."""
+        word = args.strip()
+        if not word:
+            return Reply(t("lang.current", name=i18n.NAMES[i18n.current()]), (t("lang.usage"),))
+        language = i18n.parse(word)
+        if language is None:
+            return replies.error(t("lang.unknown", word=word[:20]), t("lang.usage"))
+        if self.access is not None and sender is not ANONYMOUS:
+            from .store import StoreError
+            try:
+                self.access.store.set_language(self.access.user(sender).id, language)
+            except StoreError:
+                state.language = language
+                return replies.error(t("assistant.database_down"), t("lang.not_saved"))
+        else:  # no store: for this chat only
+            state.language = language
+        with i18n.use(language):
+            return Reply(t("lang.set"), (t("lang.usage"),))
 
     def _start(self, payload: str) -> Reply:
         # Deep links (t.me/<bot>?start=C17) arrive as "/start C17".
@@ -240,12 +288,13 @@ class Assistant:
 
     def _open(self, prefix: str, args: str) -> Reply:
         """`/c 17`, `/c C17`, `/c 十七`, `/p 第12段` -> that card, or a polite correction."""
-        name, limit, usage = _KIND_NAMES[prefix], _LIMITS[prefix], _USAGE[prefix]
+        name, limit, usage = t(f"assistant.kind.{prefix}"), _LIMITS[prefix], _USAGE[prefix]
         if not args:
-            return replies.error(f"请给出{name}编号（1–{limit}），例如 {usage}。")
+            return replies.error(t("assistant.give_number", kind=name, limit=limit, usage=usage))
         number = _number(args, prefix)
         if number is None:
-            return replies.error(f"“{args[:40]}”不是{name}编号。", f"编号为 1–{limit}，例如 {usage}。")
+            return replies.error(t("assistant.not_a_number", text=args[:40], kind=name),
+                                 t("assistant.number_range", limit=limit, usage=usage))
         entry_id = f"{prefix}{number}"
         if self.catalogue.get(entry_id) is None:
             return replies.not_found(entry_id)
@@ -253,7 +302,8 @@ class Assistant:
 
     def _why(self, state: ChatState) -> Reply:
         if state.last is None:
-            return replies.error("还没有可以解释的回答。", "先提一个问题，再发送 /why。")
+            return replies.error(t("assistant.nothing_to_explain"),
+                                 t("assistant.nothing_to_explain_hint"))
         return replies.explanation(state.last)
 
 

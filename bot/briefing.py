@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from . import i18n
 from .catalogue import Catalogue
-from .progress import STATUS_LABELS
-from .replies import area_name
+from .i18n import t
+from .progress import status_label, status_labels
+from .replies import area_name, joined, title
 from .store import STATUSES, Store, Update
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ def build(store: Store, catalogue: Catalogue, *, area: str | None = None,
         members = catalogue.commitments_in(a.id)
         ids = {c.id for c in members}
         counts = Counter(latest[c].status for c in ids if c in latest)
-        stale = tuple((c.id, c.title, latest[c.id].created_at if c.id in latest else None,
+        stale = tuple((c.id, title(c), latest[c.id].created_at if c.id in latest else None,
                        tuple(names.get(u, str(u)) for u in owners.get(c.id, ())))
                       for c in members if c.id not in latest or latest[c.id].created_at < horizon)
         areas.append(AreaStatus(a.id, area_name(a), len(members),
@@ -81,41 +83,46 @@ def summary_lines(briefing: Briefing) -> list[str]:
     """A phone-sized summary: one line per area."""
     lines = []
     for a in briefing.areas:
-        counts = "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in a.counts.items() if n)
-        lines.append(f"{a.id} {a.name}：{a.with_updates}/{a.commitments} 项有进展"
-                     + (f"（{counts}）" if counts else "")
-                     + (f"；{len(a.stale)} 项 {briefing.stale_days} 天无更新" if a.stale else ""))
+        counts = t("sep.clause").join(f"{status_label(s)} {n}" for s, n in a.counts.items() if n)
+        lines.append(t("progress.area_line", id=a.id, area=a.name, done=a.with_updates,
+                       total=a.commitments)
+                     + (t("sep.parens", text=counts) if counts else "")
+                     + (t("briefing.stale_count", count=len(a.stale), days=briefing.stale_days)
+                        if a.stale else ""))
     return lines
 
 
 def stale_lines(briefing: Briefing) -> list[str]:
     lines = []
     for a in briefing.areas:
-        for cid, title, last, owners in a.stale:
-            lines.append(f"{cid} {title} — " + (f"最后更新 {last:%Y-%m-%d}" if last else "从未更新")
-                         + (f"；联络人：{'、'.join(owners)}" if owners else "；未分配联络人"))
+        for cid, name, last, owners in a.stale:
+            lines.append(f"{cid} {name} — "
+                         + (t("briefing.last_update", day=f"{last:%Y-%m-%d}") if last
+                            else t("briefing.never_updated"))
+                         + (t("briefing.owners", list=joined(owners)) if owners
+                            else t("briefing.no_owner")))
     return lines
 
 
 def _who(u: Update) -> str:
-    return u.user_name + (f"（{u.mission}）" if u.mission else "")
+    return u.user_name + (t("sep.parens", text=u.mission) if u.mission else "")
 
 
 def markdown(briefing: Briefing) -> str:
-    out = [f"# A4P 进展简报", "",
-           f"生成时间：{briefing.generated:%Y-%m-%d %H:%M} UTC", ""]
+    out = [f"# {t('briefing.title')}", "",
+           t("briefing.generated", at=f"{briefing.generated:%Y-%m-%d %H:%M}"), ""]
     for a in briefing.areas:
         out += [f"## {a.id} {a.name}", "",
-                "| 状态 | 承诺数 |", "| --- | --- |",
-                *(f"| {STATUS_LABELS[s]} | {n} |" for s, n in a.counts.items()),
-                f"| 暂无进展 | {a.commitments - a.with_updates} |", ""]
+                f"| {t('briefing.status')} | {t('briefing.commitments')} |", "| --- | --- |",
+                *(f"| {status_label(s)} | {n} |" for s, n in a.counts.items()),
+                f"| {t('briefing.no_update')} | {a.commitments - a.with_updates} |", ""]
         if a.latest:
-            out += ["最新进展：", ""] + [
-                f"- {u.created_at:%Y-%m-%d} {u.commitment_id} {STATUS_LABELS[u.status]} — "
-                f"{_md(u.text)}（{_md(_who(u))}）" for u in a.latest] + [""]
+            out += [t("briefing.latest_colon"), ""] + [
+                f"- {u.created_at:%Y-%m-%d} {u.commitment_id} {status_label(u.status)} — "
+                f"{_md(u.text)}{t('sep.parens', text=_md(_who(u)))}" for u in a.latest] + [""]
     stale = stale_lines(briefing)
-    out += [f"## {briefing.stale_days} 天无更新的承诺", ""] + \
-        ([f"- {_md(line)}" for line in stale] or ["（没有）"]) + [""]
+    out += [f"## {t('briefing.stale_heading', days=briefing.stale_days)}", ""] + \
+        ([f"- {_md(line)}" for line in stale] or [t("briefing.none")]) + [""]
     return "\n".join(out)
 
 
@@ -132,15 +139,20 @@ def to_html(briefing: Briefing) -> str:
         rows.append(f"<tr><th>{e(a.id)} {e(a.name)}</th>{cells}"
                     f"<td>{a.commitments - a.with_updates}</td></tr>")
     latest = "".join(
-        f"<li>{u.created_at:%Y-%m-%d} {e(u.commitment_id)} {e(STATUS_LABELS[u.status])} — "
-        f"{e(u.text)}（{e(_who(u))}）</li>" for a in briefing.areas for u in a.latest)
-    stale = "".join(f"<li>{e(line)}</li>" for line in stale_lines(briefing)) or "<li>（没有）</li>"
-    head = "".join(f"<th>{e(STATUS_LABELS[s])}</th>" for s in STATUSES)
-    return (f"<!doctype html><html lang=\"zh\"><meta charset=\"utf-8\"><title>A4P 进展简报</title>"
-            f"<h1>A4P 进展简报</h1><p>生成时间：{briefing.generated:%Y-%m-%d %H:%M} UTC</p>"
-            f"<table><tr><th>优先领域</th>{head}<th>暂无进展</th></tr>{''.join(rows)}</table>"
-            f"<h2>最新进展</h2><ul>{latest}</ul>"
-            f"<h2>{briefing.stale_days} 天无更新的承诺</h2><ul>{stale}</ul></html>")
+        f"<li>{u.created_at:%Y-%m-%d} {e(u.commitment_id)} {e(status_label(u.status))} — "
+        f"{e(u.text)}{e(t('sep.parens', text=_who(u)))}</li>"
+        for a in briefing.areas for u in a.latest)
+    stale = ("".join(f"<li>{e(line)}</li>" for line in stale_lines(briefing))
+             or f"<li>{e(t('briefing.none'))}</li>")
+    head = "".join(f"<th>{e(status_label(s))}</th>" for s in STATUSES)
+    generated = t("briefing.generated", at=f"{briefing.generated:%Y-%m-%d %H:%M}")
+    return (f"<!doctype html><html lang=\"{i18n.current()}\"><meta charset=\"utf-8\">"
+            f"<title>{e(t('briefing.title'))}</title>"
+            f"<h1>{e(t('briefing.title'))}</h1><p>{e(generated)}</p>"
+            f"<table><tr><th>{e(t('briefing.area'))}</th>{head}<th>{e(t('briefing.no_update'))}</th>"
+            f"</tr>{''.join(rows)}</table>"
+            f"<h2>{e(t('briefing.latest'))}</h2><ul>{latest}</ul>"
+            f"<h2>{e(t('briefing.stale_heading', days=briefing.stale_days))}</h2><ul>{stale}</ul></html>")
 
 
 def to_xlsx(briefing: Briefing) -> bytes:
@@ -184,9 +196,12 @@ def chart(briefing: Briefing, catalogue: Catalogue) -> bytes:
     from matplotlib import pyplot as plt
 
     font = cjk_font()
-    labels = ([f"{a.id} {a.name}" for a in briefing.areas] if font else
-              [f"{a.id} {catalogue.areas[a.id].title_en}" for a in briefing.areas])
-    status_names = STATUS_LABELS if font else {s: s.replace("_", " ") for s in STATUSES}
+    # Without a CJK font the labels are English whatever the reader's language.
+    language = i18n.current() if font else "en"
+    with i18n.use(language):
+        labels = [f"{a.id} {area_name(catalogue.areas[a.id])}" for a in briefing.areas]
+        status_names = {**status_labels(), "none": t("briefing.no_update")}
+        xlabel, title_ = t("briefing.commitments"), t("briefing.chart_title")
     with plt.rc_context({"font.family": [font] if font else ["DejaVu Sans"],
                          "axes.unicode_minus": False}):
         figure, axes = plt.subplots(figsize=(8, 0.55 * len(labels) + 1.6), dpi=120)
@@ -194,14 +209,12 @@ def chart(briefing: Briefing, catalogue: Catalogue) -> bytes:
         for status in (*STATUSES, "none"):
             values = ([a.counts[status] for a in briefing.areas] if status != "none" else
                       [a.commitments - a.with_updates for a in briefing.areas])
-            name = status_names[status] if status != "none" else ("暂无进展" if font else "no update")
-            axes.barh(labels, values, left=left, label=name,
+            axes.barh(labels, values, left=left, label=status_names[status],
                       color=STATUS_COLOURS.get(status, "#eeeeee"), edgecolor="white")
             left = [x + v for x, v in zip(left, values)]
         axes.invert_yaxis()
-        axes.set_xlabel("承诺数" if font else "commitments")
-        axes.set_title(("A4P 进展" if font else "A4P progress")
-                       + f" — {briefing.generated:%Y-%m-%d}")
+        axes.set_xlabel(xlabel)
+        axes.set_title(f"{title_} — {briefing.generated:%Y-%m-%d}")
         axes.legend(ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.18 if len(labels) > 1
                                                                  else -0.5), frameon=False)
         figure.tight_layout()

@@ -9,6 +9,8 @@ import getpass
 import sys
 from typing import TextIO
 
+from . import i18n
+from .i18n import t
 from .identity import Sender
 from .assistant import Assistant, ChatState
 from .replies import Button, Reply
@@ -17,10 +19,11 @@ QUIT = {"/quit", "/exit", "quit", "exit", "退出"}
 
 
 def render(reply: Reply) -> str:
-    """Plain text with the buttons numbered underneath."""
+    """Plain text with the buttons numbered underneath (its own words in the current language)."""
     text = reply.plain()
     for attachment in reply.files:
-        text += f"\n[附件 {attachment.filename}，{len(attachment.data)} 字节：在终端请用 a4pbot export]"
+        text += "\n" + t("console.attachment", filename=attachment.filename,
+                          size=len(attachment.data))
     buttons = [b for row in reply.buttons for b in row]
     if buttons:
         text += "\n" + "\n".join(f"  [{n}] {b.label}" for n, b in enumerate(buttons, start=1))
@@ -45,12 +48,14 @@ def chat(assistant: Assistant, stdin: TextIO = sys.stdin, stdout: TextIO = sys.s
     sender = sender or console_sender()
     interactive = stdin.isatty()
     state = ChatState()
-    print(render(assistant.respond("/start", state)), file=stdout)
-    print("（输入数字选择按钮，/quit 退出）", file=stdout)
+    print(render(assistant.respond("/start", state, sender)), file=stdout)
+    with i18n.use(assistant.language(sender, state)):
+        print(t("console.hint"), file=stdout)
     buttons: list[Button] = []
     while True:
         if interactive:
-            print("\n你> ", end="", file=stdout, flush=True)
+            with i18n.use(assistant.language(sender, state)):
+                print("\n" + t("console.prompt"), end="", file=stdout, flush=True)
         line = stdin.readline()
         if not line:
             return 0
@@ -58,10 +63,16 @@ def chat(assistant: Assistant, stdin: TextIO = sys.stdin, stdout: TextIO = sys.s
         if not line:
             continue
         if line.lower() in QUIT:
-            print("再见！", file=stdout)
+            with i18n.use(assistant.language(sender, state)):
+                print(t("console.bye"), file=stdout)
             return 0
         button = _pressed(line, buttons)
         reply = (assistant.press(button.action, state, sender) if button
                  else assistant.respond(line, state, sender))
         buttons = [b for row in reply.buttons for b in row]
-        print(("" if interactive else "\n") + render(reply), file=stdout, flush=True)
+        if reply.files:  # the only words the console adds to a reply
+            with i18n.use(assistant.language(sender, state)):
+                text = render(reply)
+        else:
+            text = render(reply)
+        print(("" if interactive else "\n") + text, file=stdout, flush=True)

@@ -17,20 +17,24 @@ from rapidfuzz import fuzz
 from .access import Access, parse_commitments
 from .identity import Sender
 from .catalogue import Catalogue
-from .progress import MAX_TEXT, STATUS_LABELS, Progress, parse_status
-from .replies import Button, Reply, error
+from .i18n import t
+from .progress import MAX_TEXT, Progress, parse_status, status_label, status_labels
+from .replies import Button, Reply, commitment_label, error, title
 from .store import STATUSES, Draft, Store, Update, User
 
 STEPS = ("commitment", "status", "text", "mission", "preview", "duplicate")
 ABANDONED = timedelta(minutes=30)  # a draft untouched this long no longer captures free text
 DUPLICATE_WINDOW = timedelta(hours=24)
 DUPLICATE_SIMILARITY = 85.0
-CANCEL = Button("✖️ 取消", "draft:cancel")
 OWN_BUTTONS = 6
 
 _STEP_OF_BUTTON = {"c": "commitment", "s": "status", "m": "mission", "confirm": "preview",
                    "edit": "preview", "amend": "duplicate", "new": "duplicate"}
 Suggest = Callable[[str], list[str]]  # free text -> commitment ids, best first
+
+
+def cancel_button() -> Button:
+    return Button(t("draft.cancel_button"), "draft:cancel")
 
 
 @dataclass(frozen=True)
@@ -102,9 +106,9 @@ class UpdateFlow:
         if user.role == "admin" or self.store.missions(user.id):  # may update any commitment
             mine += [c for c in self.catalogue.commitments if c not in mine]
         if not mine:
-            return error("你还没有负责的承诺，请联系管理员用 /assign 分配。")
-        return FormChoices(tuple((c, self.catalogue.commitments[c].title) for c in mine),
-                           tuple(STATUS_LABELS.items()), user.mission or "")
+            return error(t("update.none_yours"))
+        return FormChoices(tuple((c, title(self.catalogue.commitments[c])) for c in mine),
+                           tuple(status_labels().items()), user.mission or "")
 
     def form(self, sender: Sender, fields: dict[str, str], key: str) -> Reply | dict[str, str]:
         """A whole update at once: the stored update, or an error message per field."""
@@ -119,14 +123,14 @@ class UpdateFlow:
             errors["commitment"] = refusal.plain()
         status = parse_status(fields.get("status", ""))
         if status is None:
-            errors["status"] = "请选择状态。"
+            errors["status"] = t("form.status")
         text = fields.get("text", "").strip()
         if not text or len(text) > MAX_TEXT:
-            errors["text"] = (f"最多 {MAX_TEXT} 字，现在 {len(text)} 字。" if text
-                              else "请用一两句话说明进展。")
+            errors["text"] = (t("form.too_long", max=MAX_TEXT, length=len(text)) if text
+                              else t("draft.say_something"))
         mission = " ".join(fields.get("mission", "").split())
         if len(mission) > 100:
-            errors["mission"] = "最多 100 个字符。"
+            errors["mission"] = t("form.mission_too_long")
         elif (refusal := self.progress.refuse_mission(user, mission)) is not None:
             errors["mission"] = refusal
         if errors or isinstance(ids, str) or status is None:
@@ -134,8 +138,7 @@ class UpdateFlow:
         if (seen := self.store.by_key(key)) is not None:
             return self.progress.stored(seen, created=False)
         if (twin := self._near_duplicate(user, ids[0], text)) is not None:
-            return {"text": f"24 小时内你提交过相似的进展 #{twin.id}；如需更正请用 edit {twin.id} 新说明，"
-                            "或改写这段文字。"}
+            return {"text": t("form.duplicate", id=twin.id)}
         if mission != (user.mission or ""):
             self.store.set_mission(user.id, mission)
         stored, created = self.store.add_update(user.id, ids[0], status, text, mission, key=key)
@@ -162,31 +165,32 @@ class UpdateFlow:
         draft = self.store.draft(user.id)
         verb, _, value = action.partition(":")
         if draft is None:
-            return error("这份草稿已经提交或取消了。", "发送 /update 开始新的进展。")
+            return error(t("draft.gone"), t("draft.gone_hint"))
         if verb == "cancel":
             return self.cancel(sender)
         handlers = {"c": self._choose_commitment, "s": self._choose_status,
                     "m": self._choose_mission, "confirm": self._confirm, "edit": self._edit,
                     "amend": self._amend, "new": self._store_new}
         if verb not in handlers:
-            return error("这个按钮已失效。", "发送 /update 继续你的草稿。")
+            return error(t("common.button_expired"), t("draft.continue_hint"))
         if _STEP_OF_BUTTON[verb] != draft.step:  # a button from an earlier message
             reply = self._prompt(user, draft)
-            return Reply("这个按钮已过期。" + (reply.heading or ""), reply.body, reply.buttons)
+            return Reply(t("draft.button_outdated", heading=reply.heading or ""), reply.body,
+                         reply.buttons)
         return handlers[verb](user, draft, value)
 
     def cancel(self, sender: Sender) -> Reply:
         user = self.access.user(sender)
         if self.store.draft(user.id) is None:
-            return error("没有进行中的进展草稿。")
+            return error(t("draft.none"))
         self.store.delete_draft(user.id)
-        return Reply("已取消，草稿已删除。", ("需要时发送 /update 重新开始。",))
+        return Reply(t("draft.cancelled"), (t("draft.cancelled_hint"),))
 
     def put_aside_notice(self, draft: Draft) -> str | None:
         """A line under other answers reminding the user of an abandoned draft."""
         if self.store.clock() - draft.updated_at <= ABANDONED:
             return None
-        return "你有一份未完成的进展草稿，发送 /update 继续，或 /cancel 放弃。"
+        return t("draft.put_aside")
 
     # -- steps -------------------------------------------------------------------------
 
@@ -201,14 +205,14 @@ class UpdateFlow:
             return self._choose_commitment(user, draft, ids[0])
         proposals = [c for c in self.suggest(text) if c in self.catalogue.commitments][:3]
         if not proposals:
-            return error(f"没有找到和“{text[:30]}”对应的承诺。", "请输入承诺编号（1–45），或换个说法。")
-        buttons = tuple((Button(f"{c} {self.catalogue.commitments[c].title}", f"draft:c:{c}"),)
+            return error(t("draft.no_match", text=text[:30]), t("draft.no_match_hint"))
+        buttons = tuple((Button(commitment_label(self.catalogue.commitments[c]), f"draft:c:{c}"),)
                         for c in proposals)
-        return Reply("是这一项吗？请点选：", (), (*buttons, (CANCEL,)))
+        return Reply(t("draft.is_it"), (), (*buttons, (cancel_button(),)))
 
     def _choose_commitment(self, user: User, draft: Draft, commitment_id: str) -> Reply:
         if commitment_id not in self.catalogue.commitments:
-            return error("这个按钮已失效。", "请输入承诺编号（1–45）。")
+            return error(t("common.button_expired"), t("draft.type_number"))
         if (refusal := self.progress.refuse_unassigned(user, commitment_id)) is not None:
             return refusal
         return self._save(user, draft, "status", commitment=commitment_id)
@@ -216,29 +220,29 @@ class UpdateFlow:
     def _status_text(self, user: User, draft: Draft, text: str) -> Reply:
         status = parse_status(text)
         if status is None:
-            return error("请点选状态按钮（未开始 / 进行中 / 已完成 / 受阻）。")
+            return error(t("draft.pick_status", statuses=" / ".join(status_labels().values())))
         return self._choose_status(user, draft, status)
 
     def _choose_status(self, user: User, draft: Draft, status: str) -> Reply:
         if status not in STATUSES:
-            return error("这个按钮已失效。")
+            return error(t("common.button_expired"))
         return self._save(user, draft, "text", status=status)
 
     def _text(self, user: User, draft: Draft, text: str) -> Reply:
         if not text:
-            return error("请用一两句话说明进展。")
+            return error(t("draft.say_something"))
         if len(text) > MAX_TEXT:
             self.store.save_draft(user.id, "text", {**draft.data, "overlong": text})
-            return error(f"进展说明最多 {MAX_TEXT} 字，这条有 {len(text)} 字。",
-                         "草稿已保存；请精简后重新发送。原文：\n" + text)
+            return error(t("update.too_long", max=MAX_TEXT, length=len(text)),
+                         t("draft.too_long_hint", text=text))
         step = "preview" if draft.data.get("editing") else "mission"
         return self._save(user, draft, step, text=text, overlong=None, editing=None)
 
     def _mission_text(self, user: User, draft: Draft, text: str) -> Reply:
         if len(text) > 100:
-            return error("任务区名称最多 100 个字符。")
+            return error(t("mission.too_long"))
         if (refusal := self.progress.refuse_mission(user, text)) is not None:
-            return error(refusal, "请点选或输入其中之一。")
+            return error(refusal, t("draft.pick_or_type_one"))
         if text and text != user.mission:
             self.store.set_mission(user.id, text)
         return self._save(user, draft, "preview", mission=text)
@@ -246,7 +250,7 @@ class UpdateFlow:
     def _choose_mission(self, user: User, draft: Draft, value: str) -> Reply:
         mission = (user.mission or "") if value == "keep" else ""
         if (refusal := self.progress.refuse_mission(user, mission)) is not None:
-            return error(refusal, "请输入其中之一。")
+            return error(refusal, t("draft.type_one"))
         return self._save(user, draft, "preview", mission=mission)
 
     def _edit(self, user: User, draft: Draft, _value: str) -> Reply:
@@ -275,7 +279,7 @@ class UpdateFlow:
         edited = self.store.edit_update(twin.id, by=user.id, status=draft.data["status"],
                                         text=draft.data["text"])
         self.store.delete_draft(user.id)
-        return Reply(f"已修改进展 #{edited.id}（第 {edited.revision} 版）",
+        return Reply(t("edit.done", id=edited.id, revision=edited.revision),
                      self.progress.describe(edited))
 
     def _near_duplicate(self, user: User, commitment_id: str, text: str) -> Update | None:
@@ -295,47 +299,48 @@ class UpdateFlow:
                   "preview": self._preview, "duplicate": self._ask_duplicate}[draft.step]
         reply = prompt(user, draft)
         if resumed:
-            return Reply("继续你的进展草稿 — " + (reply.heading or ""), reply.body, reply.buttons)
+            return Reply(t("draft.resumed", heading=reply.heading or ""), reply.body, reply.buttons)
         return reply
 
     def _ask_commitment(self, user: User, _draft: Draft) -> Reply:
         mine = self.store.assigned(user.id)[:OWN_BUTTONS]
-        buttons = tuple((Button(f"{c} {self.catalogue.commitments[c].title}", f"draft:c:{c}"),)
+        buttons = tuple((Button(commitment_label(self.catalogue.commitments[c]), f"draft:c:{c}"),)
                         for c in mine)
-        return Reply("第 1/4 步：哪一项承诺？", ("点选你负责的承诺，或输入编号（如 12）或关键词。",),
-                     (*buttons, (CANCEL,)))
+        return Reply(t("draft.step1"), (t("draft.step1_hint"),), (*buttons, (cancel_button(),)))
 
     def _ask_status(self, _user: User, draft: Draft) -> Reply:
         commitment = self.catalogue.commitments[draft.data["commitment"]]
-        return Reply(f"第 2/4 步：{commitment.id} {commitment.title} 的状态？", (),
-                     (tuple(Button(label, f"draft:s:{code}") for code, label in STATUS_LABELS.items()),
-                      (CANCEL,)))
+        return Reply(t("draft.step2", id=commitment.id, title=title(commitment)), (),
+                     (tuple(Button(label, f"draft:s:{code}") for code, label in status_labels().items()),
+                      (cancel_button(),)))
 
     def _ask_text(self, _user: User, draft: Draft) -> Reply:
-        lines = [f"用一两句话说明进展（1–{MAX_TEXT} 字）。"]
+        lines = [t("draft.step3_hint", max=MAX_TEXT)]
         if draft.data.get("text"):
-            lines.append("当前说明：" + draft.data["text"])
-        return Reply("第 3/4 步：进展说明", tuple(lines), ((CANCEL,),))
+            lines.append(t("draft.current_text", text=draft.data["text"]))
+        return Reply(t("draft.step3"), tuple(lines), ((cancel_button(),),))
 
     def _ask_mission(self, user: User, _draft: Draft) -> Reply:
-        buttons = [Button(f"沿用：{user.mission}", "draft:m:keep")] if user.mission else []
-        buttons.append(Button("不填", "draft:m:none"))
-        return Reply("第 4/4 步：任务区/单位？", ("点选或输入名称（会记住，下次自动沿用）。",),
-                     (tuple(buttons), (CANCEL,)))
+        buttons = ([Button(t("draft.keep_mission", mission=user.mission), "draft:m:keep")]
+                   if user.mission else [])
+        buttons.append(Button(t("draft.no_mission"), "draft:m:none"))
+        return Reply(t("draft.step4"), (t("draft.step4_hint"),), (tuple(buttons), (cancel_button(),)))
 
     def _preview(self, _user: User, draft: Draft) -> Reply:
         data = draft.data
         commitment = self.catalogue.commitments[data["commitment"]]
-        return Reply("请确认这条进展：",
-                     (f"{commitment.id} {commitment.title}", f"状态：{STATUS_LABELS[data['status']]}",
-                      data["text"], f"任务区/单位：{data.get('mission') or '未填'}"),
-                     ((Button("✅ 确认提交", "draft:confirm"), Button("✏️ 修改说明", "draft:edit")),
-                      (CANCEL,)))
+        return Reply(t("draft.preview"),
+                     (f"{commitment.id} {title(commitment)}",
+                      t("update.status", status=status_label(data["status"])),
+                      data["text"], t("draft.mission", mission=data.get("mission") or t("draft.blank"))),
+                     ((Button(t("draft.confirm"), "draft:confirm"), Button(t("draft.edit"), "draft:edit")),
+                      (cancel_button(),)))
 
     def _ask_duplicate(self, _user: User, draft: Draft) -> Reply:
         twin = self.store.get_update(draft.data["twin"])
         assert twin is not None
-        return Reply(f"24 小时内你对 {twin.commitment_id} 提交过相似的进展 #{twin.id}：",
-                     (twin.text, "要修改那一条，还是另建一条新的？"),
-                     ((Button(f"修改 #{twin.id}", "draft:amend"), Button("另建一条", "draft:new")),
-                      (CANCEL,)))
+        return Reply(t("draft.duplicate", commitment=twin.commitment_id, id=twin.id),
+                     (twin.text, t("draft.duplicate_hint")),
+                     ((Button(t("draft.amend", id=twin.id), "draft:amend"),
+                       Button(t("draft.new"), "draft:new")),
+                      (cancel_button(),)))

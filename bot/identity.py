@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Sender:
-    """Who sent a message: a platform and that platform's user id (plus a display name)."""
+    """Who sent a message: a platform and that platform's user id (plus a display name and
+    the language the platform reports for them — Telegram's `language_code`, "" if none)."""
 
     platform: str
     id: str
     name: str = ""
+    language: str = ""
 
     @property
     def key(self) -> str:

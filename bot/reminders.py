@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .access import Access, ROLE_NAMES
+from . import i18n
+from .access import Access, role_name
 from .catalogue import Catalogue
+from .i18n import t
 from .identity import Sender
-from .replies import Button, Reply, error
+from .replies import Button, Reply, error, joined, title
 from .store import Store, User
 
 REMIND_AFTER_DAYS = 30
@@ -61,16 +63,18 @@ class Reminders:
             if not self.store.first_delivery(f"reminder:{user.id}:{now:%Y-%m-%d}"):
                 continue  # another replica took it today
             self.store.mark_reminded(user.id, now)
-            out.append(Reminder(user, self.reply(user, silent)))
+            with i18n.use(user.language or i18n.DEFAULT):  # each in the recipient's language
+                out.append(Reminder(user, self.reply(user, silent)))
         return out
 
     def reply(self, user: User, silent: list[str]) -> Reply:
         days = self.after.days
-        lines = [f"你负责的以下承诺已超过 {days} 天没有更新：",
-                 *(f"• {c} {self.catalogue.commitments[c].title}" for c in silent),
-                 "点下面的按钮即可更新；发送 /remind off 关闭提醒，/remind monthly 改为每月。"]
-        buttons = tuple((Button(f"更新 {c}", f"update:{c}"),) for c in silent[:MAX_BUTTONS])
-        return Reply(f"{user.label}，你好！进展提醒", tuple(lines), buttons)
+        lines = [t("reminder.intro", days=days),
+                 *(f"• {c} {title(self.catalogue.commitments[c])}" for c in silent),
+                 t("reminder.how")]
+        buttons = tuple((Button(t("reminder.button", id=c), f"update:{c}"),)
+                        for c in silent[:MAX_BUTTONS])
+        return Reply(t("reminder.heading", name=user.label), tuple(lines), buttons)
 
     def remind(self, sender: Sender, args: str) -> Reply:
         """`/remind off|on|weekly|monthly` (no argument: the current setting)."""
@@ -80,14 +84,14 @@ class Reminders:
         word = args.strip().lower()
         if not word:
             mode, last = self.store.remind_settings(user.id)
-            return Reply(f"进展提醒：{_mode_name(mode)}",
-                         ((f"上次提醒：{last:%Y-%m-%d}" if last else "还没有提醒过。"),
-                          "更改：/remind off | weekly | monthly"))
+            return Reply(t("remind.current", mode=_mode_name(mode)),
+                         ((t("remind.last", day=f"{last:%Y-%m-%d}") if last else t("remind.never")),
+                          t("remind.change")))
         if word not in MODES:
-            return error(f"“{args.strip()[:20]}”不是提醒设置。", "可用：/remind on | off | weekly | monthly")
+            return error(t("remind.unknown", word=args.strip()[:20]), t("remind.usage"))
         self.store.set_remind(user.id, MODES[word])
-        return Reply(f"进展提醒已设为：{_mode_name(MODES[word])}",
-                     (f"只提醒你负责、且超过 {self.after.days} 天没有更新的承诺。",))
+        return Reply(t("remind.set", mode=_mode_name(MODES[word])),
+                     (t("remind.scope", days=self.after.days),))
 
     def overdue(self, sender: Sender, _args: str = "") -> Reply:
         """`/overdue` for admins: who owns silent commitments, and which."""
@@ -101,11 +105,11 @@ class Reminders:
                 continue
             if silent := self.silent(user, now):
                 mode, _ = self.store.remind_settings(user.id)
-                lines.append(f"{user.id}. {user.label}（{ROLE_NAMES[user.role]}，提醒{_mode_name(mode)}）："
-                             + "、".join(silent))
-        return Reply(f"超过 {self.after.days} 天未更新的负责人：{len(lines)} 位",
-                     tuple(lines) or ("所有联络人负责的承诺都有近期进展。",))
+                lines.append(t("overdue.line", id=user.id, name=user.label,
+                               role=role_name(user.role), mode=_mode_name(mode), list=joined(silent)))
+        return Reply(t("overdue.heading", days=self.after.days, count=len(lines)),
+                     tuple(lines) or (t("overdue.none"),))
 
 
 def _mode_name(mode: str) -> str:
-    return {"weekly": "每周", "monthly": "每月", "off": "已关闭"}[mode]
+    return t(f"remind.mode.{mode}")

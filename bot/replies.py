@@ -8,21 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .catalogue import ACTORS, Area, Catalogue, Commitment, Paragraph
+from .catalogue import Area, Catalogue, Commitment, Paragraph
 from .commands import COMMANDS, Command
+from .i18n import english, t
 from .matching import Result
 
-EXAMPLES = ("维和人员伤亡越来越多，宣言里怎么说？", "女性维和人员", "第十三项承诺")
-ACTOR_TITLES = {
-    "collective": "集体承诺", "member_states": "会员国的承诺",
-    "secretary_general": "秘书长的承诺", "host_countries": "东道国的承诺",
-}
-SMALLTALK = {
-    "greeting": "你好！我是 A4P 助手，可以回答《以行动促维和》宣言的 8 个优先领域、45 项承诺和 24 段原文。",
-    "thanks": "不客气！还有问题随时问我。",
-    "goodbye": "再见，祝工作顺利、平安！",
-}
+EXAMPLES = ("examples.fatalities", "examples.women", "examples.c13")  # message keys
 NEXT_BEST = 3
+LABEL_MAX = 40  # English titles on buttons are cut here (Chinese ones are short)
 
 
 @dataclass(frozen=True)
@@ -53,47 +46,89 @@ class Reply:
         return "\n".join(part for part in (self.heading, *self.body) if part)
 
 
+def short(text: str, limit: int = LABEL_MAX) -> str:
+    """`text` cut at a word boundary to at most `limit` characters, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    if " " in cut[limit // 2:]:
+        cut = cut[:cut.rindex(" ")]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def joined(items: list[str] | tuple[str, ...]) -> str:
+    """A list in running text: 、 in Chinese, commas in English."""
+    return t("sep.list").join(items)
+
+
+def title(entry: Commitment | Area) -> str:
+    """A commitment's or area's title in the current language (English ones exist)."""
+    return entry.title_en if english() else entry.title
+
+
+def area_name(area: Area) -> str:
+    """The short name of an area: its first alias in Chinese, its English title in English."""
+    if english():
+        return area.title_en
+    return area.aliases[0] if area.aliases else area.title
+
+
+def commitment_label(c: Commitment) -> str:
+    """`C13 保护平民` / `C13 Protection of civilians` (cut for a button)."""
+    return f"{c.id} {short(title(c))}"
+
+
+def examples() -> tuple[str, ...]:
+    return tuple(t(key) for key in EXAMPLES)
+
+
+def browse_button() -> Button:
+    return Button(t("button.browse_areas"), "areas")
+
+
 def _button(catalogue: Catalogue, entry_id: str) -> Button:
     entry = catalogue.get(entry_id)
     if isinstance(entry, Paragraph):
-        return Button(f"📄 第{entry.number}段", entry.id)
+        return Button(t("button.paragraph", number=entry.number), entry.id)
     if isinstance(entry, Area):
-        return Button(f"{entry.id} {entry.aliases[0] if entry.aliases else entry.title}", entry.id)
+        return Button(f"{entry.id} {short(area_name(entry))}", entry.id)
     assert entry is not None, entry_id
-    return Button(f"{entry.id} {entry.title}", entry.id)
+    return Button(commitment_label(entry), entry.id)
 
 
 def _rows(buttons: list[Button], per_row: int = 1) -> tuple[tuple[Button, ...], ...]:
     return tuple(tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row))
 
 
-def area_name(area: Area) -> str:
-    return area.aliases[0] if area.aliases else area.title
-
-
 def commitment_card(catalogue: Catalogue, c: Commitment, others: tuple[str, ...] = ()) -> Reply:
-    """Number, short title, text, area, actor, paragraph; buttons for the paragraph, area and next-best."""
+    """Number, short title, text, area, actor, paragraph; buttons for the paragraph, area and next-best.
+
+    In English the heading carries the English title, followed by the Chinese title and
+    the official (Chinese) text."""
     area = catalogue.areas[c.area]
     paragraph = catalogue.paragraphs[c.paragraph]
-    meta = (f"领域：{area.id} {area_name(area)}｜承诺方：{ACTORS[c.actor]}"
-            f"｜出处：宣言第{paragraph.number}段")
-    buttons = [[_button(catalogue, paragraph.id), Button(f"↩ {area.id} {area_name(area)}", area.id)]]
+    meta = t("card.meta", area_id=area.id, area=area_name(area), actor=t(f"actor.{c.actor}"),
+             paragraph=paragraph.number)
+    buttons = [[_button(catalogue, paragraph.id),
+                Button(f"↩ {area.id} {short(area_name(area))}", area.id)]]
     others = tuple(o for o in others if o not in (area.id, paragraph.id))  # already buttons
     buttons += [[_button(catalogue, other)] for other in others[:NEXT_BEST]]
-    return Reply(f"承诺 {c.id} · {c.title}", (c.text, meta),
+    body = (c.title, c.text, meta) if english() else (c.text, meta)
+    return Reply(t("card.commitment", id=c.id, title=title(c)), body,
                  tuple(tuple(row) for row in buttons))
 
 
 def area_card(catalogue: Catalogue, area: Area, others: tuple[str, ...] = ()) -> Reply:
     """The area's description and the list of its commitments."""
     commitments = catalogue.commitments_in(area.id)
-    lines = [f"{c.id} {c.title}" for c in commitments]
+    lines = [f"{c.id} {title(c)}" for c in commitments]
     buttons = [_button(catalogue, c.id) for c in commitments]
     others = tuple(o for o in others if o not in {c.id for c in commitments})  # already buttons
     rows = _rows(buttons, 2) + _rows([_button(catalogue, o) for o in others[:NEXT_BEST]])
-    return Reply(f"优先领域 {area.id} · {area.title}",
-                 (area.summary, f"本领域的 {len(commitments)} 项承诺：", *lines),
-                 rows + ((Button("全部领域", "areas"),),))
+    intro = (area.title, area.summary) if english() else (area.summary,)
+    return Reply(t("card.area", id=area.id, title=title(area)),
+                 (*intro, t("card.area_commitments", count=len(commitments)), *lines),
+                 rows + ((Button(t("button.all_areas"), "areas"),),))
 
 
 def paragraph_card(catalogue: Catalogue, p: Paragraph, others: tuple[str, ...] = ()) -> Reply:
@@ -101,10 +136,14 @@ def paragraph_card(catalogue: Catalogue, p: Paragraph, others: tuple[str, ...] =
     cited = [catalogue.commitments[c] for c in p.cited_by]
     body = [p.text]
     if cited:
-        body.append("引用本段的承诺：" + "、".join(f"{c.id} {c.title}" for c in cited))
+        body.append(t("card.cited_by", list=joined([f"{c.id} {title(c)}" for c in cited])))
     others = tuple(o for o in others if o not in p.cited_by)  # already buttons
     buttons = [_button(catalogue, c.id) for c in cited] + [_button(catalogue, o) for o in others[:NEXT_BEST]]
-    return Reply(f"宣言第{p.number}段 · {p.section}", tuple(body), _rows(buttons))
+    section = p.section
+    if english():
+        section = catalogue.areas[p.area].title_en if p.area else t("card.preamble")
+    return Reply(t("card.paragraph", number=p.number, section=section), tuple(body),
+                 _rows(buttons))
 
 
 def card(catalogue: Catalogue, entry_id: str, others: tuple[str, ...] = ()) -> Reply:
@@ -122,57 +161,61 @@ def card(catalogue: Catalogue, entry_id: str, others: tuple[str, ...] = ()) -> R
 def areas_list(catalogue: Catalogue) -> Reply:
     lines = [f"{a.id} {area_name(a)} — {a.title}" for a in catalogue.areas.values()]
     buttons = [_button(catalogue, a) for a in catalogue.areas]
-    return Reply("《以行动促维和》的八个优先领域", tuple(lines), _rows(buttons, 2))
+    return Reply(t("card.areas"), tuple(lines), _rows(buttons, 2))
 
 
 def actor_list(catalogue: Catalogue, actor: str) -> Reply:
     commitments = catalogue.commitments_by(actor)
-    lines = [f"{c.id} {c.title}" for c in commitments]
-    return Reply(f"{ACTOR_TITLES[actor]}（{len(commitments)} 项）", tuple(lines),
-                 _rows([_button(catalogue, c.id) for c in commitments], 2))
+    lines = [f"{c.id} {title(c)}" for c in commitments]
+    return Reply(t("card.actor", actor=t(f"actor_list.{actor}"), count=len(commitments)),
+                 tuple(lines), _rows([_button(catalogue, c.id) for c in commitments], 2))
+
+
+def _quoted(items: tuple[str, ...]) -> list[str]:
+    return [t("sep.quote", text=e) for e in items]
 
 
 def miss() -> Reply:
     """The one-line "I don't know", with examples of what works."""
-    return Reply("抱歉，这个问题我在 A4P 宣言里没有找到答案。",
-                 ("可以这样问：" + " / ".join(f"“{e}”" for e in EXAMPLES),
-                  "或发送 /areas 浏览八个优先领域。"),
-                 ((Button("浏览优先领域", "areas"),),))
+    return Reply(t("miss.heading"),
+                 (t("miss.examples", examples=" / ".join(_quoted(examples()))), t("miss.browse")),
+                 ((browse_button(),),))
 
 
 def not_found(reference: str) -> Reply:
     """A reference to an id that does not exist (C50, P30, A9)."""
-    limits = {"C": "承诺编号为 C1–C45", "P": "宣言共 24 段（P1–P24）", "A": "优先领域为 A1–A8"}
-    hint = limits.get(reference[:1].upper(), "编号形如 C17、P12、A3")
-    return Reply(f"没有 {reference}：{hint}。", ("发送 /areas 浏览全部内容。",),
-                 ((Button("浏览优先领域", "areas"),),))
+    prefix = reference[:1].upper()
+    hint = t(f"not_found.{prefix}" if prefix in "CPA" else "not_found.other")
+    return Reply(t("not_found.heading", reference=reference, hint=hint),
+                 (t("not_found.browse"),), ((browse_button(),),))
 
 
 def smalltalk(kind: str) -> Reply:
-    return Reply(SMALLTALK.get(kind, SMALLTALK["greeting"]),
-                 ("直接输入问题即可，例如：" + "、".join(f"“{e}”" for e in EXAMPLES[:2]),),
-                 ((Button("浏览优先领域", "areas"),),))
+    kind = kind if kind in ("greeting", "thanks", "goodbye") else "greeting"
+    return Reply(t(f"smalltalk.{kind}"),
+                 (t("smalltalk.ask", examples=joined(_quoted(examples()[:2]))),),
+                 ((browse_button(),),))
 
 
 def welcome(catalogue: Catalogue) -> Reply:
     """Three example questions and a button per area: the user never faces a blank page."""
-    return Reply("欢迎使用 A4P 助手！",
-                 ("我可以帮你查《以行动促维和》（A4P）宣言：8 个优先领域、45 项承诺、24 段原文。",
-                  "直接用中文（或英文、法文）提问，例如：",
-                  *(f"• {e}" for e in EXAMPLES),
-                  "或点下面的优先领域浏览；发送 /help 查看全部命令。"),
+    return Reply(t("welcome.heading"),
+                 (t("welcome.intro"), t("welcome.ask"),
+                  *(f"• {e}" for e in examples()),
+                  t("welcome.browse")),
                  _rows([_button(catalogue, a) for a in catalogue.areas], 2))
 
 
 def help_text() -> Reply:
-    """Help comes from the same table as the command menu."""
+    """Help comes from the same table as the command menu, in the current language."""
     def line(c: Command) -> str:
-        return f"/{c.name}{' ' + c.args if c.args else ''} — {c.help}"
+        args = c.usage()
+        return f"/{c.name}{' ' + args if args else ''} — {c.describe()}"
 
     lines = [line(c) for c in COMMANDS if not c.admin]
-    lines += ["管理员：", *(line(c) for c in COMMANDS if c.admin)]
-    return Reply("可用命令", (*lines, "也可以直接提问，例如：" + EXAMPLES[0]),
-                 ((Button("浏览优先领域", "areas"),),))
+    lines += [t("help.admins"), *(line(c) for c in COMMANDS if c.admin)]
+    return Reply(t("help.heading"), (*lines, t("help.ask", example=examples()[0])),
+                 ((browse_button(),),))
 
 
 def error(message: str, hint: str = "") -> Reply:
@@ -193,43 +236,44 @@ def answer(catalogue: Catalogue, result: Result) -> Reply:
     return card(catalogue, best.id, tuple(m.id for m in rest))
 
 
-FEEDBACK = Button("🙁 不是我要的", "wrong")
+def feedback_button() -> Button:
+    return Button(t("button.wrong"), "wrong")
 
 
 def with_feedback(reply: Reply) -> Reply:
     """An answer to a free question, with a way to say it missed."""
-    return Reply(reply.heading, reply.body, (*reply.buttons, (FEEDBACK,)), reply.files)
+    return Reply(reply.heading, reply.body, (*reply.buttons, (feedback_button(),)), reply.files)
 
 
 def not_what_i_meant(catalogue: Catalogue, result: Result) -> Reply:
     """After "not what I meant": the other candidates, and a promise the miss is noted."""
     others = [c.match.id for c in result.candidates[1:1 + NEXT_BEST]]
-    return Reply("抱歉！这个问题已记下，维护人员会补充。",
-                 ("也许是下面这些；也可以换个说法再问，或浏览八个优先领域。",),
-                 (*_rows([_button(catalogue, o) for o in others]),
-                  (Button("浏览优先领域", "areas"),)))
+    return Reply(t("wrong.heading"), (t("wrong.hint"),),
+                 (*_rows([_button(catalogue, o) for o in others]), (browse_button(),)))
 
 
 def explanation(result: Result, top: int = 3) -> Reply:
     """Why the bot answered as it did: normalised text, terms, evidence, scores, threshold."""
-    lines = [f"规范化问题：{result.normalised}", f"判定：{result.intent}"]
+    lines = [t("why.normalised", text=result.normalised), t("why.intent", intent=result.intent)]
     if result.references:
-        lines.append("编号引用：" + "、".join(r.id for r in result.references))
+        lines.append(t("why.references", list=joined([r.id for r in result.references])))
     if result.terms:
-        lines.append("词语（权重）：" + " · ".join(
-            f"{t}({result.weights[t]:.2f})" if t in result.weights else t for t in result.terms))
-    lines.append(f"阈值：{result.threshold:.1f}；结论：" + ("已回答" if result.answered else "不回答"))
+        lines.append(t("why.terms", list=" · ".join(
+            f"{w}({result.weights[w]:.2f})" if w in result.weights else w for w in result.terms)))
+    lines.append(t("why.threshold", threshold=f"{result.threshold:.1f}",
+                   verdict=t("why.answered" if result.answered else "why.not_answered")))
     for rank, cand in enumerate(result.candidates[:top], start=1):
         m = cand.match
         lines.append(f"{rank}. {m.id} {m.title} — {m.score:.1f}")
         for e in cand.evidence:
-            lines.append(f"   {e.term} → {e.matched} [{e.field}, {e.channel}, "
-                         f"相似度 {e.similarity:.2f}, 权重 {e.weight:.2f}]")
-    unmatched = [t for t in result.weights if result.candidates and
-                 all(e.term != t for c in result.candidates[:1] for e in c.evidence)]
+            lines.append(t("why.evidence", term=e.term, matched=e.matched, field=e.field,
+                           channel=e.channel, similarity=f"{e.similarity:.2f}",
+                           weight=f"{e.weight:.2f}"))
+    unmatched = [w for w in result.weights if result.candidates and
+                 all(e.term != w for c in result.candidates[:1] for e in c.evidence)]
     if unmatched:
-        lines.append("未匹配的词（可加入 knowledge/ 的关键词或同义词）：" + "、".join(unmatched))
-    return Reply("为什么这样回答", tuple(lines))
+        lines.append(t("why.unmatched", list=joined(unmatched)))
+    return Reply(t("why.heading"), tuple(lines))
 
 
 def split_text(text: str, limit: int) -> list[str]:

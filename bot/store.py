@@ -48,6 +48,7 @@ users = Table(
     Column("linked_to", Integer, ForeignKey("users.id")),  # the same person's main account
     Column("remind", String(8), nullable=False, server_default="weekly"),  # off|weekly|monthly
     Column("reminded_at", DateTime(timezone=True)),
+    Column("language", String(8)),  # the user's /lang choice; NULL: follow the platform
     UniqueConstraint("platform", "external_id", name="uq_users_platform_external_id"),
 )
 invites = Table(
@@ -153,6 +154,7 @@ class User:
     role: str
     mission: str | None
     linked_to: int | None = None
+    language: str | None = None  # chosen with /lang; None: the platform's language
 
     @property
     def label(self) -> str:
@@ -190,6 +192,15 @@ class Draft:
     data: dict[str, Any]
     version: int
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Session:
+    """What one message needs to know about its sender: who (the main account), their
+    chosen language and their /update draft — read in one query."""
+
+    user: User
+    draft: Draft | None
 
 
 @dataclass(frozen=True)
@@ -441,6 +452,13 @@ class Store:
             connection.execute(update(users).where(users.c.id == user_id)
                                .values(reminded_at=at))
 
+    def set_language(self, user_id: int, language: str | None) -> None:
+        """The language the user chose with /lang (None: follow the platform again)."""
+        with self.write() as connection:
+            connection.execute(update(users).where(users.c.id == user_id)
+                               .values(language=language))
+            self._audit(connection, user_id, "user.language", f"U{user_id}", language=language)
+
     def set_mission(self, user_id: int, mission: str) -> None:
         with self.write() as connection:
             connection.execute(update(users).where(users.c.id == user_id).values(mission=mission))
@@ -579,22 +597,31 @@ class Store:
             return None
         return Draft(row.step, json.loads(row.data), row.version, utc(row.updated_at))
 
-    def draft_of(self, platform: str, external_id: str) -> tuple[User, Draft] | None:
-        """A user's draft, if any, in one query; never creates the user (readers who only
-        ask questions leave no trace in the database)."""
+    def session(self, platform: str, external_id: str) -> Session | None:
+        """The sender's main account (with its language) and draft, in one query; None for
+        someone never stored — never creates the user (readers who only ask questions
+        leave no trace in the database)."""
         account = users.alias("account")
         query = (select(users, drafts.c.step, drafts.c.data, drafts.c.version,
                         drafts.c.updated_at.label("draft_updated_at"))
                  .select_from(account)
                  .join(users, users.c.id == func.coalesce(account.c.linked_to, account.c.id))
-                 .join(drafts, drafts.c.user_id == users.c.id)
+                 .outerjoin(drafts, drafts.c.user_id == users.c.id)
                  .where(account.c.platform == platform, account.c.external_id == external_id))
         with self.read() as connection:
             row = connection.execute(query).first()
         if row is None:
             return None
-        return _user(row), Draft(row.step, json.loads(row.data), row.version,
-                                 utc(row.draft_updated_at))
+        draft = (Draft(row.step, json.loads(row.data), row.version, utc(row.draft_updated_at))
+                 if row.step is not None else None)
+        return Session(_user(row), draft)
+
+    def draft_of(self, platform: str, external_id: str) -> tuple[User, Draft] | None:
+        """A user's draft, if any, in one query; never creates the user."""
+        found = self.session(platform, external_id)
+        if found is None or found.draft is None:
+            return None
+        return found.user, found.draft
 
     def save_draft(self, user_id: int, step: str, data: dict[str, Any]) -> Draft:
         """Create or replace the user's draft; `version` grows with every save."""
@@ -730,7 +757,7 @@ def _updates_query():  # noqa: ANN202 - a SQLAlchemy Select
 
 def _user(row: Any) -> User:
     return User(row.id, row.platform, row.external_id, row.name, row.role, row.mission,
-                row.linked_to)
+                row.linked_to, row.language)
 
 
 def _update(row: Any) -> Update:

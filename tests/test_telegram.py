@@ -15,6 +15,7 @@ import pytest
 from fake_telegram import Call, FakeTelegram, visible_text
 from running_bot import TOKEN, RunningBot, free_port
 
+from bot import i18n
 from bot.assistant import Assistant
 from bot.handlers.conversation import SORRY
 from bot.handlers.render import MESSAGE_LIMIT
@@ -224,7 +225,7 @@ def test_failing_update_is_reported_and_the_bot_keeps_serving(
                     "from": {"id": tg.bot_id, "is_bot": True, "first_name": "bot"},
                     "text": "old card"}}})
     (sorry,) = tg.wait_for("sendMessage", before + 1)[before:]
-    assert shown(sorry) == SORRY
+    assert shown(sorry) == i18n.translate("zh", SORRY)
     assert any("failed: BadRequest" in r.getMessage() for r in caplog.records)
     (answer,) = say(tg, "女性维和人员", user_id=2005)
     assert shown(answer).startswith(("承诺", "优先领域"))

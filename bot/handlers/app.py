@@ -15,10 +15,12 @@ from ..assistant import Assistant
 from ..commands import COMMANDS, MENU
 from ..settings import Settings
 from . import conversation, inline, schedule
+from .request import AiohttpRequest
 from .webhook import serve_webhook
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "telegram"
+HTTP_SESSIONS = "http_sessions"  # bot_data key: the AiohttpRequest objects, closed by `run`
 
 # Updates handled at once. Answering costs ~2 ms of CPU on the event loop; with every pending
 # update interleaved (PTB's `True` = 256) each waits for all the others, so a burst answers
@@ -26,9 +28,8 @@ WEBHOOK_PATH = "telegram"
 # arrival order with a tight tail, and 4 round trips of ~0.1 s to Telegram still carry ~40
 # updates/s, above the 30 messages/s Telegram accepts from a bot.
 CONCURRENT_UPDATES = 4
-# Connections for the handlers' requests (getUpdates has its own pool). httpcore checks every
-# pooled connection on each request, so the pool is sized to the work, not PTB's 256:
-# one request per concurrent update, plus slack for the error handler and start-up.
+# Connections for the handlers' requests (getUpdates has its own): one per concurrent update,
+# plus slack for the error handler, jobs and start-up.
 CONNECTION_POOL_SIZE = 2 * CONCURRENT_UPDATES
 
 
@@ -46,17 +47,20 @@ def build_application(settings: Settings, assistant: Assistant, *,
                       rate_limit: bool = True) -> Application:
     """Build the PTB Application with every handler; nothing is sent until it starts."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the token URL
+    requests = (AiohttpRequest(CONNECTION_POOL_SIZE), AiohttpRequest(1))  # handlers, getUpdates
     builder = (ApplicationBuilder()
                .token(settings.bot_token())
                .base_url(settings.base_url())
                .base_file_url(settings.base_url().removesuffix("/bot") + "/file/bot")
                .concurrent_updates(CONCURRENT_UPDATES)
-               .connection_pool_size(CONNECTION_POOL_SIZE)
+               .request(requests[0])
+               .get_updates_request(requests[1])
                .post_init(_register_commands))
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
     application = builder.build()
     application.bot_data["assistant"] = assistant
+    application.bot_data[HTTP_SESSIONS] = requests
 
     names = [name for c in COMMANDS for name in (c.name, *c.aliases)]
     application.add_handler(CommandHandler(names, conversation.command))
@@ -77,8 +81,16 @@ def run(settings: Settings, assistant: Assistant, *, webhook_url: str | None = N
     """Serve until SIGINT/SIGTERM: long polling by default, a webhook if a URL is given."""
     secret = (settings.telegram_webhook_secret.get_secret_value()
               if settings.telegram_webhook_secret else None)
-    serve(build_application(settings, assistant), webhook_url=webhook_url, listen=listen,
-          port=port, secret=secret)
+    application = build_application(settings, assistant)
+    loop = asyncio.get_event_loop_policy().get_event_loop()
+    try:
+        serve(application, webhook_url=webhook_url, listen=listen, port=port, secret=secret,
+              close_loop=False)
+    finally:
+        # PTB skips shutdown when start-up fails (a rejected token): close our HTTP sessions.
+        loop.run_until_complete(asyncio.gather(
+            *(r.shutdown() for r in application.bot_data[HTTP_SESSIONS])))
+        loop.close()
 
 
 def serve(application: Application, *, webhook_url: str | None = None, listen: str = "0.0.0.0",

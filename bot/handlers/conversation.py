@@ -14,13 +14,14 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from .. import i18n
 from ..assistant import Assistant, ChatState
 from ..identity import ANONYMOUS, Sender
 from ..replies import Reply
 from . import render
 
 log = logging.getLogger(__name__)
-SORRY = "抱歉，处理这条消息时出错了。请稍后再试，或发送 /help。"
+SORRY = "handler.sorry"  # message key: what a user hears when their update failed
 
 
 def _assistant(context: ContextTypes.DEFAULT_TYPE) -> Assistant:
@@ -35,7 +36,9 @@ def _state(context: ContextTypes.DEFAULT_TYPE) -> ChatState:
 
 def _sender(update: Update) -> Sender:
     user = update.effective_user
-    return Sender("telegram", str(user.id), user.full_name) if user else ANONYMOUS
+    if user is None:
+        return ANONYMOUS
+    return Sender("telegram", str(user.id), user.full_name, user.language_code or "")
 
 
 def _key(message: Message) -> str:
@@ -123,6 +126,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
               exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await context.bot.send_message(update.effective_chat.id, SORRY)
+            # The platform's language only: the database may be what failed.
+            user = update.effective_user
+            language = i18n.choose(None, user.language_code if user else None)
+            await context.bot.send_message(update.effective_chat.id,
+                                           i18n.translate(language, SORRY))
         except Exception:  # noqa: BLE001 - the error handler must never raise
             log.warning("could not tell chat about the failure of update %s", update_id)

@@ -6,13 +6,14 @@ from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from .. import replies
+from .. import i18n, replies
 from ..assistant import Assistant
 from ..matching import match
 from . import render
 
 INLINE_RESULTS = 10
 CACHE_SECONDS = 300  # the catalogue changes only with a deploy
+# Results are cached per user (is_personal): cards are in the asker's language.
 
 
 def _article(assistant: Assistant, entry_id: str) -> InlineQueryResultArticle:
@@ -29,7 +30,8 @@ def _article(assistant: Assistant, entry_id: str) -> InlineQueryResultArticle:
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Offer up to 10 cards, best first; an empty query offers the eight areas."""
+    """Offer up to 10 cards, best first, in the asker's language (Telegram's language_code;
+    no database read on the event loop); an empty query offers the eight areas."""
     query = update.inline_query
     if query is None:
         return
@@ -39,5 +41,6 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         ids = [m.id for m in match(text, assistant.index, limit=INLINE_RESULTS).matches]
     else:
         ids = list(assistant.catalogue.areas)
-    await query.answer([_article(assistant, i) for i in ids[:INLINE_RESULTS]],
-                       cache_time=CACHE_SECONDS, is_personal=False)
+    with i18n.use(i18n.choose(None, query.from_user.language_code)):
+        articles = [_article(assistant, i) for i in ids[:INLINE_RESULTS]]
+    await query.answer(articles, cache_time=CACHE_SECONDS, is_personal=True)

@@ -16,6 +16,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from .. import i18n
 from ..assistant import Assistant, ChatState
 from ..commands import find_command
 from ..identity import Sender
@@ -108,8 +109,9 @@ class SlackBot:
         """The update modal: errors go back into the form; a stored update to the user's DM."""
         flow = self.assistant.flow
         sender = Sender("slack", body["user"]["id"], body["user"].get("name", ""))
-        result = (flow.form(sender, blocks.form_values(view), key=f"slack:view:{view['id']}")
-                  if flow is not None else {"commitment": "进展功能没有启用。"})
+        with i18n.use(self.assistant.language(sender)):
+            result = (flow.form(sender, blocks.form_values(view), key=f"slack:view:{view['id']}")
+                      if flow is not None else {"commitment": i18n.t("assistant.no_store")})
         if isinstance(result, dict):
             ack(response_action="errors", errors=result)
             return
@@ -120,12 +122,14 @@ class SlackBot:
     def _open_form(self, client: WebClient, trigger_id: str, sender: Sender,
                    respond: Respond) -> None:
         assert self.assistant.flow is not None
-        choices = self.assistant.flow.form_choices(sender)
+        with i18n.use(self.assistant.language(sender)):  # Slack sends no locale: /lang or zh
+            choices = self.assistant.flow.form_choices(sender)
+            view = None if isinstance(choices, Reply) else blocks.update_modal(choices)
         if isinstance(choices, Reply):
             respond(text=blocks.fallback(choices), blocks=blocks.blocks(choices),
                     response_type="ephemeral")
             return
-        client.views_open(trigger_id=trigger_id, view=blocks.update_modal(choices))
+        client.views_open(trigger_id=trigger_id, view=view)
 
     @staticmethod
     def _upload(client: WebClient, channel: str, reply: Reply) -> None:

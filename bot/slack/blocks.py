@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..drafts import FormChoices
+from ..i18n import t
 from ..replies import Reply, split_text
 
 SECTION_LIMIT = 3000
@@ -66,23 +67,24 @@ def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool
 
 
 def update_modal(choices: FormChoices) -> dict[str, Any]:
-    """The four fields of an update in one form; errors come back per field."""
+    """The four fields of an update in one form (in the current language); errors come
+    back per field."""
     mission = {"type": "plain_text_input", "max_length": 100}
     if choices.mission:
         mission["initial_value"] = choices.mission
     return {
         "type": "modal", "callback_id": UPDATE_VIEW,
-        "title": {"type": "plain_text", "text": "提交进展"},
-        "submit": {"type": "plain_text", "text": "提交"},
-        "close": {"type": "plain_text", "text": "取消"},
+        "title": {"type": "plain_text", "text": t("form.title")[:24]},  # Slack: 24 at most
+        "submit": {"type": "plain_text", "text": t("form.submit")},
+        "close": {"type": "plain_text", "text": t("form.close")},
         "blocks": [
-            _input("commitment", "承诺", {"type": "static_select", "options": [
+            _input("commitment", t("form.commitment"), {"type": "static_select", "options": [
                 _option(cid, f"{cid} {title}") for cid, title in choices.commitments]}),
-            _input("status", "状态", {"type": "static_select", "options": [
+            _input("status", t("form.status_label"), {"type": "static_select", "options": [
                 _option(code, label) for code, label in choices.statuses]}),
-            _input("text", f"进展说明（1–{choices.max_text} 字）",
+            _input("text", t("form.text", max=choices.max_text),
                    {"type": "plain_text_input", "multiline": True}),
-            _input("mission", "任务区/单位", mission, optional=True),
+            _input("mission", t("form.mission"), mission, optional=True),
         ],
     }
 
