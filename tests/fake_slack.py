@@ -197,6 +197,7 @@ class FakeSlack:
         self._cond = threading.Condition()
         self._ids = itertools.count(1)  # ts, view/file/event/trigger ids; never reset
         self._server: _Server | None = None
+        self.locales: dict[str, str] = {}  # user id -> locale for users.info (default zh-CN)
         self._clear_state()
 
     def _clear_state(self) -> None:
@@ -362,6 +363,13 @@ class FakeSlack:
         return {"url": f"https://{TEAM_DOMAIN}.slack.com/", "team": "A4P Test", "user": "a4p",
                 "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
                 "is_enterprise_install": False}
+
+    def _api_users_info(self, params: dict) -> dict:
+        """users.info; `include_locale` adds the user's Slack locale (set via `locales`)."""
+        user = dict(self._user(params.get("user", "")), real_name=params.get("user", ""))
+        if str(params.get("include_locale", "")).lower() in ("1", "true"):
+            user["locale"] = self.locales.get(params.get("user", ""), "zh-CN")
+        return {"user": user}
 
     def _api_chat_postMessage(self, params: dict) -> dict:
         if not (channel := params.get("channel")):

@@ -255,3 +255,13 @@ def test_manifest_matches_the_app() -> None:
     assert len(urls) == 1 and urls.pop().endswith(EVENTS_PATH)
     assert {"commands", "chat:write", "app_mentions:read", "im:history"} <= set(
         manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_replies_follow_the_slack_locale(bot: RunningSlackBot) -> None:
+    bot.fake.locales["UENGLISH"] = "en-US"
+    assert "Commands" in texts(command(bot, "help", user_id="UENGLISH")["blocks"])
+    assert "可用命令" in texts(command(bot, "help", user_id="UCHINESE")["blocks"])
+    command(bot, "lang zh", user_id="UENGLISH")  # a stored choice beats the locale
+    assert "可用命令" in texts(command(bot, "help", user_id="UENGLISH")["blocks"])
+    assert "users:read" in (Path(__file__).parent.parent
+                                           / "slack/manifest.yml").read_text()

@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from .. import i18n
 from ..assistant import Assistant, ChatState
@@ -38,11 +39,28 @@ class SlackBot:
         self.assistant = assistant
         self._states: dict[str, ChatState] = {}
         self._seen: set[str] = set()  # event ids, when there is no store to claim them in
+        self._locales: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def state(self, channel: str) -> ChatState:
         with self._lock:
             return self._states.setdefault(channel, ChatState())
+
+    def sender(self, client: WebClient, user_id: str, name: str = "") -> Sender:
+        """The user, with their Slack locale (users.info, asked once per user and process;
+        payloads carry none). The language choice follows it unless they set /lang."""
+        with self._lock:
+            locale = self._locales.get(user_id)
+        if locale is None:
+            try:
+                locale = client.users_info(user=user_id, include_locale=True)["user"].get(
+                    "locale", "")
+            except SlackApiError as exc:  # missing users:read scope …: default language
+                log.warning("no locale for a Slack user: %s", exc.response.get("error"))
+                locale = ""
+            with self._lock:
+                self._locales[user_id] = locale
+        return Sender("slack", user_id, name, language=locale)
 
     def first(self, key: str) -> bool:
         """Claim a delivery; False when it was processed before (a Slack retry)."""
@@ -64,7 +82,7 @@ class SlackBot:
         """
         ack()
         text, shared = _shared(command.get("text", ""))
-        sender = Sender("slack", command["user_id"], command.get("user_name", ""))
+        sender = self.sender(client, command["user_id"], command.get("user_name", ""))
         if text.lower() == "update" and self.assistant.flow is not None:
             self._open_form(client, command["trigger_id"], sender, respond)
             return
@@ -82,7 +100,7 @@ class SlackBot:
         if not self.first(f"slack:event:{body.get('event_id') or event.get('ts')}"):
             return  # a retry of an event already answered
         text = _MENTION.sub("", event.get("text", "")).strip()
-        sender = Sender("slack", event.get("user", ""))
+        sender = self.sender(client, event.get("user", ""))
         reply = self.assistant.respond(as_chat(text) if text else "/help",
                                        self.state(event["channel"]), sender,
                                        key=f"slack:event:{body.get('event_id')}")
@@ -95,7 +113,7 @@ class SlackBot:
         """Open what a button points to, replacing the message it sits on."""
         ack()
         channel = (body.get("channel") or {}).get("id", "")
-        sender = Sender("slack", body["user"]["id"], body["user"].get("name", ""))
+        sender = self.sender(client, body["user"]["id"], body["user"].get("name", ""))
         reply = self.assistant.press(action.get("value", ""), self.state(channel), sender)
         container = body.get("container") or {}
         if container.get("is_ephemeral") or not body.get("message"):
@@ -108,7 +126,7 @@ class SlackBot:
                client: WebClient) -> None:
         """The update modal: errors go back into the form; a stored update to the user's DM."""
         flow = self.assistant.flow
-        sender = Sender("slack", body["user"]["id"], body["user"].get("name", ""))
+        sender = self.sender(client, body["user"]["id"], body["user"].get("name", ""))
         with i18n.use(self.assistant.language(sender)):
             result = (flow.form(sender, blocks.form_values(view), key=f"slack:view:{view['id']}")
                       if flow is not None else {"commitment": i18n.t("assistant.no_store")})
