@@ -198,6 +198,8 @@ class FakeSlack:
         self._ids = itertools.count(1)  # ts, view/file/event/trigger ids; never reset
         self._server: _Server | None = None
         self.locales: dict[str, str] = {}  # user id -> locale for users.info (default zh-CN)
+        self.app_token = "xapp-1-test-app-token"  # Socket Mode: apps.connections.open
+        self.socket_url = ""  # where apps.connections.open sends the client (a FakeSocketMode)
         self._clear_state()
 
     def _clear_state(self) -> None:
@@ -317,7 +319,8 @@ class FakeSlack:
                                    for k in JSON_FIELDS & params.keys()})
                 auth = headers.get("authorization", "")
                 token = auth[7:] if auth.startswith("Bearer ") else params.get("token")
-                if token != self.bot_token:
+                expected = self.app_token if name == "apps.connections.open" else self.bot_token
+                if token != expected:
                     raise SlackError("invalid_auth")
                 handler = getattr(self, "_api_" + name.replace(".", "_"), None)
                 if handler is None:
@@ -363,6 +366,11 @@ class FakeSlack:
         return {"url": f"https://{TEAM_DOMAIN}.slack.com/", "team": "A4P Test", "user": "a4p",
                 "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
                 "is_enterprise_install": False}
+
+    def _api_apps_connections_open(self, params: dict) -> dict:
+        if not self.socket_url:
+            raise SlackError("socket_mode_not_enabled")
+        return {"url": self.socket_url}
 
     def _api_users_info(self, params: dict) -> dict:
         """users.info; `include_locale` adds the user's Slack locale (set via `locales`)."""

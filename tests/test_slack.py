@@ -10,6 +10,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from urllib.parse import parse_qsl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -265,3 +266,27 @@ def test_replies_follow_the_slack_locale(bot: RunningSlackBot) -> None:
     assert "可用命令" in texts(command(bot, "help", user_id="UENGLISH")["blocks"])
     assert "users:read" in (Path(__file__).parent.parent
                                            / "slack/manifest.yml").read_text()
+
+
+def test_socket_mode_answers_a_slash_command(fake: FakeSlack, assistant: Assistant) -> None:
+    from fake_slack_socket import FakeSocketMode
+
+    from bot.slack.app import socket_mode
+
+    settings = Settings(slack_bot_token=fake.bot_token, slack_app_token=fake.app_token,
+                        slack_api_url=fake.base_url)
+    with FakeSocketMode() as socket:
+        fake.socket_url = socket.url
+        handler = socket_mode(build_app(settings, assistant), fake.app_token)
+        handler.connect()
+        try:
+            socket.wait_connected()
+            body, _ = fake.slash_command("C17", user_id="USOCKET")
+            before = len(fake.calls_to("response_url"))
+            envelope = socket.push("slash_commands", dict(parse_qsl(body.decode())))
+            socket.wait_ack(envelope)
+            answer = fake.wait_for("response_url", before + 1)[before].params
+        finally:
+            handler.close()
+            fake.socket_url = ""
+    assert "承诺 C17" in texts(answer["blocks"])

@@ -196,11 +196,17 @@ def serve(app: App, settings: Settings, *, listen: str = "0.0.0.0", port: int = 
     """Socket Mode when SLACK_APP_TOKEN is set, else HTTP on `EVENTS_PATH` (waitress)."""
     _, _, app_token = settings.slack()
     if app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        SocketModeHandler(app, app_token).start()
+        socket_mode(app, app_token).start()  # blocks; SIGINT/SIGTERM end the process
         return
     make_server(app, listen, port).run()
+
+
+def socket_mode(app: App, app_token: str):  # noqa: ANN201 - a bolt SocketModeHandler
+    """Socket Mode: Slack pushes over a WebSocket the bot opens (no public address); the
+    connection URL comes from `apps.connections.open` on SLACK_API_URL."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    return SocketModeHandler(app, app_token, web_client=app.client)
 
 
 def make_server(app: App, listen: str, port: int):  # noqa: ANN201 - a waitress server
