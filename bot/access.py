@@ -10,6 +10,7 @@ import re
 import secrets
 from datetime import timedelta
 
+from . import i18n
 from .catalogue import Catalogue, parse_id
 from .i18n import t
 from .identity import Sender
@@ -50,7 +51,9 @@ class Access:
     def user(self, sender: Sender) -> User:
         """The stored user for a sender, created on first contact; ADMIN_IDS become admins."""
         role = "admin" if sender.key in self.admin_ids else None
-        return self.store.user(sender.platform, sender.id, sender.name, role=role)
+        language = "en" if i18n.choose(None, sender.language) == "en" else None
+        return self.store.user(sender.platform, sender.id, sender.name, role=role,
+                               language=language)
 
     def whoami(self, sender: Sender, _args: str = "") -> Reply:
         user = self.user(sender)

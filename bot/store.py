@@ -360,15 +360,18 @@ class Store:
     # -- users -------------------------------------------------------------------------
 
     def user(self, platform: str, external_id: str, name: str = "", *,
-             role: str | None = None) -> User:
+             role: str | None = None, language: str | None = None) -> User:
         """The user with this platform id, created as a reader on first contact.
 
-        `role` (from ADMIN_IDS) raises the stored role; it never lowers it.
+        `role` (from ADMIN_IDS) raises the stored role; it never lowers it. `language` is
+        stored only when the row is created (the platform's language, so a reminder reaches
+        an English-speaking focal point in English before they ever send /lang).
         """
         key = users.c.platform == platform, users.c.external_id == external_id
         with self.read() as connection:
             row = connection.execute(select(users).where(*key)).first()
-        if row is not None and (role is None or row.role == role) and (not name or row.name == name):
+        if (row is not None and (role is None or ROLES.index(row.role) >= ROLES.index(role))
+                and (not name or row.name == name)):
             return self._main(_user(row))
         try:
             with self.write() as connection:
@@ -376,7 +379,7 @@ class Store:
                 if row is None:
                     connection.execute(insert(users).values(
                         platform=platform, external_id=external_id, name=name or "",
-                        role=role or "reader", created_at=self.clock()))
+                        role=role or "reader", created_at=self.clock(), language=language))
                     row = connection.execute(select(users).where(*key)).one()
                     self._audit(connection, row.id, "user.created", f"U{row.id}", role=row.role)
                 else:

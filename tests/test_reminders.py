@@ -18,7 +18,8 @@ ANN = Sender("telegram", "1001", "Ann")
 
 def make_focal_point(desk: Assistant, sender: Sender, *commitments: str) -> int:
     code = desk.respond("/invite focal_point", None, ADMIN).body[0]
-    assert "登记成功" in desk.respond(f"/register {code}", None, sender).plain()
+    reply = desk.respond(f"/register {code}", None, sender).plain()
+    assert "登记成功" in reply or "Registered" in reply
     user_id = desk.access.user(sender).id
     desk.respond(f"/assign {user_id} {' '.join(commitments)}", None, ADMIN)
     return user_id
@@ -88,3 +89,13 @@ def test_the_job_queue_sends_reminders(assistant: Assistant, tmp_path: Path) -> 
     assert "进展提醒" in shown and "C12" in shown
     assert "update:C12" in str(call.params["reply_markup"])
     store.close()
+
+
+def test_a_focal_point_registered_from_an_english_app_is_reminded_in_english(
+        desk: Assistant, clock) -> None:
+    english = Sender("telegram", "1002", "Eve", language="en-GB")
+    make_focal_point(desk, english, "C12")
+    clock.advance(days=31)
+    (reminder,) = desk.reminders.due("telegram")
+    assert "Eve" in reminder.reply.heading
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in reminder.reply.heading)
