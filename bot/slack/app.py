@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import signal
 import threading
 from typing import Any
 
@@ -198,7 +199,20 @@ def serve(app: App, settings: Settings, *, listen: str = "0.0.0.0", port: int = 
     if app_token:
         socket_mode(app, app_token).start()  # blocks; SIGINT/SIGTERM end the process
         return
-    make_server(app, listen, port).run()
+    server = make_server(app, listen, port)
+
+    def stop(signum: int, _frame: object) -> None:
+        # Stop accepting; requests already received finish, and bolt's listener threads
+        # (answers sent after the ack) are joined when the interpreter exits.
+        log.info("signal %d: stopping", signum)
+        server.close()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        server.run()
+    except (OSError, ValueError):  # the loop ends once the closed listener is gone
+        pass
 
 
 def socket_mode(app: App, app_token: str):  # noqa: ANN201 - a bolt SocketModeHandler
