@@ -591,6 +591,18 @@ class Store:
             return False
         return True
 
+    def prune(self, keep_deliveries: timedelta = timedelta(days=30),
+              keep_misses: timedelta = timedelta(days=365)) -> tuple[int, int]:
+        """Forget old delivery claims (retries come within hours) and old logged questions;
+        (deliveries, misses) deleted. Updates, revisions and the audit log are never pruned."""
+        now = self.clock()
+        with self._errors(), self.engine.begin() as connection:
+            gone = connection.execute(deliveries.delete()
+                                      .where(deliveries.c.at < now - keep_deliveries)).rowcount
+            old = connection.execute(misses.delete()
+                                     .where(misses.c.at < now - keep_misses)).rowcount
+        return gone, old
+
     # -- drafts ------------------------------------------------------------------------
 
     def draft(self, user_id: int) -> Draft | None:

@@ -290,3 +290,29 @@ def test_socket_mode_answers_a_slash_command(fake: FakeSlack, assistant: Assista
             handler.close()
             fake.socket_url = ""
     assert "承诺 C17" in texts(answer["blocks"])
+
+
+def test_slack_focal_points_get_their_reminders_by_dm(fake: FakeSlack, assistant: Assistant,
+                                                      tmp_path: Path) -> None:
+    from slack_sdk import WebClient
+
+    from bot.identity import Sender
+    from bot.slack.app import start_reminders
+
+    store = Store.open(f"sqlite:///{tmp_path / 'a4p.sqlite3'}")
+    desk = assistant.with_store(store, frozenset({"slack:UBOSS"}), remind_after_days=0)
+    code = desk.respond("/invite focal_point", None, Sender("slack", "UBOSS")).body[0]
+    desk.respond(f"/register {code}", None, Sender("slack", "UREMIND"))
+    desk.respond(f"/assign {desk.access.user(Sender('slack', 'UREMIND')).id} C12", None,
+                 Sender("slack", "UBOSS"))
+    before = len(fake.calls_to("chat.postMessage"))
+    stop = start_reminders(desk, WebClient(token=fake.bot_token, base_url=fake.base_url), 0.2)
+    try:
+        calls = fake.wait_for("chat.postMessage", before + 1, timeout=10)[before:]
+    finally:
+        stop.set()
+    (dm,) = [c for c in calls if c.params["channel"] == "UREMIND"]
+    assert "C12" in texts(dm.params["blocks"])
+    assert any(b["type"] == "actions" and b["elements"][0]["value"] == "update:C12"
+               for b in dm.params["blocks"])
+    store.close()

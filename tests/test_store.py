@@ -145,3 +145,15 @@ def test_a_delivery_is_claimed_once(store: Store) -> None:
     assert store.first_delivery("slack:Ev1") is True
     assert store.first_delivery("slack:Ev1") is False
     assert store.first_delivery("slack:Ev2") is True
+
+
+def test_prune_forgets_old_claims_and_questions_but_never_updates(store: Store, clock) -> None:
+    user = store.user("telegram", "42", "Ann")
+    store.add_update(user.id, "C12", "in_progress", "说明", "")
+    store.first_delivery("telegram:update:1")
+    store.record_miss("miss", "telegram", "火星", "火星", None, 0.0)
+    clock.advance(days=400)
+    store.first_delivery("telegram:update:2")
+    assert store.prune() == (1, 1)
+    assert store.first_delivery("telegram:update:2") is False
+    assert len(store.list_updates()) == 1 and first_broken(store.audit_entries()) is None

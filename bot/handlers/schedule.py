@@ -21,8 +21,9 @@ log = logging.getLogger(__name__)
 async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send each due reminder to the focal point's private chat (Telegram: their user id)."""
     assistant: Assistant = context.bot_data["assistant"]
-    if assistant.reminders is None:
+    if assistant.reminders is None or assistant.store is None:
         return
+    await asyncio.to_thread(assistant.store.prune)  # housekeeping rides along
     due = await asyncio.to_thread(assistant.reminders.due, "telegram")
     for reminder in due:
         try:

@@ -193,6 +193,32 @@ def build_app(settings: Settings, assistant: Assistant, *,
     return app
 
 
+def start_reminders(assistant: Assistant, client: WebClient, interval: float
+                    ) -> threading.Event:
+    """Every `interval` seconds, DM each Slack focal point their due reminder (see
+    bot/reminders.py: claimed in the database, so replicas send it once). Set the returned
+    event to stop."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        wait = min(5.0, interval)  # the first round soon after start
+        while not stop.wait(wait):
+            wait = interval
+            if assistant.reminders is None or assistant.store is None:
+                return
+            try:
+                assistant.store.prune()
+                for reminder in assistant.reminders.due("slack"):
+                    client.chat_postMessage(channel=reminder.user.external_id,
+                                            text=blocks.fallback(reminder.reply),
+                                            blocks=blocks.blocks(reminder.reply))
+            except Exception:  # noqa: BLE001 - try again next round; never kill the loop
+                log.exception("Slack reminders failed this round")
+
+    threading.Thread(target=loop, name="slack-reminders", daemon=True).start()
+    return stop
+
+
 def serve(app: App, settings: Settings, *, listen: str = "0.0.0.0", port: int = 3000) -> None:
     """Socket Mode when SLACK_APP_TOKEN is set, else HTTP on `EVENTS_PATH` (waitress)."""
     _, _, app_token = settings.slack()
