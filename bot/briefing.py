@@ -168,8 +168,8 @@ def to_xlsx(briefing: Briefing) -> bytes:
     stale = book.create_sheet("stale")
     stale.append(["commitment_id", "title", "last_update", "focal_points"])
     for a in briefing.areas:
-        for cid, title, last, owners in a.stale:
-            stale.append([cid, title, f"{last:%Y-%m-%d}" if last else "", ", ".join(owners)])
+        for cid, name, last, owners in a.stale:
+            stale.append([cid, name, f"{last:%Y-%m-%d}" if last else "", ", ".join(owners)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

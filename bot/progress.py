@@ -90,7 +90,7 @@ class Progress:
         head, _, rest = args.strip().partition(" ")
         ids = parse_commitments(head, self.catalogue)
         if isinstance(ids, str):
-            return error(ids, UPDATE_USAGE)
+            return error(ids, update_usage())
         rest = rest.strip()
         found = _status_at_start(rest)
         if found is None:

@@ -16,129 +16,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table,
-                        Text, UniqueConstraint, case, create_engine, event, func, insert, select,
-                        update)
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-ROLES = ("reader", "focal_point", "admin")
-STATUSES = ("not_started", "in_progress", "done", "blocked")
+from .audit import GENESIS, AuditEntry, entry_hash, first_broken, utc
+from .database import default_url, make_engine
+from .schema import (ROLES, STATUSES, assignments, audit_log, deliveries, drafts, invites,
+                     metadata, misses, mission_assignments, registration_failures, revisions,
+                     updates, users)
+
 _CHAIN_LOCK = 0x4A4B  # PostgreSQL advisory lock id serialising writers (and migrations)
-
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(table_name)s_%(column_0_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-})
-
-users = Table(
-    "users", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("platform", String(16), nullable=False),
-    Column("external_id", String(64), nullable=False),
-    Column("name", String(200), nullable=False),
-    Column("role", String(16), nullable=False),
-    Column("mission", String(100)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("linked_to", Integer, ForeignKey("users.id")),  # the same person's main account
-    Column("remind", String(8), nullable=False, server_default="weekly"),  # off|weekly|monthly
-    Column("reminded_at", DateTime(timezone=True)),
-    Column("language", String(8)),  # the user's /lang choice; NULL: follow the platform
-    UniqueConstraint("platform", "external_id", name="uq_users_platform_external_id"),
-)
-invites = Table(
-    "invites", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("code_hash", String(64), nullable=False, unique=True),
-    Column("role", String(16), nullable=False),
-    Column("uses_left", Integer, nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("created_by", Integer, ForeignKey("users.id")),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-registration_failures = Table(
-    "registration_failures", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-)
-assignments = Table(
-    "assignments", metadata,
-    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
-    Column("commitment_id", String(8), primary_key=True),
-)
-mission_assignments = Table(
-    "mission_assignments", metadata,
-    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
-    Column("mission", String(100), primary_key=True),
-)
-updates = Table(
-    "updates", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("commitment_id", String(8), nullable=False, index=True),
-    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
-    Column("status", String(16), nullable=False),
-    Column("text", Text, nullable=False),
-    Column("mission", String(100), nullable=False),
-    Column("revision", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("withdrawn_at", DateTime(timezone=True)),
-    Column("idempotency_key", String(128), unique=True),
-)
-revisions = Table(
-    "update_revisions", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("update_id", Integer, ForeignKey("updates.id"), nullable=False),
-    Column("revision", Integer, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("text", Text, nullable=False),
-    Column("mission", String(100), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("by_user_id", Integer, ForeignKey("users.id"), nullable=False),
-    UniqueConstraint("update_id", "revision", name="uq_update_revisions_update_id_revision"),
-)
-audit_log = Table(
-    "audit_log", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("user_id", Integer),
-    Column("action", String(32), nullable=False),
-    Column("subject", String(64), nullable=False),
-    Column("detail", Text, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False, unique=True),
-)
-drafts = Table(
-    "drafts", metadata,
-    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
-    Column("step", String(16), nullable=False),
-    Column("data", Text, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-deliveries = Table(
-    "deliveries", metadata,
-    Column("key", String(128), primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-)
-misses = Table(
-    "misses", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False, index=True),
-    Column("kind", String(8), nullable=False),  # miss: not answered; wrong: "not what I meant"
-    Column("source", String(16), nullable=False),  # telegram, slack, console, cli
-    Column("text", Text, nullable=False),
-    Column("normalised", String(500), nullable=False),
-    Column("best_id", String(8)),
-    Column("score", Float, nullable=False),
-)
-GENESIS = "0" * 64
+__all__ = ["ROLES", "STATUSES", "GENESIS", "AuditEntry", "Draft", "Invite", "Session", "Store",
+           "StoreError", "Update", "User", "code_hash", "default_url", "entry_hash",
+           "first_broken", "make_engine", "metadata", "utc"]
 
 
 class StoreError(Exception):
@@ -203,82 +96,9 @@ class Session:
     draft: Draft | None
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    id: int
-    at: datetime
-    user_id: int | None
-    action: str
-    subject: str
-    detail: str
-    prev_hash: str
-    hash: str
-
-
-def utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes: they were stored as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def entry_hash(prev_hash: str, at: datetime, user_id: int | None, action: str, subject: str,
-               detail: str) -> str:
-    """The hash of one audit entry, chained to the previous one."""
-    content = json.dumps([prev_hash, utc(at).isoformat(), user_id, action, subject, detail],
-                         ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(content.encode()).hexdigest()
-
-
-def first_broken(entries: list[AuditEntry]) -> int | None:
-    """The id of the first entry whose hash or link does not check out; None if intact."""
-    prev = GENESIS
-    for entry in entries:
-        expected = entry_hash(prev, entry.at, entry.user_id, entry.action, entry.subject,
-                              entry.detail)
-        if entry.prev_hash != prev or entry.hash != expected:
-            return entry.id
-        prev = entry.hash
-    return None
-
-
 def code_hash(code: str) -> str:
     """Invite codes are stored hashed: a leaked database does not leak usable codes."""
     return hashlib.sha256(code.strip().encode()).hexdigest()
-
-
-def default_url(data_dir: Path) -> str:
-    return f"sqlite:///{data_dir / 'a4p.sqlite3'}"
-
-
-def _sqlite_engine(url: str, busy_timeout: float) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": busy_timeout})
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, see below
-        cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON",
-                       f"busy_timeout={int(busy_timeout * 1000)}", "synchronous=NORMAL"):
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Connection) -> None:
-        # Writers take the lock up front, so two writers never deadlock upgrading a read lock.
-        # Reads are single statements, atomic on their own: no BEGIN/COMMIT round trip.
-        if not connection.get_execution_options().get("readonly"):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
-
-
-def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
-    """An engine for `url`; SQLite waits up to `busy_timeout` seconds for a lock."""
-    if url.startswith("sqlite"):
-        path = url.split(":///", 1)[1] if ":///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return _sqlite_engine(url, busy_timeout)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 class Store:

@@ -210,3 +210,11 @@ def test_a_mission_owner_updates_any_commitment_for_that_mission_only(desk: Assi
     desk.respond("说明", None, ANN)
     assert "你负责的任务区是" in say(desk, ANN, "MINUSCA")
     assert "请确认" in desk.press("draft:m:keep", None, ANN).heading
+
+
+@pytest.mark.parametrize("command", ["/update C99 进行中 说明", "/update X1 进行中 说明",
+                                     "/update 0 done 说明"])
+def test_a_bad_commitment_in_the_fast_path_is_explained(desk: Assistant, command: str) -> None:
+    focal_point(desk, ANN, "C12")
+    reply = say(desk, ANN, command)
+    assert "不是承诺编号" in reply and "/update C12" in reply
