@@ -29,6 +29,10 @@ GENERAL_DICT_MIN_FREQ = 20
 DOMAIN_WORD_FREQ = 200_000
 _LATIN = re.compile(r"[a-z][a-z'\-]*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+# Accented Latin letters: jieba cuts "sécurité" into s / é / curit / é, and people type
+# French without accents on English keyboards, so Latin text is compared without them.
+_ACCENTED = re.compile(r"[\u00c0-\u024f]")
+_LIGATURES = {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l"}
 # "A-not-A" questions (管不管, 有没有, 参加不参加) ask yes or no about A: read them as A,
 # otherwise jieba cuts 管 / 不管 and the negation is left as a word that matches nothing.
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})[不没]\1")
@@ -63,6 +67,13 @@ def _general_dictionary(directory: Path) -> Path:
     partial.write_text("\n".join(kept) + "\n", encoding="utf-8")
     partial.replace(target)  # atomic: concurrent first starts never see half a file
     return target
+
+
+def fold_latin(text: str) -> str:
+    """Accented Latin letters without their accents (sécurité -> securite); Han untouched."""
+    if not _ACCENTED.search(text):
+        return text
+    return _ACCENTED.sub(lambda m: _LIGATURES.get(m.group(0)) or _fold(m.group(0)), text)
 
 
 def _fold(text: str) -> str:
@@ -111,7 +122,7 @@ class Segmenter:
         self._canonical: dict[str, str] = {}
         for group in vocabulary.synonyms:
             for word in group[1:]:
-                self._canonical[normalise(word)] = normalise(group[0])
+                self._canonical[fold_latin(normalise(word))] = fold_latin(normalise(group[0]))
         domain = {normalise(w) for w in vocabulary.dictionary}
         domain |= {normalise(w) for group in vocabulary.synonyms for w in group}
         domain |= {normalise(g.zh) for g in vocabulary.glossary}
@@ -121,7 +132,7 @@ class Segmenter:
             if is_han(word) and " " not in word:
                 self._tokenizer.add_word(strip_punctuation(word).replace(" ", ""),
                                          DOMAIN_WORD_FREQ)
-        self.stopwords = frozenset(normalise(w) for w in vocabulary.stopwords)
+        self.stopwords = frozenset(fold_latin(normalise(w)) for w in vocabulary.stopwords)
         self._phrases = self._phrase_pattern(vocabulary)
 
     def _phrase_pattern(self, vocabulary: Vocabulary) -> tuple[re.Pattern[str], dict[str, str]] | None:
@@ -129,7 +140,7 @@ class Segmenter:
         table: dict[str, str] = {}
         for entry in vocabulary.glossary:
             for phrase in (*entry.en, *entry.fr):
-                table.setdefault(normalise(phrase), normalise(entry.zh))
+                table.setdefault(fold_latin(normalise(phrase)), normalise(entry.zh))
         for variant, canonical in self._canonical.items():
             if not is_han(variant) and is_han(canonical):
                 table.setdefault(variant, canonical)
@@ -147,7 +158,7 @@ class Segmenter:
 
     def tokens(self, normalised: str) -> list[str]:
         """jieba's cut of normalised text, punctuation removed, Latin phrases translated."""
-        text = _A_NOT_A.sub(r"\1", strip_punctuation(self._expand(normalised)))
+        text = _A_NOT_A.sub(r"\1", strip_punctuation(self._expand(fold_latin(normalised))))
         return [t for t in (tok.strip() for tok in self._tokenizer.lcut(text)) if t]
 
     def terms(self, normalised: str) -> list[str]:

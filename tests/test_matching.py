@@ -22,10 +22,10 @@ from bot.matching import Result, match
 DATA = Path(__file__).parent / "data"
 
 # Measured on questions.yaml / holdout.yaml with the shipped knowledge, then rounded down.
-DEV_ACCURACY_FLOOR = 0.94       # measured 0.942 (434 in-scope, 14 questions on areas and their
-                                # commitments added 2026-11-26), threshold 44
-DEV_REJECTION_FLOOR = 0.98      # measured 1.000 (61 out of scope)
-HOLDOUT_ACCURACY_FLOOR = 0.63   # measured 0.635: unseen colloquial phrasing is still the gap
+DEV_ACCURACY_FLOOR = 0.94       # measured 0.948 (497 in-scope, 63 English/French/actor questions
+                                # as field staff type them added 2026-11-27), threshold 44
+DEV_REJECTION_FLOOR = 0.98      # measured 1.000 (73 out of scope)
+HOLDOUT_ACCURACY_FLOOR = 0.68   # measured 0.689: unseen colloquial phrasing is still the gap
 HOLDOUT_REJECTION_FLOOR = 0.95  # measured 1.000 (12 out of scope)
 
 
@@ -104,6 +104,20 @@ def test_typos_traditional_and_colloquial(assistant: Assistant, question: str, w
     result = assistant.ask(question)
     assert result.matches, question
     assert word in _entry_text(assistant, result.matches[0].id)
+
+
+@pytest.mark.parametrize("accented, plain", [
+    ("sécurité des casques bleus", "securite des casques bleus"),
+    ("énergies renouvelables", "energies renouvelables"),
+    ("désinformation et rumeurs", "desinformation et rumeurs"),
+])
+def test_french_reads_the_same_without_accents(assistant: Assistant, accented: str,
+                                               plain: str) -> None:
+    """Latin text is compared without accents: jieba would cut "sécurité" into s / é /
+    curit / é, and many keyboards type French without them."""
+    with_accents, without = assistant.ask(accented), assistant.ask(plain)
+    assert with_accents.matches and with_accents.terms == without.terms
+    assert with_accents.matches[0].id == without.matches[0].id
 
 
 def _entry_text(assistant: Assistant, entry_id: str) -> str:
