@@ -69,6 +69,9 @@ def _general_dictionary(directory: Path) -> Path:
     return target
 
 
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
 def fold_latin(text: str) -> str:
     """Accented Latin letters without their accents (sécurité -> securite); Han untouched."""
     if not _ACCENTED.search(text):
@@ -151,7 +154,8 @@ class Segmenter:
         return re.compile(rf"(?<![a-z])(?:{alternatives})(?![a-z])"), table
 
     def _expand(self, text: str) -> str:
-        if self._phrases is None:
+        # Every glossary phrase has Latin letters: most text (Chinese) skips the big regex.
+        if self._phrases is None or not _LATIN_LETTER.search(text):
             return text
         pattern, table = self._phrases
         return pattern.sub(lambda m: f" {table[m.group(0)]} ", text)
