@@ -47,6 +47,9 @@ class Access:
         self.store = store
         self.catalogue = catalogue
         self.admin_ids = admin_ids
+        # platform -> deep-link prefix that opens `/start PAYLOAD` (Telegram's is set once the
+        # adapter knows the bot's username: https://t.me/<bot>?start=)
+        self.deep_links: dict[str, str] = {}
 
     def user(self, sender: Sender) -> User:
         """The stored user for a sender, created on first contact; ADMIN_IDS become admins."""
@@ -108,9 +111,12 @@ class Access:
         role, uses, days = parsed
         code = new_code()
         invite = self.store.create_invite(code, role, uses, days, by=admin.id)
+        link = self.deep_links.get(sender.platform)
         return Reply(t("invite.heading", role=role_name(role), uses=uses,
                        expires=f"{invite.expires_at:%Y-%m-%d %H:%M}"),
-                     (code, t("invite.how", code=code), t("invite.once")))
+                     (code, t("invite.how", code=code),
+                      *([t("invite.link", link=f"{link}reg-{code}")] if link else []),
+                      t("invite.once")))
 
     def users(self, sender: Sender, _args: str = "") -> Reply:
         admin = self.require(sender, "admin")

@@ -58,6 +58,14 @@ def ann_is_focal_point(bot: RunningBot, tg: FakeTelegram, module_store: Store) -
     return ann.id
 
 
+def test_invites_carry_a_one_tap_deep_link(ann_is_focal_point: int, tg: FakeTelegram) -> None:
+    invite = say(tg, "/invite focal_point 1 7", ADMIN)
+    code = invite.splitlines()[1]
+    link = f"https://t.me/{tg.bot_username}?start=reg-{code}"
+    assert link in invite
+    assert "登记成功" in say(tg, f"/start reg-{code}", 2002)  # what opening the link sends
+
+
 def test_a_used_code_does_not_work_twice(ann_is_focal_point: int, tg: FakeTelegram) -> None:
     invite = say(tg, "/invite focal_point 1 7", ADMIN)
     code = invite.splitlines()[1]

@@ -40,6 +40,9 @@ async def _register_commands(application: Application) -> None:
                               scope=BotCommandScopeDefault())
     await bot.set_my_commands([BotCommand(c.name, c.help_en) for c in MENU],
                               scope=BotCommandScopeDefault(), language_code="en")
+    assistant: Assistant = application.bot_data["assistant"]
+    if assistant.access is not None and bot.username:  # invites then carry a one-tap link
+        assistant.access.deep_links["telegram"] = f"https://t.me/{bot.username}?start="
     log.info("bot @%s ready: %d commands registered", bot.username, len(MENU))
 
 
