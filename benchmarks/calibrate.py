@@ -6,7 +6,9 @@ For every candidate threshold it counts, over free-text questions (references an
 questions do not depend on it): in-scope questions answered correctly at rank 1, answered
 wrongly, left unanswered, and out-of-scope questions wrongly answered. The chosen value
 maximises correct answers minus 2 x wrong answers (a wrong card costs a field officer more
-than an honest "I don't know"), ties going to the higher threshold.
+than an honest "I don't know"), ties going to the higher threshold — among thresholds with
+a safety margin: the next lower step must still refuse every out-of-scope question, so a
+question a hair above the line (维和津贴多少钱 at 41.96) does not decide it.
 
 Then, at the threshold in bot/matching.py, it prints each labelled set's accuracy as the
 tests grade it (top-1 in scope, refusal out of scope), per set and per question kind.
@@ -70,6 +72,7 @@ def main(path: str = str(ROOT / "tests/data/questions.yaml")) -> None:
     print(f"{len(rows)} free-text questions of {len(items)} in {path}")
     print(f"{'threshold':>9} {'correct':>8} {'wrong':>6} {'silent':>7} {'oos answered':>13} {'utility':>8}")
     best = None
+    oos_at: dict[int, int] = {}
     for threshold in range(20, 81, 2):
         correct = wrong = silent = oos = 0
         for expect, top, top_id, result in rows:
@@ -84,7 +87,9 @@ def main(path: str = str(ROOT / "tests/data/questions.yaml")) -> None:
                 wrong += 1
         utility = correct - WRONG_COST * (wrong + oos)
         print(f"{threshold:>9} {correct:>8} {wrong:>6} {silent:>7} {oos:>13} {utility:>8.1f}")
-        if best is None or utility >= best[0]:
+        oos_at[threshold] = oos
+        safe = oos_at.get(threshold - 2, 1) == 0  # the step below refuses all out of scope
+        if safe and (best is None or utility >= best[0]):
             best = (utility, threshold)
     print(f"chosen threshold: {best[1]} (DEFAULT_THRESHOLD in bot/matching.py is {DEFAULT_THRESHOLD})")
     print(f"\nat DEFAULT_THRESHOLD {DEFAULT_THRESHOLD}:")

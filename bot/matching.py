@@ -37,7 +37,7 @@ from .repair import CompoundRepair
 from .segmenter import Segmenter, is_han, is_latin, pinyin_key
 
 # -- tuning: every knob in one place, chosen on tests/data/questions.yaml -------------
-DEFAULT_THRESHOLD = 44.0   # below: "I don't know"; chosen by benchmarks/calibrate.py (max utility)
+DEFAULT_THRESHOLD = 44.0   # below: "I don't know"; benchmarks/calibrate.py (max utility, margin)
 MAX_RESULTS = 5
 MIN_EVIDENCE = 1.2         # idf mass a top answer must explain (rules out "维和" alone)
 FIELD_WEIGHTS = {"title": 1.0, "keywords": 1.0, "foreign": 1.0, "text": 0.75, "context": 0.5}

@@ -22,10 +22,10 @@ from bot.matching import Result, match
 DATA = Path(__file__).parent / "data"
 
 # Measured on questions.yaml / holdout.yaml with the shipped knowledge, then rounded down.
-DEV_ACCURACY_FLOOR = 0.94       # measured 0.948 (497 in-scope, 63 English/French/actor questions
-                                # as field staff type them added 2026-11-27), threshold 44
-DEV_REJECTION_FLOOR = 0.98      # measured 1.000 (73 out of scope)
-HOLDOUT_ACCURACY_FLOOR = 0.68   # measured 0.689: unseen colloquial phrasing is still the gap
+DEV_ACCURACY_FLOOR = 0.93       # measured 0.933 at threshold 44 (586 in scope; 0.940 at 42,
+                                # given up for a refusal margin, see benchmarks/calibrate.py)
+DEV_REJECTION_FLOOR = 0.98      # measured 1.000 (92 out of scope)
+HOLDOUT_ACCURACY_FLOOR = 0.75   # measured 0.757: unseen colloquial phrasing is still the gap
 HOLDOUT_REJECTION_FLOOR = 0.95  # measured 1.000 (12 out of scope)
 
 
