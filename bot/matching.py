@@ -26,7 +26,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -247,6 +247,20 @@ class Index:
             self._homophones = dict(table)
         return self._homophones
 
+    @cached_property
+    def variant_homophones(self) -> dict[str, list[str]]:
+        """pinyin of everyday synonym variants -> the catalogue terms they stand for.
+
+        地累 sounds like the everyday 地雷, which stands for 简易爆炸装置 — a word no
+        catalogue text contains. Consulted only for non-words (see `similar`).
+        """
+        table: dict[str, list[str]] = defaultdict(list)
+        for variant, canonical in self.segmenter.han_variants().items():
+            targets = [t for t in self.segmenter.terms(canonical) if t in self.postings]
+            if len(variant) >= 2 and targets and (key := pinyin_key(variant)):
+                table[key] += [t for t in targets if t not in table[key]]
+        return dict(table)
+
     @lru_cache(maxsize=8192)  # noqa: B019 - the index lives as long as the process
     def similar(self, term: str) -> tuple[tuple[str, float, str], ...]:
         """Catalogue terms that `term` may stand for: (term, similarity, channel)."""
@@ -261,7 +275,9 @@ class Index:
             gap = abs(len(other) - len(term)) / max(len(other), len(term))
             found[other] = (score / 100 * FUZZY_DISCOUNT * (1 - FUZZY_LENGTH_PENALTY * gap), "fuzzy")
         if is_han(term) and (key := pinyin_key(term)):
-            for other in self.homophones().get(key, ()):
+            # A real word (工资) that merely sounds like a variant (供资) is not a typo of it.
+            variants = () if self.segmenter.is_word(term) else self.variant_homophones.get(key, ())
+            for other in (*self.homophones().get(key, ()), *variants):
                 if found.get(other, (0.0, ""))[0] < HOMOPHONE_SIMILARITY:
                     found[other] = (HOMOPHONE_SIMILARITY, "pinyin")
         ranked = sorted(found.items(), key=lambda kv: -kv[1][0])

@@ -138,6 +138,15 @@ class Segmenter:
         self.stopwords = frozenset(fold_latin(normalise(w)) for w in vocabulary.stopwords)
         self._phrases = self._phrase_pattern(vocabulary)
 
+    def is_word(self, token: str) -> bool:
+        """Is `token` a word of the dictionary (general or domain), not a typo?"""
+        return self._tokenizer.FREQ.get(token, 0) > 0
+
+    def han_variants(self) -> dict[str, str]:
+        """Chinese synonym variants -> their canonical word (女兵 -> 女性军警人员): everyday
+        words the catalogue itself never uses, for typo and homophone look-ups."""
+        return {v: c for v, c in self._canonical.items() if is_han(v) and is_han(c)}
+
     def _phrase_pattern(self, vocabulary: Vocabulary) -> tuple[re.Pattern[str], dict[str, str]] | None:
         """Latin phrases (glossary, Latin synonyms) replaced by their Chinese term before cutting."""
         table: dict[str, str] = {}

@@ -22,7 +22,7 @@ from bot.matching import Result, match
 DATA = Path(__file__).parent / "data"
 
 # Measured on questions.yaml / holdout.yaml with the shipped knowledge, then rounded down.
-DEV_ACCURACY_FLOOR = 0.93       # measured 0.933 at threshold 44 (586 in scope; 0.940 at 42,
+DEV_ACCURACY_FLOOR = 0.93       # measured 0.937 at threshold 44 (586 in scope; 0.940 at 42,
                                 # given up for a refusal margin, see benchmarks/calibrate.py)
 DEV_REJECTION_FLOOR = 0.98      # measured 1.000 (92 out of scope)
 HOLDOUT_ACCURACY_FLOOR = 0.75   # measured 0.757: unseen colloquial phrasing is still the gap
@@ -251,3 +251,14 @@ def test_blank_and_punctuation_only_gives_no_answer(assistant: Assistant, text: 
 def test_matching_is_deterministic(assistant: Assistant) -> None:
     question = "维和人员安全和伤亡"
     assert match(question, assistant.index) == match(question, assistant.index)
+
+
+@pytest.mark.parametrize("question, expected", [("女冰", "C12"), ("撤君以后谁管", "C36")])
+def test_homophone_typos_of_everyday_words_reach_what_they_stand_for(assistant, question: str,
+                                                                     expected: str) -> None:
+    """女冰 sounds like 女兵, an everyday variant of 女性军警人员 that no catalogue text uses."""
+    assert assistant.ask(question).matches[0].id == expected
+
+
+def test_a_real_word_that_sounds_like_a_variant_is_not_taken_for_it(assistant) -> None:
+    assert assistant.ask("工资卡丢了").matches == ()  # 工资 sounds like 供资 (funding)
