@@ -30,7 +30,7 @@ from functools import cached_property, lru_cache
 
 from rapidfuzz import fuzz, process
 
-from .catalogue import ACTORS, Area, Catalogue, Commitment, Entry, Paragraph
+from .catalogue import ACTORS, Area, Catalogue, Commitment, Entry
 from .normalisation import is_blank, normalise, strip_punctuation
 from .references import Reference, find_references
 from .repair import CompoundRepair
