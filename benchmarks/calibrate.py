@@ -27,19 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.assistant import Assistant  # noqa: E402
-from bot.matching import DEFAULT_THRESHOLD, Result, match  # noqa: E402
+from bot.bench import correct  # noqa: E402
+from bot.matching import DEFAULT_THRESHOLD, match  # noqa: E402
 
 WRONG_COST = 2.0
 SETS = ("questions.yaml", "holdout.yaml")
-
-
-def _correct(result: Result, expect: list[str]) -> bool:
-    """As tests/test_matching.py grades: top answer right, actor questions exactly."""
-    if not expect:
-        return not result.matches
-    if result.intent == "actor":
-        return {m.id for m in result.matches} == set(expect)
-    return bool(result.matches) and result.matches[0].id in expect
 
 
 def summary(index, path: Path) -> None:
@@ -49,7 +41,7 @@ def summary(index, path: Path) -> None:
     in_scope: list[bool] = []
     out: list[bool] = []
     for item in items:
-        ok = _correct(match(item["q"], index), item["expect"])
+        ok = correct(match(item["q"], index), item["expect"])
         by_kind[item["kind"]].append(ok)
         (in_scope if item["expect"] else out).append(ok)
     print(f"{path.name}: top-1 in scope {sum(in_scope)}/{len(in_scope)} = "

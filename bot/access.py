@@ -192,7 +192,7 @@ class Access:
             if isinstance(target, Reply):
                 return target
         assert isinstance(alias, User) and isinstance(main, User)
-        if main.linked_to is not None or alias.id == main.id or alias.platform == main.platform:
+        if not can_link(alias, main):
             return error(t("link.refused"))
         self.store.link(alias.id, main.id, by=admin.id)
         return Reply(t("link.done", alias=f"{alias.platform}:{alias.external_id}", name=main.label),
@@ -204,6 +204,11 @@ class Access:
             return error(t("users.give_number"))
         user = self.store.user_by_id(int(token))
         return user if user else error(t("users.no_such", id=token), t("users.no_such_hint"))
+
+
+def can_link(alias: User, main: User) -> bool:
+    """Two accounts of one person: the main one on another platform and not itself linked."""
+    return main.linked_to is None and alias.id != main.id and alias.platform != main.platform
 
 
 def parse_invite_args(args: str) -> tuple[str, int, float] | str:

@@ -35,9 +35,6 @@ _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.S)
 _PREFIX = {"area": "A", "c": "C", "p": "P"}
 _LIMITS = {prefix: EXPECTED_COUNTS[f"{kind}s"] for prefix, kind in KINDS.items()}
 _USAGE = {"A": "/area 3", "C": "/c 17", "P": "/p 12"}
-_DESK = {"register", "whoami", "invite", "users", "assign", "revoke", "link", "update", "cancel",
-         "edit", "mission", "myupdates", "updates", "progress", "export", "brief", "stale",
-         "remind", "overdue"}
 
 
 @dataclass
@@ -122,11 +119,10 @@ class Assistant:
         result = self.ask(text)
         state.last = result
         reply = replies.answer(self.catalogue, result)
-        if result.intent == "search":
-            if result.answered:
-                reply = replies.with_feedback(reply)
-            else:
-                self.log_miss("miss", sender, result)
+        if result.missed:
+            self.log_miss("miss", sender, result)
+        elif result.intent == "search":
+            reply = replies.with_feedback(reply)
         if pending is not None and self.flow is not None:
             if notice := self.flow.put_aside_notice(pending[1]):
                 reply = Reply(reply.heading, (*reply.body, notice), reply.buttons)
@@ -214,8 +210,6 @@ class Assistant:
             return self._start(args)
         if command.name == "lang":
             return self._lang(args, state, sender)
-        if command.name in _DESK:
-            return self._desk(command.name, args, sender, key)
         if command.name == "help":
             return replies.help_text()
         if command.name == "areas":
@@ -224,7 +218,9 @@ class Assistant:
             return self._why(state)
         if command.name == "area" and not args:
             return replies.areas_list(self.catalogue)
-        return self._open(_PREFIX[command.name], args)
+        if command.name in _PREFIX:
+            return self._open(_PREFIX[command.name], args)
+        return self._desk(command.name, args, sender, key)  # everything else needs the store
 
     def _desk(self, name: str, args: str, sender: Sender, key: str | None) -> Reply:
         """Commands that need the store: registration, roles and progress updates."""

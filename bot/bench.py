@@ -20,11 +20,22 @@ import yaml
 
 from .assistant import Assistant
 from .catalogue import Catalogue, load_catalogue
-from .matching import Index, match
+from .matching import Index, Result, match
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "data" / "questions.yaml"
 FALLBACK_QUESTIONS = ("保护平民", "维和人员伤亡越来越多怎么办", "第十三项承诺", "女兵太少",
                       "附加限制条件", "性剥削和性虐待零容忍", "今天天气怎么样", "环境管理")
+
+
+def correct(result: Result, expect: list[str]) -> bool:
+    """How a labelled question is graded (tests/test_matching.py and benchmarks/calibrate.py
+    alike): the top answer is right; an actor question lists exactly that actor's
+    commitments; an out-of-scope question (no expected id) gets no answer."""
+    if not expect:
+        return not result.matches
+    if result.intent == "actor":
+        return {m.id for m in result.matches} == set(expect)
+    return bool(result.matches) and result.matches[0].id in expect
 
 
 def _questions(limit: int) -> list[str]:

@@ -52,7 +52,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.question == "-":
         for line in sys.stdin:
             result = assistant.ask(line.rstrip("\r\n"))
-            missed += [result] if _missed(result) else []
+            missed += [result] if result.missed else []
             print(json.dumps(result_json(result), ensure_ascii=False), flush=True)
         _log_misses(assistant, missed)
         return 0
@@ -63,12 +63,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(render(replies.explanation(result)))
     else:
         print(render(replies.answer(assistant.catalogue, result)))
-    _log_misses(assistant, [result] if _missed(result) else [])
+    _log_misses(assistant, [result] if result.missed else [])
     return 0
-
-
-def _missed(result: Result) -> bool:
-    return result.intent == "search" and not result.answered
 
 
 def _log_misses(assistant, missed: list[Result]) -> None:

@@ -96,11 +96,13 @@ def cmd_admin_assign(args: argparse.Namespace) -> int:
 
 
 def cmd_admin_link(args: argparse.Namespace) -> int:
+    from .access import can_link
+
     store = open_store()
     alias, main = store.user_by_id(args.alias), store.user_by_id(args.main)
-    if alias is None or main is None or main.linked_to is not None or alias.id == main.id:
-        print("a4pbot: give two different existing users; the main one must not be linked",
-              file=sys.stderr)
+    if alias is None or main is None or not can_link(alias, main):
+        print("a4pbot: give two existing users on different platforms; the main one must not "
+              "itself be linked", file=sys.stderr)
         return 2
     store.link(alias.id, main.id, by=None)
     print(f"user {alias.id} ({alias.platform}:{alias.external_id}) now acts as user {main.id}")

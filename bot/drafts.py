@@ -144,10 +144,6 @@ class UpdateFlow:
         stored, created = self.store.add_update(user.id, ids[0], status, text, mission, key=key)
         return self.progress.stored(stored, created)
 
-    def pending(self, sender: Sender) -> tuple[User, Draft] | None:
-        """The sender's draft with its owner (one read), if there is one."""
-        return self.store.draft_of(sender.platform, sender.id)
-
     def captures(self, draft: Draft) -> bool:
         """Does the draft take the user's next free text (a typing step, not abandoned)?"""
         return (draft.step in ("commitment", "text", "mission", "status")

@@ -133,6 +133,11 @@ class Result:
     def answered(self) -> bool:
         return bool(self.matches)
 
+    @property
+    def missed(self) -> bool:
+        """A real question the knowledge could not answer (worth logging for maintainers)."""
+        return self.intent == "search" and not self.matches
+
 
 def _fields(entry: Entry) -> list[tuple[str, str]]:
     """(field, text) pairs of an entry, in the order they are indexed."""

@@ -18,7 +18,7 @@ from .catalogue import Catalogue
 from .i18n import t
 from .identity import Sender
 from .replies import Button, Reply, error, joined, title
-from .store import Store, User
+from .store import Store, Update, User
 
 REMIND_AFTER_DAYS = 30
 PERIODS = {"weekly": timedelta(days=7), "monthly": timedelta(days=30)}
@@ -41,15 +41,16 @@ class Reminders:
         self.access = access
         self.after = timedelta(days=after_days)
 
-    def silent(self, user: User, now: datetime) -> list[str]:
-        """The user's assigned commitments with no update for `after`."""
-        latest = self.store.latest_by_commitment()
+    def silent(self, user: User, now: datetime, latest: dict[str, Update]) -> list[str]:
+        """The user's assigned commitments with no update for `after` (`latest`: the newest
+        update per commitment, read once per run, not once per user)."""
         return [c for c in self.store.assigned(user.id)
                 if c not in latest or now - latest[c].created_at >= self.after]
 
     def due(self, platform: str) -> list[Reminder]:
         """Reminders to send now on `platform`, each claimed so no other replica sends it."""
         now = self.store.clock()
+        latest = self.store.latest_by_commitment()
         out = []
         for user in self.store.users():
             if user.platform != platform or user.role == "reader" or user.linked_to:
@@ -57,7 +58,7 @@ class Reminders:
             mode, last = self.store.remind_settings(user.id)
             if mode == "off" or (last is not None and now - last < PERIODS[mode]):
                 continue
-            silent = self.silent(user, now)
+            silent = self.silent(user, now, latest)
             if not silent:
                 continue
             if not self.store.first_delivery(f"reminder:{user.id}:{now:%Y-%m-%d}"):
@@ -99,11 +100,12 @@ class Reminders:
         if isinstance(admin, Reply):
             return admin
         now = self.store.clock()
+        latest = self.store.latest_by_commitment()
         lines = []
         for user in self.store.users():
             if user.role == "reader" or user.linked_to:
                 continue
-            if silent := self.silent(user, now):
+            if silent := self.silent(user, now, latest):
                 mode, _ = self.store.remind_settings(user.id)
                 lines.append(t("overdue.line", id=user.id, name=user.label,
                                role=role_name(user.role), mode=_mode_name(mode), list=joined(silent)))

@@ -451,13 +451,6 @@ class Store:
                  if row.step is not None else None)
         return Session(_user(row), draft)
 
-    def draft_of(self, platform: str, external_id: str) -> tuple[User, Draft] | None:
-        """A user's draft, if any, in one query; never creates the user."""
-        found = self.session(platform, external_id)
-        if found is None or found.draft is None:
-            return None
-        return found.user, found.draft
-
     def save_draft(self, user_id: int, step: str, data: dict[str, Any]) -> Draft:
         """Create or replace the user's draft; `version` grows with every save."""
         now = self.clock()

@@ -19,6 +19,15 @@ from bot.store import Store
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(scope="module")
+def tg():  # -> Iterator[FakeTelegram]: one fake Bot API server per test module
+    from fake_telegram import FakeTelegram
+    from running_bot import TOKEN
+
+    with FakeTelegram(token=TOKEN) as fake:
+        yield fake
+
+
 @pytest.fixture(autouse=True)
 def _data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever a test runs writes its default database under tmp_path, not the checkout."""

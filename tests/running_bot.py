@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Any
 
-from fake_telegram import FakeTelegram
+from fake_telegram import Call, FakeTelegram, visible_text
 from telegram.ext import Application
 
 from bot.assistant import Assistant
@@ -21,6 +21,19 @@ from bot.handlers.app import build_application, serve
 from bot.settings import Settings
 
 TOKEN = "123456789:AAH-fake-token-for-tests-0123456789abc"
+
+
+def shown(call: Call) -> str:
+    """What the user sees of a sent message (HTML parsed as Telegram parses it)."""
+    return visible_text(call.params["text"], call.params.get("parse_mode"))
+
+
+def answer(tg: FakeTelegram, text: str, **message: object) -> str:
+    """Send one user message; what the bot's single reply shows."""
+    before = len(tg.calls_to("sendMessage"))
+    tg.message(text, **message)
+    (call,) = tg.wait_for("sendMessage", before + 1)[before:]
+    return shown(call)
 
 
 def free_port() -> int:

@@ -9,8 +9,8 @@ import string
 from collections.abc import Iterator
 
 import pytest
-from fake_telegram import FakeTelegram, visible_text
-from running_bot import TOKEN, RunningBot
+from fake_telegram import FakeTelegram
+from running_bot import RunningBot, answer
 
 from bot import i18n
 from bot.assistant import Assistant, ChatState
@@ -131,12 +131,6 @@ def test_a_focal_points_reminder_comes_in_their_language(desk: Assistant, clock)
 # -- Telegram end to end -------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram(token=TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
 def bot(tg: FakeTelegram, assistant: Assistant) -> Iterator[RunningBot]:
     with RunningBot(tg, assistant) as running:
         tg.wait_for("getUpdates")
@@ -144,10 +138,7 @@ def bot(tg: FakeTelegram, assistant: Assistant) -> Iterator[RunningBot]:
 
 
 def say_en(tg: FakeTelegram, text: str, user_id: int = 4001) -> str:
-    before = len(tg.calls_to("sendMessage"))
-    tg.message(text, user_id=user_id, language_code="en")
-    (call,) = tg.wait_for("sendMessage", before + 1)[before:]
-    return visible_text(call.params["text"], call.params.get("parse_mode"))
+    return answer(tg, text, user_id=user_id, language_code="en")
 
 
 def test_an_english_speaking_telegram_user_gets_english(bot: RunningBot, tg: FakeTelegram,

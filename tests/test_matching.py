@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.assistant import Assistant
-from bot.matching import Result, match
+from bot.bench import correct
+from bot.matching import match
 
 DATA = Path(__file__).parent / "data"
 
@@ -31,15 +32,6 @@ HOLDOUT_REJECTION_FLOOR = 0.95  # measured 1.000 (12 out of scope)
 
 def _load(name: str) -> list[dict]:
     return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
-
-
-def correct(result: Result, expect: list[str]) -> bool:
-    """Top answer right; for actor questions, exactly that actor's commitments."""
-    if not expect:
-        return not result.matches
-    if result.intent == "actor":
-        return {m.id for m in result.matches} == set(expect)
-    return bool(result.matches) and result.matches[0].id in expect
 
 
 def score_set(assistant: Assistant, items: list[dict]) -> tuple[float, float, dict[str, float]]:

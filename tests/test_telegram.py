@@ -12,8 +12,8 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from fake_telegram import Call, FakeTelegram, visible_text
-from running_bot import TOKEN, RunningBot, free_port
+from fake_telegram import Call, FakeTelegram
+from running_bot import TOKEN, RunningBot, free_port, shown
 
 from bot import i18n
 from bot.assistant import Assistant
@@ -21,12 +21,6 @@ from bot.handlers.conversation import SORRY
 from bot.handlers.render import MESSAGE_LIMIT
 
 QUIET = 0.4  # seconds to wait before concluding the bot stayed silent
-
-
-@pytest.fixture(scope="module")
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram(token=TOKEN) as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +40,6 @@ def say(tg: FakeTelegram, text: str, *, count: int = 1, **message: object) -> li
     before = len(tg.calls_to("sendMessage"))
     tg.message(text, **message)
     return tg.wait_for("sendMessage", before + count)[before:]
-
-
-def shown(call: Call) -> str:
-    return visible_text(call.params["text"], call.params.get("parse_mode"))
 
 
 def buttons(call: Call) -> list[tuple[str, str]]:

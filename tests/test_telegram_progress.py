@@ -7,19 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_telegram import Call, FakeTelegram, visible_text
-from running_bot import TOKEN, RunningBot
+from fake_telegram import FakeTelegram
+from running_bot import TOKEN, RunningBot, answer, shown
 
 from bot.assistant import Assistant
 from bot.store import Store
 
 ADMIN, ANN, BOB = 1, 1001, 1002
-
-
-@pytest.fixture(scope="module")
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram(token=TOKEN) as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +32,7 @@ def bot(tg: FakeTelegram, assistant: Assistant, module_store: Store) -> Iterator
 
 
 def say(tg: FakeTelegram, text: str, user_id: int) -> str:
-    before = len(tg.calls_to("sendMessage"))
-    tg.message(text, user_id=user_id, first_name=f"User{user_id}")
-    (call,) = tg.wait_for("sendMessage", before + 1)[before:]
-    return shown(call)
-
-
-def shown(call: Call) -> str:
-    return visible_text(call.params["text"], call.params.get("parse_mode"))
+    return answer(tg, text, user_id=user_id, first_name=f"User{user_id}")
 
 
 @pytest.fixture(scope="module")
