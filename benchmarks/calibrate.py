@@ -1,94 +1,130 @@
-"""Choose the matcher's answer threshold from the labelled questions, and print why.
+"""Fit the matcher's decision (answer / suggest / refuse) on the development sets, and print why.
 
-    python benchmarks/calibrate.py [tests/data/questions.yaml]
+    python benchmarks/calibrate.py [--write]
 
-For every candidate threshold it counts, over free-text questions (references and actor
-questions do not depend on it): in-scope questions answered correctly at rank 1, answered
-wrongly, left unanswered, and out-of-scope questions wrongly answered. The chosen value
-maximises correct answers minus 2 x wrong answers (a wrong card costs a field officer more
-than an honest "I don't know"), ties going to the higher threshold — among thresholds with
-a safety margin: the next lower step must still refuse every out-of-scope question, so a
-question a hair above the line (维和津贴多少钱 at 41.96) does not decide it.
+1. Every development question is ranked once; for each free-text question with candidates
+   the decision features of its best entry (`bot.matching.features`) are recorded, labelled
+   1 when that entry is a right answer and 0 otherwise (out-of-scope questions are all 0).
+2. An L2-regularised logistic regression is fitted on them (Newton's method, numpy): its
+   coefficients are the `coefficients` of `bot.matching.Tuning`.
+3. `answer_at` is the lowest confidence whose answers keep a precision of at least
+   `PRECISION` on the development sets (a wrong card costs a field officer more than a
+   "did you mean"); `suggest_at` the lowest confidence at which at most `OOS_SUGGESTED`
+   of the out-of-scope questions would still get suggestions.
 
-Then, at the threshold in bot/matching.py, it prints each labelled set's accuracy as the
-tests grade it (top-1 in scope, refusal out of scope), per set and per question kind.
-Only these totals are printed for the holdout set: its questions stay unread.
+The frozen holdout (`tests/data/field_holdout.yaml`) is never read here: tuning on it would
+make its numbers meaningless. `--write` prints the Tuning lines to paste into matching.py.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
-from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.assistant import Assistant  # noqa: E402
-from bot.bench import correct  # noqa: E402
-from bot.matching import DEFAULT_THRESHOLD, match  # noqa: E402
+from bot.catalogue import load_catalogue  # noqa: E402
+from bot.matching import DEFAULT, Index, features, rank  # noqa: E402
+from bot.normalisation import normalise  # noqa: E402
+from bot.references import find_references  # noqa: E402
 
-WRONG_COST = 2.0
-SETS = ("questions.yaml", "holdout.yaml")
-
-
-def summary(index, path: Path) -> None:
-    """Accuracy at DEFAULT_THRESHOLD of one labelled set: totals and per kind."""
-    items = yaml.safe_load(path.read_text(encoding="utf-8"))
-    by_kind: dict[str, list[bool]] = defaultdict(list)
-    in_scope: list[bool] = []
-    out: list[bool] = []
-    for item in items:
-        ok = correct(match(item["q"], index), item["expect"])
-        by_kind[item["kind"]].append(ok)
-        (in_scope if item["expect"] else out).append(ok)
-    print(f"{path.name}: top-1 in scope {sum(in_scope)}/{len(in_scope)} = "
-          f"{sum(in_scope) / len(in_scope):.3f}; out of scope refused {sum(out)}/{len(out)} = "
-          f"{sum(out) / len(out):.3f}")
-    print("  " + "  ".join(f"{kind} {sum(oks)}/{len(oks)}" for kind, oks in sorted(by_kind.items())))
+DEV_SETS = ("questions.yaml", "holdout.yaml", "field_dev.yaml")
+FEATURES = ("share", "evidence", "specific", "generic_only", "exact", "margin", "unknown",
+            "number", "quantity")
+PRECISION = 0.96
+OOS_SUGGESTED = 0.05
+L2 = 0.5
 
 
-def main(path: str = str(ROOT / "tests/data/questions.yaml")) -> None:
-    items = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    index = Assistant.load().index
-    rows = []
-    for item in items:
-        result = match(item["q"], index, threshold=0.0)
-        if result.intent != "search":
-            continue
-        top = result.candidates[0].match.score if result.candidates else 0.0
-        top_id = result.candidates[0].match.id if result.candidates else None
-        rows.append((set(item["expect"]), top, top_id, result))
-    print(f"{len(rows)} free-text questions of {len(items)} in {path}")
-    print(f"{'threshold':>9} {'correct':>8} {'wrong':>6} {'silent':>7} {'oos answered':>13} {'utility':>8}")
-    best = None
-    oos_at: dict[int, int] = {}
-    for threshold in range(20, 81, 2):
-        correct = wrong = silent = oos = 0
-        for expect, top, top_id, result in rows:
-            answered = bool(match(result.question, index, threshold=threshold).matches)
-            if not expect:
-                oos += answered
-            elif not answered:
-                silent += 1
-            elif top_id in expect:
-                correct += 1
-            else:
-                wrong += 1
-        utility = correct - WRONG_COST * (wrong + oos)
-        print(f"{threshold:>9} {correct:>8} {wrong:>6} {silent:>7} {oos:>13} {utility:>8.1f}")
-        oos_at[threshold] = oos
-        safe = oos_at.get(threshold - 2, 1) == 0  # the step below refuses all out of scope
-        if safe and (best is None or utility >= best[0]):
-            best = (utility, threshold)
-    print(f"chosen threshold: {best[1]} (DEFAULT_THRESHOLD in bot/matching.py is {DEFAULT_THRESHOLD})")
-    print(f"\nat DEFAULT_THRESHOLD {DEFAULT_THRESHOLD}:")
-    for name in SETS:
-        if (ROOT / "tests/data" / name).is_file():
-            summary(index, ROOT / "tests/data" / name)
+def samples(index: Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features, right?, out of scope?) for every free-text development question."""
+    rows, labels, oos = [], [], []
+    for name in DEV_SETS:
+        for item in yaml.safe_load((ROOT / "tests" / "data" / name).read_text(encoding="utf-8")):
+            normalised = normalise(item["q"])[:index.tuning.max_chars]
+            if find_references(normalised):
+                continue
+            question = index.question(normalised)
+            ranking = rank(index, question, index.tuning.max_results)
+            if not ranking.candidates:
+                if not item["expect"]:
+                    oos.append(True)
+                    rows.append([0.0] * len(FEATURES))
+                    labels.append(0.0)
+                continue
+            feats = features(index, question, ranking, normalised)
+            rows.append([feats[f] for f in FEATURES])
+            labels.append(float(ranking.candidates[0].match.id in item["expect"]))
+            oos.append(not item["expect"])
+    return np.array(rows), np.array(labels), np.array(oos)
+
+
+def fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Logistic regression by Newton's method; returns [bias, *weights]."""
+    design = np.hstack([np.ones((len(x), 1)), x])
+    w = np.zeros(design.shape[1])
+    penalty = L2 * np.eye(len(w))
+    penalty[0, 0] = 0.0
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-design @ w))
+        gradient = design.T @ (p - y) + penalty @ w
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + penalty
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
+
+
+def thresholds(p: np.ndarray, y: np.ndarray, oos: np.ndarray) -> tuple[float, float]:
+    answer_at = 0.99
+    for cut in np.arange(0.99, 0.05, -0.01):
+        answered = p >= cut
+        if answered.sum() and y[answered].mean() >= PRECISION:
+            answer_at = float(cut)
+    suggest_at = answer_at
+    for cut in np.arange(answer_at, 0.01, -0.01):
+        if (p[oos] >= cut).mean() <= OOS_SUGGESTED:
+            suggest_at = float(cut)
+    return round(answer_at, 2), round(suggest_at, 2)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="print the Tuning fields to paste")
+    parser.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE",
+                        help="try another value of a numeric Tuning field (repeatable)")
+    args = parser.parse_args()
+    knobs = {k: float(v) for k, v in (item.split("=", 1) for item in args.set)}
+    index = Index(load_catalogue(), tuning=replace(DEFAULT, **knobs))
+    x, y, oos = samples(index)
+    w = fit(x, y)
+    coefficients = {"bias": round(float(w[0]), 3),
+                    **{f: round(float(v), 3) for f, v in zip(FEATURES, w[1:])}}
+    design = np.hstack([np.ones((len(x), 1)), x])
+    p = 1 / (1 + np.exp(-design @ w))
+    answer_at, suggest_at = thresholds(p, y, oos)
+    in_scope = int((~oos).sum())
+    print(f"{len(y)} free-text development questions, {int(oos.sum())} out of scope; ranking: "
+          f"right best entry for {y.sum() / in_scope:.3f} of the {in_scope} in scope")
+    print("coefficients:", coefficients)
+    for cut in (suggest_at, answer_at):
+        answered = p >= cut
+        print(f"  at {cut:.2f}: {answered.sum()} above, precision {y[answered].mean():.3f}, "
+              f"out of scope above {int((answered & oos).sum())}")
+    print(f"answer_at {answer_at}  suggest_at {suggest_at}")
+    tuned = replace(DEFAULT, coefficients=coefficients, answer_at=answer_at, suggest_at=suggest_at)
+    if args.write:
+        print(f"coefficients = {tuned.coefficients!r}\nanswer_at = {tuned.answer_at}\n"
+              f"suggest_at = {tuned.suggest_at}")
+    return 0
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    raise SystemExit(main())

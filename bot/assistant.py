@@ -33,7 +33,8 @@ if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when progress tracking is
 log = logging.getLogger(__name__)
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.S)
 _PREFIX = {"area": "A", "c": "C", "p": "P"}
-_LIMITS = {prefix: EXPECTED_COUNTS[f"{kind}s"] for prefix, kind in KINDS.items()}
+_LIMITS = {prefix: EXPECTED_COUNTS[f"{kind}s"] for prefix, kind in KINDS.items()
+           if f"{kind}s" in EXPECTED_COUNTS}
 _USAGE = {"A": "/area 3", "C": "/c 17", "P": "/p 12"}
 
 
@@ -156,16 +157,32 @@ class Assistant:
         self.log_miss("wrong", sender, state.last)
         return replies.not_what_i_meant(self.catalogue, state.last)
 
-    def log_miss(self, kind: str, sender: Sender, result: Result) -> None:
+    def _pick(self, choice: str, state: ChatState, sender: Sender) -> Reply:
+        """A tap on a "did you mean" choice: logged with the question (never who asked) —
+        what users choose is what the knowledge should have answered — then the card."""
+        last = state.last
+        if choice == "none":
+            if last is not None:
+                self.log_miss("none", sender, last)
+            return replies.miss()
+        if not (parse_id(choice) and self.catalogue.get(choice)):
+            return replies.error(t("common.button_expired"), t("assistant.press_expired_hint"))
+        if last is not None and choice in {m.id for m in last.suggestions}:
+            self.log_miss("chose", sender, last, chosen=choice.upper())
+        return replies.with_feedback(replies.card(self.catalogue, choice.upper()))
+
+    def log_miss(self, kind: str, sender: Sender, result: Result, chosen: str | None = None
+                 ) -> None:
         """Record the question (never who asked) so maintainers can extend knowledge/."""
         if self.store is None:
             return
         from .store import StoreError
         best = result.candidates[0].match if result.candidates else None
         source = sender.platform if sender is not ANONYMOUS else "cli"
+        best_id = chosen or (best.id if best else None)
         try:
             self.store.record_miss(kind, source, result.question, result.normalised,
-                                   best.id if best else None, best.score if best else 0.0)
+                                   best_id, best.score if best else 0.0)
         except StoreError as exc:  # the answer matters more than the log
             log.warning("could not log an unanswered question: %s", exc)
 
@@ -188,6 +205,8 @@ class Assistant:
             return self._desk(verb, argument, sender, None)
         if action == "wrong":
             return self._wrong(state, sender)
+        if verb == replies.PICK:
+            return self._pick(argument, state, sender)
         if action == "areas":
             return replies.areas_list(self.catalogue)
         if action == "help":

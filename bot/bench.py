@@ -38,6 +38,13 @@ def correct(result: Result, expect: list[str]) -> bool:
     return bool(result.matches) and result.matches[0].id in expect
 
 
+def shown(result: Result, expect: list[str]) -> bool:
+    """Did the user see the right entry: among the answer's first three (the card and its
+    next-best buttons) or among the "did you mean" suggestions?"""
+    ids = [m.id for m in (*result.matches[:3], *result.suggestions)]
+    return correct(result, expect) or bool(set(expect) & set(ids))
+
+
 def _questions(limit: int) -> list[str]:
     if QUESTIONS.is_file():
         questions = [q["q"] for q in yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))]

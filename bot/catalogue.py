@@ -36,8 +36,10 @@ ACTORS_EN: dict[str, str] = {
 }
 EXPECTED_COUNTS = {"areas": 8, "commitments": 45, "paragraphs": 24}
 TITLE_MAX = 20
-ID_PATTERN = re.compile(r"^([ACP])([1-9][0-9]*)$")
-KINDS = {"A": "area", "C": "commitment", "P": "paragraph"}
+ID_PATTERN = re.compile(r"^([ACPF])([1-9][0-9]*)$")
+KINDS = {"A": "area", "C": "commitment", "P": "paragraph", "F": "faq"}
+EXAMPLES_MAX = 12       # example questions per entry: a handful of users' phrasings, not a corpus
+EXAMPLE_LENGTH = (3, 80)  # characters: a phone question, not a paragraph
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Area:
     summary: str
     secretariat: str
     keywords: tuple[str, ...]
+    examples: tuple[str, ...] = ()
 
     kind = "area"
 
@@ -69,6 +72,7 @@ class Commitment:
     title_fr: str
     text: str
     keywords: tuple[str, ...]
+    examples: tuple[str, ...] = ()
 
     kind = "commitment"
 
@@ -96,7 +100,29 @@ class Paragraph:
         return f"第{self.number}段 · {self.section}"
 
 
-Entry = Area | Commitment | Paragraph
+@dataclass(frozen=True)
+class Faq:
+    """A question about A4P itself or about the bot, answered in three languages."""
+
+    id: str
+    title: str
+    title_en: str
+    title_fr: str
+    answer: str
+    answer_en: str
+    answer_fr: str
+    keywords: tuple[str, ...]
+    examples: tuple[str, ...]
+    source: str
+
+    kind = "faq"
+
+    @property
+    def number(self) -> int:
+        return int(self.id[1:])
+
+
+Entry = Area | Commitment | Paragraph | Faq
 
 
 @dataclass(frozen=True)
@@ -113,6 +139,7 @@ class Vocabulary:
     glossary: tuple[GlossaryEntry, ...] = ()
     smalltalk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     stopwords: tuple[str, ...] = ()
+    generic: tuple[str, ...] = ()  # words too general to answer on alone (标准, 钱, use)
 
 
 @dataclass(frozen=True)
@@ -121,16 +148,19 @@ class Catalogue:
     commitments: Mapping[str, Commitment]
     paragraphs: Mapping[str, Paragraph]
     vocabulary: Vocabulary
+    faqs: Mapping[str, Faq] = field(default_factory=dict)
 
     def get(self, entry_id: str) -> Entry | None:
-        """Look an entry up by its id (`A3`, `c17`, `P12`); None when there is none."""
+        """Look an entry up by its id (`A3`, `c17`, `P12`, `F1`); None when there is none."""
         key = entry_id.strip().upper()
-        return self.areas.get(key) or self.commitments.get(key) or self.paragraphs.get(key)
+        return (self.areas.get(key) or self.commitments.get(key) or self.paragraphs.get(key)
+                or self.faqs.get(key))
 
     def entries(self) -> Iterator[Entry]:
         yield from self.areas.values()
         yield from self.commitments.values()
         yield from self.paragraphs.values()
+        yield from self.faqs.values()
 
     def commitments_in(self, area_id: str) -> list[Commitment]:
         return [c for c in self.commitments.values() if c.area == area_id]
@@ -155,18 +185,26 @@ _FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
         "id": ("id", True), "title": ("text", True), "aliases": ("texts", False),
         "title_en": ("text", True), "title_fr": ("text", True), "summary": ("text", True),
         "secretariat": ("text", False), "keywords": ("texts", True),
+        "examples": ("texts", False),
     },
     "commitments": {
         "id": ("id", True), "area": ("ref", True), "actor": ("actor", True),
         "paragraph": ("ref", True), "title": ("title", True), "title_en": ("text", True),
         "title_fr": ("text", True), "text": ("text", True), "keywords": ("texts", True),
+        "examples": ("texts", False),
     },
     "paragraphs": {
         "id": ("id", True), "section": ("text", True), "area": ("ref?", False),
         "text": ("text", True),
     },
+    "faq": {
+        "id": ("id", True), "title": ("text", True), "title_en": ("text", True),
+        "title_fr": ("text", True), "answer": ("text", True), "answer_en": ("text", True),
+        "answer_fr": ("text", True), "keywords": ("texts", True), "examples": ("texts", True),
+        "source": ("text", True),
+    },
 }
-_PREFIX = {"areas": "A", "commitments": "C", "paragraphs": "P"}
+_PREFIX = {"areas": "A", "commitments": "C", "paragraphs": "P", "faq": "F"}
 
 
 class _Problems:
@@ -311,20 +349,21 @@ def _vocabulary(data: Any, problems: _Problems) -> Vocabulary:
                 continue
             smalltalk[str(key)] = tuple(str(v).strip() for v in value if str(v).strip())
     return Vocabulary(texts("dictionary"), tuple(groups), tuple(glossary), smalltalk,
-                      texts("stopwords"))
+                      texts("stopwords"), texts("generic"))
 
 
 def _build(raw: dict[str, list[dict[str, Any]]], vocabulary: Vocabulary) -> Catalogue:
     areas = {
         a["id"]: Area(a["id"], a["title"].strip(), tuple(a.get("aliases") or ()),
                       a["title_en"].strip(), a["title_fr"].strip(), a["summary"].strip(),
-                      (a.get("secretariat") or "").strip(), tuple(a["keywords"]))
+                      (a.get("secretariat") or "").strip(), tuple(a["keywords"]),
+                      _texts(a.get("examples")))
         for a in raw["areas"]
     }
     commitments = {
         c["id"]: Commitment(c["id"], c["area"], c["actor"], c["paragraph"], c["title"].strip(),
                             c["title_en"].strip(), c["title_fr"].strip(), c["text"].strip(),
-                            tuple(c["keywords"]))
+                            tuple(c["keywords"]), _texts(c.get("examples")))
         for c in raw["commitments"]
     }
     paragraphs = {
@@ -332,7 +371,41 @@ def _build(raw: dict[str, list[dict[str, Any]]], vocabulary: Vocabulary) -> Cata
                            tuple(c.id for c in commitments.values() if c.paragraph == p["id"]))
         for p in raw["paragraphs"]
     }
-    return Catalogue(areas, commitments, paragraphs, vocabulary)
+    faqs = {
+        f["id"]: Faq(f["id"], *(f[k].strip() for k in ("title", "title_en", "title_fr", "answer",
+                                                      "answer_en", "answer_fr")),
+                     _texts(f["keywords"]), _texts(f["examples"]), f["source"].strip())
+        for f in raw.get("faq", ())
+    }
+    return Catalogue(areas, commitments, paragraphs, vocabulary, faqs)
+
+
+def _texts(value: list[str] | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value or ())
+
+
+def _check_examples(catalogue: Catalogue, problems: _Problems) -> None:
+    """Example questions carry users' phrasings into the matcher: one that stands under two
+    entries, or a paragraph-long one, would pull answers towards the wrong entry."""
+    owner: dict[str, str] = {}
+    files = {"area": "areas.yaml", "commitment": "commitments.yaml", "faq": "faq.yaml"}
+    for entry in catalogue.entries():
+        examples = getattr(entry, "examples", ())
+        file = files.get(entry.kind, "")
+        if len(examples) > EXAMPLES_MAX:
+            problems.add(file, entry.id, "examples",
+                         f"must hold at most {EXAMPLES_MAX} questions (has {len(examples)})")
+        for example in examples:
+            low, high = EXAMPLE_LENGTH
+            if not low <= len(example) <= high:
+                problems.add(file, entry.id, "examples",
+                             f"'{example}' must be {low}–{high} characters (has {len(example)})")
+            key = re.sub(r"\W+", "", example.lower())
+            if key in owner and owner[key] != entry.id:
+                problems.add(file, entry.id, "examples", f"'{example}' is also an example of {owner[key]}")
+            elif key in owner:
+                problems.add(file, entry.id, "examples", f"'{example}' is listed twice")
+            owner[key] = entry.id
 
 
 def _check_references(catalogue: Catalogue, problems: _Problems, complete: bool,
@@ -379,9 +452,12 @@ def load_catalogue(directory: Path | str | None = None, *, complete: bool = True
     declared: dict[str, set[str]] = {}
     raw = {name: _entries(name, _read_yaml(base / f"{name}.yaml", problems), problems, declared)
            for name in EXPECTED_COUNTS}
+    if (base / "faq.yaml").is_file():  # optional: a catalogue without an FAQ is still whole
+        raw["faq"] = _entries("faq", _read_yaml(base / "faq.yaml", problems), problems, declared)
     vocabulary = _vocabulary(_read_yaml(base / "vocabulary.yaml", problems), problems)
     catalogue = _build(raw, vocabulary)
     _check_references(catalogue, problems, complete, declared)
+    _check_examples(catalogue, problems)
     if problems.messages:
         raise CatalogueError(problems.messages)
     return catalogue

@@ -35,12 +35,15 @@ def _with_store(assistant, settings):  # -> Assistant with the progress desk
 
 
 def result_json(result: Result) -> dict:
-    """The `ask --json` object: query and results best first (empty when not confident)."""
-    return {
-        "query": result.question,
-        "results": [{"id": m.id, "kind": m.kind, "score": m.score, "title": m.title}
-                    for m in result.matches[:5]],
-    }
+    """The `ask --json` object: query and results best first (empty when not confident),
+    and "did you mean" suggestions when the bot is unsure but has plausible candidates."""
+    def rows(matches: tuple) -> list[dict]:
+        return [{"id": m.id, "kind": m.kind, "score": m.score, "title": m.title} for m in matches]
+
+    out: dict = {"query": result.question, "results": rows(result.matches[:5])}
+    if result.suggestions:  # not confident, but plausible: "did you mean"
+        out["suggestions"] = rows(result.suggestions[:3])
+    return out
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

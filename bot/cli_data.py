@@ -115,10 +115,11 @@ def cmd_admin_unanswered(args: argparse.Namespace) -> int:
     if not rows:
         print("no unanswered questions logged" + (" since then" if args.since else ""))
         return 0
-    print("count\twrong\tlast seen (UTC)\tbest guess\tscore\tquestion")
+    print("count\twrong\tlast seen (UTC)\tbest guess\tscore\tusers chose\tquestion")
     for row in rows:
+        chose = " ".join(f"{i}×{n}" for i, n in row["chose"]) or "-"
         print(f"{row['count']}\t{row['wrong']}\t{row['last']:%Y-%m-%d %H:%M}\t"
-              f"{row['best_id'] or '-'}\t{row['score']:.1f}\t{row['text']}")
+              f"{row['best_id'] or '-'}\t{row['score']:.1f}\t{chose}\t{row['text']}")
     return 0
 
 

@@ -1,21 +1,32 @@
-"""Question -> ranked catalogue ids.
+"""Question -> ranked catalogue ids, and a decision: answer, suggest, or say "I don't know".
 
 A pure function of (question, index), shaped like RapidFuzz's `process.extract`: the
-question first, knobs keyword-only, a miss is an empty result rather than an exception.
+question first, knobs keyword-only (one `Tuning` object), a miss is an empty result rather
+than an exception. `match` runs named steps:
 
-How a free question is scored: it is cut into canonical terms (`Segmenter`); each term is
-looked up in the catalogue's vocabulary exactly, then by RapidFuzz's `ratio` on characters
-(typos), then by toneless pinyin (homophones: 保户 = 保护). An entry's score is the
-share of the question's weight it explains, each term weighted by the rarity (idf) of the
-catalogue word it matched, times the strength of the field it matched in (title and
-keywords above body text), times how much of the entry's own title the question covers.
+1. **normalise** — NFKC, case, traditional -> simplified, capped in length (`normalisation.py`);
+2. **references** — C12, 第十三项承诺, paragraph 9 answer at once (`references.py`);
+3. **segment** — jieba with the domain dictionary, synonyms folded, stopwords and spoken
+   fillers dropped, misspelt domain compounds rejoined (`segmenter.py`, `repair.py`);
+4. **expand** — each term looked up in the catalogue's vocabulary exactly, then by RapidFuzz
+   `ratio` (typos), then by toneless pinyin (homophones: 保户 = 保护);
+5. **rank** — an entry's score is the share of the question's *known* weight it explains,
+   each term weighted by the rarity (idf) of the catalogue word it matched, times the
+   strength of the field it matched in (title, keywords and users' example questions above
+   body text), times how much of the entry's own title the question covers. Words the
+   catalogue does not know (fillers, situational detail, jieba fragments of spoken text)
+   do not dilute the score: they only count, separately, as a feature of the decision;
+6. **decide** — a calibrated logistic model over evidence about the best entry (the idf
+   mass of domain terms matched, how many distinct specific terms, whether they are only
+   generic words, exact or fuzzy, the margin to the next unrelated entry, how much of the
+   question is unknown, stray numbers, quantity questions) gives a confidence: above
+   `answer_at` the bot answers, above `suggest_at` it offers the best three as "did you
+   mean", below it says plainly it does not know. Every route but explicit references goes
+   through it.
+
 When a question is about one commitment and not a list, the commitment ranks above its own
 area even where the area scores higher (the area carries its commitments' keywords and
 general title words such as 维和人员; `_family_order`).
-Terms the catalogue has never seen keep weight in the denominator, which is what makes
-"今天天气怎么样" score 0 and "维和津贴多少钱" score low. Before scoring, the pieces of a
-misspelt domain compound (非州联盟 -> 非州 / 联盟) are rejoined and resolved to the
-compound (`repair.py`), since no single piece resembles it.
 """
 
 from __future__ import annotations
@@ -23,36 +34,74 @@ from __future__ import annotations
 import gc
 import heapq
 import math
+import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from types import MappingProxyType
 
 from rapidfuzz import fuzz, process
 
-from .catalogue import ACTORS, Area, Catalogue, Commitment, Entry
+from .catalogue import ACTORS, Area, Catalogue, Commitment, Entry, Faq
 from .normalisation import is_blank, normalise, strip_punctuation
 from .references import Reference, find_references
 from .repair import CompoundRepair
 from .segmenter import Segmenter, is_han, is_latin, pinyin_key
 
-# -- tuning: every knob in one place, chosen on tests/data/questions.yaml -------------
-DEFAULT_THRESHOLD = 44.0   # below: "I don't know"; benchmarks/calibrate.py (max utility, margin)
-MAX_RESULTS = 5
-MIN_EVIDENCE = 1.2         # idf mass a top answer must explain (rules out "维和" alone)
-FIELD_WEIGHTS = {"title": 1.0, "keywords": 1.0, "foreign": 1.0, "text": 0.75, "context": 0.5}
-KIND_PRIOR = {"commitment": 1.0, "area": 0.96, "paragraph": 0.9}
-FAMILY_ORDER = True        # a commitment holding its area's key evidence ranks above the area
-FAMILY_SHARE = 0.5         # ... when it explains at least this share of what the area explains
-PARTIAL_TITLE = True       # 平民 covers half of the title term 保护平民
-LISTING_AREA_PRIOR = 1.08  # "伙伴关系方面有哪些承诺" asks for an area's list
-TITLE_FIT_BASE = 0.7       # score share that does not depend on covering the entry's title
-HAN_FUZZY_CUTOFF = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
-LATIN_FUZZY_CUTOFF = 80.0  # civilian ~ civilians, sécurité ~ securite
-FUZZY_DISCOUNT = 0.85
-FUZZY_LENGTH_PENALTY = 0.5  # × relative length gap: 伙伴 is half of 伙伴关系, not a typo of it
-HOMOPHONE_SIMILARITY = 0.9
-UNKNOWN_TERM_WEIGHT = 2.2  # weight of a question term the catalogue does not know
+
+def _frozen(mapping: dict[str, float]) -> Mapping[str, float]:
+    return MappingProxyType(mapping)
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Every knob of the matcher, in one documented object (chosen on the development sets
+    by `benchmarks/calibrate.py`; the frozen holdout is never used to choose them)."""
+
+    # -- rank --------------------------------------------------------------------------
+    #: strength of evidence by the field it was found in (title and users' phrasings first)
+    field_weights: Mapping[str, float] = field(default_factory=lambda: _frozen({
+        "title": 1.0, "keywords": 1.0, "foreign": 1.0, "examples": 0.9, "text": 0.75,
+        "context": 0.5}))
+    #: prior by kind: a commitment is the precise answer, a paragraph the source
+    kind_prior: Mapping[str, float] = field(default_factory=lambda: _frozen({
+        "commitment": 1.0, "area": 0.96, "paragraph": 0.9, "faq": 1.0}))
+    #: a commitment ranks above its area when it explains this share of what the area does
+    family_share: float = 0.5
+    #: "伙伴关系方面有哪些承诺" asks for an area's list
+    listing_area_prior: float = 1.08
+    #: share of the score that does not depend on covering the entry's title
+    title_fit_base: float = 0.7
+    #: a generic word (标准, 钱, use) counts for this share of its weight, and never alone
+    generic_weight: float = 0.35
+    #: a word found only in users' example questions (今年, 全是) is incidental more often
+    #: than a topic: it counts for this share of its weight
+    example_only_weight: float = 0.5
+    # -- expand ------------------------------------------------------------------------
+    han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
+    latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
+    fuzzy_discount: float = 0.85
+    fuzzy_length_penalty: float = 0.5  # × relative length gap: 伙伴 is half of 伙伴关系
+    homophone_similarity: float = 0.9
+    # -- cost: one long message must not slow everyone else ----------------------------
+    max_chars: int = 240     # of the normalised question; a phone question is far shorter
+    max_terms: int = 40      # distinct terms looked up
+    # -- decide ------------------------------------------------------------------------
+    #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
+    coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
+        "bias": -3.61, "share": 5.088, "evidence": 3.95, "specific": -1.149,
+        "generic_only": -0.302, "exact": -0.326, "margin": 1.152, "unknown": -2.712,
+        "number": 0.696, "quantity": -1.37}))
+    answer_at: float = 0.72  # confidence to answer with a card
+    suggest_at: float = 0.62  # confidence to offer "did you mean" choices
+    max_results: int = 5
+    #: results and suggestions within this share of the best score (the rest are noise)
+    keep_share: float = 0.5
+    max_suggestions: int = 3
+
+
+DEFAULT = Tuning()
 REFERENCE_SCORE = 100.0
 ACTOR_SCORE = 90.0
 ACTOR_GENERIC = frozenset({"承诺", "责任", "义务", "负责", "任务", "工作", "要求", "内容", "作为",
@@ -63,11 +112,15 @@ ACTOR_GENERIC = frozenset({"承诺", "责任", "义务", "负责", "任务", "�
 # than counted as an unknown topic.
 FUNCTION_CHARS = frozenset("要会能得被让把给跟都也就还很太才再又在是有了的着过吗呢吧啊")
 # What shows that an actor question asks what the actor must do (做什么, 干嘛, 答应了啥).
-DUTY_CUES = ("做", "干", "负责", "承诺", "答应", "任务", "责任", "义务", "职责", "该", "应")
+DUTY_CUES = ("做", "干", "负责", "承诺", "答应", "任务", "责任", "义务", "职责", "该", "应",
+             "哪些", "what", "doit", "must")
 # Words that ask for an area's list, looked for in the question before stopwords go (most
 # are stopwords): 都有 covers 都有什么 / 都有啥, 块 and 部分 "安全那块", "妇女那部分".
 LISTING_WORDS = frozenset({"哪些", "方面", "领域", "有关", "相关", "所有", "全部", "清单", "都有",
                            "那块", "这块", "一块", "部分"})
+# A question for a figure (多少人, 几个, how many) asks for data no catalogue entry holds.
+_QUANTITY = re.compile(r"多少|几个|几名|几次|几天|几年|几位|how many|how much|combien")
+_NUMBER = re.compile(r"\d{2,}")
 
 
 @dataclass(frozen=True)
@@ -114,6 +167,15 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """What the decide step concluded: the confidence and the evidence it weighed."""
+
+    verdict: str  # answer | suggest | refuse
+    confidence: float
+    features: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Result:
     """Everything the matcher concluded about one question."""
 
@@ -121,11 +183,12 @@ class Result:
     normalised: str
     intent: str  # search | reference | actor | smalltalk | blank | out_of_range
     matches: tuple[Match, ...] = ()
+    suggestions: tuple[Match, ...] = ()
     terms: tuple[str, ...] = ()
     weights: dict[str, float] = field(default_factory=dict)
     candidates: tuple[Candidate, ...] = ()
     references: tuple[Reference, ...] = ()
-    threshold: float = DEFAULT_THRESHOLD
+    decision: Decision | None = None
     actor: str | None = None
     smalltalk: str | None = None
 
@@ -139,68 +202,103 @@ class Result:
         return self.intent == "search" and not self.matches
 
 
+# -- the index -----------------------------------------------------------------------
+
 def _fields(entry: Entry) -> list[tuple[str, str]]:
     """(field, text) pairs of an entry, in the order they are indexed."""
+    examples = [("examples", e) for e in getattr(entry, "examples", ())]
     if isinstance(entry, Area):
         return [("title", entry.title), *(("title", a) for a in entry.aliases),
-                *(("keywords", k) for k in entry.keywords),
+                *(("keywords", k) for k in entry.keywords), *examples,
                 ("foreign", entry.title_en), ("foreign", entry.title_fr),
                 ("text", entry.summary), ("context", entry.secretariat)]
     if isinstance(entry, Commitment):
-        return [("title", entry.title), *(("keywords", k) for k in entry.keywords),
+        return [("title", entry.title), *(("keywords", k) for k in entry.keywords), *examples,
                 ("foreign", entry.title_en), ("foreign", entry.title_fr), ("text", entry.text)]
+    if isinstance(entry, Faq):
+        return [("title", entry.title), *(("keywords", k) for k in entry.keywords), *examples,
+                ("foreign", entry.title_en), ("foreign", entry.title_fr),
+                ("context", entry.answer)]
     return [("text", entry.text), ("context", entry.section)]
+
+
+Postings = dict[str, dict[int, tuple[str, float]]]  # term -> {entry: (best field, its weight)}
+
+
+def _postings(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, float]
+              ) -> tuple[Postings, list[list[frozenset[str]]], frozenset[str]]:
+    """Every entry's fields cut into terms once: postings, per entry its title term sets,
+    and the terms the catalogue's own texts use (not only users' example questions)."""
+    postings: Postings = defaultdict(dict)
+    labels: list[list[frozenset[str]]] = []
+    documented: set[str] = set()
+    for i, entry in enumerate(entries):
+        own: list[frozenset[str]] = []
+        for fld, text in _fields(entry):
+            terms = segmenter.terms(normalise(text))
+            if fld in ("title", "foreign") and terms:
+                own.append(frozenset(terms))
+            if fld != "examples":
+                documented.update(terms)
+            for term in terms:
+                if postings[term].get(i, ("", 0.0))[1] < weights[fld]:
+                    postings[term][i] = (fld, weights[fld])
+        labels.append(own)
+    return postings, labels, frozenset(documented)
+
+
+def _children(entries: list[Entry]) -> dict[int, list[int]]:
+    """Per area entry: the entries of the commitments listed under it."""
+    position = {entry.id: i for i, entry in enumerate(entries)}
+    children: dict[int, list[int]] = defaultdict(list)
+    for i, entry in enumerate(entries):
+        if isinstance(entry, Commitment) and entry.area in position:
+            children[position[entry.area]].append(i)
+    return children
+
+
+def _parts(labels: list[list[frozenset[str]]], postings: Postings
+           ) -> dict[str, tuple[tuple[str, float], ...]]:
+    """Title term -> the catalogue terms inside it, with the share of it each covers
+    (平民 covers half of the one-word title 保护平民)."""
+    parts: dict[str, tuple[tuple[str, float], ...]] = {}
+    for term in {t for own in labels for label in own for t in label}:
+        inner = {term[a:b] for a in range(len(term)) for b in range(a + 2, len(term) + 1)
+                 if b - a < len(term) and term[a:b] in postings}
+        if inner and is_han(term):
+            parts[term] = tuple((t, len(t) / len(term)) for t in sorted(inner))
+    return parts
 
 
 class Index:
     """The catalogue cut into terms once, with postings, idf and fuzzy look-up tables."""
 
-    def __init__(self, catalogue: Catalogue, segmenter: Segmenter | None = None) -> None:
+    def __init__(self, catalogue: Catalogue, segmenter: Segmenter | None = None,
+                 tuning: Tuning = DEFAULT) -> None:
         self.catalogue = catalogue
+        self.tuning = tuning
         self.segmenter = segmenter or Segmenter(catalogue.vocabulary)
         self.entries: list[Entry] = list(catalogue.entries())
-        # term -> {entry index: (best field, field weight)}
-        self.postings: dict[str, dict[int, tuple[str, float]]] = defaultdict(dict)
-        self.labels: list[list[frozenset[str]]] = []  # per entry: term sets of its titles
-        position = {entry.id: i for i, entry in enumerate(self.entries)}
-        # per area entry: the entries of the commitments listed under it
-        self.children: dict[int, list[int]] = defaultdict(list)
-        for i, entry in enumerate(self.entries):
-            if isinstance(entry, Commitment) and entry.area in position:
-                self.children[position[entry.area]].append(i)
-        for i, entry in enumerate(self.entries):
-            labels: list[frozenset[str]] = []
-            for fld, text in _fields(entry):
-                terms = self.segmenter.terms(normalise(text))
-                if fld in ("title", "foreign") and terms:
-                    labels.append(frozenset(terms))
-                weight = FIELD_WEIGHTS[fld]
-                for term in terms:
-                    if self.postings[term].get(i, ("", 0.0))[1] < weight:
-                        self.postings[term][i] = (fld, weight)
-            self.labels.append(labels)
+        self.postings, self.labels, documented = _postings(self.segmenter, self.entries,
+                                                           tuning.field_weights)
+        self.children = _children(self.entries)
         n = len(self.entries)
         self.idf = {t: math.log((n + 1) / (len(p) + 0.5)) for t, p in self.postings.items()}
-        # per entry: (title term set, its idf total), for the title-fit share
         self.label_weights: list[list[tuple[frozenset[str], float]]] = [
-            [(label, total) for label in labels
-             if (total := sum(self.idf.get(t, 1.0) for t in label))] for labels in self.labels]
-        # title term -> the catalogue terms inside it, with the share of it each covers
-        self.parts: dict[str, tuple[tuple[str, float], ...]] = {}
-        for term in {t for labels in self.labels for label in labels for t in label}:
-            inner = {term[a:b] for a in range(len(term)) for b in range(a + 2, len(term) + 1)
-                     if b - a < len(term) and term[a:b] in self.postings}
-            if inner and is_han(term):
-                self.parts[term] = tuple((t, len(t) / len(term)) for t in sorted(inner))
+            [(label, total) for label in own
+             if (total := sum(self.idf.get(t, 1.0) for t in label))] for own in self.labels]
+        self.parts = _parts(self.labels, self.postings)
+        self.generic = frozenset(t for w in catalogue.vocabulary.generic
+                                 for t in self.segmenter.terms(normalise(w)))
+        self.example_only = frozenset(self.postings.keys() - documented)
         self.han_vocab = [t for t in self.postings if is_han(t)]
         self.latin_vocab = [t for t in self.postings if is_latin(t)]
         self.actor_terms = {actor: set(self.segmenter.terms(normalise(label)))
                             for actor, label in ACTORS.items() if actor != "collective"}
         self.actor_terms["collective"] = {"集体"}
-        smalltalk = catalogue.vocabulary.smalltalk
-        self.smalltalk = {self._compact(normalise(p)): kind
-                          for kind, phrases in smalltalk.items() for p in phrases}
-        self._homophones: dict[str, list[str]] | None = None
+        self.smalltalk = {compact(normalise(p)): kind
+                          for kind, phrases in catalogue.vocabulary.smalltalk.items()
+                          for p in phrases}
         compounds = [w for w in self.segmenter.domain_words
                      if (ts := self.segmenter.terms(w)) and all(t in self.postings for t in ts)]
         self.repair = CompoundRepair(compounds, self._known)
@@ -224,33 +322,29 @@ class Index:
         corrections: dict[str, tuple[tuple[str, float, str], ...]] = {}
         for text, (word, similarity) in repaired.items():
             homophone = pinyin_key(text) == pinyin_key(word)
-            # no FUZZY_DISCOUNT: a whole domain compound within a few edits is stronger
+            # no fuzzy discount: a whole domain compound within a few edits is stronger
             # evidence than a loose `ratio` match of one short term
-            strength = max(similarity, HOMOPHONE_SIMILARITY) if homophone else similarity
+            strength = (max(similarity, self.tuning.homophone_similarity) if homophone
+                        else similarity)
             corrections[text] = tuple((t, strength, "pinyin" if homophone else "fuzzy")
                                       for t in self.segmenter.terms(word))
         terms = [t for t in self.segmenter.content(tokens)
                  if t in corrections or not self._glued(t)]
-        return Question(tokens, terms, corrections)
+        return Question(tokens, terms[:self.tuning.max_terms], corrections)
 
     def _glued(self, term: str) -> bool:
         """A two-character term that is a function character stuck to a neighbour."""
         return (len(term) == 2 and is_han(term) and not FUNCTION_CHARS.isdisjoint(term)
                 and not self.similar(term))
 
-    @staticmethod
-    def _compact(text: str) -> str:
-        return strip_punctuation(text).replace(" ", "")
-
+    @cached_property
     def homophones(self) -> dict[str, list[str]]:
         """pinyin -> catalogue terms; built on the first question that needs it."""
-        if self._homophones is None:
-            table: dict[str, list[str]] = defaultdict(list)
-            for term in self.han_vocab:
-                if key := pinyin_key(term):
-                    table[key].append(term)
-            self._homophones = dict(table)
-        return self._homophones
+        table: dict[str, list[str]] = defaultdict(list)
+        for term in self.han_vocab:
+            if key := pinyin_key(term):
+                table[key].append(term)
+        return dict(table)
 
     @cached_property
     def variant_homophones(self) -> dict[str, list[str]]:
@@ -271,27 +365,63 @@ class Index:
         """Catalogue terms that `term` may stand for: (term, similarity, channel)."""
         if term in self.postings:
             return ((term, 1.0, "exact"),)
+        knobs = self.tuning
         found: dict[str, tuple[float, str]] = {}
         latin = is_latin(term)
         vocab = self.latin_vocab if latin else self.han_vocab
-        cutoff = LATIN_FUZZY_CUTOFF if latin else HAN_FUZZY_CUTOFF
+        cutoff = knobs.latin_fuzzy_cutoff if latin else knobs.han_fuzzy_cutoff
         for other, score, _ in process.extract(term, vocab, scorer=fuzz.ratio,
                                                score_cutoff=cutoff, limit=5):
             gap = abs(len(other) - len(term)) / max(len(other), len(term))
-            found[other] = (score / 100 * FUZZY_DISCOUNT * (1 - FUZZY_LENGTH_PENALTY * gap), "fuzzy")
+            found[other] = (score / 100 * knobs.fuzzy_discount
+                            * (1 - knobs.fuzzy_length_penalty * gap), "fuzzy")
         if is_han(term) and (key := pinyin_key(term)):
             # A real word (工资) that merely sounds like a variant (供资) is not a typo of it.
             variants = () if self.segmenter.is_word(term) else self.variant_homophones.get(key, ())
-            for other in (*self.homophones().get(key, ()), *variants):
-                if found.get(other, (0.0, ""))[0] < HOMOPHONE_SIMILARITY:
-                    found[other] = (HOMOPHONE_SIMILARITY, "pinyin")
+            for other in (*self.homophones.get(key, ()), *variants):
+                if found.get(other, (0.0, ""))[0] < knobs.homophone_similarity:
+                    found[other] = (knobs.homophone_similarity, "pinyin")
         ranked = sorted(found.items(), key=lambda kv: -kv[1][0])
         return tuple((t, s, c) for t, (s, c) in ranked)
 
 
-def _entry_match(index: Index, i: int, score: float) -> Match:
-    entry = index.entries[i]
-    return Match(entry.id, entry.kind, round(score, 1), entry.title)
+def compact(text: str) -> str:
+    return strip_punctuation(text).replace(" ", "")
+
+
+# -- expand and rank -----------------------------------------------------------------
+
+Lookups = dict[str, tuple[tuple[str, float, str], ...]]
+# (strength = similarity × field weight, matched term, field, channel, similarity)
+_Gain = tuple[float, str, str, str, float]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The rank step's output: scored candidates and what the decision needs of them."""
+
+    candidates: tuple[Candidate, ...]
+    explained: tuple[float, ...]          # per candidate: question weight it explains
+    weights: dict[str, float]             # question term -> weight (0 for unknown terms)
+    known: float                          # total weight of the terms the catalogue knows
+    unknown: int                          # content terms the catalogue does not know
+
+
+def expand(index: Index, question: Question) -> tuple[Lookups, dict[str, float]]:
+    """Each distinct term's catalogue look-ups and its weight (idf; generic words count
+    for less; terms the catalogue does not know weigh nothing)."""
+    lookups: Lookups = {}
+    weights: dict[str, float] = {}
+    for term in dict.fromkeys(question.terms):
+        found = question.corrections.get(term) or index.similar(term)
+        lookups[term] = found
+        weight = max((index.idf[t] for t, _, _ in found), default=0.0)
+        if found and all(t in index.generic for t, _, _ in found):
+            weight *= index.tuning.generic_weight
+        elif found and all(t in index.example_only for t, _, _ in found):
+            weight *= index.tuning.example_only_weight
+        weights[term] = weight
+    return lookups, weights
 
 
 def _title_fit(index: Index, i: int, matched: set[str]) -> float:
@@ -306,19 +436,14 @@ def _title_fit(index: Index, i: int, matched: set[str]) -> float:
         for t in label:
             if t in matched:
                 covered += index.idf.get(t, 1.0)
-            elif PARTIAL_TITLE and (parts := index.parts.get(t)):
+            elif parts := index.parts.get(t):
                 share = max((share for part, share in parts if part in matched), default=0.0)
                 covered += index.idf.get(t, 1.0) * share
         best = max(best, covered / total)
     return best
 
 
-# (strength = similarity × field weight, matched term, field, channel, similarity)
-_Gain = tuple[float, str, str, str, float]
-
-
-def _gains(index: Index, lookups: dict[str, tuple[tuple[str, float, str], ...]]
-           ) -> dict[int, dict[str, _Gain]]:
+def _gains(index: Index, lookups: Lookups) -> dict[int, dict[str, _Gain]]:
     """Per entry, the strongest evidence for each question term (plain tuples: this loop
     touches every entry sharing a common term, thousands in a large catalogue)."""
     gained: dict[int, dict[str, _Gain]] = defaultdict(dict)
@@ -333,32 +458,29 @@ def _gains(index: Index, lookups: dict[str, tuple[tuple[str, float, str], ...]]
     return gained
 
 
-def _score(index: Index, question: Question, threshold: float, limit: int
-           ) -> tuple[tuple[Match, ...], tuple[Candidate, ...], dict[str, float]]:
-    weights: dict[str, float] = {}
-    lookups: dict[str, tuple[tuple[str, float, str], ...]] = {}
-    listing = _is_listing(question.tokens)
-    for term in dict.fromkeys(question.terms):
-        lookups[term] = question.corrections.get(term) or index.similar(term)
-        weights[term] = (max(index.idf[t] for t, _, _ in lookups[term]) if lookups[term]
-                         else UNKNOWN_TERM_WEIGHT)
-    total = sum(weights.values())
-    if not total:
-        return (), (), weights
+def rank(index: Index, question: Question, limit: int) -> Ranking:
+    """The `limit` best entries by the share of the question's known weight they explain."""
+    knobs = index.tuning
+    lookups, weights = expand(index, question)
+    known = sum(weights.values())
+    unknown = sum(1 for found in lookups.values() if not found)
+    if not known:
+        return Ranking((), (), weights, 0.0, unknown)
     gained = _gains(index, lookups)
+    listing = _is_listing(question.tokens)
 
     def bound_of(i: int) -> tuple[float, float, int]:
-        """(upper bound of the score, idf mass explained, entry)"""
+        """(upper bound of the score, weight explained, entry)"""
         explained = sum(weights[t] * g[0] for t, g in gained[i].items())
         kind = index.entries[i].kind
-        prior = LISTING_AREA_PRIOR if (listing and kind == "area") else KIND_PRIOR[kind]
-        return min(100.0, 100 * prior * explained / total), explained, i
+        prior = knobs.listing_area_prior if (listing and kind == "area") else knobs.kind_prior[kind]
+        return min(100.0, 100 * prior * explained / known), explained, i
 
     exact: dict[int, tuple[float, float]] = {}  # entry -> (score, explained)
 
     def score_of(bound: float, explained: float, i: int) -> float:
         fit = _title_fit(index, i, {g[1] for g in gained[i].values()})
-        exact[i] = (bound * (TITLE_FIT_BASE + (1 - TITLE_FIT_BASE) * fit), explained)
+        exact[i] = (bound * (knobs.title_fit_base + (1 - knobs.title_fit_base) * fit), explained)
         return exact[i][0]
 
     # Title fit only scales a score down, so 100 × prior × coverage bounds it from above:
@@ -374,28 +496,32 @@ def _score(index: Index, question: Question, threshold: float, limit: int
             heapq.heappush(best, score)
         elif score > best[0]:
             heapq.heapreplace(best, score)
-    if not listing and FAMILY_ORDER:
+    if not listing:
         # Exchanges exact scores between scored entries (and scores a commitment on
         # demand, below its bound): the `limit` best scores can only rise, so every entry
         # left unscored still cannot enter the results.
         _family_order(index, gained, weights, exact, lambda c: score_of(*bound_of(c)), limit)
     scored = sorted(((s, e, i) for i, (s, e) in exact.items()),
-                    key=lambda s: (-s[0], -s[1], s[2]))
+                    key=lambda s: (-s[0], -s[1], s[2]))[:limit]
     candidates = tuple(Candidate(_entry_match(index, i, score), _evidence(gained[i], weights))
-                       for score, _, i in scored[:limit])
-    confident = bool(scored) and scored[0][0] >= threshold and scored[0][1] >= MIN_EVIDENCE
-    matches = tuple(c.match for c in candidates if c.match.score >= threshold) if confident else ()
-    return matches, candidates, weights
+                       for score, _, i in scored)
+    return Ranking(candidates, tuple(e for _, e, _ in scored), weights, known, unknown)
 
 
-def _holds_key(area: dict[str, _Gain], child: dict[str, _Gain], weights: dict[str, float]) -> bool:
+def _entry_match(index: Index, i: int, score: float) -> Match:
+    entry = index.entries[i]
+    return Match(entry.id, entry.kind, round(score, 1), entry.title)
+
+
+def _holds_key(area: dict[str, _Gain], child: dict[str, _Gain], weights: dict[str, float],
+               share: float) -> bool:
     """Does the commitment hold, at least as strongly, the term that weighs most in its
     area's score (the area's most specific evidence, usually a keyword it shares)?"""
     key = max(area, key=lambda t: (weights[t] * area[t][0], t))
     if key not in child or child[key][0] < area[key][0]:
         return False
     own = sum(weights[t] * g[0] for t, g in child.items())
-    return own >= FAMILY_SHARE * sum(weights[t] * g[0] for t, g in area.items())
+    return own >= share * sum(weights[t] * g[0] for t, g in area.items())
 
 
 def _family_order(index: Index, gained: dict[int, dict[str, _Gain]], weights: dict[str, float],
@@ -420,7 +546,7 @@ def _family_order(index: Index, gained: dict[int, dict[str, _Gain]], weights: di
         if any(matched <= label for label in index.labels[a]):
             continue  # the question names the area ("绩效与问责", "conduct and discipline")
         kids = [c for c in index.children.get(a, ()) if c in gained
-                and _holds_key(gained[a], gained[c], weights)]
+                and _holds_key(gained[a], gained[c], weights, index.tuning.family_share)]
         if not kids:
             continue
         for c in kids:
@@ -444,43 +570,108 @@ def _is_listing(tokens: list[str]) -> bool:
     return any(word in text for word in LISTING_WORDS)
 
 
+# -- decide --------------------------------------------------------------------------
+
+def _related(index: Index, a: str, b: str) -> bool:
+    """Two ids of one family (a commitment, its area, the paragraph it cites): a runner-up
+    from the same family confirms the best entry rather than competing with it."""
+    if a == b:
+        return True
+    ea, eb = index.catalogue.get(a), index.catalogue.get(b)
+    family = {a}
+    for entry in (ea, eb):
+        if isinstance(entry, Commitment):
+            family |= {entry.id, entry.area, entry.paragraph}
+    return b in family or (isinstance(eb, Commitment) and a in (eb.area, eb.paragraph))
+
+
+def features(index: Index, question: Question, ranking: Ranking, normalised: str
+             ) -> dict[str, float]:
+    """The evidence the decision weighs about the best entry (all roughly 0–1)."""
+    top = ranking.candidates[0]
+    matched = [e for e in top.evidence if e.weight > 0]
+    specific = [e for e in matched if e.matched not in index.generic]
+    explained = ranking.explained[0]
+    exact = sum(e.weight for e in matched if e.channel == "exact")
+    # the runner-up among the first `max_results`, so the decision never depends on how
+    # many results a caller asked for
+    runner = next((c.match.score for c in ranking.candidates[1:index.tuning.max_results]
+                   if not _related(index, top.match.id, c.match.id)), 0.0)
+    terms = len(ranking.weights)
+    return {
+        "share": top.match.score / 100,
+        "evidence": min(explained, 12.0) / 6.0,
+        "specific": min(len(specific), 4) / 2.0,
+        "generic_only": float(not specific),
+        "exact": exact / max(sum(e.weight for e in matched), 1e-9),
+        "margin": (top.match.score - runner) / max(top.match.score, 1e-9),
+        "unknown": ranking.unknown / terms if terms else 1.0,
+        "number": float(bool(_NUMBER.search(normalised))),
+        "quantity": float(bool(_QUANTITY.search(normalised))),
+    }
+
+
+def confidence(tuning: Tuning, feats: Mapping[str, float]) -> float:
+    """The logistic model's probability that the best entry is the right answer."""
+    w = tuning.coefficients
+    z = w.get("bias", 0.0) + sum(w.get(name, 0.0) * value for name, value in feats.items())
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def decide(index: Index, question: Question, ranking: Ranking, normalised: str) -> Decision:
+    """Answer, suggest or refuse, from the evidence about the best entry."""
+    if not ranking.candidates:
+        return Decision("refuse", 0.0)
+    feats = features(index, question, ranking, normalised)
+    p = confidence(index.tuning, feats)
+    verdict = ("answer" if p >= index.tuning.answer_at
+               else "suggest" if p >= index.tuning.suggest_at else "refuse")
+    if verdict == "answer" and feats["generic_only"]:
+        verdict = "suggest"  # a generic word alone (标准, 钱) is never a confident answer
+    return Decision(verdict, p, _frozen(feats))
+
+
+# -- the steps together --------------------------------------------------------------
+
 def _smalltalk(index: Index, normalised: str, terms: list[str]) -> str | None:
-    compact = index._compact(normalised)
-    if compact in index.smalltalk:
-        return index.smalltalk[compact]
+    text = compact(normalised)
+    if text in index.smalltalk:
+        return index.smalltalk[text]
     for phrase, kind in index.smalltalk.items():
-        if phrase and compact.startswith(phrase) and len(compact) - len(phrase) <= 2 and not terms:
+        if phrase and text.startswith(phrase) and len(text) - len(phrase) <= 2 and not terms:
             return kind
     return None
 
 
 def _actor(index: Index, tokens: list[str], terms: list[str]) -> str | None:
-    """The actor a question asks about when it asks about nothing else.
+    """The actor a question asks about when it asks what that actor must do, and nothing else.
 
     Besides the actor and generic duty words, a question may hold one word the catalogue
-    does not know at all ("秘书长那边答应了啥" once 那边 slips through) when it plainly asks
-    what the actor must do (`DUTY_CUES`): that word names no topic to search for instead.
+    does not know at all ("秘书长那边答应了啥" once 那边 slips through). A question that names
+    an actor without asking about its duties ("秘书长是谁") is not a request for its list.
     """
     present = set(terms)
-    asks_duty = any(cue in "".join(tokens) for cue in DUTY_CUES)
+    text = "".join(tokens)
+    if not any(cue in text for cue in DUTY_CUES) and not _is_listing(tokens):
+        return None
     for actor, words in index.actor_terms.items():
         if not words or not words <= present:
             continue
         rest = present - words - ACTOR_GENERIC
-        if not rest or (asks_duty and len(rest) == 1 and not index.similar(next(iter(rest)))):
+        if not rest or (len(rest) == 1 and not index.similar(next(iter(rest)))):
             return actor
     return None
 
 
-def match(question: str, index: Index, *, limit: int = MAX_RESULTS,
-          threshold: float = DEFAULT_THRESHOLD) -> Result:
-    """Answer a question with ranked catalogue matches (empty when not confident)."""
-    normalised = normalise(question)
-    base = {"question": question, "normalised": normalised, "threshold": threshold}
+def match(question: str, index: Index, *, limit: int | None = None) -> Result:
+    """Answer a question: ranked matches when confident, else suggestions, else nothing."""
+    knobs = index.tuning
+    limit = limit or knobs.max_results
+    normalised = normalise(question)[:knobs.max_chars]
+    base = {"question": question, "normalised": normalised}
     if is_blank(normalised):
         return Result(intent="blank", **base)
-    references = find_references(normalised)
-    if references:
+    if references := find_references(normalised):
         return _from_references(index, references, base)
     asked = index.question(normalised)
     tokens, terms = asked.tokens, asked.resolved()
@@ -490,9 +681,15 @@ def match(question: str, index: Index, *, limit: int = MAX_RESULTS,
         commitments = index.catalogue.commitments_by(actor)
         matches = tuple(Match(c.id, c.kind, ACTOR_SCORE, c.title) for c in commitments)
         return Result(intent="actor", actor=actor, matches=matches, terms=tuple(terms), **base)
-    matches, candidates, weights = _score(index, asked, threshold, limit)
-    return Result(intent="search", matches=matches, terms=tuple(asked.terms), weights=weights,
-                  candidates=candidates, **base)
+    ranking = rank(index, asked, limit)
+    decision = decide(index, asked, ranking, normalised)
+    top = ranking.candidates[0].match.score if ranking.candidates else 0.0
+    ranked = tuple(c.match for c in ranking.candidates if c.match.score >= knobs.keep_share * top)
+    matches = ranked if decision.verdict == "answer" else ()
+    suggestions = ranked[:knobs.max_suggestions] if decision.verdict == "suggest" else ()
+    return Result(intent="search", matches=matches, suggestions=suggestions,
+                  terms=tuple(asked.terms), weights=ranking.weights,
+                  candidates=ranking.candidates, decision=decision, **base)
 
 
 def _from_references(index: Index, references: Iterable[Reference], base: dict) -> Result:

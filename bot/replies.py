@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .catalogue import Area, Catalogue, Commitment, Paragraph
+from .catalogue import Area, Catalogue, Commitment, Faq, Paragraph
 from .commands import COMMANDS, Command
 from .i18n import english, t
-from .matching import Result
+from .matching import DEFAULT, Result
 
 EXAMPLES = ("examples.fatalities", "examples.women", "examples.c13")  # message keys
 NEXT_BEST = 3
@@ -92,6 +92,8 @@ def _button(catalogue: Catalogue, entry_id: str) -> Button:
         return Button(t("button.paragraph", number=entry.number), entry.id)
     if isinstance(entry, Area):
         return Button(f"{entry.id} {short(area_name(entry))}", entry.id)
+    if isinstance(entry, Faq):
+        return Button(f"❓ {short(faq_title(entry))}", entry.id)
     assert entry is not None, entry_id
     return Button(commitment_label(entry), entry.id)
 
@@ -146,6 +148,19 @@ def paragraph_card(catalogue: Catalogue, p: Paragraph, others: tuple[str, ...] =
                  _rows(buttons))
 
 
+def faq_title(faq: Faq) -> str:
+    return faq.title_en if english() else faq.title
+
+
+def faq_card(catalogue: Catalogue, faq: Faq, others: tuple[str, ...] = ()) -> Reply:
+    """An answer about A4P itself or about the bot, with where its facts come from."""
+    answer = faq.answer_en if english() else faq.answer
+    buttons = [_button(catalogue, o) for o in others[:NEXT_BEST] if catalogue.get(o)]
+    return Reply(t("card.faq", title=faq_title(faq)),
+                 (answer, t("card.source", source=faq.source)),
+                 (*_rows(buttons), (browse_button(),)))
+
+
 def card(catalogue: Catalogue, entry_id: str, others: tuple[str, ...] = ()) -> Reply:
     """The card for any catalogue id; `others` become next-best buttons."""
     entry = catalogue.get(entry_id)
@@ -155,6 +170,8 @@ def card(catalogue: Catalogue, entry_id: str, others: tuple[str, ...] = ()) -> R
         return area_card(catalogue, entry, others)
     if isinstance(entry, Paragraph):
         return paragraph_card(catalogue, entry, others)
+    if isinstance(entry, Faq):
+        return faq_card(catalogue, entry, others)
     return not_found(entry_id)
 
 
@@ -230,10 +247,23 @@ def answer(catalogue: Catalogue, result: Result) -> Reply:
         return actor_list(catalogue, result.actor)
     if result.intent == "out_of_range":
         return not_found(result.references[0].id)
+    if result.suggestions:
+        return did_you_mean(catalogue, result)
     if not result.matches:
         return miss()
     best, *rest = result.matches
     return card(catalogue, best.id, tuple(m.id for m in rest))
+
+
+PICK = "pick"  # button action prefix: a suggestion the user chose (`pick:C12`)
+
+
+def did_you_mean(catalogue: Catalogue, result: Result) -> Reply:
+    """Unsure but with plausible candidates: say so in one line, offer them, and a way out."""
+    buttons = [Button(_button(catalogue, m.id).label, f"{PICK}:{m.id}")
+               for m in result.suggestions[:NEXT_BEST]]
+    return Reply(t("suggest.heading"), (),
+                 (*_rows(buttons), (Button(t("suggest.none"), f"{PICK}:none"),)))
 
 
 def feedback_button() -> Button:
@@ -260,8 +290,14 @@ def explanation(result: Result, top: int = 3) -> Reply:
     if result.terms:
         lines.append(t("why.terms", list=" · ".join(
             f"{w}({result.weights[w]:.2f})" if w in result.weights else w for w in result.terms)))
-    lines.append(t("why.threshold", threshold=f"{result.threshold:.1f}",
-                   verdict=t("why.answered" if result.answered else "why.not_answered")))
+    if result.decision is not None:
+        verdict = {"answer": "why.answered", "suggest": "why.suggested"}.get(
+            result.decision.verdict, "why.not_answered")
+        lines.append(t("why.threshold", confidence=f"{result.decision.confidence:.2f}",
+                       answer_at=f"{DEFAULT.answer_at:.2f}", suggest_at=f"{DEFAULT.suggest_at:.2f}",
+                       verdict=t(verdict)))
+        lines.append(t("why.evidence_of", list=", ".join(
+            f"{name} {value:.2f}" for name, value in result.decision.features.items())))
     for rank, cand in enumerate(result.candidates[:top], start=1):
         m = cand.match
         lines.append(f"{rank}. {m.id} {m.title} — {m.score:.1f}")

@@ -55,6 +55,25 @@ def cache_dir() -> Path:
         return fallback
 
 
+def _stopwords(vocabulary: Vocabulary, domain: frozenset[str]) -> frozenset[str]:
+    """Our own stopwords plus stopwords-iso's Chinese, English and French lists (function
+    words and spoken fillers that say nothing about the topic), minus every word the
+    knowledge itself uses: the general lists hold "force", "use" and "area", which a
+    glossary phrase or a synonym may need."""
+    import stopwordsiso
+
+    own = {fold_latin(normalise(w)) for w in vocabulary.stopwords}
+    used = set(domain)
+    for group in vocabulary.synonyms:
+        used |= {fold_latin(normalise(w)) for w in group}
+    for entry in vocabulary.glossary:
+        for phrase in (*entry.en, *entry.fr):
+            used |= set(fold_latin(normalise(phrase)).split())
+    general = {fold_latin(normalise(w)) for lang in ("zh", "en", "fr")
+               for w in stopwordsiso.stopwords(lang)}
+    return frozenset(own | {w for w in general if w not in used and not w.isdigit()})
+
+
 def _general_dictionary(directory: Path) -> Path:
     """Write (once) jieba's dictionary trimmed to frequent words; return its path."""
     target = directory / f"jieba-general-{GENERAL_DICT_MIN_FREQ}.txt"
@@ -135,7 +154,7 @@ class Segmenter:
             if is_han(word) and " " not in word:
                 self._tokenizer.add_word(strip_punctuation(word).replace(" ", ""),
                                          DOMAIN_WORD_FREQ)
-        self.stopwords = frozenset(fold_latin(normalise(w)) for w in vocabulary.stopwords)
+        self.stopwords = _stopwords(vocabulary, self.domain_words)
         self._phrases = self._phrase_pattern(vocabulary)
 
     def is_word(self, token: str) -> bool:

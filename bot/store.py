@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -386,7 +387,8 @@ class Store:
                 normalised=normalised[:500], best_id=best_id, score=score))
 
     def unanswered(self, since: datetime | None = None, limit: int = 50) -> list[dict[str, Any]]:
-        """Logged questions grouped by their normalised text, the most frequent first."""
+        """Logged questions grouped by their normalised text, the most frequent first, each
+        with what users chose among its suggestions (`chose`: [(id, times)])."""
         query = (select(misses.c.normalised, func.count().label("count"),
                         func.max(misses.c.at).label("last"), func.max(misses.c.text).label("text"),
                         func.max(misses.c.best_id).label("best_id"),
@@ -395,10 +397,31 @@ class Store:
                  .group_by(misses.c.normalised)
                  .order_by(func.count().desc(), func.max(misses.c.at).desc())
                  .limit(limit))
+        query = query.where(misses.c.kind != "chose")
         if since is not None:
             query = query.where(misses.c.at >= since)
         with self.read() as connection:
-            return [{**row._mapping, "last": utc(row.last)} for row in connection.execute(query)]
+            rows = [{**row._mapping, "last": utc(row.last)} for row in connection.execute(query)]
+            chosen = self._choices(connection, [r["normalised"] for r in rows], since)
+        return [{**row, "chose": chosen.get(row["normalised"], [])} for row in rows]
+
+    @staticmethod
+    def _choices(connection: Connection, questions: list[str], since: datetime | None
+                 ) -> dict[str, list[tuple[str, int]]]:
+        """What users picked among the "did you mean" suggestions, per logged question:
+        the answers the knowledge should have given (active learning material)."""
+        if not questions:
+            return {}
+        query = (select(misses.c.normalised, misses.c.best_id, func.count().label("n"))
+                 .where(misses.c.kind == "chose", misses.c.normalised.in_(questions))
+                 .group_by(misses.c.normalised, misses.c.best_id)
+                 .order_by(func.count().desc(), misses.c.best_id))
+        if since is not None:
+            query = query.where(misses.c.at >= since)
+        out: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for row in connection.execute(query):
+            out[row.normalised].append((row.best_id, row.n))
+        return out
 
     # -- deliveries --------------------------------------------------------------------
 

@@ -43,7 +43,8 @@ def test_every_commitment_is_clean(catalogue):
 
 def test_seed_defects_are_corrected(catalogue):
     assert "在国家和区域各级" in catalogue.paragraphs["P4"].text
-    everything = " ".join(e.text if hasattr(e, "text") else e.summary for e in catalogue.entries())
+    everything = " ".join(getattr(e, "text", None) or getattr(e, "summary", None) or e.answer
+                          for e in catalogue.entries())
     for defect in ("A45P", "<>", " and ", "30年2019月"):
         assert defect not in everything
 
@@ -101,3 +102,24 @@ def test_load_raises_with_every_problem(knowledge_copy):
     with pytest.raises(CatalogueError) as info:
         load_catalogue(knowledge_copy)
     assert info.value.problems == ["areas.yaml: A1: field 'title': is missing"]
+
+
+def test_example_questions_are_checked(knowledge_copy):
+    """An example under two entries, or a paragraph-long one, would pull answers astray."""
+    import yaml as _yaml
+
+    path = knowledge_copy / "commitments.yaml"
+    data = _yaml.safe_load(path.read_text(encoding="utf-8"))
+    data[1]["examples"] = [data[0]["examples"][0], "太长" * 50]
+    path.write_text(_yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    problems = check_catalogue(knowledge_copy)
+    assert any(p.startswith("commitments.yaml: C2: field 'examples'") and "also an example of C1" in p
+               for p in problems), problems
+    assert any("must be 3–80 characters" in p for p in problems), problems
+
+
+def test_every_entry_carries_users_example_questions(catalogue):
+    for entry in (*catalogue.areas.values(), *catalogue.commitments.values(),
+                  *catalogue.faqs.values()):
+        assert 3 <= len(entry.examples) <= 12, entry.id
+    assert sorted(catalogue.faqs, key=lambda i: int(i[1:])) == [f"F{n}" for n in range(1, 11)]

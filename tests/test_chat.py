@@ -60,3 +60,17 @@ def test_cards_never_offer_the_same_button_twice(assistant) -> None:
         reply = assistant.respond(question)
         actions = [b.action for row in reply.buttons for b in row]
         assert len(actions) == len(set(actions)), (question, actions)
+
+
+def test_did_you_mean_offers_choices_and_a_way_out(assistant):
+    out = session(assistant, "外勤资助", "1", "外勤资助", "4")
+    assert "我不太确定您问的是哪一项" in out
+    assert "[1] C23 " in out and "都不是" in out
+    assert "承诺 C23 · " in out  # choice 1 opened the card
+    assert out.count("抱歉，这个问题我在 A4P 宣言里没有找到答案。") == 1  # "none of these"
+
+
+def test_faq_cards_answer_in_the_users_language(assistant):
+    out = session(assistant, "A4P是啥", "/lang en", "how do I report progress")
+    assert "❓ 什么是" in out and "来源：" in out
+    assert "❓ How do I report progress" in out and "Source: " in out

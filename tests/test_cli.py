@@ -58,7 +58,7 @@ def test_ask_explain_shows_terms_scores_and_threshold(capsys):
     assert main(["ask", "--explain", "保户平民"]) == 0
     out = capsys.readouterr().out
     assert "规范化问题：保户平民" in out
-    assert "阈值：" in out and "已回答" in out
+    assert "置信度：" in out and "已回答" in out
     assert "pinyin" in out or "fuzzy" in out
 
 
@@ -157,3 +157,20 @@ def test_run_with_rejected_token_never_prints_it(tmp_path):
     assert out.returncode == 2, out.stderr[-2000:]
     assert out.stderr.splitlines()[-1].startswith("a4pbot: TELEGRAM_BOT_TOKEN was rejected")
     assert "rejected-secret-part" not in out.stdout + out.stderr
+
+
+def test_ask_json_carries_suggestions_when_unsure_and_nothing_when_out_of_scope(capsys):
+    assert main(["ask", "--json", "外勤资助"]) == 0
+    unsure = json.loads(capsys.readouterr().out)
+    assert unsure["results"] == [] and 1 <= len(unsure["suggestions"]) <= 3
+    assert unsure["suggestions"][0]["id"] == "C23"
+    assert set(unsure["suggestions"][0]) == {"id", "kind", "score", "title"}
+    assert main(["ask", "--json", "食堂几点开饭"]) == 0
+    refused = json.loads(capsys.readouterr().out)
+    assert refused == {"query": "食堂几点开饭", "results": []}
+
+
+def test_ask_json_answers_questions_about_a4p_as_faq(capsys):
+    assert main(["ask", "--json", "what is A4P"]) == 0
+    first = json.loads(capsys.readouterr().out)["results"][0]
+    assert first["id"] == "F1" and first["kind"] == "faq"

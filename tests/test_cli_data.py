@@ -207,3 +207,17 @@ def test_unanswered_questions_are_logged_without_identity_and_listed(
     columns = [c["name"] for c in inspect(cli_store.engine).get_columns("misses")]
     assert "text" in columns and not any("user" in c for c in columns)  # nobody's identity
     assert "since then" in run(capsys, "admin", "unanswered", "--since", "2099-01-01")[1]
+
+
+def test_what_users_choose_among_suggestions_is_listed_with_the_question(
+        cli_store: Store, assistant: Assistant, capsys) -> None:
+    desk = assistant.with_store(cli_store)
+    ann = Sender("telegram", "42", "Ann")
+    state = ChatState()
+    unsure = desk.respond("外勤资助", state, ann)
+    picks = [b.action for row in unsure.buttons for b in row]
+    assert picks[0] == "pick:C23" and picks[-1] == "pick:none"
+    assert desk.press("pick:C23", state, ann).heading.startswith("承诺 C23")
+    code, out, _ = run(capsys, "admin", "unanswered")
+    row = next(line for line in out.splitlines() if line.endswith("外勤资助"))
+    assert code == 0 and row.split("\t")[0] == "1" and row.split("\t")[5] == "C23×1"

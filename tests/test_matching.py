@@ -7,6 +7,7 @@ that makes the bot answer worse fails here, and the floors move up as the matche
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import warnings
@@ -17,53 +18,95 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.assistant import Assistant
-from bot.bench import correct
+from bot.bench import correct, shown
 from bot.matching import match
 
 DATA = Path(__file__).parent / "data"
 
-# Measured on questions.yaml / holdout.yaml with the shipped knowledge, then rounded down.
-DEV_ACCURACY_FLOOR = 0.93       # measured 0.937 at threshold 44 (586 in scope; 0.940 at 42,
-                                # given up for a refusal margin, see benchmarks/calibrate.py)
-DEV_REJECTION_FLOOR = 0.98      # measured 1.000 (92 out of scope)
-HOLDOUT_ACCURACY_FLOOR = 0.75   # measured 0.757: unseen colloquial phrasing is still the gap
-HOLDOUT_REJECTION_FLOOR = 0.95  # measured 1.000 (12 out of scope)
+# Floors per labelled set, a little under the measured values (README, "Benchmarks"): a
+# change that makes the bot answer worse fails here; they move up as the matcher improves.
+# questions.yaml, holdout.yaml (older, now tuned on) and field_dev.yaml are development
+# sets; field_holdout.yaml is the frozen holdout, written by someone who never saw the
+# vocabulary and never used to choose a knob.
+FLOORS = {  # set: (top-1 in scope, precision of answers, right entry shown, out of scope refused)
+    "questions.yaml": (0.92, 0.97, 0.96, 0.94),      # measured 0.932 0.977 0.966 0.957
+    "holdout.yaml": (0.83, 0.91, 0.93, 0.95),        # measured 0.851 0.926 0.946 1.000
+    "field_dev.yaml": (0.71, 0.92, 0.80, 0.93),      # measured 0.730 0.933 0.817 0.952
+    "field_holdout.yaml": (0.74, 0.92, 0.83, 0.85),  # measured 0.751 0.935 0.842 0.879
+}
 
 
 def _load(name: str) -> list[dict]:
     return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
 
 
-def score_set(assistant: Assistant, items: list[dict]) -> tuple[float, float, dict[str, float]]:
-    """(accuracy on in-scope questions, rejection rate on out-of-scope ones, per kind)."""
-    graded = [(item, correct(assistant.ask(item["q"]), item["expect"])) for item in items]
-    by_kind: dict[str, list[bool]] = defaultdict(list)
-    for item, ok in graded:
-        by_kind[item["kind"]].append(ok)
-    in_scope = [ok for item, ok in graded if item["expect"]]
-    out = [ok for item, ok in graded if not item["expect"]]
-    kinds = {k: sum(v) / len(v) for k, v in by_kind.items()}
-    return sum(in_scope) / len(in_scope), sum(out) / len(out), kinds
+@dataclass
+class Graded:
+    """How a labelled set fares, in the issue's terms."""
+
+    in_scope: int = 0
+    correct: int = 0       # right entry answered first
+    answered: int = 0      # in-scope questions answered
+    shown: int = 0         # right entry answered (top 3) or offered as a suggestion
+    out_of_scope: int = 0
+    refused: int = 0       # out of scope: neither an answer nor suggestions
+    wrong_oos: int = 0     # out of scope answered
+
+    @property
+    def top1(self) -> float:
+        return self.correct / self.in_scope
+
+    @property
+    def precision(self) -> float:
+        return self.correct / max(1, self.answered + self.wrong_oos)
+
+    @property
+    def shown_rate(self) -> float:
+        return self.shown / self.in_scope
+
+    @property
+    def refusal(self) -> float:
+        return self.refused / self.out_of_scope
+
+
+def grade(assistant: Assistant, items: list[dict]) -> tuple[Graded, dict[str, Graded]]:
+    total, kinds = Graded(), defaultdict(Graded)
+    for item in items:
+        result, expect = assistant.ask(item["q"]), item["expect"]
+        for g in (total, kinds[item["kind"]]):
+            if expect:
+                g.in_scope += 1
+                g.correct += correct(result, expect)
+                g.answered += bool(result.matches)
+                g.shown += shown(result, expect)
+            else:
+                g.out_of_scope += 1
+                g.refused += not result.matches and not result.suggestions
+                g.wrong_oos += bool(result.matches)
+    return total, dict(kinds)
 
 
 def test_labelled_sets_are_well_formed(catalogue) -> None:
-    dev, holdout = _load("questions.yaml"), _load("holdout.yaml")
-    assert len(dev) >= 250 and len(holdout) >= 60
-    assert not {d["q"] for d in dev} & {h["q"] for h in holdout}
-    for item in dev + holdout:
-        assert all(catalogue.get(i) for i in item["expect"]), item
+    sets = {name: _load(name) for name in FLOORS}
+    assert len(sets["field_holdout.yaml"]) >= 150 and len(sets["field_dev.yaml"]) >= 150
+    seen: set[str] = set()
+    for items in sets.values():
+        questions = {d["q"] for d in items}
+        assert not questions & seen
+        seen |= questions
+        for item in items:
+            assert all(catalogue.get(i) for i in item["expect"]), item
 
 
-def test_development_set_accuracy(assistant: Assistant) -> None:
-    accuracy, rejection, kinds = score_set(assistant, _load("questions.yaml"))
-    assert accuracy >= DEV_ACCURACY_FLOOR, kinds
-    assert rejection >= DEV_REJECTION_FLOOR, kinds
-
-
-def test_holdout_accuracy(assistant: Assistant) -> None:
-    accuracy, rejection, kinds = score_set(assistant, _load("holdout.yaml"))
-    assert accuracy >= HOLDOUT_ACCURACY_FLOOR, kinds
-    assert rejection >= HOLDOUT_REJECTION_FLOOR, kinds
+@pytest.mark.parametrize("name", FLOORS)
+def test_labelled_set_accuracy(assistant: Assistant, name: str) -> None:
+    total, kinds = grade(assistant, _load(name))
+    top1, precision, shown_floor, refusal = FLOORS[name]
+    summary = {k: round(g.top1, 2) for k, g in kinds.items() if g.in_scope}
+    assert total.top1 >= top1, summary
+    assert total.precision >= precision, summary
+    assert total.shown_rate >= shown_floor, summary
+    assert total.refusal >= refusal, summary
 
 
 @pytest.mark.parametrize("question, expected", [
@@ -93,9 +136,10 @@ def test_protection_of_civilians_in_many_spellings(assistant: Assistant, questio
     ("国家工做队", "国家工作队"), ("建设和平委员汇", "建设和平委员会"),
 ])
 def test_typos_traditional_and_colloquial(assistant: Assistant, question: str, word: str) -> None:
-    result = assistant.ask(question)
-    assert result.matches, question
-    assert word in _entry_text(assistant, result.matches[0].id)
+    """Answered, or — one misspelt word being thin evidence — offered first as "did you mean"."""
+    first = _first_shown(assistant.ask(question))
+    assert first, question
+    assert word in _entry_text(assistant, first)
 
 
 @pytest.mark.parametrize("accented, plain", [
@@ -110,6 +154,12 @@ def test_french_reads_the_same_without_accents(assistant: Assistant, accented: s
     with_accents, without = assistant.ask(accented), assistant.ask(plain)
     assert with_accents.matches and with_accents.terms == without.terms
     assert with_accents.matches[0].id == without.matches[0].id
+
+
+def _first_shown(result) -> str | None:
+    """The entry the user sees first: the answer, else the first "did you mean" choice."""
+    first = (result.matches or result.suggestions)[:1]
+    return first[0].id if first else None
 
 
 def _entry_text(assistant: Assistant, entry_id: str) -> str:
@@ -137,8 +187,7 @@ def test_actor_questions_list_that_actors_commitments(assistant: Assistant, ques
 ])
 def test_listing_questions_reach_the_area(assistant: Assistant, question: str, area: str) -> None:
     """哪些, 方面, 领域 are stopwords, yet still tell the matcher a list is asked for."""
-    result = assistant.ask(question)
-    assert result.matches and result.matches[0].id == area
+    assert _first_shown(assistant.ask(question)) == area
 
 
 @pytest.mark.parametrize("question, expected, area", [
@@ -249,8 +298,61 @@ def test_matching_is_deterministic(assistant: Assistant) -> None:
 def test_homophone_typos_of_everyday_words_reach_what_they_stand_for(assistant, question: str,
                                                                      expected: str) -> None:
     """女冰 sounds like 女兵, an everyday variant of 女性军警人员 that no catalogue text uses."""
-    assert assistant.ask(question).matches[0].id == expected
+    assert _first_shown(assistant.ask(question)) == expected
 
 
 def test_a_real_word_that_sounds_like_a_variant_is_not_taken_for_it(assistant) -> None:
-    assert assistant.ask("工资卡丢了").matches == ()  # 工资 sounds like 供资 (funding)
+    result = assistant.ask("工资卡丢了")  # 工资 sounds like 供资 (funding)
+    assert result.matches == () and result.suggestions == ()
+
+
+# -- "did you mean" and questions about A4P itself --------------------------------------
+
+@pytest.mark.parametrize("question", ["食堂几点开饭", "维和津贴多少钱", "今天天气怎么样",
+                                      "秘书长是谁", "where can I get a visa"])
+def test_out_of_scope_gets_neither_answer_nor_suggestions(assistant: Assistant, question: str) -> None:
+    result = assistant.ask(question)
+    assert result.matches == () and result.suggestions == (), question
+
+
+def test_unsure_questions_offer_at_most_three_suggestions_best_first(assistant: Assistant) -> None:
+    result = assistant.ask("外勤资助")  # one misspelt word: thin evidence, but plausible
+    assert result.matches == () and result.decision.verdict == "suggest"
+    assert 1 <= len(result.suggestions) <= 3 and result.suggestions[0].id == "C23"
+    scores = [m.score for m in result.suggestions]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("A4P是啥", "F1"), ("what is A4P", "F1"), ("qu'est-ce que l'A4P", "F1"),
+    ("怎么提交进展", "F8"), ("how do I report progress", "F8"),
+    ("comment signaler les progrès", "F8"), ("怎么成为联络人", "F7"), ("A4P+ 是啥", "F4"),
+])
+def test_questions_about_a4p_and_the_bot_are_answered_from_the_faq(
+        assistant: Assistant, question: str, expected: str) -> None:
+    result = assistant.ask(question)
+    assert result.matches and result.matches[0].id == expected
+    assert result.matches[0].kind == "faq"
+
+
+def test_a_single_generic_word_is_never_a_confident_answer(assistant: Assistant) -> None:
+    for question in ("标准是什么", "钱的事", "一起"):
+        assert assistant.ask(question).matches == (), question
+
+
+def test_words_the_catalogue_does_not_know_do_not_sink_a_match(assistant: Assistant) -> None:
+    """Fillers and words no catalogue text or example uses no longer dilute the score of
+    the entry the domain words point to: they weigh nothing in the ranking."""
+    plain = assistant.ask("平民保护")
+    padded = assistant.ask("我想问下那个平民保护的事咋整呢")
+    assert padded.candidates[0].match.id == plain.candidates[0].match.id
+    assert padded.candidates[0].match.score == pytest.approx(plain.candidates[0].match.score)
+
+
+def test_a_very_long_message_costs_no_more_than_its_first_part(assistant: Assistant) -> None:
+    """One user's 4,096-character message must not slow everyone: the matcher reads a
+    bounded prefix and a bounded number of terms."""
+    long = "维和人员的安全和伤亡问题" * 400
+    result = assistant.ask(long)
+    assert len(result.normalised) <= assistant.index.tuning.max_chars
+    assert len(result.terms) <= assistant.index.tuning.max_terms
