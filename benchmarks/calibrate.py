@@ -8,7 +8,7 @@
 2. An L2-regularised logistic regression is fitted on them (Newton's method, numpy): its
    coefficients are the `coefficients` of `bot.matching.Tuning`.
 3. `answer_at` is the lowest confidence whose answers keep a precision of at least
-   `PRECISION` on the development sets (a wrong card costs a field officer more than a
+   `PRECISION` on each development set (a wrong card costs a field officer more than a
    "did you mean"); `suggest_at` the lowest confidence at which at most `OOS_SUGGESTED`
    of the out-of-scope questions would still get suggestions.
 
@@ -35,17 +35,18 @@ from bot.normalisation import normalise  # noqa: E402
 from bot.references import find_references  # noqa: E402
 
 DEV_SETS = ("questions.yaml", "holdout.yaml", "field_dev.yaml")
-FEATURES = ("share", "evidence", "specific", "generic_only", "exact", "margin", "unknown",
-            "number", "quantity")
-PRECISION = 0.96
+FEATURES = ("share", "evidence", "share_evidence", "example_share", "specific", "generic_only", "exact", "margin", "unknown",
+            "number", "quantity", "example", "matched")
+PRECISION = 0.95
+MIN_ANSWERS = 100  # a set with fewer answers cannot resolve a point of precision on its own
 OOS_SUGGESTED = 0.05
 L2 = 0.5
 
 
-def samples(index: Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(features, right?, out of scope?) for every free-text development question."""
-    rows, labels, oos = [], [], []
-    for name in DEV_SETS:
+def samples(index: Index) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(features, right?, out of scope?, which set) for every free-text development question."""
+    rows, labels, oos, sets = [], [], [], []
+    for number, name in enumerate(DEV_SETS):
         for item in yaml.safe_load((ROOT / "tests" / "data" / name).read_text(encoding="utf-8")):
             normalised = normalise(item["q"])[:index.tuning.max_chars]
             if find_references(normalised):
@@ -57,12 +58,14 @@ def samples(index: Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                     oos.append(True)
                     rows.append([0.0] * len(FEATURES))
                     labels.append(0.0)
+                    sets.append(number)
                 continue
             feats = features(index, question, ranking, normalised)
             rows.append([feats[f] for f in FEATURES])
             labels.append(float(ranking.candidates[0].match.id in item["expect"]))
             oos.append(not item["expect"])
-    return np.array(rows), np.array(labels), np.array(oos)
+            sets.append(number)
+    return np.array(rows), np.array(labels), np.array(oos), np.array(sets)
 
 
 def fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -82,11 +85,17 @@ def fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return w
 
 
-def thresholds(p: np.ndarray, y: np.ndarray, oos: np.ndarray) -> tuple[float, float]:
+def thresholds(p: np.ndarray, y: np.ndarray, oos: np.ndarray, sets: np.ndarray
+               ) -> tuple[float, float]:
+    """The lowest answer threshold that keeps the precision of the development sets together
+    and of each large one (the catalogue-worded set must not carry the field-worded one),
+    then the suggestion threshold."""
     answer_at = 0.99
     for cut in np.arange(0.99, 0.05, -0.01):
         answered = p >= cut
-        if answered.sum() and y[answered].mean() >= PRECISION:
+        if y[answered].mean() >= PRECISION and all(
+                y[answered & (sets == k)].mean() >= PRECISION
+                for k in np.unique(sets) if (answered & (sets == k)).sum() >= MIN_ANSWERS):
             answer_at = float(cut)
     suggest_at = answer_at
     for cut in np.arange(answer_at, 0.01, -0.01):
@@ -103,13 +112,13 @@ def main() -> int:
     args = parser.parse_args()
     knobs = {k: float(v) for k, v in (item.split("=", 1) for item in args.set)}
     index = Index(load_catalogue(), tuning=replace(DEFAULT, **knobs))
-    x, y, oos = samples(index)
+    x, y, oos, sets = samples(index)
     w = fit(x, y)
     coefficients = {"bias": round(float(w[0]), 3),
                     **{f: round(float(v), 3) for f, v in zip(FEATURES, w[1:])}}
     design = np.hstack([np.ones((len(x), 1)), x])
     p = 1 / (1 + np.exp(-design @ w))
-    answer_at, suggest_at = thresholds(p, y, oos)
+    answer_at, suggest_at = thresholds(p, y, oos, sets)
     in_scope = int((~oos).sum())
     print(f"{len(y)} free-text development questions, {int(oos.sum())} out of scope; ranking: "
           f"right best entry for {y.sum() / in_scope:.3f} of the {in_scope} in scope")

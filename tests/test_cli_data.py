@@ -214,10 +214,10 @@ def test_what_users_choose_among_suggestions_is_listed_with_the_question(
     desk = assistant.with_store(cli_store)
     ann = Sender("telegram", "42", "Ann")
     state = ChatState()
-    unsure = desk.respond("外勤资助", state, ann)
+    unsure = desk.respond("战略沟同", state, ann)
     picks = [b.action for row in unsure.buttons for b in row]
-    assert picks[0] == "pick:C23" and picks[-1] == "pick:none"
-    assert desk.press("pick:C23", state, ann).heading.startswith("承诺 C23")
+    assert picks[0] == "pick:C15" and picks[-1] == "pick:none"
+    assert desk.press("pick:C15", state, ann).heading.startswith("承诺 C15")
     code, out, _ = run(capsys, "admin", "unanswered")
-    row = next(line for line in out.splitlines() if line.endswith("外勤资助"))
-    assert code == 0 and row.split("\t")[0] == "1" and row.split("\t")[5] == "C23×1"
+    row = next(line for line in out.splitlines() if line.endswith("战略沟同"))
+    assert code == 0 and row.split("\t")[0] == "1" and row.split("\t")[5] == "C15×1"

@@ -316,3 +316,17 @@ def test_slack_focal_points_get_their_reminders_by_dm(fake: FakeSlack, assistant
     assert any(b["type"] == "actions" and b["elements"][0]["value"] == "update:C12"
                for b in dm.params["blocks"])
     store.close()
+
+
+def test_did_you_mean_buttons_open_the_chosen_card_in_place(bot: RunningSlackBot) -> None:
+    before = len(bot.fake.calls_to("chat.postMessage"))
+    bot.post(bot.fake.direct_message("战略沟同", channel="D7"))
+    (unsure,) = bot.fake.wait_for("chat.postMessage", before + 1)[before:]
+    assert "我不太确定您问的是哪一项" in texts(unsure.params["blocks"])
+    message = bot.fake.messages("D7")[-1]
+    choices = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert choices[0]["value"] == "pick:C15" and choices[-1]["value"] == "pick:none"
+    updates = len(bot.fake.calls_to("chat.update"))
+    bot.post(bot.fake.block_actions(choices[0]["action_id"], channel="D7", ts=message["ts"]))
+    (update,) = bot.fake.wait_for("chat.update", updates + 1)[updates:]
+    assert "承诺 C15" in texts(update.params["blocks"])
