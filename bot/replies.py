@@ -6,6 +6,7 @@ console — so wording and card layout are decided once, here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .catalogue import Area, Catalogue, Commitment, Faq, Paragraph
@@ -156,8 +157,11 @@ def faq_card(catalogue: Catalogue, faq: Faq, others: tuple[str, ...] = ()) -> Re
     """An answer about A4P itself or about the bot, with where its facts come from."""
     answer = faq.answer_en if english() else faq.answer
     buttons = [_button(catalogue, o) for o in others[:NEXT_BEST] if catalogue.get(o)]
+    # the YAML keeps the full citation for maintainers; a phone needs one line
+    links = re.findall(r"https?://\S+", faq.source)
+    source = links[0].rstrip(".,;)") if links else short(faq.source, 80)
     return Reply(t("card.faq", title=faq_title(faq)),
-                 (answer, t("card.source", source=faq.source)),
+                 (answer, t("card.source", source=source)),
                  (*_rows(buttons), (browse_button(),)))
 
 
