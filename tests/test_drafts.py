@@ -282,3 +282,10 @@ def test_the_console_conversation_refuses_after_a_revoke(ann: Assistant) -> None
     assert chat(ann, Keyboard(script), out, sender=ANN) == 0
     assert "草稿已保留" in out.getvalue() and "已记录进展" not in out.getvalue()
     assert ann.store.list_updates() == []
+
+
+def test_a_revoke_committed_while_the_slack_form_is_stored_refuses_it(ann: Assistant) -> None:
+    fields = {"commitment": "C12", "status": "done", "text": "培训全部完成", "mission": ""}
+    errors = when_writing(ann.store, lambda: ann.flow.form(ANN, fields, "slack:view:V1"),
+                          lambda: _revoke_ann(ann))
+    assert "只有登记的联络人" in errors["commitment"] and ann.store.list_updates() == []
