@@ -99,21 +99,18 @@ def wrong_mission(rights: Rights, mission: str) -> str | None:
     return None
 
 
-def may_submit(rights: Rights, commitment_id: str, mission: str) -> Reply | None:
-    """The rule for storing an update, checked inside the write: still a focal point, the
-    commitment still theirs, the mission one they may report for."""
-    refusal = refuse_role(rights.role, "focal_point") or unassigned(rights, commitment_id)
-    if refusal is None and (problem := wrong_mission(rights, mission)) is not None:
-        refusal = error(problem, t("mission.ask_admin"))
-    return refusal
-
-
 def may_set_mission(rights: Rights, mission: str) -> Reply | None:
     """The rule for /mission and the flow's mission step, checked inside the write."""
     refusal = refuse_role(rights.role, "focal_point")
     if refusal is None and (problem := wrong_mission(rights, mission)) is not None:
         refusal = error(problem, t("mission.ask_admin"))
     return refusal
+
+
+def may_submit(rights: Rights, commitment_id: str, mission: str) -> Reply | None:
+    """The rule for storing an update, checked inside the write: still a focal point, the
+    commitment still theirs, the mission one they may report for."""
+    return may_set_mission(rights, mission) or unassigned(rights, commitment_id)
 
 
 def may_change(rights: Rights, item: Update, now: datetime) -> Reply | None:
@@ -181,13 +178,11 @@ class Progress:
 
     def refuse_unassigned(self, user: User, commitment_id: str) -> Reply | None:
         """`unassigned` on the user's rights now (an early answer; the write checks again)."""
-        return None if user.role == "admin" else unassigned(self.store.rights(user.id),
-                                                             commitment_id)
+        return unassigned(self.store.rights(user.id), commitment_id)
 
     def refuse_mission(self, user: User, mission: str) -> str | None:
         """`wrong_mission` on the user's rights now (an early answer; the write checks again)."""
-        return None if user.role == "admin" else wrong_mission(self.store.rights(user.id),
-                                                               mission)
+        return wrong_mission(self.store.rights(user.id), mission)
 
     def may_change_now(self, rights: Rights, item: Update) -> Reply | None:
         """`may_change` at the store's current time (the check edits and withdrawals pass)."""
