@@ -206,13 +206,19 @@ class Store:
 
     @staticmethod
     def _rights(connection: Connection, user_id: int) -> Rights:
-        row = connection.execute(select(users.c.role, users.c.mission)
-                                 .where(users.c.id == user_id)).one()
-        mine = connection.execute(select(assignments.c.commitment_id)
-                                  .where(assignments.c.user_id == user_id)).scalars()
-        owned = connection.execute(select(mission_assignments.c.mission)
-                                   .where(mission_assignments.c.user_id == user_id)).scalars()
-        return Rights(user_id, row.role, row.mission, frozenset(mine), frozenset(owned))
+        """One query (it runs inside every checked write, under the lock): the user's row
+        joined with their assignments and owned missions — a few rows at most."""
+        rows = connection.execute(
+            select(users.c.role, users.c.mission, assignments.c.commitment_id,
+                   mission_assignments.c.mission.label("owned"))
+            .outerjoin(assignments, assignments.c.user_id == users.c.id)
+            .outerjoin(mission_assignments, mission_assignments.c.user_id == users.c.id)
+            .where(users.c.id == user_id)).all()
+        if not rows:
+            raise LookupError(f"no user {user_id}")
+        return Rights(user_id, rows[0].role, rows[0].mission,
+                      frozenset(r.commitment_id for r in rows if r.commitment_id is not None),
+                      frozenset(r.owned for r in rows if r.owned is not None))
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
