@@ -2,6 +2,8 @@
 
 Readers are anyone; focal points submit updates on the commitments assigned to them;
 admins invite, assign and revoke. The transports only say who is speaking (`Sender`).
+Every admin write passes `still_admin` to the store, which runs it inside the write: an
+admin revoked a moment ago can no longer act.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from .catalogue import Catalogue, parse_id
 from .i18n import t
 from .identity import Sender
 from .replies import Reply, error, joined
-from .store import ROLES, Store, User
+from .store import ROLES, Rights, Store, TooManyFailures, User
 
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES = 5
@@ -33,6 +35,20 @@ def parse_admin_ids(value: str) -> frozenset[str]:
 def role_name(role: str) -> str:
     """读者 / focal point … in the current language."""
     return t(f"role.{role}")
+
+
+def refuse_role(role: str, needed: str) -> Reply | None:
+    """Why someone holding `role` may not do what needs `needed` (or higher); None if they may."""
+    if ROLES.index(role) >= ROLES.index(needed):
+        return None
+    if needed == "admin":
+        return error(t("access.admins_only"))
+    return error(t("access.focal_points_only"), t("access.focal_points_only_hint"))
+
+
+def still_admin(rights: Rights) -> Reply | None:
+    """The check of every admin write, run inside it."""
+    return refuse_role(rights.role, "admin")
 
 
 def new_code() -> str:
@@ -82,10 +98,12 @@ class Access:
         code = args.strip().split()[0] if args.strip() else ""
         if not code:
             return error(t("register.no_code"), t("register.no_code_hint"))
-        if self.store.recent_failures(user.id, FAILURE_WINDOW) >= MAX_FAILURES:
+        try:
+            role = self.store.redeem(user.id, code[:64], max_failures=MAX_FAILURES,
+                                     window=FAILURE_WINDOW)
+        except TooManyFailures:
             minutes = int(FAILURE_WINDOW.total_seconds() // 60)
             return error(t("register.too_many"), t("register.too_many_hint", minutes=minutes))
-        role = self.store.redeem(user.id, code[:64])
         if role is None:
             return error(t("register.invalid"), t("register.invalid_hint"))
         return Reply(t("register.done", role=role_name(role)),
@@ -94,11 +112,7 @@ class Access:
     def require(self, sender: Sender, role: str) -> User | Reply:
         """The user if they hold `role` (or higher), else the polite refusal."""
         user = self.user(sender)
-        if ROLES.index(user.role) >= ROLES.index(role):
-            return user
-        if role == "admin":
-            return error(t("access.admins_only"))
-        return error(t("access.focal_points_only"), t("access.focal_points_only_hint"))
+        return refuse_role(user.role, role) or user
 
     def invite(self, sender: Sender, args: str) -> Reply:
         """`/invite focal_point [uses] [days]` — the code is shown once and stored hashed."""
@@ -110,7 +124,7 @@ class Access:
             return error(parsed, t("invite.usage"))
         role, uses, days = parsed
         code = new_code()
-        invite = self.store.create_invite(code, role, uses, days, by=admin.id)
+        invite = self.store.create_invite(code, role, uses, days, by=admin.id, check=still_admin)
         link = self.deep_links.get(sender.platform)
         return Reply(t("invite.heading", role=role_name(role), uses=uses,
                        expires=f"{invite.expires_at:%Y-%m-%d %H:%M}"),
@@ -147,7 +161,7 @@ class Access:
             return target
         if target.id == admin.id:
             return error(t("revoke.self"))
-        self.store.set_role(target.id, "reader", by=admin.id)
+        self.store.set_role(target.id, "reader", by=admin.id, check=still_admin)
         return Reply(t("revoke.done", name=target.label), (t("revoke.kept"),))
 
     def assign(self, sender: Sender, args: str) -> Reply:
@@ -168,13 +182,13 @@ class Access:
             mission = " ".join(mission.split())
             if not mission or len(mission) > 100:
                 return error(t("assign.mission_name"))
-            self.store.assign_mission(target.id, mission, by=admin.id)
+            self.store.assign_mission(target.id, mission, by=admin.id, check=still_admin)
             return Reply(t("assign.mission_done", mission=mission, name=target.label),
                          (t("assign.mission_scope"),))
         ids = parse_commitments(rest, self.catalogue)
         if isinstance(ids, str):
             return error(ids, t("assign.usage"))
-        self.store.assign(target.id, ids, by=admin.id)
+        self.store.assign(target.id, ids, by=admin.id, check=still_admin)
         return Reply(t("assign.done", list=joined(ids), name=target.label),
                      (t("assign.now", list=joined(self.store.assigned(target.id))),))
 
@@ -194,7 +208,7 @@ class Access:
         assert isinstance(alias, User) and isinstance(main, User)
         if not can_link(alias, main):
             return error(t("link.refused"))
-        self.store.link(alias.id, main.id, by=admin.id)
+        self.store.link(alias.id, main.id, by=admin.id, check=still_admin)
         return Reply(t("link.done", alias=f"{alias.platform}:{alias.external_id}", name=main.label),
                      (t("link.follows", name=main.label),))
 

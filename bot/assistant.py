@@ -110,10 +110,12 @@ class Assistant:
             return self._command(command.group(1).lower(), (command.group(2) or "").strip(), state,
                                  sender, key)
         pending = (session.user, session.draft) if session and session.draft else None
-        if pending is not None and self.flow is not None and self.flow.captures(pending[1]):
-            from .store import StoreError
+        if pending is not None and self.flow is not None and self.flow.captures(*pending):
+            from .store import Refused, StoreError
             try:
                 return self.flow.text(*pending, text)
+            except Refused as refused:
+                return refused.reason
             except StoreError:
                 return replies.error(t("assistant.step_not_saved"),
                                      t("assistant.step_not_saved_hint"))
@@ -258,7 +260,7 @@ class Assistant:
             "brief": self.progress.brief, "stale": self.progress.stale,
             "remind": self.reminders.remind, "overdue": self.reminders.overdue,
         }
-        from .store import StoreError
+        from .store import Refused, StoreError
         try:
             if name == "update":
                 if not args or len(args.split()) == 1:  # `/update`, `/update C12`: step by step
@@ -272,6 +274,8 @@ class Assistant:
                 return self.progress.withdraw(sender, int(args)) if args.isdigit() else \
                     replies.error(t("common.button_expired"))
             return handlers[name](sender, args)
+        except Refused as refused:  # a rule checked inside the write said no: nothing written
+            return refused.reason
         except StoreError:
             return replies.error(t("assistant.database_down"), t("assistant.database_down_hint"))
 

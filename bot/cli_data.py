@@ -173,15 +173,32 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_audit_verify(_args: argparse.Namespace) -> int:
-    from .store import first_broken
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Check the chain, the stored updates and revisions against it, and (with --expect) that
+    it still reaches a head kept from before; the head goes on the last line, to keep."""
+    from .audit import GENESIS, check_rows, first_broken, reaches
 
-    entries = open_store().audit_entries()
+    entries, update_rows, revision_rows = open_store().audit_snapshot()
     broken = first_broken(entries)
     if broken is not None:
         print(f"audit chain BROKEN at entry {broken} (of {len(entries)})", file=sys.stderr)
         return 1
-    print(f"audit chain intact: {len(entries)} entries")
+    if args.expect and not reaches(entries, args.expect):
+        print(f"audit chain does not reach the expected head {args.expect.strip()}: entries were "
+              f"removed or rewritten ({len(entries)} now)", file=sys.stderr)
+        return 1
+    rows = check_rows(entries, update_rows, revision_rows)
+    for problem in rows.problems:
+        print(f"audit: {problem}", file=sys.stderr)
+    if rows.problems:
+        print(f"audit chain intact, but {len(rows.problems)} stored row(s) do not match it",
+              file=sys.stderr)
+        return 1
+    head = entries[-1].hash if entries else GENESIS
+    print(f"audit chain intact: {len(entries)} entries; {rows.checked} update and revision rows "
+          f"match it" + (f", {rows.unchecked} written before content hashing not checked"
+                         if rows.unchecked else ""))
+    print(f"head {head} ({len(entries)} entries) — keep it; later: audit verify --expect HASH")
     return 0
 
 
@@ -246,7 +263,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
     audit = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(
         dest="action", required=True)
-    audit.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+    verify = audit.add_parser("verify", help="check the hash chain and the stored updates "
+                              "against it; print the head hash")
+    verify.add_argument("--expect", metavar="HASH",
+                        help="a head printed by an earlier verify: fail unless the chain still "
+                             "reaches it (nothing cut off or rewritten)")
+    verify.set_defaults(func=cmd_audit_verify)
     chain = audit.add_parser("export", help="the audit chain as CSV (with every hash)")
     chain.add_argument("--out", required=True, help="file to write, or - for stdout")
     chain.set_defaults(func=cmd_audit_export)

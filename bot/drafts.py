@@ -4,6 +4,8 @@ Each step reads and writes the user's draft in the database, not process memory,
 restart or a second replica continues the conversation, and nothing typed is lost (an
 over-long text stays in the draft). The flow is transport-neutral: Telegram, the console
 and Slack feed it text and button presses (`draft:…` actions) and render its replies.
+Storing (confirm, amend, new) runs the submission rule again inside the write, so a user
+revoked while at the preview is refused there — politely, and the draft is kept.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from datetime import timedelta
 
 from rapidfuzz import fuzz
 
-from .access import Access, parse_commitments
+from .access import Access, parse_commitments, refuse_role
 from .identity import Sender
 from .catalogue import Catalogue
 from .i18n import t
-from .progress import MAX_TEXT, Progress, parse_status, status_label, status_labels
+from .progress import (MAX_TEXT, Progress, may_set_mission, may_submit, parse_status,
+                       status_label, status_labels)
 from .replies import Button, Reply, commitment_label, error, title
-from .store import STATUSES, Draft, Store, Update, User
+from .store import STATUSES, Draft, Refused, Rights, Store, Update, User
 
 STEPS = ("commitment", "status", "text", "mission", "preview", "duplicate")
 ABANDONED = timedelta(minutes=30)  # a draft untouched this long no longer captures free text
@@ -35,6 +38,13 @@ Suggest = Callable[[str], list[str]]  # free text -> commitment ids, best first
 
 def cancel_button() -> Button:
     return Button(t("draft.cancel_button"), "draft:cancel")
+
+
+def keeping_draft(refusal: Reply | None) -> Reply | None:
+    """A refusal in the middle of the flow also says that nothing typed was lost."""
+    if refusal is None:
+        return None
+    return Reply(refusal.heading, (*refusal.body, t("draft.kept")), refusal.buttons)
 
 
 @dataclass(frozen=True)
@@ -139,15 +149,23 @@ class UpdateFlow:
             return self.progress.stored(seen, created=False)
         if (twin := self._near_duplicate(user, ids[0], text)) is not None:
             return {"text": t("form.duplicate", id=twin.id)}
-        if mission != (user.mission or ""):
-            self.store.set_mission(user.id, mission)
-        stored, created = self.store.add_update(user.id, ids[0], status, text, mission, key=key)
+        try:
+            if mission != (user.mission or ""):
+                self.store.set_mission(user.id, mission,
+                                       check=lambda rights: may_set_mission(rights, mission))
+            stored, created = self.store.add_update(
+                user.id, ids[0], status, text, mission, key=key,
+                check=lambda rights: may_submit(rights, ids[0], mission))
+        except Refused as refused:
+            return {"commitment": refused.reason.plain()}
         return self.progress.stored(stored, created)
 
-    def captures(self, draft: Draft) -> bool:
-        """Does the draft take the user's next free text (a typing step, not abandoned)?"""
+    def captures(self, user: User, draft: Draft) -> bool:
+        """Does the draft take the user's next free text (a typing step, not abandoned, and
+        the user still a focal point — a revoked one's questions are answered as questions)?"""
         return (draft.step in ("commitment", "text", "mission", "status")
-                and self.store.clock() - draft.updated_at <= ABANDONED)
+                and self.store.clock() - draft.updated_at <= ABANDONED
+                and refuse_role(user.role, "focal_point") is None)
 
     def text(self, user: User, draft: Draft, text: str) -> Reply:
         """Typed input for the current step."""
@@ -164,6 +182,8 @@ class UpdateFlow:
             return error(t("draft.gone"), t("draft.gone_hint"))
         if verb == "cancel":
             return self.cancel(sender)
+        if (refusal := keeping_draft(refuse_role(user.role, "focal_point"))) is not None:
+            return refusal  # revoked since the draft began: it waits, untouched
         handlers = {"c": self._choose_commitment, "s": self._choose_status,
                     "m": self._choose_mission, "confirm": self._confirm, "edit": self._edit,
                     "amend": self._amend, "new": self._store_new}
@@ -240,7 +260,8 @@ class UpdateFlow:
         if (refusal := self.progress.refuse_mission(user, text)) is not None:
             return error(refusal, t("draft.pick_or_type_one"))
         if text and text != user.mission:
-            self.store.set_mission(user.id, text)
+            self.store.set_mission(user.id, text, check=lambda rights: keeping_draft(
+                may_set_mission(rights, text)))
         return self._save(user, draft, "preview", mission=text)
 
     def _choose_mission(self, user: User, draft: Draft, value: str) -> Reply:
@@ -262,8 +283,13 @@ class UpdateFlow:
         data = draft.data
         # A double-tapped "confirm" carries the same draft version: one row.
         key = data.get("key") or f"draft:{user.id}:{draft.version}"
+        mission = data.get("mission", "")
+
+        def check(rights: Rights) -> Reply | None:
+            return keeping_draft(may_submit(rights, data["commitment"], mission))
+
         stored, created = self.store.add_update(user.id, data["commitment"], data["status"],
-                                                data["text"], data.get("mission", ""), key=key)
+                                                data["text"], mission, key=key, check=check)
         self.store.delete_draft(user.id)
         return self.progress.stored(stored, created)
 
@@ -272,8 +298,9 @@ class UpdateFlow:
         twin = self.store.get_update(twin_id) if isinstance(twin_id, int) else None
         if twin is None or twin.withdrawn_at is not None:
             return self._store_new(user, draft, "")
-        edited = self.store.edit_update(twin.id, by=user.id, status=draft.data["status"],
-                                        text=draft.data["text"])
+        edited = self.store.edit_update(
+            twin.id, by=user.id, status=draft.data["status"], text=draft.data["text"],
+            check=lambda rights, item: keeping_draft(self.progress.may_change_now(rights, item)))
         self.store.delete_draft(user.id)
         return Reply(t("edit.done", id=edited.id, revision=edited.revision),
                      self.progress.describe(edited))

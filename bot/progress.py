@@ -1,8 +1,9 @@
 """Progress updates: submitting, correcting and withdrawing them, and reading where things stand.
 
 Transport-neutral like the rest of the core: commands come in as (sender, args,
-idempotency key) and leave as `Reply` objects. Permission checks happen here; the store
-only keeps the data.
+idempotency key) and leave as `Reply` objects. The permission rules live here
+(`may_submit`, `may_change`); every write hands its rule to the store, which runs it again
+inside the write on the writer's rights as they are then, so a revocation is never outrun.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from .access import Access, parse_commitments
+from .access import Access, parse_commitments, refuse_role
 from .identity import Sender
 from . import export
 from .catalogue import Catalogue
 from .i18n import LANGUAGES, t, translate
 from .normalisation import normalise
 from .replies import Attachment, Button, Reply, area_name, error, joined, title
-from .store import STATUSES, Store, StoreError, Update, User
+from .store import STATUSES, Rights, Store, StoreError, Update, User
 
 # Status words users type besides the codes and the labels of every language.
 _STATUS_SYNONYMS = {
@@ -75,6 +76,58 @@ def day(value: datetime) -> str:
     return f"{value:%Y-%m-%d}"
 
 
+def unassigned(rights: Rights, commitment_id: str) -> Reply | None:
+    """Why this user may not update this commitment; None when they may.
+
+    Admins may update anything; a focal point, the commitments assigned to them and —
+    when they own a mission — every commitment, for that mission.
+    """
+    if rights.role == "admin":
+        return None
+    if commitment_id in rights.commitments or (rights.missions and rights.mission in rights.missions):
+        return None
+    mine = sorted(rights.commitments, key=lambda c: int(c[1:]))
+    return error(t("update.not_yours", id=commitment_id),
+                 t("update.yours", list=joined(mine)) if mine else t("update.none_yours"))
+
+
+def wrong_mission(rights: Rights, mission: str) -> str | None:
+    """Why this user may not report for this mission (a focal point owning missions reports
+    only for those); None when they may."""
+    if rights.role != "admin" and rights.missions and mission not in rights.missions:
+        return t("update.your_missions", list=joined(sorted(rights.missions)))
+    return None
+
+
+def may_set_mission(rights: Rights, mission: str) -> Reply | None:
+    """The rule for /mission and the flow's mission step, checked inside the write."""
+    refusal = refuse_role(rights.role, "focal_point")
+    if refusal is None and (problem := wrong_mission(rights, mission)) is not None:
+        refusal = error(problem, t("mission.ask_admin"))
+    return refusal
+
+
+def may_submit(rights: Rights, commitment_id: str, mission: str) -> Reply | None:
+    """The rule for storing an update, checked inside the write: still a focal point, the
+    commitment still theirs, the mission one they may report for."""
+    return may_set_mission(rights, mission) or unassigned(rights, commitment_id)
+
+
+def may_change(rights: Rights, item: Update, now: datetime) -> Reply | None:
+    """Why this user may not edit or withdraw this update now; None when they may: admins
+    any, focal points their own for 24 hours. Checked before and again inside the write."""
+    if rights.role != "admin":
+        if item.user_id != rights.user_id:
+            return error(t("edit.not_yours"))
+        if refuse_role(rights.role, "focal_point") is not None:
+            return error(t("access.focal_points_only_change"), t("access.focal_points_only_hint"))
+        if now - item.created_at > EDIT_WINDOW:
+            return error(t("edit.too_old"), t("edit.too_old_hint"))
+    if item.withdrawn_at is not None:
+        return error(t("edit.withdrawn", id=item.id))
+    return None
+
+
 class Progress:
     """The focal points' desk: updates in, progress out."""
 
@@ -106,9 +159,11 @@ class Progress:
     def record(self, user: User, commitment_id: str, status: str, text: str,
                key: str | None) -> Reply:
         """Store an update (once per key) and show it with an undo button."""
+        mission = user.mission or ""
         try:
-            stored, created = self.store.add_update(user.id, commitment_id, status, text,
-                                                    user.mission or "", key=key)
+            stored, created = self.store.add_update(
+                user.id, commitment_id, status, text, mission, key=key,
+                check=lambda rights: may_submit(rights, commitment_id, mission))
         except StoreError:
             return error(t("update.not_saved"),
                          t("update.not_saved_hint", command=f"/update {commitment_id} "
@@ -122,27 +177,16 @@ class Progress:
                      ((Button(t("update.undo"), f"withdraw:{item.id}"),),))
 
     def refuse_unassigned(self, user: User, commitment_id: str) -> Reply | None:
-        """Why `user` may not update this commitment; None when they may.
-
-        Admins may update anything; a focal point, the commitments assigned to them and —
-        when they own a mission — every commitment, for that mission.
-        """
-        if user.role == "admin":
-            return None
-        mine = self.store.assigned(user.id)
-        missions = self.store.missions(user.id)
-        if commitment_id in mine or (missions and user.mission in missions):
-            return None
-        return error(t("update.not_yours", id=commitment_id),
-                     t("update.yours", list=joined(mine)) if mine else t("update.none_yours"))
+        """`unassigned` on the user's rights now (an early answer; the write checks again)."""
+        return unassigned(self.store.rights(user.id), commitment_id)
 
     def refuse_mission(self, user: User, mission: str) -> str | None:
-        """Why `user` may not report for this mission (a focal point owning missions reports
-        only for those); None when they may."""
-        missions = self.store.missions(user.id) if user.role != "admin" else []
-        if missions and mission not in missions:
-            return t("update.your_missions", list=joined(missions))
-        return None
+        """`wrong_mission` on the user's rights now (an early answer; the write checks again)."""
+        return wrong_mission(self.store.rights(user.id), mission)
+
+    def may_change_now(self, rights: Rights, item: Update) -> Reply | None:
+        """`may_change` at the store's current time (the check edits and withdrawals pass)."""
+        return may_change(rights, item, self.store.clock())
 
     def withdraw(self, sender: Sender, update_id: int) -> Reply:
         """Withdraw your own update within 24 hours (admins: any); it stays in history."""
@@ -150,7 +194,7 @@ class Progress:
         if isinstance(found, Reply):
             return found
         user, _ = found
-        withdrawn = self.store.withdraw_update(update_id, by=user.id)
+        withdrawn = self.store.withdraw_update(update_id, by=user.id, check=self.may_change_now)
         return Reply(t("withdraw.done", id=withdrawn.id), (t("withdraw.kept"),))
 
     def edit(self, sender: Sender, args: str) -> Reply:
@@ -171,7 +215,8 @@ class Progress:
         if len(text) > MAX_TEXT:
             return error(t("update.too_long", max=MAX_TEXT, length=len(text)),
                          t("update.too_long_hint", text=text))
-        edited = self.store.edit_update(item.id, by=user.id, status=status, text=text or None)
+        edited = self.store.edit_update(item.id, by=user.id, status=status, text=text or None,
+                                        check=self.may_change_now)
         return Reply(t("edit.done", id=edited.id, revision=edited.revision), self.describe(edited))
 
     def mission(self, sender: Sender, args: str) -> Reply:
@@ -187,7 +232,7 @@ class Progress:
             return error(t("mission.too_long"))
         if (refusal := self.refuse_mission(user, name)) is not None:
             return error(refusal, t("mission.ask_admin"))
-        self.store.set_mission(user.id, name)
+        self.store.set_mission(user.id, name, check=lambda rights: may_set_mission(rights, name))
         return Reply(t("mission.done", mission=name), (t("mission.done_hint"),))
 
     def _own_recent(self, sender: Sender, update_id: int) -> tuple[User, Update] | Reply:
@@ -195,14 +240,8 @@ class Progress:
         item = self.store.get_update(update_id)
         if item is None:
             return error(t("edit.no_such", id=update_id))
-        if user.role != "admin":
-            if item.user_id != user.id:
-                return error(t("edit.not_yours"))
-            if self.store.clock() - item.created_at > EDIT_WINDOW:
-                return error(t("edit.too_old"), t("edit.too_old_hint"))
-        if item.withdrawn_at is not None:
-            return error(t("edit.withdrawn", id=update_id))
-        return user, item
+        refusal = self.may_change_now(self.store.rights(user.id), item)
+        return refusal or (user, item)
 
     # -- reading -----------------------------------------------------------------------
 

@@ -4,7 +4,9 @@ One `Store` speaks to SQLite (the default, a file in the data directory) or Post
 (for more than one replica). Every write is one transaction that also appends a
 hash-chained audit entry; writers are serialised (SQLite `BEGIN IMMEDIATE`, a PostgreSQL
 transaction-level advisory lock) so the chain never forks. Permission rules live in the
-core (`access.py`, `progress.py`); this module only keeps data safe.
+core (`access.py`, `progress.py`); a write that depends on them takes the rule as a `check`
+and runs it inside its own transaction, after the lock, on the writer's `Rights` read there —
+so a revocation that committed first is always seen (`Refused`, nothing written).
 """
 
 from __future__ import annotations
@@ -23,20 +25,52 @@ from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from .audit import GENESIS, AuditEntry, entry_hash, first_broken, utc
+from .audit import GENESIS, AuditEntry, entry_hash, first_broken, row_digest, utc
 from .database import default_url, make_engine
 from .schema import (ROLES, STATUSES, assignments, audit_log, deliveries, drafts, invites,
                      metadata, misses, mission_assignments, registration_failures, revisions,
                      updates, users)
 
 _CHAIN_LOCK = 0x4A4B  # PostgreSQL advisory lock id serialising writers (and migrations)
-__all__ = ["ROLES", "STATUSES", "GENESIS", "AuditEntry", "Draft", "Invite", "Session", "Store",
-           "StoreError", "Update", "User", "code_hash", "default_url", "entry_hash",
-           "first_broken", "make_engine", "metadata", "utc"]
+__all__ = ["ROLES", "STATUSES", "GENESIS", "AuditEntry", "Check", "Draft", "Invite", "Refused",
+           "Rights", "Session", "Store", "StoreError", "TooManyFailures", "Update", "User",
+           "code_hash", "default_url", "entry_hash", "first_broken", "make_engine", "metadata",
+           "utc"]
 
 
 class StoreError(Exception):
     """A write or read could not be done; the user should retry (nothing was half-written)."""
+
+
+class Refused(Exception):
+    """The writer may not (or may no longer) do this write; nothing was written.
+
+    `reason` is what the core's rule answered (its polite reply), handed back unchanged.
+    """
+
+    def __init__(self, reason: Any) -> None:
+        super().__init__("refused")
+        self.reason = reason
+
+
+class TooManyFailures(Exception):
+    """Too many wrong invite codes from this user lately; this attempt was not evaluated."""
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What a user may write, as stored at one moment: their role, own mission, assigned
+    commitments and owned missions."""
+
+    user_id: int
+    role: str
+    mission: str | None
+    commitments: frozenset[str]
+    missions: frozenset[str]
+
+
+Check = Callable[[Rights], Any]  # the writer's rights -> a refusal, or None to go ahead
+ItemCheck = Callable[[Rights, "Update"], Any]  # the same, for a write on one stored update
 
 
 @dataclass(frozen=True)
@@ -148,12 +182,44 @@ class Store:
             raise StoreError(str(exc.orig).splitlines()[0] if exc.orig else str(exc)) from exc
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """One serialised transaction: all or nothing."""
+    def write(self, check: Check | None = None, by: int | None = None) -> Iterator[Connection]:
+        """One serialised transaction: all or nothing. With a `check`, user `by` must still
+        pass it — judged on their rights as they are once this writer holds the lock."""
         with self._errors(), self.engine.begin() as connection:
             if self.is_postgresql:
                 connection.execute(select(func.pg_advisory_xact_lock(_CHAIN_LOCK)))
+            if check is not None:
+                self._require(connection, by, check)
             yield connection
+
+    def _require(self, connection: Connection, user_id: int | None, check: Check) -> None:
+        """Raise `Refused` (rolling the write back) unless `check` passes on fresh rights."""
+        if user_id is None:
+            raise ValueError("a checked write needs the writer's id")
+        refusal = check(self._rights(connection, user_id))
+        if refusal is not None:
+            raise Refused(refusal)
+
+    def rights(self, user_id: int) -> Rights:
+        """The user's rights now (for early answers; writes check again inside)."""
+        with self.read() as connection:
+            return self._rights(connection, user_id)
+
+    @staticmethod
+    def _rights(connection: Connection, user_id: int) -> Rights:
+        """One query (it runs inside every checked write, under the lock): the user's row
+        joined with their assignments and owned missions — a few rows at most."""
+        rows = connection.execute(
+            select(users.c.role, users.c.mission, assignments.c.commitment_id,
+                   mission_assignments.c.mission.label("owned"))
+            .outerjoin(assignments, assignments.c.user_id == users.c.id)
+            .outerjoin(mission_assignments, mission_assignments.c.user_id == users.c.id)
+            .where(users.c.id == user_id)).all()
+        if not rows:
+            raise LookupError(f"no user {user_id}")
+        return Rights(user_id, rows[0].role, rows[0].mission,
+                      frozenset(r.commitment_id for r in rows if r.commitment_id is not None),
+                      frozenset(r.owned for r in rows if r.owned is not None))
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -177,6 +243,16 @@ class Store:
         with self.read() as connection:
             rows = connection.execute(select(audit_log).order_by(audit_log.c.id)).all()
         return [AuditEntry(**{**row._mapping, "at": utc(row.at)}) for row in rows]
+
+    def audit_snapshot(self) -> tuple[list[AuditEntry], list[dict[str, Any]], list[dict[str, Any]]]:
+        """The audit log with every stored update and revision, read together under the
+        writers' lock, so a write committing meanwhile cannot look like tampering."""
+        with self.write() as connection:
+            entries = connection.execute(select(audit_log).order_by(audit_log.c.id)).all()
+            rows = connection.execute(select(updates).order_by(updates.c.id)).all()
+            revs = connection.execute(select(revisions).order_by(revisions.c.id)).all()
+        return ([AuditEntry(**{**row._mapping, "at": utc(row.at)}) for row in entries],
+                [dict(row._mapping) for row in rows], [dict(row._mapping) for row in revs])
 
     # -- users -------------------------------------------------------------------------
 
@@ -225,10 +301,11 @@ class Store:
         assert main is not None
         return main
 
-    def link(self, alias_id: int, main_id: int, by: int | None) -> User:
+    def link(self, alias_id: int, main_id: int, by: int | None, *,
+             check: Check | None = None) -> User:
         """Make `alias_id` (say, someone's Slack account) act as `main_id` (their Telegram one):
         same role, assignments, mission and drafts; its past updates stay as they were."""
-        with self.write() as connection:
+        with self.write(check, by) as connection:
             connection.execute(update(users).where(users.c.id == alias_id)
                                .values(linked_to=main_id))
             self._audit(connection, by, "user.linked", f"U{alias_id}", to=f"U{main_id}")
@@ -246,9 +323,10 @@ class Store:
             rows = connection.execute(select(users).order_by(users.c.id)).all()
         return [_user(row) for row in rows]
 
-    def set_role(self, user_id: int, role: str, by: int | None) -> User:
+    def set_role(self, user_id: int, role: str, by: int | None, *,
+                 check: Check | None = None) -> User:
         assert role in ROLES, role
-        with self.write() as connection:
+        with self.write(check, by) as connection:
             connection.execute(update(users).where(users.c.id == user_id).values(role=role))
             if role != "focal_point" and role != "admin":
                 connection.execute(assignments.delete().where(assignments.c.user_id == user_id))
@@ -283,16 +361,17 @@ class Store:
                                .values(language=language))
             self._audit(connection, user_id, "user.language", f"U{user_id}", language=language)
 
-    def set_mission(self, user_id: int, mission: str) -> None:
-        with self.write() as connection:
+    def set_mission(self, user_id: int, mission: str, *, check: Check | None = None) -> None:
+        with self.write(check, user_id) as connection:
             connection.execute(update(users).where(users.c.id == user_id).values(mission=mission))
             self._audit(connection, user_id, "user.mission", f"U{user_id}", mission=mission)
 
     # -- invites -----------------------------------------------------------------------
 
-    def create_invite(self, code: str, role: str, uses: int, days: float, by: int | None) -> Invite:
+    def create_invite(self, code: str, role: str, uses: int, days: float, by: int | None, *,
+                      check: Check | None = None) -> Invite:
         now = self.clock()
-        with self.write() as connection:
+        with self.write(check, by) as connection:
             invite_id = connection.execute(insert(invites).values(
                 code_hash=code_hash(code), role=role, uses_left=uses,
                 expires_at=now + timedelta(days=days), created_by=by, created_at=now)
@@ -303,16 +382,27 @@ class Store:
 
     def recent_failures(self, user_id: int, window: timedelta) -> int:
         with self.read() as connection:
-            return connection.execute(
-                select(func.count()).select_from(registration_failures).where(
-                    registration_failures.c.user_id == user_id,
-                    registration_failures.c.at >= self.clock() - window)).scalar_one()
+            return self._failures(connection, user_id, self.clock() - window)
 
-    def redeem(self, user_id: int, code: str) -> str | None:
-        """Use one invite for this user: the role granted, or None (attempt recorded)."""
+    @staticmethod
+    def _failures(connection: Connection, user_id: int, since: datetime) -> int:
+        return connection.execute(
+            select(func.count()).select_from(registration_failures).where(
+                registration_failures.c.user_id == user_id,
+                registration_failures.c.at >= since)).scalar_one()
+
+    def redeem(self, user_id: int, code: str, *, max_failures: int, window: timedelta) -> str | None:
+        """Use one invite for this user: the role granted, or None (attempt recorded).
+
+        Raises `TooManyFailures` when the user already failed `max_failures` times within
+        `window`: counted in the same serialised transaction as the attempt, so concurrent
+        guesses cannot all slip under the limit.
+        """
         digest = code_hash(code)
         now = self.clock()
         with self.write() as connection:
+            if self._failures(connection, user_id, now - window) >= max_failures:
+                raise TooManyFailures()
             found = None
             for row in connection.execute(select(invites).where(invites.c.uses_left > 0)):
                 # Constant-time comparison over every live code, not an indexed lookup.
@@ -331,8 +421,9 @@ class Store:
 
     # -- assignments -------------------------------------------------------------------
 
-    def assign(self, user_id: int, commitment_ids: list[str], by: int | None) -> None:
-        with self.write() as connection:
+    def assign(self, user_id: int, commitment_ids: list[str], by: int | None, *,
+               check: Check | None = None) -> None:
+        with self.write(check, by) as connection:
             have = set(connection.execute(select(assignments.c.commitment_id)
                                           .where(assignments.c.user_id == user_id)).scalars())
             new = [c for c in dict.fromkeys(commitment_ids) if c not in have]
@@ -341,9 +432,10 @@ class Store:
                                    [{"user_id": user_id, "commitment_id": c} for c in new])
             self._audit(connection, by, "assign", f"U{user_id}", commitments=new)
 
-    def assign_mission(self, user_id: int, mission: str, by: int | None) -> None:
+    def assign_mission(self, user_id: int, mission: str, by: int | None, *,
+                       check: Check | None = None) -> None:
         """The focal point owns `mission`; their own mission moves to it if it was another."""
-        with self.write() as connection:
+        with self.write(check, by) as connection:
             have = set(connection.execute(select(mission_assignments.c.mission)
                                           .where(mission_assignments.c.user_id == user_id)).scalars())
             if mission not in have:
@@ -498,7 +590,7 @@ class Store:
     # -- updates -----------------------------------------------------------------------
 
     def add_update(self, user_id: int, commitment_id: str, status: str, text: str, mission: str,
-                   key: str | None = None) -> tuple[Update, bool]:
+                   key: str | None = None, *, check: Check | None = None) -> tuple[Update, bool]:
         """Store one update; with an idempotency key already seen, the stored one instead.
 
         Returns (update, created).
@@ -508,7 +600,7 @@ class Store:
             return existing, False
         now = self.clock()
         try:
-            with self.write() as connection:
+            with self.write(check, user_id) as connection:
                 update_id = connection.execute(insert(updates).values(
                     commitment_id=commitment_id, user_id=user_id, status=status, text=text,
                     mission=mission, revision=1, created_at=now, updated_at=now,
@@ -517,7 +609,8 @@ class Store:
                     update_id=update_id, revision=1, status=status, text=text, mission=mission,
                     at=now, by_user_id=user_id))
                 self._audit(connection, user_id, "update.created", f"#{update_id}",
-                            commitment=commitment_id, status=status, text=text, mission=mission)
+                            commitment=commitment_id, status=status, text=text, mission=mission,
+                            **_digests(connection, update_id, 1))
         except IntegrityError:
             existing = self.by_key(key) if key else None
             if existing is None:
@@ -538,10 +631,12 @@ class Store:
         return _update(row) if row else None
 
     def edit_update(self, update_id: int, by: int, *, status: str | None = None,
-                    text: str | None = None) -> Update:
-        """A new revision; the earlier ones stay in `update_revisions`."""
+                    text: str | None = None, check: ItemCheck | None = None) -> Update:
+        """A new revision; the earlier ones stay in `update_revisions`. `check` judges the
+        editor's rights and the update as both are inside this transaction."""
         now = self.clock()
         with self.write() as connection:
+            self._require_on(connection, by, update_id, check)
             row = connection.execute(select(updates).where(updates.c.id == update_id)).one()
             values = {"status": status or row.status, "text": text or row.text,
                       "mission": row.mission, "revision": row.revision + 1}
@@ -549,20 +644,30 @@ class Store:
                                .values(**values, updated_at=now))
             connection.execute(insert(revisions).values(update_id=update_id, at=now,
                                                         by_user_id=by, **values))
-            self._audit(connection, by, "update.edited", f"#{update_id}", **values)
+            self._audit(connection, by, "update.edited", f"#{update_id}", **values,
+                        **_digests(connection, update_id, values["revision"]))
         stored = self.get_update(update_id)
         assert stored is not None
         return stored
 
-    def withdraw_update(self, update_id: int, by: int) -> Update:
+    def withdraw_update(self, update_id: int, by: int, *, check: ItemCheck | None = None) -> Update:
         with self.write() as connection:
+            self._require_on(connection, by, update_id, check)
             connection.execute(update(updates).where(updates.c.id == update_id,
                                                      updates.c.withdrawn_at.is_(None))
                                .values(withdrawn_at=self.clock()))
-            self._audit(connection, by, "update.withdrawn", f"#{update_id}")
+            self._audit(connection, by, "update.withdrawn", f"#{update_id}",
+                        **_digests(connection, update_id))
         stored = self.get_update(update_id)
         assert stored is not None
         return stored
+
+    def _require_on(self, connection: Connection, by: int, update_id: int,
+                    check: ItemCheck | None) -> None:
+        """`_require` for a write on one stored update: the rule sees it as it is now."""
+        if check is not None:
+            row = connection.execute(_updates_query().where(updates.c.id == update_id)).one()
+            self._require(connection, by, lambda rights: check(rights, _update(row)))
 
     def revisions(self, update_id: int) -> list[dict[str, Any]]:
         with self.read() as connection:
@@ -599,6 +704,18 @@ class Store:
         for item in self.list_updates(newest_first=False):
             latest[item.commitment_id] = item
         return latest
+
+
+def _digests(connection: Connection, update_id: int, revision: int | None = None) -> dict[str, str]:
+    """The content hashes an update write records in its audit entry: of the update's row
+    and of the revision it wrote, as stored (read back), so `audit verify` can recompute them."""
+    row = connection.execute(select(updates).where(updates.c.id == update_id)).one()
+    found = {"update_sha256": row_digest("updates", row._mapping)}
+    if revision is not None:
+        rev = connection.execute(select(revisions).where(
+            revisions.c.update_id == update_id, revisions.c.revision == revision)).one()
+        found["revision_sha256"] = row_digest("update_revisions", rev._mapping)
+    return found
 
 
 def _updates_query():  # noqa: ANN202 - a SQLAlchemy Select

@@ -108,6 +108,108 @@ def test_audit_verify_passes_then_names_the_tampered_entry(cli_store: Store, cap
     assert code == 1 and f"BROKEN at entry {victim}" in err
 
 
+# -- the log checks the stored updates, and a kept head catches a cut or rewritten chain -----
+
+def _sql(store: Store, statement: str, **values: object) -> None:
+    with store.engine.begin() as connection:
+        connection.execute(text(statement), values)
+
+
+def _head(out: str) -> str:
+    (line,) = [l for l in out.splitlines() if l.startswith("head ")]
+    return line.split()[1]
+
+
+def test_audit_verify_prints_the_head_to_keep(cli_store: Store, capsys) -> None:
+    _seed(cli_store)
+    code, out, err = run(capsys, "audit", "verify")
+    entries = cli_store.audit_entries()
+    assert code == 0 and err == "" and _head(out) == entries[-1].hash
+    assert "3 entries" in out and "4 update and revision rows match" in out
+    assert run(capsys, "audit", "verify", "--expect", _head(out))[0] == 0
+    cli_store.add_update(entries[0].user_id, "C14", "done", "后来的进展", "")  # the log grows on
+    assert run(capsys, "audit", "verify", "--expect", _head(out))[0] == 0
+
+
+@pytest.mark.parametrize("tamper, named", [
+    ("UPDATE updates SET text = '改过的说明' WHERE commitment_id = 'C12'", "update #1 differs"),
+    ("UPDATE updates SET status = 'done' WHERE commitment_id = 'C12'", "update #1 differs"),
+    ("UPDATE update_revisions SET text = '改过的说明' WHERE update_id = 2",
+     "revision 1 of update #2 differs"),
+    ("UPDATE updates SET withdrawn_at = updated_at WHERE id = 2", "update #2 differs"),
+])
+def test_audit_verify_names_an_update_changed_in_the_database(cli_store: Store, capsys,
+                                                              tamper: str, named: str) -> None:
+    _seed(cli_store)
+    _sql(cli_store, tamper)
+    code, out, err = run(capsys, "audit", "verify")
+    assert code == 1 and named in err and "do not match" in err and out == ""
+
+
+def test_audit_verify_names_a_row_the_log_never_saw(cli_store: Store, capsys) -> None:
+    _seed(cli_store)
+    _sql(cli_store, "INSERT INTO updates (id, commitment_id, user_id, status, text, mission, "
+                    "revision, created_at, updated_at) SELECT 99, 'C20', user_id, 'done', "
+                    "'伪造的进展', '', 1, created_at, updated_at FROM updates WHERE id = 1")
+    code, _, err = run(capsys, "audit", "verify")
+    assert code == 1 and "update #99 has no audit entry" in err
+
+
+def test_deleting_the_newest_audit_entries_is_caught(cli_store: Store, capsys) -> None:
+    _seed(cli_store)
+    head = _head(run(capsys, "audit", "verify")[1])
+    _sql(cli_store, "DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)")
+    code, _, err = run(capsys, "audit", "verify")  # the rows of the cut entries are named …
+    assert code == 1 and "update #2 has no audit entry" in err
+    code, _, err = run(capsys, "audit", "verify", "--expect", head)  # … and the head is gone
+    assert code == 1 and err.count("\n") == 1
+    assert f"does not reach the expected head {head}" in err and "removed or rewritten" in err
+
+
+def test_cutting_entries_that_wrote_no_update_is_caught_by_the_kept_head(cli_store: Store,
+                                                                        capsys) -> None:
+    _seed(cli_store)
+    user = cli_store.user("telegram", "42")
+    cli_store.set_role(user.id, "focal_point", by=None)
+    cli_store.assign(user.id, ["C12"], by=None)
+    head = _head(run(capsys, "audit", "verify")[1])
+    _sql(cli_store, "DELETE FROM audit_log WHERE action IN ('assign', 'role.set')")
+    assert run(capsys, "audit", "verify")[0] == 0  # the rest is a whole chain on its own
+    code, _, err = run(capsys, "audit", "verify", "--expect", head)
+    assert code == 1 and "does not reach the expected head" in err
+
+
+def _as_written_before_content_hashing(store: Store) -> None:
+    """Rewrite the log as the bot wrote it before update entries carried content hashes."""
+    import json
+
+    from bot.store import GENESIS, entry_hash
+
+    prev = GENESIS
+    for entry in store.audit_entries():
+        detail = json.dumps({k: v for k, v in json.loads(entry.detail).items()
+                             if not k.endswith("_sha256")}, ensure_ascii=False, sort_keys=True)
+        digest = entry_hash(prev, entry.at, entry.user_id, entry.action, entry.subject, detail)
+        _sql(store, "UPDATE audit_log SET detail = :d, prev_hash = :p, hash = :h WHERE id = :i",
+             d=detail, p=prev, h=digest, i=entry.id)
+        prev = digest
+
+
+def test_rows_written_before_content_hashing_are_checked_from_their_next_write(
+        cli_store: Store, capsys) -> None:
+    _seed(cli_store)
+    _as_written_before_content_hashing(cli_store)
+    code, out, _ = run(capsys, "audit", "verify")
+    assert code == 0 and "0 update and revision rows match it, 4 written before" in out
+    user_id = cli_store.list_updates()[0].user_id
+    cli_store.edit_update(1, by=user_id, text="更正后的说明")  # hashed from now on
+    code, out, _ = run(capsys, "audit", "verify")
+    assert code == 0 and "2 update and revision rows match it, 3 written before" in out
+    _sql(cli_store, "UPDATE updates SET text = '改过的说明' WHERE id = 1")
+    code, _, err = run(capsys, "audit", "verify")
+    assert code == 1 and "update #1 differs" in err
+
+
 def test_unreachable_database_is_one_line_exit_1(monkeypatch, capsys) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/x?connect_timeout=2")
     code, _, err = run(capsys, "audit", "verify")

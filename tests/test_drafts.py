@@ -4,6 +4,7 @@ cancel, stale buttons, over-long text kept, restarts, abandonment and near-dupli
 from __future__ import annotations
 
 import pytest
+from interleave import when_writing
 
 from bot.identity import Sender
 from bot.assistant import Assistant
@@ -193,3 +194,98 @@ def test_a_locked_database_asks_to_retry_and_loses_nothing(assistant: Assistant,
     assert "第 4/4 步" in desk.respond("分步流程的说明", None, ANN).heading
     assert "已记录进展" in desk.respond("/update C13 进行中 快速通道的说明", None, ANN, "tg:42:9").heading
     store.close()
+
+
+# -- a revocation is never outrun: every write checks who may write, inside the write ------
+
+def _at_preview(ann: Assistant) -> None:
+    ann.respond("/update", None, ANN)
+    ann.press("draft:c:C12", None, ANN)
+    ann.press("draft:s:in_progress", None, ANN)
+    ann.respond("本季度女性警官比例升至18%", None, ANN)
+    assert ann.press("draft:m:none", None, ANN).heading == "请确认这条进展："
+
+
+def _revoke_ann(ann: Assistant) -> None:
+    assert "已撤销" in ann.respond(f"/revoke {ann.access.user(ANN).id}", None, ADMIN).plain()
+
+
+def test_a_revoke_committed_while_confirming_refuses_and_keeps_the_draft(ann: Assistant) -> None:
+    _at_preview(ann)
+    # Ann's press passes every early check; the admin's /revoke commits before her write.
+    refused = when_writing(ann.store, lambda: ann.press("draft:confirm", None, ANN),
+                           lambda: _revoke_ann(ann))
+    assert "只有登记的联络人" in refused.plain() and "草稿已保留" in refused.plain()
+    assert ann.store.list_updates() == []
+    draft = ann.store.draft(ann.access.user(ANN).id)
+    assert draft.step == "preview" and draft.data["text"] == "本季度女性警官比例升至18%"
+
+
+def test_a_revoke_committed_while_amending_refuses(ann: Assistant) -> None:
+    ann.respond("/update C12 进行中 本季度女性警官比例升至18%", None, ANN, "tg:42:1")
+    assert "draft:amend" in actions(ann.respond("/update C12 进行中 本季度女性警官比例升至18％。",
+                                                None, ANN, "tg:42:2"))
+    refused = when_writing(ann.store, lambda: ann.press("draft:amend", None, ANN),
+                           lambda: _revoke_ann(ann))
+    assert "只有登记的联络人" in refused.plain() and "草稿已保留" in refused.plain()
+    (kept,) = ann.store.list_updates()
+    assert kept.revision == 1 and ann.store.draft(ann.access.user(ANN).id).step == "duplicate"
+
+
+@pytest.mark.parametrize("action", ["draft:confirm", "draft:edit"])
+def test_after_a_revoke_the_preview_buttons_refuse_politely(ann: Assistant, action: str) -> None:
+    _at_preview(ann)
+    _revoke_ann(ann)
+    refused = ann.press(action, None, ANN).plain()
+    assert "只有登记的联络人" in refused and "草稿已保留" in refused
+    assert ann.store.list_updates() == []
+    assert ann.store.draft(ann.access.user(ANN).id).step == "preview"
+
+
+@pytest.mark.parametrize("action", ["draft:amend", "draft:new"])
+def test_after_a_revoke_the_duplicate_buttons_refuse_politely(ann: Assistant, action: str) -> None:
+    ann.respond("/update C12 进行中 本季度女性警官比例升至18%", None, ANN, "tg:42:1")
+    ann.respond("/update C12 进行中 本季度女性警官比例升至18%!", None, ANN, "tg:42:2")
+    _revoke_ann(ann)
+    assert "草稿已保留" in ann.press(action, None, ANN).plain()
+    (only,) = ann.store.list_updates()
+    assert only.revision == 1 and ann.store.draft(ann.access.user(ANN).id).step == "duplicate"
+
+
+def test_a_revoked_users_text_is_answered_as_a_question_and_the_draft_waits(ann: Assistant) -> None:
+    ann.respond("/update", None, ANN)
+    ann.press("draft:c:C12", None, ANN)
+    ann.press("draft:s:in_progress", None, ANN)
+    _revoke_ann(ann)
+    answer = ann.respond("保护平民", None, ANN)
+    assert "第 4/4 步" not in answer.plain() and "C13" in answer.plain()
+    assert ann.store.draft(ann.access.user(ANN).id).step == "text"
+    assert "已取消" in ann.respond("/cancel", None, ANN).plain()  # and it can still be dropped
+
+
+def test_the_console_conversation_refuses_after_a_revoke(ann: Assistant) -> None:
+    import io
+
+    from bot.console import chat
+
+    class Keyboard(io.StringIO):
+        """Ann types the flow up to the preview; the admin revokes her before she confirms."""
+
+        def readline(self, *args: object) -> str:
+            line = super().readline()
+            if line and self.tell() == len(self.getvalue()):  # the last line: 确认提交
+                _revoke_ann(ann)
+            return line
+
+    out = io.StringIO()
+    script = "/update\n1\n2\n培训已完成\n1\n1\n"  # C12 → 进行中 → text → 不填 → 确认
+    assert chat(ann, Keyboard(script), out, sender=ANN) == 0
+    assert "草稿已保留" in out.getvalue() and "已记录进展" not in out.getvalue()
+    assert ann.store.list_updates() == []
+
+
+def test_a_revoke_committed_while_the_slack_form_is_stored_refuses_it(ann: Assistant) -> None:
+    fields = {"commitment": "C12", "status": "done", "text": "培训全部完成", "mission": ""}
+    errors = when_writing(ann.store, lambda: ann.flow.form(ANN, fields, "slack:view:V1"),
+                          lambda: _revoke_ann(ann))
+    assert "只有登记的联络人" in errors["commitment"] and ann.store.list_updates() == []

@@ -4,10 +4,12 @@ registration, roles, the /update fast path, corrections, views and the permissio
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
+from interleave import when_writing
 
-from bot.access import MAX_FAILURES
+from bot.access import FAILURE_WINDOW, MAX_FAILURES
 from bot.identity import Sender
 from bot.assistant import Assistant
 from bot.progress import MAX_TEXT
@@ -218,3 +220,100 @@ def test_a_bad_commitment_in_the_fast_path_is_explained(desk: Assistant, command
     focal_point(desk, ANN, "C12")
     reply = say(desk, ANN, command)
     assert "不是承诺编号" in reply and "/update C12" in reply
+
+
+# -- a revocation is never outrun: the rule is checked again inside every write ------------
+
+CAROL = Sender("telegram", "44", "Carol")
+
+
+def revoke(desk: Assistant, sender: Sender, by: Sender = ADMIN) -> None:
+    assert "已撤销" in say(desk, by, f"/revoke {desk.access.user(sender).id}")
+
+
+def test_a_revoke_committed_during_a_fast_update_refuses_it(desk: Assistant) -> None:
+    focal_point(desk, ANN, "C12")
+    refused = when_writing(desk.store, lambda: say(desk, ANN, "/update C12 进行中 抢在撤销之后", "tg:42:1"),
+                           lambda: revoke(desk, ANN))
+    assert "只有登记的联络人" in refused and desk.store.list_updates() == []
+
+
+@pytest.mark.parametrize("command", ["/edit {id} 已完成 撤销后再改", "withdraw:{id}"])
+def test_a_revoked_reader_can_no_longer_edit_or_withdraw(desk: Assistant, command: str) -> None:
+    focal_point(desk, ANN, "C12")
+    say(desk, ANN, "/update C12 进行中 初稿")
+    (item,) = desk.store.list_updates()
+    revoke(desk, ANN)
+    action = command.format(id=item.id)
+    reply = (desk.press(action, None, ANN) if action.startswith("withdraw:")
+             else desk.respond(action, None, ANN)).plain()
+    assert "只有登记的联络人可以修改或撤回进展" in reply
+    (unchanged,) = desk.store.list_updates()
+    assert (unchanged.revision, unchanged.text, unchanged.withdrawn_at) == (1, "初稿", None)
+
+
+@pytest.mark.parametrize("command", ["/edit {id} 已完成 抢在撤销之后", "withdraw:{id}"])
+def test_a_revoke_committed_during_an_edit_or_withdrawal_refuses_it(desk: Assistant,
+                                                                    command: str) -> None:
+    focal_point(desk, ANN, "C12")
+    say(desk, ANN, "/update C12 进行中 初稿")
+    (item,) = desk.store.list_updates()
+    action = command.format(id=item.id)
+
+    def step() -> str:
+        return (desk.press(action, None, ANN) if action.startswith("withdraw:")
+                else desk.respond(action, None, ANN)).plain()
+
+    assert "修改或撤回" in when_writing(desk.store, step, lambda: revoke(desk, ANN))
+    (unchanged,) = desk.store.list_updates()
+    assert (unchanged.revision, unchanged.withdrawn_at) == (1, None)
+
+
+def _second_admin(desk: Assistant) -> None:
+    assert "管理员" in say(desk, CAROL, f"/register {invite(desk, 'admin')}")
+
+
+@pytest.mark.parametrize("command", ["/invite focal_point", "/assign {ann} C13",
+                                     "/assign {ann} mission UNMISS", "/revoke {ann}",
+                                     "/link {slack} {ann}"])
+def test_an_admin_revoked_meanwhile_can_no_longer_act(desk: Assistant, command: str) -> None:
+    _second_admin(desk)
+    focal_point(desk, ANN, "C12")
+    slack = desk.access.user(Sender("slack", "U42", "ann")).id
+    ann = desk.access.user(ANN).id
+    before = desk.store.audit_entries()
+    refused = when_writing(desk.store,
+                           lambda: say(desk, CAROL, command.format(ann=ann, slack=slack)),
+                           lambda: revoke(desk, CAROL))
+    assert "只有管理员" in refused
+    after = desk.store.audit_entries()
+    assert [e.action for e in after[len(before):]] == ["role.set"]  # only the revocation
+    assert desk.access.user(ANN).role == "focal_point" and desk.store.assigned(ann) == ["C12"]
+
+
+def test_a_mission_change_refused_after_a_revoke(desk: Assistant) -> None:
+    focal_point(desk, ANN, "C12")
+    refused = when_writing(desk.store, lambda: say(desk, ANN, "/mission UNMISS"),
+                           lambda: revoke(desk, ANN))
+    assert "只有登记的联络人" in refused and desk.access.user(ANN).mission is None
+
+
+def test_concurrent_wrong_codes_are_limited_to_the_allowance(desk: Assistant) -> None:
+    """Twelve guesses at once: exactly MAX_FAILURES are evaluated, the rest are turned away."""
+    desk.access.user(ANN)
+    start = threading.Barrier(12)
+    replies: list[str] = []
+
+    def guess(n: int) -> None:
+        start.wait()
+        replies.append(say(desk, ANN, f"/register wrong-code-{n:03}"))
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(replies) == 12
+    assert sum("无效" in r for r in replies) == MAX_FAILURES
+    assert sum("尝试次数过多" in r for r in replies) == 12 - MAX_FAILURES
+    assert desk.store.recent_failures(desk.access.user(ANN).id, FAILURE_WINDOW) == MAX_FAILURES

@@ -13,6 +13,8 @@ from sqlalchemy import text
 from bot.migrations import current, upgrade
 from bot.store import Store, code_hash, first_broken, metadata
 
+LIMIT = {"max_failures": 5, "window": timedelta(minutes=15)}
+
 
 def test_migrations_build_exactly_the_declared_schema(store: Store) -> None:
     assert current(store.engine) == "0008"
@@ -72,14 +74,14 @@ def test_invite_codes_are_stored_hashed_and_expire(store: Store, clock) -> None:
     assert stored == code_hash("Secret-Code-1") and "Secret" not in stored
     reader = store.user("telegram", "42", "Ann")
     clock.advance(days=2)
-    assert store.redeem(reader.id, "Secret-Code-1") is None
+    assert store.redeem(reader.id, "Secret-Code-1", **LIMIT) is None
 
 
 def test_invite_uses_run_out(store: Store) -> None:
     store.create_invite("One-Use-Code", "focal_point", uses=1, days=1, by=None)
     first, second = store.user("telegram", "1"), store.user("telegram", "2")
-    assert store.redeem(first.id, "One-Use-Code") == "focal_point"
-    assert store.redeem(second.id, "One-Use-Code") is None
+    assert store.redeem(first.id, "One-Use-Code", **LIMIT) == "focal_point"
+    assert store.redeem(second.id, "One-Use-Code", **LIMIT) is None
     assert store.recent_failures(second.id, timedelta(hours=1)) == 1
 
 

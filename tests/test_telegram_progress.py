@@ -188,3 +188,24 @@ def test_brief_sends_the_chart_as_a_photo(ann_is_focal_point: int, tg: FakeTeleg
     assert say(tg, "/brief", BOB).startswith("A4P 进展简报")
     (photo,) = tg.wait_for("sendPhoto", before + 1)[before:]
     assert photo.params["photo"]["bytes"].startswith(b"\x89PNG")
+
+
+def test_a_revoke_at_the_preview_refuses_the_confirm_and_keeps_the_draft(assistant: Assistant,
+                                                                        db_url: str) -> None:
+    store = Store.open(db_url)
+    ann = store.user("telegram", str(ANN), f"User{ANN}")
+    store.set_role(ann.id, "focal_point", by=None)
+    store.assign(ann.id, ["C12"], by=None)
+    desk = assistant.with_store(store, frozenset({f"telegram:{ADMIN}"}))
+    with FakeTelegram(token=TOKEN) as fake, RunningBot(fake, desk):
+        fake.wait_for("getUpdates")
+        assert "第 2/4 步" in say(fake, "/update C12", ANN)
+        assert "第 3/4 步" in _press(fake, ANN, "draft:s:in_progress")
+        assert "第 4/4 步" in say(fake, "培训已全部完成", ANN)
+        assert "请确认" in _press(fake, ANN, "draft:m:none")
+        assert "已撤销" in say(fake, f"/revoke {ann.id}", ADMIN)
+        refused = _press(fake, ANN, "draft:confirm")  # the 确认提交 still on Ann's screen
+    assert "只有登记的联络人" in refused and "草稿已保留" in refused
+    assert store.list_updates() == []
+    assert store.draft(ann.id).data["text"] == "培训已全部完成"
+    store.close()
