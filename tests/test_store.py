@@ -15,7 +15,7 @@ from bot.store import Store, code_hash, first_broken, metadata
 
 
 def test_migrations_build_exactly_the_declared_schema(store: Store) -> None:
-    assert current(store.engine) == "0008"
+    assert current(store.engine) == "0009"
     with store.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
 
