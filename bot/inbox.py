@@ -62,11 +62,19 @@ class Inbox:
     def receive(self, platform: str, key: str, payload: str) -> bool:
         """Keep an update before it is acknowledged: True if it is new (answer it), False
         for a redelivery of one already here, pending or done (do not answer it again)."""
-        statement = self._insert(inbox).values(
-            platform=platform, key=key, payload=payload, received_at=self.clock(),
-            state="pending", attempts=1).on_conflict_do_nothing().returning(inbox.c.id)
+        return key in self.receive_many(platform, [(key, payload)])
+
+    def receive_many(self, platform: str, items: list[tuple[str, str]]) -> set[str]:
+        """`receive` for a batch of (key, payload) in one transaction: the keys that are new."""
+        if not items:
+            return set()
+        now = self.clock()
+        statement = self._insert(inbox).values([
+            {"platform": platform, "key": key, "payload": payload, "received_at": now,
+             "state": "pending", "attempts": 1} for key, payload in dict(items).items()
+        ]).on_conflict_do_nothing().returning(inbox.c.key)
         with self._errors(), self.engine.begin() as connection:
-            return connection.execute(statement).first() is not None
+            return set(connection.execute(statement).scalars())
 
     def pending(self, platform: str, max_attempts: int = MAX_ATTEMPTS) -> list[Received]:
         """What a crash left unanswered, oldest first, each counted as one more attempt.

@@ -1,0 +1,149 @@
+"""kill -9 mid-load, then restart: every message Telegram handed over is answered exactly
+once and every progress update is stored once (a real `a4pbot run` subprocess, polling and
+webhook, SQLite and PostgreSQL).
+
+The kill lands while the bot is mid-load: earlier messages answered, four replies on their
+way (held at the fake Telegram, so they never arrive), the rest fetched and confirmed to
+Telegram (polling) or acknowledged with 200 (webhook) but not yet handled. Telegram then
+redelivers some of them, answered and unanswered alike.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fake_telegram import FakeTelegram
+from running_bot import TOKEN, free_port
+from test_webhook import SECRET, command_update, post_update
+
+from bot.handlers.app import CONCURRENT_UPDATES
+from bot.inbox import Inbox
+from bot.store import Store, make_engine
+
+FIRST, LATER = 8, 32  # messages answered before the kill; messages in flight at the kill
+ADMIN = 7000  # every fourth message is a progress update from an admin
+TIMEOUT = 15.0  # generous deadlines for a busy machine; a passing run takes far less
+
+
+def text_of(n: int) -> str:
+    return f"/update C12 进行中 crash {n}" if n % 4 == 0 else f"/c {n % 40 + 1}"
+
+
+def user_of(n: int) -> int:
+    return ADMIN + n if n % 4 == 0 else 8000 + n
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'a4p.sqlite3'}"
+        return
+    from conftest import postgres_schema
+    with postgres_schema() as url:
+        yield url
+
+
+class Bot:
+    """`a4pbot run` as a subprocess against the fake; start, kill -9 and start again."""
+
+    def __init__(self, fake: FakeTelegram, database: str, webhook: bool) -> None:
+        self.fake, self.webhook, self.port = fake, webhook, free_port()
+        admins = ",".join(str(user_of(n)) for n in range(FIRST + LATER) if n % 4 == 0)
+        self.env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
+                    "TELEGRAM_WEBHOOK_SECRET": SECRET, "DATABASE_URL": database,
+                    "ADMIN_IDS": admins, "A4P_LOG_LEVEL": "WARNING"}
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        ready = "setWebhook" if self.webhook else "getUpdates"
+        before = len(self.fake.calls_to(ready))
+        command = [sys.executable, "-m", "bot.cli", "run"]
+        if self.webhook:
+            command += ["--webhook-url", "https://bot.example.org", "--listen", "127.0.0.1",
+                        "--port", str(self.port)]
+        self.process = subprocess.Popen(command, env=self.env, stderr=subprocess.PIPE, text=True)
+        self.fake.wait_for(ready, before + 1, timeout=TIMEOUT)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()  # SIGKILL: no cleanup of any kind
+        self.process.wait(timeout=TIMEOUT)
+
+    def stop(self) -> str:
+        """SIGTERM; what the bot wrote to stderr."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        assert self.process.wait(timeout=TIMEOUT) == 0
+        return self.process.stderr.read()
+
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        time.sleep(0.02)
+
+
+def deliver(fake: FakeTelegram, bot: Bot, updates: list[dict]) -> None:
+    """Hand updates to the bot the way Telegram would in this mode."""
+    if bot.webhook:
+        for update in updates:
+            assert post_update(bot.port, update) == 200
+    else:
+        for update in updates:
+            fake.push_update(update)
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_kill_9_mid_load_loses_and_doubles_nothing(mode: str, database: str) -> None:
+    inbox = Inbox(make_engine(database))
+    with FakeTelegram(token=TOKEN) as fake:
+        bot = Bot(fake, database, webhook=mode == "webhook")
+        try:
+            bot.start()
+            updates = [command_update(n + 1, user_of(n), text_of(n))
+                       for n in range(FIRST + LATER)]
+            first, later = updates[:FIRST], updates[FIRST:]
+
+            deliver(fake, bot, first)
+            fake.wait_for("sendMessage", FIRST, timeout=TIMEOUT)
+            until(lambda: inbox.backlog() == 0, "the first replies are marked answered")
+
+            fake.hold("sendMessage")  # the next replies leave the bot but never arrive
+            deliver(fake, bot, later + later[:3])  # webhook: three retries straight away
+            fake.wait_held(CONCURRENT_UPDATES, timeout=TIMEOUT)
+            if not bot.webhook:  # Telegram has forgotten them: the offset is confirmed
+                until(lambda: not fake.pending_updates, "the fetched batch is confirmed")
+            bot.kill()
+            fake.release(deliver=False)
+            assert len(fake.calls_to("sendMessage")) == FIRST
+
+            bot.start()
+            deliver(fake, bot, first[:3] + later[:3] + later[-3:])  # redeliveries
+            fake.wait_for("sendMessage", FIRST + LATER, timeout=TIMEOUT)
+            until(lambda: inbox.backlog() == 0 and (bot.webhook or not fake.pending_updates),
+                  "all answered and confirmed")
+            stderr = bot.stop()
+        finally:
+            bot.close()
+            inbox.engine.dispose()
+        replies = Counter(int(c.params["chat_id"]) for c in fake.calls_to("sendMessage"))
+    assert replies == Counter(user_of(n) for n in range(FIRST + LATER))
+    store = Store(make_engine(database))
+    stored = Counter(u.text for u in store.list_updates())
+    store.close()
+    assert stored == Counter(f"crash {n}" for n in range(0, FIRST + LATER, 4))
+    assert "Traceback" not in stderr
