@@ -1,6 +1,6 @@
 """kill -9 mid-load, then restart: every message Telegram handed over is answered exactly
-once and every progress update is stored once (a real `a4pbot run` subprocess, polling and
-webhook, SQLite and PostgreSQL).
+once and every progress update is stored once (the production `run` in a child process
+killed with SIGKILL; polling and webhook, SQLite and PostgreSQL).
 
 The kill lands while the bot is mid-load: earlier messages answered, four replies on their
 way (held at the fake Telegram, so they never arrive), the rest fetched and confirmed to
@@ -10,10 +10,6 @@ redelivers some of them, answered and unanswered alike.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,11 +17,14 @@ from pathlib import Path
 
 import pytest
 from fake_telegram import FakeTelegram
+from forked_bot import Forked
 from running_bot import TOKEN, free_port
 from test_webhook import SECRET, command_update, post_update
 
-from bot.handlers.app import CONCURRENT_UPDATES
+from bot.assistant import Assistant
+from bot.handlers.app import CONCURRENT_UPDATES, run
 from bot.inbox import Inbox
+from bot.settings import Settings
 from bot.store import Store, make_engine
 
 FIRST, LATER = 8, 32  # messages answered before the kill; messages in flight at the kill
@@ -52,42 +51,42 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 class Bot:
-    """`a4pbot run` as a subprocess against the fake; start, kill -9 and start again."""
+    """The production `run` in a forked child (tests/forked_bot.py) against the fake:
+    start, kill -9 and start again, on the same database."""
 
-    def __init__(self, fake: FakeTelegram, database: str, webhook: bool) -> None:
+    def __init__(self, fake: FakeTelegram, assistant: Assistant, database: str,
+                 webhook: bool) -> None:
         self.fake, self.webhook, self.port = fake, webhook, free_port()
-        admins = ",".join(str(user_of(n)) for n in range(FIRST + LATER) if n % 4 == 0)
-        self.env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
-                    "TELEGRAM_WEBHOOK_SECRET": SECRET, "DATABASE_URL": database,
-                    "ADMIN_IDS": admins, "A4P_LOG_LEVEL": "WARNING"}
-        self.process: subprocess.Popen | None = None
+        self.assistant, self.database = assistant, database
+        self.settings = Settings(telegram_bot_token=TOKEN, telegram_base_url=fake.base_url,
+                                 telegram_webhook_secret=SECRET)
+        self.admins = frozenset(f"telegram:{user_of(n)}" for n in range(FIRST + LATER)
+                                if n % 4 == 0)
+        self.child: Forked | None = None
+
+    def _serve(self) -> None:
+        run(self.settings, self.assistant.with_store(Store.open(self.database), self.admins),
+            webhook_url="https://bot.example.org" if self.webhook else None,
+            listen="127.0.0.1", port=self.port)
 
     def start(self) -> None:
         ready = "setWebhook" if self.webhook else "getUpdates"
         before = len(self.fake.calls_to(ready))
-        command = [sys.executable, "-m", "bot.cli", "run"]
-        if self.webhook:
-            command += ["--webhook-url", "https://bot.example.org", "--listen", "127.0.0.1",
-                        "--port", str(self.port)]
-        self.process = subprocess.Popen(command, env=self.env, stderr=subprocess.PIPE, text=True)
+        self.child = Forked(self._serve)
+        self.child.start()
         self.fake.wait_for(ready, before + 1, timeout=TIMEOUT)
 
     def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()  # SIGKILL: no cleanup of any kind
-        self.process.wait(timeout=TIMEOUT)
+        assert self.child is not None
+        self.child.kill()  # SIGKILL: no cleanup of any kind
 
-    def stop(self) -> str:
-        """SIGTERM; what the bot wrote to stderr."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        assert self.process.wait(timeout=TIMEOUT) == 0
-        return self.process.stderr.read()
+    def stop(self) -> None:
+        assert self.child is not None
+        assert self.child.stop() == 0
 
     def close(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        if self.child is not None:
+            self.child.close()
 
 
 def until(condition: Callable[[], bool], what: str) -> None:
@@ -108,10 +107,12 @@ def deliver(fake: FakeTelegram, bot: Bot, updates: list[dict]) -> None:
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
-def test_kill_9_mid_load_loses_and_doubles_nothing(mode: str, database: str) -> None:
+def test_kill_9_mid_load_loses_and_doubles_nothing(mode: str, database: str,
+                                                   assistant: Assistant) -> None:
+    Store.open(database).close()  # migrated once, before the bot and the test share it
     inbox = Inbox(make_engine(database))
     with FakeTelegram(token=TOKEN) as fake:
-        bot = Bot(fake, database, webhook=mode == "webhook")
+        bot = Bot(fake, assistant, database, webhook=mode == "webhook")
         try:
             bot.start()
             updates = [command_update(n + 1, user_of(n), text_of(n))
@@ -136,7 +137,7 @@ def test_kill_9_mid_load_loses_and_doubles_nothing(mode: str, database: str) -> 
             fake.wait_for("sendMessage", FIRST + LATER, timeout=TIMEOUT)
             until(lambda: inbox.backlog() == 0 and (bot.webhook or not fake.pending_updates),
                   "all answered and confirmed")
-            stderr = bot.stop()
+            bot.stop()
         finally:
             bot.close()
             inbox.engine.dispose()
@@ -146,4 +147,3 @@ def test_kill_9_mid_load_loses_and_doubles_nothing(mode: str, database: str) -> 
     stored = Counter(u.text for u in store.list_updates())
     store.close()
     assert stored == Counter(f"crash {n}" for n in range(0, FIRST + LATER, 4))
-    assert "Traceback" not in stderr
