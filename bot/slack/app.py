@@ -1,20 +1,24 @@
 """The Slack bot: slash command, mentions, direct messages, buttons and the update modal.
 
 Listeners are thin — parse the payload, call the core, render Block Kit — and all wiring
-sits in `build_app` at the bottom. Slack retries an event it thinks failed
-(`X-Slack-Retry-Num`); each event id is claimed in the database first, so a retry (on
-any replica) is answered once and stores nothing twice.
+sits in `build_app` at the bottom. Events go through the inbox (bot/inbox.py): kept in
+the database before bolt acknowledges them, marked done once answered, and answered by
+`answer_pending` at start if a crash left them. Slack retries an event it thinks failed
+(`X-Slack-Retry-Num`); a retry of an event already kept (on any replica) is acknowledged
+and not answered again.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -22,6 +26,7 @@ from .. import i18n
 from ..assistant import Assistant, ChatState
 from ..commands import find_command
 from ..identity import Sender
+from ..inbox import Inbox
 from ..replies import Reply
 from ..settings import Settings
 from . import blocks
@@ -29,6 +34,8 @@ from . import blocks
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 COMMAND = "/a4p"
+PLATFORM = "slack"  # the inbox's platform name
+REPLAY = "a4p_replay"  # context flag: an event answered again from the inbox
 SHARE_WORDS = ("share", "公开")
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
@@ -38,8 +45,9 @@ class SlackBot:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
+        self.inbox = Inbox(assistant.store.engine) if assistant.store is not None else None
         self._states: dict[str, ChatState] = {}
-        self._seen: set[str] = set()  # event ids, when there is no store to claim them in
+        self._seen: set[str] = set()  # event ids, when there is no store to keep them in
         self._locales: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -63,15 +71,30 @@ class SlackBot:
                 self._locales[user_id] = locale
         return Sender("slack", user_id, name, language=locale)
 
-    def first(self, key: str) -> bool:
-        """Claim a delivery; False when it was processed before (a Slack retry)."""
-        if self.assistant.store is not None:
-            return self.assistant.store.first_delivery(key)
+    def receive(self, key: str, body: dict[str, Any]) -> bool:
+        """Keep an event before it is acknowledged; False when it was kept before (a retry)."""
+        if self.inbox is not None:
+            return self.inbox.receive(PLATFORM, key, json.dumps(body, ensure_ascii=False))
         with self._lock:
             if key in self._seen:
                 return False
             self._seen.add(key)
             return True
+
+    def keep(self, body: dict[str, Any], context: BoltContext,
+             next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002 - bolt's name
+        """Middleware of the event listeners, run before bolt acknowledges the event: keep
+        it in the inbox; a retry of an event kept before is acknowledged and dropped. If the
+        database fails, bolt answers 500 and Slack retries."""
+        if (context.get(REPLAY) or not _answerable(body.get("event") or {})
+                or self.receive(_event_key(body), body)):
+            next()
+            return None
+        return BoltResponse(status=200, body="")
+
+    def done(self, key: str) -> None:
+        if self.inbox is not None:
+            self.inbox.mark_done(PLATFORM, key)
 
     # -- listeners ---------------------------------------------------------------------
 
@@ -94,20 +117,23 @@ class SlackBot:
         self._upload(client, command["channel_id"], reply)
 
     def message(self, event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        """A mention in a channel, or anything written to the bot in a direct message."""
-        if event.get("type") == "message" and (event.get("channel_type") != "im"
-                                               or event.get("subtype") or event.get("bot_id")):
+        """A mention in a channel, or anything written to the bot in a direct message.
+
+        Marked done in the inbox once answered, or once it failed (bolt logs the error):
+        an event that breaks the bot is not retried forever."""
+        if not _answerable(event):
             return
-        if not self.first(f"slack:event:{body.get('event_id') or event.get('ts')}"):
-            return  # a retry of an event already answered
-        text = _MENTION.sub("", event.get("text", "")).strip()
-        sender = self.sender(client, event.get("user", ""))
-        reply = self.assistant.respond(as_chat(text) if text else "/help",
-                                       self.state(event["channel"]), sender,
-                                       key=f"slack:event:{body.get('event_id')}")
-        client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts"),
-                                text=blocks.fallback(reply), blocks=blocks.blocks(reply))
-        self._upload(client, event["channel"], reply)
+        try:
+            text = _MENTION.sub("", event.get("text", "")).strip()
+            sender = self.sender(client, event.get("user", ""))
+            reply = self.assistant.respond(as_chat(text) if text else "/help",
+                                           self.state(event["channel"]), sender,
+                                           key=f"slack:event:{body.get('event_id')}")
+            client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts"),
+                                    text=blocks.fallback(reply), blocks=blocks.blocks(reply))
+            self._upload(client, event["channel"], reply)
+        finally:
+            self.done(_event_key(body))
 
     def button(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
                client: WebClient) -> None:
@@ -159,6 +185,18 @@ class SlackBot:
                 for f in reply.files])
 
 
+def _answerable(event: dict[str, Any]) -> bool:
+    """A mention, or a user's own message in a DM (not edits, joins or bots' messages)."""
+    if event.get("type") == "app_mention":
+        return True
+    return (event.get("type") == "message" and event.get("channel_type") == "im"
+            and not event.get("subtype") and not event.get("bot_id"))
+
+
+def _event_key(body: dict[str, Any]) -> str:
+    return str(body.get("event_id") or (body.get("event") or {}).get("ts"))
+
+
 def as_chat(text: str) -> str:
     """Slack text -> what the core understands: `progress A2` -> `/progress A2`, else a question."""
     text = text.strip()
@@ -186,11 +224,25 @@ def build_app(settings: Settings, assistant: Assistant, *,
               request_verification_enabled=bool(secret))
     bot = SlackBot(assistant)
     app.command(COMMAND)(bot.command)
-    app.event("app_mention")(bot.message)
-    app.event("message")(bot.message)
+    app.event("app_mention", middleware=[bot.keep])(bot.message)
+    app.event("message", middleware=[bot.keep])(bot.message)
     app.action(re.compile(r"^a4p:"))(bot.button)
     app.view(blocks.UPDATE_VIEW)(bot.submit)
     return app
+
+
+def answer_pending(app: App, assistant: Assistant) -> int:
+    """Before serving: answer the events a crash left unanswered, oldest first, by
+    dispatching them through the app again (answers run on bolt's worker threads)."""
+    if assistant.store is None:
+        return 0
+    pending = Inbox(assistant.store.engine).pending(PLATFORM)
+    for entry in pending:
+        app.dispatch(BoltRequest(body=json.loads(entry.payload), mode="socket_mode",
+                                 context={REPLAY: True}))
+    if pending:
+        log.warning("answering %d Slack event(s) the last run left unanswered", len(pending))
+    return len(pending)
 
 
 def start_reminders(assistant: Assistant, client: WebClient, interval: float
