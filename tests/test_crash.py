@@ -11,11 +11,14 @@ redelivers some of them, answered and unanswered alike.
 from __future__ import annotations
 
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from fake_slack import FakeSlack
 from fake_telegram import FakeTelegram
 from forked_bot import Forked
 from running_bot import TOKEN, free_port
@@ -25,6 +28,7 @@ from bot.assistant import Assistant
 from bot.handlers.app import CONCURRENT_UPDATES, run
 from bot.inbox import Inbox
 from bot.settings import Settings
+from bot.slack.app import run as slack_run
 from bot.store import Store, make_engine
 
 FIRST, LATER = 8, 32  # messages answered before the kill; messages in flight at the kill
@@ -143,6 +147,74 @@ def test_kill_9_mid_load_loses_and_doubles_nothing(mode: str, database: str,
             inbox.engine.dispose()
         replies = Counter(int(c.params["chat_id"]) for c in fake.calls_to("sendMessage"))
     assert replies == Counter(user_of(n) for n in range(FIRST + LATER))
+    store = Store(make_engine(database))
+    stored = Counter(u.text for u in store.list_updates())
+    store.close()
+    assert stored == Counter(f"crash {n}" for n in range(0, FIRST + LATER, 4))
+
+
+def post_event(port: int, fake: FakeSlack, request: tuple[bytes, str], retry: int = 0) -> int:
+    """POST a signed event to the bot, retrying the connection while it starts."""
+    body, content_type = request
+    headers = {"Content-Type": content_type, **fake.sign(body),
+               **({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+                  if retry else {})}
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(
+                    f"http://127.0.0.1:{port}/slack/events", body, headers), timeout=5) as answer:
+                return answer.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        except OSError:
+            assert time.monotonic() < deadline, "the Slack bot did not come up"
+            time.sleep(0.02)
+
+
+def test_kill_9_mid_load_in_slack_loses_and_doubles_nothing(database: str,
+                                                            assistant: Assistant) -> None:
+    """`a4pbot slack` (HTTP): events acknowledged before the kill are answered after it."""
+    Store.open(database).close()
+    inbox = Inbox(make_engine(database))
+    port = free_port()
+    admins = frozenset(f"slack:U{user_of(n)}" for n in range(FIRST + LATER) if n % 4 == 0)
+    with FakeSlack() as fake:
+        settings = Settings(slack_bot_token=fake.bot_token, slack_api_url=fake.base_url,
+                            slack_signing_secret=fake.signing_secret)
+        child = Forked(lambda: slack_run(settings, assistant.with_store(
+            Store.open(database), admins), listen="127.0.0.1", port=port))
+        events = [fake.direct_message(text_of(n).lstrip("/"), user_id=f"U{user_of(n)}",
+                                      channel=f"D{user_of(n)}") for n in range(FIRST + LATER)]
+        first, later = events[:FIRST], events[FIRST:]
+        try:
+            child.start()
+            for event in first:
+                assert post_event(port, fake, event) == 200
+            fake.wait_for("chat.postMessage", FIRST, timeout=TIMEOUT)
+            until(lambda: inbox.backlog() == 0, "the first answers are marked answered")
+
+            fake.hold("chat.postMessage")
+            for event in later:
+                assert post_event(port, fake, event) == 200  # acknowledged: Slack is done
+            for event in later[:3]:
+                assert post_event(port, fake, event, retry=1) == 200
+            fake.wait_held(CONCURRENT_UPDATES, timeout=TIMEOUT)
+            child.kill()
+            fake.release(deliver=False)
+            assert len(fake.calls_to("chat.postMessage")) == FIRST
+
+            child.start()
+            for event in first[:3] + later[:3] + later[-3:]:  # Slack's retries
+                assert post_event(port, fake, event, retry=2) == 200
+            fake.wait_for("chat.postMessage", FIRST + LATER, timeout=TIMEOUT)
+            until(lambda: inbox.backlog() == 0, "all answered")
+            assert child.stop() == 0
+        finally:
+            child.close()
+            inbox.engine.dispose()
+        replies = Counter(c.params["channel"] for c in fake.calls_to("chat.postMessage"))
+    assert replies == Counter(f"D{user_of(n)}" for n in range(FIRST + LATER))
     store = Store(make_engine(database))
     stored = Counter(u.text for u in store.list_updates())
     store.close()

@@ -271,6 +271,15 @@ def start_reminders(assistant: Assistant, client: WebClient, interval: float
     return stop
 
 
+def run(settings: Settings, assistant: Assistant, *, listen: str = "0.0.0.0",
+        port: int = 3000) -> None:
+    """`a4pbot slack`: answer what a crash left pending, then serve until SIGTERM/SIGINT."""
+    app = build_app(settings, assistant)
+    answer_pending(app, assistant)
+    start_reminders(assistant, app.client, settings.a4p_reminder_interval)
+    serve(app, settings, listen=listen, port=port)
+
+
 def serve(app: App, settings: Settings, *, listen: str = "0.0.0.0", port: int = 3000) -> None:
     """Socket Mode when SLACK_APP_TOKEN is set, else HTTP on `EVENTS_PATH` (waitress)."""
     _, _, app_token = settings.slack()
