@@ -114,6 +114,8 @@ def run(settings: Settings, assistant: Assistant, *, webhook_url: str | None = N
         loop.run_until_complete(asyncio.gather(
             *(r.shutdown() for r in application.bot_data[HTTP_SESSIONS])))
         loop.close()
+        if isinstance(application.update_queue, InboxQueue):
+            application.update_queue.inbox.close()  # this process no longer answers any
 
 
 def serve(application: Application, *, webhook_url: str | None = None, listen: str = "0.0.0.0",

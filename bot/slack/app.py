@@ -43,9 +43,9 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 class SlackBot:
     """The listeners, holding the core and what they remember per channel."""
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, inbox: Inbox | None = None) -> None:
         self.assistant = assistant
-        self.inbox = Inbox(assistant.store.engine) if assistant.store is not None else None
+        self.inbox = inbox
         self._states: dict[str, ChatState] = {}
         self._seen: set[str] = set()  # event ids, when there is no store to keep them in
         self._locales: dict[str, str] = {}
@@ -215,14 +215,17 @@ def _shared(text: str) -> tuple[str, bool]:
     return text.strip(), False
 
 
-def build_app(settings: Settings, assistant: Assistant, *,
-              client: WebClient | None = None) -> App:
-    """The bolt App with every listener; `client` defaults to one on SLACK_API_URL."""
+def build_app(settings: Settings, assistant: Assistant, *, client: WebClient | None = None,
+              inbox: Inbox | None = None) -> App:
+    """The bolt App with every listener; `client` defaults to one on SLACK_API_URL, `inbox`
+    to one on the assistant's store (events then go through it)."""
     token, secret, _ = settings.slack()
     client = client or WebClient(token=token, base_url=settings.slack_api_url)
     app = App(client=client, signing_secret=secret or "", logger=log,
               request_verification_enabled=bool(secret))
-    bot = SlackBot(assistant)
+    if inbox is None and assistant.store is not None:
+        inbox = Inbox(assistant.store.engine)
+    bot = SlackBot(assistant, inbox)
     app.command(COMMAND)(bot.command)
     app.event("app_mention", middleware=[bot.keep])(bot.message)
     app.event("message", middleware=[bot.keep])(bot.message)
@@ -231,12 +234,10 @@ def build_app(settings: Settings, assistant: Assistant, *,
     return app
 
 
-def answer_pending(app: App, assistant: Assistant) -> int:
+def answer_pending(app: App, inbox: Inbox) -> int:
     """Before serving: answer the events a crash left unanswered, oldest first, by
     dispatching them through the app again (answers run on bolt's worker threads)."""
-    if assistant.store is None:
-        return 0
-    pending = Inbox(assistant.store.engine).pending(PLATFORM)
+    pending = inbox.pending(PLATFORM)
     for entry in pending:
         app.dispatch(BoltRequest(body=json.loads(entry.payload), mode="socket_mode",
                                  context={REPLAY: True}))
@@ -274,10 +275,16 @@ def start_reminders(assistant: Assistant, client: WebClient, interval: float
 def run(settings: Settings, assistant: Assistant, *, listen: str = "0.0.0.0",
         port: int = 3000) -> None:
     """`a4pbot slack`: answer what a crash left pending, then serve until SIGTERM/SIGINT."""
-    app = build_app(settings, assistant)
-    answer_pending(app, assistant)
+    inbox = Inbox(assistant.store.engine) if assistant.store is not None else None
+    app = build_app(settings, assistant, inbox=inbox)
+    if inbox is not None:
+        answer_pending(app, inbox)
     start_reminders(assistant, app.client, settings.a4p_reminder_interval)
-    serve(app, settings, listen=listen, port=port)
+    try:
+        serve(app, settings, listen=listen, port=port)
+    finally:
+        if inbox is not None:
+            inbox.close()
 
 
 def serve(app: App, settings: Settings, *, listen: str = "0.0.0.0", port: int = 3000) -> None:

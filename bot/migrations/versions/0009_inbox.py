@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(8), nullable=False),
         sa.Column("done_at", sa.DateTime(timezone=True)),
         sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("owner", sa.Integer, nullable=False),
         sa.UniqueConstraint("platform", "key", name="uq_inbox_platform_key"),
     )
     op.create_index("ix_inbox_state", "inbox", ["state"])
