@@ -403,7 +403,7 @@ class Store:
     # -- deliveries --------------------------------------------------------------------
 
     def first_delivery(self, key: str) -> bool:
-        """Claim a delivery (a Slack event id …): True the first time, False for a retry."""
+        """Claim a delivery (a reminder …): True the first time, False for a repeat."""
         try:
             with self._errors(), self.engine.begin() as connection:
                 connection.execute(insert(deliveries).values(key=key, at=self.clock()))
