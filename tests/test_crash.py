@@ -219,3 +219,43 @@ def test_kill_9_mid_load_in_slack_loses_and_doubles_nothing(database: str,
     stored = Counter(u.text for u in store.list_updates())
     store.close()
     assert stored == Counter(f"crash {n}" for n in range(0, FIRST + LATER, 4))
+
+
+@pytest.mark.parametrize(("mode", "database"), [("polling", "sqlite"), ("webhook", "postgresql")],
+                         indirect=["database"])
+def test_kill_9_at_any_moment_answers_everyone(mode: str, database: str,
+                                               assistant: Assistant) -> None:
+    """No hold: the kill lands wherever the bot is. Everyone is answered; the only repeats
+    are replies sent in the instant before the kill, before their update was marked done
+    (at most one per update being handled: CONCURRENT_UPDATES); stored updates, once."""
+    Store.open(database).close()
+    inbox = Inbox(make_engine(database))
+    with FakeTelegram(token=TOKEN) as fake:
+        bot = Bot(fake, assistant, database, webhook=mode == "webhook")
+        updates = [command_update(n + 1, user_of(n), text_of(n)) for n in range(FIRST + LATER)]
+        everyone = {user_of(n) for n in range(FIRST + LATER)}
+
+        def answered() -> Counter:
+            return Counter(int(c.params["chat_id"]) for c in fake.calls_to("sendMessage"))
+
+        try:
+            bot.start()
+            deliver(fake, bot, updates)
+            fake.wait_for("sendMessage", FIRST, timeout=TIMEOUT)
+            bot.kill()
+            bot.start()
+            deliver(fake, bot, updates[:3] + updates[-3:])  # redeliveries
+            until(lambda: set(answered()) == everyone, "everyone is answered")
+            until(lambda: inbox.backlog() == 0 and (bot.webhook or not fake.pending_updates),
+                  "all marked answered and confirmed")
+            bot.stop()
+        finally:
+            bot.close()
+            inbox.engine.dispose()
+        replies = answered()
+    assert set(replies) == everyone
+    assert sum(replies.values()) - len(everyone) <= CONCURRENT_UPDATES
+    store = Store(make_engine(database))
+    stored = Counter(u.text for u in store.list_updates())
+    store.close()
+    assert stored == Counter(f"crash {n}" for n in range(0, FIRST + LATER, 4))
