@@ -1,9 +1,10 @@
 """The Slack bot: slash command, mentions, direct messages, buttons and the update modal.
 
 Listeners are thin — parse the payload, call the core, render Block Kit — and all wiring
-sits in `build_app` at the bottom. Events go through the inbox (bot/inbox.py): kept in
-the database before bolt acknowledges them, marked done once answered, and answered by
-`answer_pending` at start if a crash left them. Slack retries an event it thinks failed
+sits in `build_app` at the bottom. Events and slash commands go through the inbox
+(bot/inbox.py): kept in the database before they are acknowledged, marked done once
+answered, and answered by `answer_pending` at start if a crash left them (a command's
+`response_url` stays valid for 30 minutes). Slack retries an event it thinks failed
 (`X-Slack-Retry-Num`); a retry of an event already kept (on any replica) is acknowledged
 and not answered again.
 """
@@ -83,11 +84,11 @@ class SlackBot:
 
     def keep(self, body: dict[str, Any], context: BoltContext,
              next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002 - bolt's name
-        """Middleware of the event listeners, run before bolt acknowledges the event: keep
-        it in the inbox; a retry of an event kept before is acknowledged and dropped. If the
-        database fails, bolt answers 500 and Slack retries."""
-        if (context.get(REPLAY) or not _answerable(body.get("event") or {})
-                or self.receive(_event_key(body), body)):
+        """Middleware of the event and command listeners, run before they are acknowledged:
+        keep the event or command in the inbox; a retry of one kept before is acknowledged
+        and dropped. If the database fails, bolt answers 500 and Slack retries."""
+        key = _inbox_key(body)
+        if context.get(REPLAY) or key is None or self.receive(key, body):
             next()
             return None
         return BoltResponse(status=200, body="")
@@ -103,18 +104,22 @@ class SlackBot:
         """`/a4p 问题`, `/a4p C17`, `/a4p areas`, `/a4p progress A2`, `/a4p update …`.
 
         Answers only the asker (ephemeral) unless the text starts with `share`/`公开`.
+        Marked done in the inbox once answered (or failed, as `message`).
         """
         ack()
-        text, shared = _shared(command.get("text", ""))
-        sender = self.sender(client, command["user_id"], command.get("user_name", ""))
-        if text.lower() == "update" and self.assistant.flow is not None:
-            self._open_form(client, command["trigger_id"], sender, respond)
-            return
-        reply = self.assistant.respond(as_chat(text), self.state(command["channel_id"]), sender,
-                                       key=f"slack:command:{command['trigger_id']}")
-        respond(text=blocks.fallback(reply), blocks=blocks.blocks(reply),
-                response_type="in_channel" if shared else "ephemeral")
-        self._upload(client, command["channel_id"], reply)
+        try:
+            text, shared = _shared(command.get("text", ""))
+            sender = self.sender(client, command["user_id"], command.get("user_name", ""))
+            if text.lower() == "update" and self.assistant.flow is not None:
+                self._open_form(client, command["trigger_id"], sender, respond)
+                return
+            reply = self.assistant.respond(as_chat(text), self.state(command["channel_id"]),
+                                           sender, key=f"slack:command:{command['trigger_id']}")
+            respond(text=blocks.fallback(reply), blocks=blocks.blocks(reply),
+                    response_type="in_channel" if shared else "ephemeral")
+            self._upload(client, command["channel_id"], reply)
+        finally:
+            self.done(f"command:{command['trigger_id']}")
 
     def message(self, event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         """A mention in a channel, or anything written to the bot in a direct message.
@@ -133,7 +138,7 @@ class SlackBot:
                                     text=blocks.fallback(reply), blocks=blocks.blocks(reply))
             self._upload(client, event["channel"], reply)
         finally:
-            self.done(_event_key(body))
+            self.done(f"event:{_event_id(body)}")
 
     def button(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
                client: WebClient) -> None:
@@ -193,8 +198,18 @@ def _answerable(event: dict[str, Any]) -> bool:
             and not event.get("subtype") and not event.get("bot_id"))
 
 
-def _event_key(body: dict[str, Any]) -> str:
+def _event_id(body: dict[str, Any]) -> str:
     return str(body.get("event_id") or (body.get("event") or {}).get("ts"))
+
+
+def _inbox_key(body: dict[str, Any]) -> str | None:
+    """What identifies a delivery in the inbox: a command's trigger id, an answerable
+    event's id; None for what is not answered (and so not kept)."""
+    if body.get("command") and body.get("trigger_id"):
+        return f"command:{body['trigger_id']}"
+    if _answerable(body.get("event") or {}):
+        return f"event:{_event_id(body)}"
+    return None
 
 
 def as_chat(text: str) -> str:
@@ -226,7 +241,7 @@ def build_app(settings: Settings, assistant: Assistant, *, client: WebClient | N
     if inbox is None and assistant.store is not None:
         inbox = Inbox(assistant.store.engine)
     bot = SlackBot(assistant, inbox)
-    app.command(COMMAND)(bot.command)
+    app.command(COMMAND, middleware=[bot.keep])(bot.command)
     app.event("app_mention", middleware=[bot.keep])(bot.message)
     app.event("message", middleware=[bot.keep])(bot.message)
     app.action(re.compile(r"^a4p:"))(bot.button)
@@ -235,8 +250,8 @@ def build_app(settings: Settings, assistant: Assistant, *, client: WebClient | N
 
 
 def answer_pending(app: App, inbox: Inbox) -> int:
-    """Before serving: answer the events a crash left unanswered, oldest first, by
-    dispatching them through the app again (answers run on bolt's worker threads)."""
+    """Before serving: answer the events and commands a crash left unanswered, oldest
+    first, by dispatching them through the app again (on bolt's worker threads)."""
     pending = inbox.pending(PLATFORM)
     for entry in pending:
         app.dispatch(BoltRequest(body=json.loads(entry.payload), mode="socket_mode",
