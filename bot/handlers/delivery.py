@@ -25,7 +25,6 @@ from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Bot, Update
-from telegram._utils.types import JSONDict
 from telegram.error import NetworkError
 from telegram.ext import SimpleUpdateProcessor
 from telegram.request import RequestData
@@ -115,7 +114,7 @@ class KeepingRequest(AiohttpRequest):
         self.queue = queue
 
     async def post(self, url: str, request_data: RequestData | None = None,
-                   **timeouts: Any) -> JSONDict | list[JSONDict] | bool:
+                   **timeouts: Any) -> dict[str, Any] | list[dict[str, Any]] | bool:
         result = await super().post(url, request_data, **timeouts)
         if url.endswith("/getUpdates") and isinstance(result, list) and result:
             await self.queue.keep(result)

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 COMMAND = "/a4p"
 PLATFORM = "slack"  # the inbox's platform name
-REPLAY = "a4p_replay"  # context flag: an event answered again from the inbox
+REPLAY = "a4p_replay"  # context flag: a delivery answered again from the inbox
 SHARE_WORDS = ("share", "公开")
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
@@ -73,7 +73,8 @@ class SlackBot:
         return Sender("slack", user_id, name, language=locale)
 
     def receive(self, key: str, body: dict[str, Any]) -> bool:
-        """Keep an event before it is acknowledged; False when it was kept before (a retry)."""
+        """Keep an event or command before it is acknowledged; False when it was kept
+        before (a retry)."""
         if self.inbox is not None:
             return self.inbox.receive(PLATFORM, key, json.dumps(body, ensure_ascii=False))
         with self._lock:
