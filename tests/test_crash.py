@@ -233,8 +233,7 @@ def test_kill_9_mid_load_in_slack_loses_and_doubles_nothing(database: str,
     assert stored == Counter(f"crash {n}" for n in range(0, FIRST + SLACK_LATER, 4))
 
 
-@pytest.mark.parametrize(("mode", "database"), [("polling", "sqlite"), ("webhook", "postgresql")],
-                         indirect=["database"])
+@pytest.mark.parametrize(("mode", "database"), [("polling", "sqlite")], indirect=["database"])
 def test_kill_9_at_any_moment_answers_everyone(mode: str, database: str,
                                                assistant: Assistant) -> None:
     """No hold: the kill lands wherever the bot is. Everyone is answered; the only repeats
