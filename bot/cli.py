@@ -158,13 +158,10 @@ def cmd_slack(args: argparse.Namespace) -> int:
     settings = _checked_settings("slack")
     if settings is None:
         return 2
-    from .slack.app import build_app, serve, start_reminders
+    from .slack.app import run
 
     _quiet_secrets(settings)
-    assistant = _with_store(_assistant(args), settings)
-    app = build_app(settings, assistant)
-    start_reminders(assistant, app.client, settings.a4p_reminder_interval)
-    serve(app, settings, listen=args.listen, port=args.port)
+    run(settings, _with_store(_assistant(args), settings), listen=args.listen, port=args.port)
     return 0
 
 

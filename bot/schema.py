@@ -7,6 +7,7 @@ from sqlalchemy import (Column, DateTime, Float, ForeignKey, Integer, MetaData, 
                         Text, UniqueConstraint)
 
 ROLES = ("reader", "focal_point", "admin")
+INBOX_STATES = ("pending", "done", "dropped")  # dropped: given up after too many attempts
 STATUSES = ("not_started", "in_progress", "done", "blocked")
 
 metadata = MetaData(naming_convention={
@@ -117,4 +118,17 @@ misses = Table(
     Column("normalised", String(500), nullable=False),
     Column("best_id", String(8)),
     Column("score", Float, nullable=False),
+)
+inbox = Table(  # updates and events received, kept until answered (bot/inbox.py)
+    "inbox", metadata,
+    Column("id", Integer, primary_key=True),  # arrival order: pending ones replay oldest first
+    Column("platform", String(16), nullable=False),
+    Column("key", String(128), nullable=False),  # Telegram "<bot id>:<update id>", Slack event id
+    Column("payload", Text, nullable=False),  # the update or event as JSON; "" once done
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(8), nullable=False, index=True),
+    Column("done_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False),
+    Column("owner", Integer, nullable=False),  # the process answering it (PostgreSQL: alive?)
+    UniqueConstraint("platform", "key", name="uq_inbox_platform_key"),
 )

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .audit import GENESIS, AuditEntry, entry_hash, first_broken, row_digest, utc
 from .database import default_url, make_engine
-from .schema import (ROLES, STATUSES, assignments, audit_log, deliveries, drafts, invites,
+from .schema import (ROLES, STATUSES, assignments, audit_log, deliveries, drafts, inbox, invites,
                      metadata, misses, mission_assignments, registration_failures, revisions,
                      updates, users)
 
@@ -518,7 +518,7 @@ class Store:
     # -- deliveries --------------------------------------------------------------------
 
     def first_delivery(self, key: str) -> bool:
-        """Claim a delivery (a Slack event id …): True the first time, False for a retry."""
+        """Claim a delivery (a reminder …): True the first time, False for a repeat."""
         try:
             with self._errors(), self.engine.begin() as connection:
                 connection.execute(insert(deliveries).values(key=key, at=self.clock()))
@@ -528,12 +528,15 @@ class Store:
 
     def prune(self, keep_deliveries: timedelta = timedelta(days=30),
               keep_misses: timedelta = timedelta(days=365)) -> tuple[int, int]:
-        """Forget old delivery claims (retries come within hours) and old logged questions;
-        (deliveries, misses) deleted. Updates, revisions and the audit log are never pruned."""
+        """Forget old delivery claims and answered inbox entries (retries come within hours)
+        and old logged questions; (deliveries and inbox entries, misses) deleted. Updates,
+        revisions and the audit log are never pruned."""
         now = self.clock()
         with self._errors(), self.engine.begin() as connection:
             gone = connection.execute(deliveries.delete()
                                       .where(deliveries.c.at < now - keep_deliveries)).rowcount
+            gone += connection.execute(inbox.delete().where(
+                inbox.c.state != "pending", inbox.c.done_at < now - keep_deliveries)).rowcount
             old = connection.execute(misses.delete()
                                      .where(misses.c.at < now - keep_misses)).rowcount
         return gone, old

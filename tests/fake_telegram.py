@@ -404,6 +404,10 @@ class FakeTelegram:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._held_methods: set[str] = set()  # lower-case names whose calls wait, see hold()
+        self._holding = 0  # calls waiting at the hold now
+        self._hold_round = 0  # bumped by release(); tells waiting calls their fate
+        self._deliver_held = True
         self._methods: dict[str, tuple[str, Callable[[dict], Any]]] = {
             name.lower(): (name, getattr(self, f"_api_{name}"))
             for name in (
@@ -594,6 +598,44 @@ class FakeTelegram:
                        "offset": offset, "chat_type": "sender"}
         return self.push_update({"update_id": None, "inline_query": payload})
 
+    # -- holding calls (a Telegram slow to answer: the bot is then mid-request) ------------
+
+    def hold(self, method: str) -> None:
+        """Make calls of `method` wait, unanswered and unrecorded, until release()."""
+        with self._cond:
+            self._held_methods.add(method.lower())
+
+    def wait_held(self, count: int, timeout: float = 5.0) -> None:
+        """Block until `count` calls are waiting at the hold; AssertionError on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._holding < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"expected {count} held call(s), got {self._holding}")
+                self._cond.wait(remaining)
+
+    def release(self, *, deliver: bool = True) -> None:
+        """Open the hold. With deliver=False the waiting calls never reached Telegram (the
+        bot that made them was killed): they are answered 503 and not recorded."""
+        with self._cond:
+            self._held_methods.clear()
+            self._hold_round += 1
+            self._deliver_held = deliver
+            self._cond.notify_all()
+
+    def _wait_at_hold(self) -> bool:
+        """(With self._cond held.) Wait for release(); whether to deliver this call."""
+        round_ = self._hold_round
+        self._holding += 1
+        self._cond.notify_all()
+        try:
+            while self._hold_round == round_ and not self._stopping:
+                self._cond.wait()
+        finally:
+            self._holding -= 1
+        return self._deliver_held and not self._stopping
+
     # -- inspecting ------------------------------------------------------------------------
 
     def calls_to(self, method: str) -> list[Call]:
@@ -658,6 +700,8 @@ class FakeTelegram:
         else:
             error = None
         with self._cond:
+            if name.lower() in self._held_methods and not self._wait_at_hold():
+                return 503, {"ok": False, "error_code": 503, "description": "Service Unavailable"}
             self.calls.append(Call(name, params, time.monotonic()))
             self._cond.notify_all()
         try:

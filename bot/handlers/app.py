@@ -13,8 +13,10 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
 
 from ..assistant import Assistant
 from ..commands import COMMANDS, MENU
+from ..inbox import Inbox
 from ..settings import Settings
 from . import conversation, inline, schedule
+from .delivery import InboxProcessor, InboxQueue, KeepingRequest
 from .request import AiohttpRequest
 from .webhook import serve_webhook
 
@@ -46,19 +48,37 @@ async def _register_commands(application: Application) -> None:
     log.info("bot @%s ready: %d commands registered", bot.username, len(MENU))
 
 
+async def _start(application: Application) -> None:
+    """Before serving: queue what a crash left unanswered, then publish the menu."""
+    if isinstance(application.update_queue, InboxQueue):
+        await application.update_queue.replay(application.bot)
+    await _register_commands(application)
+
+
 def build_application(settings: Settings, assistant: Assistant, *,
                       rate_limit: bool = True) -> Application:
-    """Build the PTB Application with every handler; nothing is sent until it starts."""
+    """Build the PTB Application with every handler; nothing is sent until it starts.
+
+    With a store, updates go through the inbox (delivery.py): kept before Telegram is
+    told they arrived, marked done once answered, answered at start if a crash left them.
+    """
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the token URL
-    requests = (AiohttpRequest(CONNECTION_POOL_SIZE), AiohttpRequest(1))  # handlers, getUpdates
+    token = settings.bot_token()
+    queue = (InboxQueue(Inbox(assistant.store.engine), token.partition(":")[0])
+             if assistant.store is not None else None)
+    requests = (AiohttpRequest(CONNECTION_POOL_SIZE),  # handlers; getUpdates:
+                KeepingRequest(queue) if queue is not None else AiohttpRequest(1))
     builder = (ApplicationBuilder()
-               .token(settings.bot_token())
+               .token(token)
                .base_url(settings.base_url())
                .base_file_url(settings.base_url().removesuffix("/bot") + "/file/bot")
                .concurrent_updates(CONCURRENT_UPDATES)
                .request(requests[0])
                .get_updates_request(requests[1])
-               .post_init(_register_commands))
+               .post_init(_start))
+    if queue is not None:
+        builder = (builder.update_queue(queue).concurrent_updates(
+            InboxProcessor(queue.inbox, queue.bot_id, CONCURRENT_UPDATES)))
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
     application = builder.build()
@@ -94,6 +114,8 @@ def run(settings: Settings, assistant: Assistant, *, webhook_url: str | None = N
         loop.run_until_complete(asyncio.gather(
             *(r.shutdown() for r in application.bot_data[HTTP_SESSIONS])))
         loop.close()
+        if isinstance(application.update_queue, InboxQueue):
+            application.update_queue.inbox.close()  # this process no longer answers any
 
 
 def serve(application: Application, *, webhook_url: str | None = None, listen: str = "0.0.0.0",
@@ -110,12 +132,11 @@ def serve(application: Application, *, webhook_url: str | None = None, listen: s
         application.run_polling(allowed_updates=Update.ALL_TYPES, **run_options)
         return
     assistant: Assistant = application.bot_data["assistant"]
-    store = assistant.store
     serving = serve_webhook(
         application, webhook_url=webhook_url.rstrip("/") + "/" + WEBHOOK_PATH, path=WEBHOOK_PATH,
         listen=listen, port=port, secret=secret or secrets.token_urlsafe(32),
-        health=lambda: health(assistant), claim=store.first_delivery if store else None,
-        stop=stop, handle_signals=run_options.get("stop_signals", ()) is not None)
+        health=lambda: health(assistant), stop=stop,
+        handle_signals=run_options.get("stop_signals", ()) is not None)
     asyncio.get_event_loop_policy().get_event_loop().run_until_complete(serving)
 
 

@@ -3,10 +3,12 @@ load balancers, and a graceful stop.
 
 python-telegram-bot's built-in webhook server serves one path only, so it cannot answer
 health checks. This follows PTB's "custom webhook" pattern: verify the secret header, put
-the update on `application.update_queue`, answer 200. An update id is claimed in the
-database first, so Telegram's redelivery of the same update (or the same update reaching
-a second replica) is processed once. On SIGTERM the server stops accepting, in-flight
-updates finish (`Application.stop` drains the queue), then the process exits.
+the update on `application.update_queue`, answer 200. With a store that queue is the
+inbox (delivery.py): the update is written to the database before the 200, so a crash
+loses nothing, and Telegram's redelivery of an update already there (or the same update
+reaching a second replica) is not queued again; 503 when it cannot be written, so
+Telegram retries. On SIGTERM the server stops accepting, in-flight updates finish
+(`Application.stop` drains the queue), then the process exits.
 """
 
 from __future__ import annotations
@@ -25,15 +27,16 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
+from .delivery import InboxUnavailable
+
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 HEALTH_PATH = "/healthz"
 
 
 class TelegramUpdates(RequestHandler):
-    def initialize(self, bot_application: Application, secret: str,
-                   claim: Callable[[str], bool] | None) -> None:
-        self.bot_application, self.secret, self.claim = bot_application, secret, claim
+    def initialize(self, bot_application: Application, secret: str) -> None:
+        self.bot_application, self.secret = bot_application, secret
 
     async def post(self) -> None:
         given = self.request.headers.get(SECRET_HEADER, "")
@@ -45,10 +48,10 @@ class TelegramUpdates(RequestHandler):
         except (ValueError, TypeError, KeyError):
             self.set_status(400)
             return
-        if self.claim is not None and not await asyncio.to_thread(
-                self.claim, f"telegram:update:{update.update_id}"):
-            return  # a redelivery: processed already (here or on another replica)
-        await self.bot_application.update_queue.put(update)
+        try:
+            await self.bot_application.update_queue.put(update)  # the inbox, then the queue
+        except InboxUnavailable:
+            self.set_status(503)  # not kept: Telegram delivers it again later
 
 
 class Health(RequestHandler):
@@ -64,7 +67,6 @@ class Health(RequestHandler):
 
 async def serve_webhook(application: Application, *, webhook_url: str, path: str, listen: str,
                         port: int, secret: str, health: Callable[[], dict[str, Any]],
-                        claim: Callable[[str], bool] | None = None,
                         stop: asyncio.Event | None = None, handle_signals: bool = True) -> None:
     """Register the webhook with Telegram and serve until `stop` is set (or SIGTERM/SIGINT)."""
     stop = stop or asyncio.Event()
@@ -73,8 +75,7 @@ async def serve_webhook(application: Application, *, webhook_url: str, path: str
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
     web = WebApplication([
-        (f"/{path}", TelegramUpdates, {"bot_application": application, "secret": secret,
-                                       "claim": claim}),
+        (f"/{path}", TelegramUpdates, {"bot_application": application, "secret": secret}),
         (HEALTH_PATH, Health, {"check": health}),
     ])
     async with application:  # initialize … shutdown

@@ -1,20 +1,25 @@
 """The Slack bot: slash command, mentions, direct messages, buttons and the update modal.
 
 Listeners are thin — parse the payload, call the core, render Block Kit — and all wiring
-sits in `build_app` at the bottom. Slack retries an event it thinks failed
-(`X-Slack-Retry-Num`); each event id is claimed in the database first, so a retry (on
-any replica) is answered once and stores nothing twice.
+sits in `build_app` at the bottom. Events and slash commands go through the inbox
+(bot/inbox.py): kept in the database before they are acknowledged, marked done once
+answered, and answered by `answer_pending` at start if a crash left them (a command's
+`response_url` stays valid for 30 minutes). Slack retries an event it thinks failed
+(`X-Slack-Retry-Num`); a retry of an event already kept (on any replica) is acknowledged
+and not answered again.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -22,6 +27,7 @@ from .. import i18n
 from ..assistant import Assistant, ChatState
 from ..commands import find_command
 from ..identity import Sender
+from ..inbox import Inbox
 from ..replies import Reply
 from ..settings import Settings
 from . import blocks
@@ -29,6 +35,8 @@ from . import blocks
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 COMMAND = "/a4p"
+PLATFORM = "slack"  # the inbox's platform name
+REPLAY = "a4p_replay"  # context flag: a delivery answered again from the inbox
 SHARE_WORDS = ("share", "公开")
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
@@ -36,10 +44,11 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 class SlackBot:
     """The listeners, holding the core and what they remember per channel."""
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, inbox: Inbox | None = None) -> None:
         self.assistant = assistant
+        self.inbox = inbox
         self._states: dict[str, ChatState] = {}
-        self._seen: set[str] = set()  # event ids, when there is no store to claim them in
+        self._seen: set[str] = set()  # event ids, when there is no store to keep them in
         self._locales: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -63,15 +72,31 @@ class SlackBot:
                 self._locales[user_id] = locale
         return Sender("slack", user_id, name, language=locale)
 
-    def first(self, key: str) -> bool:
-        """Claim a delivery; False when it was processed before (a Slack retry)."""
-        if self.assistant.store is not None:
-            return self.assistant.store.first_delivery(key)
+    def receive(self, key: str, body: dict[str, Any]) -> bool:
+        """Keep an event or command before it is acknowledged; False when it was kept
+        before (a retry)."""
+        if self.inbox is not None:
+            return self.inbox.receive(PLATFORM, key, json.dumps(body, ensure_ascii=False))
         with self._lock:
             if key in self._seen:
                 return False
             self._seen.add(key)
             return True
+
+    def keep(self, body: dict[str, Any], context: BoltContext,
+             next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002 - bolt's name
+        """Middleware of the event and command listeners, run before they are acknowledged:
+        keep the event or command in the inbox; a retry of one kept before is acknowledged
+        and dropped. If the database fails, bolt answers 500 and Slack retries."""
+        key = _inbox_key(body)
+        if context.get(REPLAY) or key is None or self.receive(key, body):
+            next()
+            return None
+        return BoltResponse(status=200, body="")
+
+    def done(self, key: str) -> None:
+        if self.inbox is not None:
+            self.inbox.mark_done(PLATFORM, key)
 
     # -- listeners ---------------------------------------------------------------------
 
@@ -80,34 +105,41 @@ class SlackBot:
         """`/a4p 问题`, `/a4p C17`, `/a4p areas`, `/a4p progress A2`, `/a4p update …`.
 
         Answers only the asker (ephemeral) unless the text starts with `share`/`公开`.
+        Marked done in the inbox once answered (or failed, as `message`).
         """
         ack()
-        text, shared = _shared(command.get("text", ""))
-        sender = self.sender(client, command["user_id"], command.get("user_name", ""))
-        if text.lower() == "update" and self.assistant.flow is not None:
-            self._open_form(client, command["trigger_id"], sender, respond)
-            return
-        reply = self.assistant.respond(as_chat(text), self.state(command["channel_id"]), sender,
-                                       key=f"slack:command:{command['trigger_id']}")
-        respond(text=blocks.fallback(reply), blocks=blocks.blocks(reply),
-                response_type="in_channel" if shared else "ephemeral")
-        self._upload(client, command["channel_id"], reply)
+        try:
+            text, shared = _shared(command.get("text", ""))
+            sender = self.sender(client, command["user_id"], command.get("user_name", ""))
+            if text.lower() == "update" and self.assistant.flow is not None:
+                self._open_form(client, command["trigger_id"], sender, respond)
+                return
+            reply = self.assistant.respond(as_chat(text), self.state(command["channel_id"]),
+                                           sender, key=f"slack:command:{command['trigger_id']}")
+            respond(text=blocks.fallback(reply), blocks=blocks.blocks(reply),
+                    response_type="in_channel" if shared else "ephemeral")
+            self._upload(client, command["channel_id"], reply)
+        finally:
+            self.done(f"command:{command['trigger_id']}")
 
     def message(self, event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        """A mention in a channel, or anything written to the bot in a direct message."""
-        if event.get("type") == "message" and (event.get("channel_type") != "im"
-                                               or event.get("subtype") or event.get("bot_id")):
+        """A mention in a channel, or anything written to the bot in a direct message.
+
+        Marked done in the inbox once answered, or once it failed (bolt logs the error):
+        an event that breaks the bot is not retried forever."""
+        if not _answerable(event):
             return
-        if not self.first(f"slack:event:{body.get('event_id') or event.get('ts')}"):
-            return  # a retry of an event already answered
-        text = _MENTION.sub("", event.get("text", "")).strip()
-        sender = self.sender(client, event.get("user", ""))
-        reply = self.assistant.respond(as_chat(text) if text else "/help",
-                                       self.state(event["channel"]), sender,
-                                       key=f"slack:event:{body.get('event_id')}")
-        client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts"),
-                                text=blocks.fallback(reply), blocks=blocks.blocks(reply))
-        self._upload(client, event["channel"], reply)
+        try:
+            text = _MENTION.sub("", event.get("text", "")).strip()
+            sender = self.sender(client, event.get("user", ""))
+            reply = self.assistant.respond(as_chat(text) if text else "/help",
+                                           self.state(event["channel"]), sender,
+                                           key=f"slack:event:{body.get('event_id')}")
+            client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts"),
+                                    text=blocks.fallback(reply), blocks=blocks.blocks(reply))
+            self._upload(client, event["channel"], reply)
+        finally:
+            self.done(f"event:{_event_id(body)}")
 
     def button(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
                client: WebClient) -> None:
@@ -159,6 +191,28 @@ class SlackBot:
                 for f in reply.files])
 
 
+def _answerable(event: dict[str, Any]) -> bool:
+    """A mention, or a user's own message in a DM (not edits, joins or bots' messages)."""
+    if event.get("type") == "app_mention":
+        return True
+    return (event.get("type") == "message" and event.get("channel_type") == "im"
+            and not event.get("subtype") and not event.get("bot_id"))
+
+
+def _event_id(body: dict[str, Any]) -> str:
+    return str(body.get("event_id") or (body.get("event") or {}).get("ts"))
+
+
+def _inbox_key(body: dict[str, Any]) -> str | None:
+    """What identifies a delivery in the inbox: a command's trigger id, an answerable
+    event's id; None for what is not answered (and so not kept)."""
+    if body.get("command") and body.get("trigger_id"):
+        return f"command:{body['trigger_id']}"
+    if _answerable(body.get("event") or {}):
+        return f"event:{_event_id(body)}"
+    return None
+
+
 def as_chat(text: str) -> str:
     """Slack text -> what the core understands: `progress A2` -> `/progress A2`, else a question."""
     text = text.strip()
@@ -177,20 +231,35 @@ def _shared(text: str) -> tuple[str, bool]:
     return text.strip(), False
 
 
-def build_app(settings: Settings, assistant: Assistant, *,
-              client: WebClient | None = None) -> App:
-    """The bolt App with every listener; `client` defaults to one on SLACK_API_URL."""
+def build_app(settings: Settings, assistant: Assistant, *, client: WebClient | None = None,
+              inbox: Inbox | None = None) -> App:
+    """The bolt App with every listener; `client` defaults to one on SLACK_API_URL, `inbox`
+    to one on the assistant's store (events then go through it)."""
     token, secret, _ = settings.slack()
     client = client or WebClient(token=token, base_url=settings.slack_api_url)
     app = App(client=client, signing_secret=secret or "", logger=log,
               request_verification_enabled=bool(secret))
-    bot = SlackBot(assistant)
-    app.command(COMMAND)(bot.command)
-    app.event("app_mention")(bot.message)
-    app.event("message")(bot.message)
+    if inbox is None and assistant.store is not None:
+        inbox = Inbox(assistant.store.engine)
+    bot = SlackBot(assistant, inbox)
+    app.command(COMMAND, middleware=[bot.keep])(bot.command)
+    app.event("app_mention", middleware=[bot.keep])(bot.message)
+    app.event("message", middleware=[bot.keep])(bot.message)
     app.action(re.compile(r"^a4p:"))(bot.button)
     app.view(blocks.UPDATE_VIEW)(bot.submit)
     return app
+
+
+def answer_pending(app: App, inbox: Inbox) -> int:
+    """Before serving: answer the events and commands a crash left unanswered, oldest
+    first, by dispatching them through the app again (on bolt's worker threads)."""
+    pending = inbox.pending(PLATFORM)
+    for entry in pending:
+        app.dispatch(BoltRequest(body=json.loads(entry.payload), mode="socket_mode",
+                                 context={REPLAY: True}))
+    if pending:
+        log.warning("answering %d Slack event(s) the last run left unanswered", len(pending))
+    return len(pending)
 
 
 def start_reminders(assistant: Assistant, client: WebClient, interval: float
@@ -217,6 +286,21 @@ def start_reminders(assistant: Assistant, client: WebClient, interval: float
 
     threading.Thread(target=loop, name="slack-reminders", daemon=True).start()
     return stop
+
+
+def run(settings: Settings, assistant: Assistant, *, listen: str = "0.0.0.0",
+        port: int = 3000) -> None:
+    """`a4pbot slack`: answer what a crash left pending, then serve until SIGTERM/SIGINT."""
+    inbox = Inbox(assistant.store.engine) if assistant.store is not None else None
+    app = build_app(settings, assistant, inbox=inbox)
+    if inbox is not None:
+        answer_pending(app, inbox)
+    start_reminders(assistant, app.client, settings.a4p_reminder_interval)
+    try:
+        serve(app, settings, listen=listen, port=port)
+    finally:
+        if inbox is not None:
+            inbox.close()
 
 
 def serve(app: App, settings: Settings, *, listen: str = "0.0.0.0", port: int = 3000) -> None:
