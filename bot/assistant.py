@@ -21,7 +21,9 @@ from .commands import find_command
 from .matching import Index, Result, match
 from .references import find_references
 from .normalisation import normalise
+from .numbers import is_number, parse_count
 from .replies import Reply
+from .sanitise import clean_text
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when progress tracking is on
     from .access import Access
@@ -86,7 +88,8 @@ class Assistant:
         return cls(load_catalogue(directory))
 
     def ask(self, question: str) -> Result:
-        return match(question, self.index)
+        """Match a question (made storable first: it may be logged as unanswered)."""
+        return match(clean_text(question), self.index)
 
     def respond(self, text: str, state: ChatState | None = None, sender: Sender = ANONYMOUS,
                 key: str | None = None) -> Reply:
@@ -98,7 +101,7 @@ class Assistant:
         state = state if state is not None else ChatState()
         session = self._session(sender)
         with i18n.use(self._language(session, state, sender)):
-            return self._respond(text.strip(), state, sender, key, session)
+            return self._respond(clean_text(text).strip(), state, sender, key, session)
 
     def _respond(self, text: str, state: ChatState, sender: Sender, key: str | None,
                  session: Session | None) -> Reply:
@@ -178,7 +181,7 @@ class Assistant:
         """Reply to a button: a catalogue id, a command name or `verb:argument`."""
         state = state if state is not None else ChatState()
         with i18n.use(self._language(self._session(sender), state, sender)):
-            return self._press(action, state, sender)
+            return self._press(clean_text(action), state, sender)
 
     def _press(self, action: str, state: ChatState, sender: Sender) -> Reply:
         verb, _, argument = action.partition(":")
@@ -249,9 +252,9 @@ class Assistant:
                 return self.flow.cancel(sender)
             if name == "draft":
                 return self.flow.press(sender, args)
-            if name == "withdraw":
-                return self.progress.withdraw(sender, int(args)) if args.isdigit() else \
-                    replies.error(t("common.button_expired"))
+            if name == "withdraw":  # a button's payload, perhaps forged
+                return (self.progress.withdraw(sender, args) if is_number(args)
+                        else replies.error(t("common.button_expired")))
             return handlers[name](sender, args)
         except StoreError:
             return replies.error(t("assistant.database_down"), t("assistant.database_down_hint"))
@@ -306,8 +309,8 @@ class Assistant:
 def _number(args: str, prefix: str) -> int | None:
     """A number typed after a command, in any form the reference parser understands."""
     text = normalise(args)
-    if text.isdigit():
-        return int(text)
+    if (number := parse_count(text, 1, 999)) is not None:
+        return number
     if (parsed := parse_id(text)) and parsed[0][0].upper() == prefix:
         return parsed[1]
     suffix = {"A": "领域", "C": "项承诺", "P": "段"}[prefix]

@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from . import cli_data
 from .catalogue import check_catalogue, CatalogueError
@@ -50,8 +50,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     assistant = _assistant(args)
     missed: list[Result] = []
     if args.question == "-":
-        for line in sys.stdin:
-            result = assistant.ask(line.rstrip("\r\n"))
+        for line in _stdin_lines():
+            result = assistant.ask(line)
             missed += [result] if result.missed else []
             print(json.dumps(result_json(result), ensure_ascii=False), flush=True)
         _log_misses(assistant, missed)
@@ -67,17 +67,27 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stdin_lines() -> Iterator[str]:
+    """Standard input, one question a line. Read as bytes and decoded line by line, so one
+    undecodable line becomes its decodable text (U+FFFD for the rest) and the batch goes on."""
+    binary = getattr(sys.stdin, "buffer", None)  # None when a caller passes text (tests)
+    for raw in binary if binary is not None else sys.stdin:
+        line = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        yield line.removeprefix("\ufeff").rstrip("\r\n")
+
+
 def _log_misses(assistant, missed: list[Result]) -> None:
     """Unanswered questions go to the store's log like the chat's (the store opens only then)."""
     if not missed:
         return
     from .identity import ANONYMOUS
     from .settings import Settings
+    from .settings import SettingsError
     from .store import Store, StoreError
 
     try:
         logger = assistant.with_store(Store.open(Settings().db_url()))
-    except StoreError as exc:
+    except (SettingsError, StoreError) as exc:
         log.warning("unanswered questions not logged: %s", exc)
         return
     for result in missed:
@@ -226,6 +236,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `a4pbot ask --json - | head` closed the pipe: not an error
         return 0
     except Exception as exc:
+        settings = sys.modules.get("bot.settings")  # imported late: pydantic is slow to load
+        if settings is not None and isinstance(exc, settings.SettingsError):
+            print(f"a4pbot: {exc}", file=sys.stderr)  # e.g. a malformed DATABASE_URL
+            return 2
         store = sys.modules.get("bot.store")  # imported only by commands that use the database
         if store is None or not isinstance(exc, store.StoreError):
             raise

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from .access import Access, parse_commitments
@@ -18,6 +18,7 @@ from . import export
 from .catalogue import Catalogue
 from .i18n import LANGUAGES, t, translate
 from .normalisation import normalise
+from .numbers import FIRST_DAY, LAST_DAY, day_start, is_number, parse_count, parse_day, parse_id
 from .replies import Attachment, Button, Reply, area_name, error, joined, title
 from .store import STATUSES, Store, StoreError, Update, User
 
@@ -28,6 +29,7 @@ _STATUS_SYNONYMS = {
     "completed": "done", "阻碍": "blocked", "停滞": "blocked", "卡住": "blocked",
 }
 MAX_TEXT = 500
+ECHO_LIMIT = 600  # an over-long text longer than this is not echoed: the refusal stays one message
 EDIT_WINDOW = timedelta(hours=24)
 SHOWN = 5
 
@@ -67,6 +69,14 @@ def _status_at_start(text: str) -> tuple[str, str] | None:
     return words[found.group(1)], text[found.end():]
 
 
+def too_long(text: str, hint: str = "update.too_long_hint",
+             short_hint: str = "update.too_long_no_echo") -> Reply:
+    """The refusal of an over-long text, with its length, in one message: the text is given
+    back to copy only when that still fits one chat message (escaped, under 4,096)."""
+    echo = t(hint, text=text) if len(text) <= ECHO_LIMIT else t(short_hint, max=MAX_TEXT)
+    return error(t("update.too_long", max=MAX_TEXT, length=len(text)), echo)
+
+
 def update_usage() -> str:
     return t("update.usage")
 
@@ -99,8 +109,7 @@ class Progress:
         if not text:
             return error(t("update.no_text"), update_usage())
         if len(text) > MAX_TEXT:
-            return error(t("update.too_long", max=MAX_TEXT, length=len(text)),
-                         t("update.too_long_hint", text=text))
+            return too_long(text)
         return ids[0], status, text
 
     def record(self, user: User, commitment_id: str, status: str, text: str,
@@ -144,21 +153,21 @@ class Progress:
             return t("update.your_missions", list=joined(missions))
         return None
 
-    def withdraw(self, sender: Sender, update_id: int) -> Reply:
+    def withdraw(self, sender: Sender, number: str) -> Reply:
         """Withdraw your own update within 24 hours (admins: any); it stays in history."""
-        found = self._own_recent(sender, update_id)
+        found = self._own_recent(sender, number)
         if isinstance(found, Reply):
             return found
-        user, _ = found
-        withdrawn = self.store.withdraw_update(update_id, by=user.id)
+        user, item = found
+        withdrawn = self.store.withdraw_update(item.id, by=user.id)
         return Reply(t("withdraw.done", id=withdrawn.id), (t("withdraw.kept"),))
 
     def edit(self, sender: Sender, args: str) -> Reply:
         """`/edit 42 [status] new text` — a new revision; the old one stays in history."""
         head, _, rest = args.strip().partition(" ")
-        if not head.lstrip("#").isdigit():
+        if not is_number(head):
             return error(t("edit.give_number"), t("edit.give_number_hint"))
-        found = self._own_recent(sender, int(head.lstrip("#")))
+        found = self._own_recent(sender, head)
         if isinstance(found, Reply):
             return found
         user, item = found
@@ -169,8 +178,7 @@ class Progress:
         if not text and status is None:
             return error(t("edit.what"))
         if len(text) > MAX_TEXT:
-            return error(t("update.too_long", max=MAX_TEXT, length=len(text)),
-                         t("update.too_long_hint", text=text))
+            return too_long(text)
         edited = self.store.edit_update(item.id, by=user.id, status=status, text=text or None)
         return Reply(t("edit.done", id=edited.id, revision=edited.revision), self.describe(edited))
 
@@ -190,18 +198,20 @@ class Progress:
         self.store.set_mission(user.id, name)
         return Reply(t("mission.done", mission=name), (t("mission.done_hint"),))
 
-    def _own_recent(self, sender: Sender, update_id: int) -> tuple[User, Update] | Reply:
+    def _own_recent(self, sender: Sender, number: str) -> tuple[User, Update] | Reply:
+        """The update numbered `number` (`42`, `#42`) if `sender` may still change it."""
         user = self.access.user(sender)
-        item = self.store.get_update(update_id)
+        update_id = parse_id(number)
+        item = self.store.get_update(update_id) if update_id is not None else None
         if item is None:
-            return error(t("edit.no_such", id=update_id))
+            return error(t("edit.no_such", id=number.strip().lstrip("#")[:12]))
         if user.role != "admin":
             if item.user_id != user.id:
                 return error(t("edit.not_yours"))
             if self.store.clock() - item.created_at > EDIT_WINDOW:
                 return error(t("edit.too_old"), t("edit.too_old_hint"))
         if item.withdrawn_at is not None:
-            return error(t("edit.withdrawn", id=update_id))
+            return error(t("edit.withdrawn", id=item.id))
         return user, item
 
     # -- reading -----------------------------------------------------------------------
@@ -284,11 +294,10 @@ class Progress:
         admin = self.access.require(sender, "admin")
         if isinstance(admin, Reply):
             return admin
-        try:
-            days = [date.fromisoformat(part) for part in args.split()[:2]]
-        except ValueError:
-            return error(t("export.bad_date"), t("export.usage"))
-        bounds = [datetime.combine(d, datetime.min.time(), UTC) for d in days]
+        days = [parse_day(part) for part in args.split()[:2]]
+        if None in days:
+            return error(t("export.date_range", first=FIRST_DAY, last=LAST_DAY), t("export.usage"))
+        bounds = [day_start(d) for d in days if d is not None]
         since = bounds[0] if bounds else None
         until = bounds[1] + timedelta(days=1) if len(bounds) > 1 else None
         items = self.store.list_updates(since=since, until=until, include_withdrawn=True,
@@ -318,10 +327,10 @@ class Progress:
         """`/stale [days]`: commitments with no update for that long, with their focal points."""
         from . import briefing
 
-        days = args.strip() or str(briefing.STALE_DAYS)
-        if not days.isdigit() or not 1 <= int(days) <= 3650:
+        days = parse_count(args, 1, 3650, chinese=True) if args.strip() else briefing.STALE_DAYS
+        if days is None:
             return error(t("stale.bad_days"), t("stale.usage"))
-        report = briefing.build(self.store, self.catalogue, stale_days=int(days))
+        report = briefing.build(self.store, self.catalogue, stale_days=days)
         lines = briefing.stale_lines(report)
         heading = t("stale.heading", days=days, count=len(lines))
         return Reply(heading, tuple(lines) or (t("stale.none"),))

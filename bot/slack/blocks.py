@@ -51,8 +51,9 @@ def blocks(reply: Reply) -> list[dict[str, Any]]:
 
 
 def fallback(reply: Reply) -> str:
-    """The notification text (and what screen readers and old clients show)."""
-    return reply.plain()[:FALLBACK_LIMIT]
+    """The notification text (and what screen readers and old clients show), escaped like
+    every other text: Slack reads `<!channel>` in it as a mention."""
+    return split_text(escape(reply.plain()), FALLBACK_LIMIT)[0]
 
 
 def _option(value: str, label: str) -> dict[str, Any]:
