@@ -262,3 +262,49 @@ def test_console_chat_survives_unicode_digits(tmp_path) -> None:
     out = _cli("chat", stdin="/c ፩\n②\n/revoke ①\n/stale ①\n/c 5\n".encode())
     assert out.returncode == 0, out.stderr.decode()[-2000:]
     assert "承诺 C5" in out.stdout.decode() and b"Traceback" not in out.stderr
+
+
+# -- Telegram rendering ------------------------------------------------------------------------
+
+def test_a_heading_over_a_message_is_split_into_valid_html() -> None:
+    from fake_telegram import visible_text
+
+    from bot.handlers import render
+    from bot.replies import Reply
+
+    heading = "<&>" * 3000 + "\n" + "标题" * 2500
+    pieces = render.chunks(render.html(Reply(heading, ("正文 <b>", "第二行"))))
+    assert len(pieces) > 2 and all(len(p) <= render.MESSAGE_LIMIT for p in pieces)
+    shown = [visible_text(p, "HTML") for p in pieces]  # raises as Telegram does on bad HTML
+    assert "".join(shown).replace("\n", "") == (heading + "正文 <b>第二行").replace("\n", "")
+
+
+def test_an_over_long_update_gets_one_telegram_message(tg, assistant: Assistant, tmp_path) -> None:
+    from running_bot import RunningBot, answer
+
+    from bot.store import Store
+
+    store = Store.open(f"sqlite:///{tmp_path / 'a4p.sqlite3'}")
+    desk = assistant.with_store(store, frozenset({"telegram:1"}))
+    focal_point(desk, Sender("telegram", "1001", "Ann"), "C12")
+    with RunningBot(tg, desk):
+        before = len(tg.calls_to("sendMessage"))
+        tg.message("/update C12 进行中 " + "<" * 4000, user_id=1001)
+        tg.wait_for("sendMessage", before + 1)
+        assert "承诺 C5" in answer(tg, "/c 5", user_id=1001)  # the next answer follows at once
+        assert len(tg.calls_to("sendMessage")) == before + 2
+    store.close()
+
+
+def test_telegram_names_with_nul_are_stored(tg, assistant: Assistant) -> None:
+    from conftest import postgres_schema
+    from running_bot import RunningBot, answer
+
+    from bot.store import Store
+
+    with postgres_schema() as url:
+        store = Store.open(url)
+        with RunningBot(tg, assistant.with_store(store)):
+            reply = answer(tg, "/whoami", user_id=1002, first_name="A\x00nn")
+        assert "Ann" in reply and store.users()[0].name == "Ann"
+        store.close()

@@ -250,9 +250,12 @@ def socket_mode(app: App, app_token: str):  # noqa: ANN201 - a bolt SocketModeHa
 
 
 def make_server(app: App, listen: str, port: int):  # noqa: ANN201 - a waitress server
-    """A production WSGI server for events, commands and interactivity on one path."""
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    """A production WSGI server for events, commands and interactivity on one path; requests
+    bolt could not read are refused at the door (see guard.py)."""
     from waitress import create_server
 
-    return create_server(SlackRequestHandler(app, path=EVENTS_PATH), host=listen, port=port,
+    from .guard import GuardedRequestHandler
+
+    secret = getattr(app, "_signing_secret", "") or None  # bolt keeps it private; "" = unsigned mode
+    return create_server(GuardedRequestHandler(app, EVENTS_PATH, secret), host=listen, port=port,
                          ident="a4p-bot")

@@ -96,7 +96,8 @@ def form_values(view: dict[str, Any]) -> dict[str, str]:
 
     def get(block: str) -> str:
         element = values.get(block, {}).get(block, {})
-        selected = element.get("selected_option") or {}
-        return (selected.get("value") or element.get("value") or "").strip()
+        selected = element.get("selected_option")
+        value = (selected.get("value") if isinstance(selected, dict) else None) or element.get("value")
+        return value.strip() if isinstance(value, str) else ""  # a forged form may hold anything
 
     return {field: get(field) for field in ("commitment", "status", "text", "mission")}
