@@ -12,9 +12,9 @@ import unicodedata
 from datetime import timedelta
 
 from . import i18n
-from .catalogue import Catalogue, parse_id as catalogue_id
+from .catalogue import Catalogue
 from .i18n import t
-from .numbers import is_number, parse_count, parse_id
+from .numbers import is_number, parse_count, parse_entry, parse_id
 from .identity import Sender
 from .replies import Reply, error, joined
 from .store import ROLES, Store, User
@@ -240,7 +240,7 @@ def parse_commitments(text: str, catalogue: Catalogue) -> list[str] | str:
     ids = []
     for token in tokens:
         number = parse_count(token, 1, 999)
-        parsed = ("commitment", number) if number is not None else catalogue_id(token)
+        parsed = ("commitment", number) if number is not None else parse_entry(token)
         entry_id = f"C{parsed[1]}" if parsed and parsed[0] == "commitment" else None
         if entry_id is None or catalogue.get(entry_id) is None:
             return t("commitments.not_one", token=token[:20])

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 from . import i18n, replies
 from .i18n import t
 from .identity import ANONYMOUS, Sender
-from .catalogue import EXPECTED_COUNTS, KINDS, Catalogue, load_catalogue, parse_id
+from .catalogue import EXPECTED_COUNTS, KINDS, Catalogue, load_catalogue
 from .commands import find_command
 from .matching import Index, Result, match
 from .references import find_references
 from .normalisation import normalise
-from .numbers import is_number, parse_count
+from .numbers import is_number, parse_count, parse_entry
 from .replies import Reply
 from .sanitise import clean_text
 
@@ -197,7 +197,7 @@ class Assistant:
             return replies.help_text()
         if action == "why":
             return self._why(state)
-        if parse_id(action) and self.catalogue.get(action):
+        if parse_entry(action) and self.catalogue.get(action):
             return replies.card(self.catalogue, action.upper())
         return replies.error(t("common.button_expired"), t("assistant.press_expired_hint"))
 
@@ -281,7 +281,7 @@ class Assistant:
 
     def _start(self, payload: str) -> Reply:
         # Deep links (t.me/<bot>?start=C17) arrive as "/start C17".
-        if payload and parse_id(payload) and self.catalogue.get(payload):
+        if payload and parse_entry(payload) and self.catalogue.get(payload):
             return replies.card(self.catalogue, payload.upper())
         return replies.welcome(self.catalogue)
 
@@ -311,7 +311,7 @@ def _number(args: str, prefix: str) -> int | None:
     text = normalise(args)
     if (number := parse_count(text, 1, 999)) is not None:
         return number
-    if (parsed := parse_id(text)) and parsed[0][0].upper() == prefix:
+    if (parsed := parse_entry(text)) and parsed[0][0].upper() == prefix:
         return parsed[1]
     suffix = {"A": "领域", "C": "项承诺", "P": "段"}[prefix]
     refs = [r for r in find_references(f"第{text}{suffix}" if text[:1] != "第" else text + suffix)

@@ -43,6 +43,14 @@ def parse_id(text: str) -> int | None:
     return value if 1 <= value <= MAX_ID else None
 
 
+def parse_entry(text: str) -> tuple[str, int] | None:
+    """A catalogue id such as `C17` -> ("commitment", 17), as `catalogue.parse_id` reads it,
+    but never on a token too long to be one (`int()` refuses 4,300 digits and more)."""
+    from .catalogue import parse_id as catalogue_id
+
+    return catalogue_id(text) if len(text.strip()) <= 8 else None
+
+
 def parse_count(text: str, low: int, high: int, *, chinese: bool = False) -> int | None:
     """A whole number in low..high from ASCII (or full-width) digits — and, where people
     may type them, Chinese numerals (三十, via cn2an); None otherwise."""

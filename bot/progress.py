@@ -258,9 +258,10 @@ class Progress:
         latest = self.store.latest_by_commitment()
         token = normalise(args).strip().upper().removeprefix("A")
         if token:
-            if not token.isdigit() or f"A{token}" not in self.catalogue.areas:
+            number = parse_count(token, 1, len(self.catalogue.areas))
+            if number is None:
                 return error(t("progress.not_an_area", text=args.strip()[:20]), t("progress.usage"))
-            return self._area_progress(f"A{token}", latest)
+            return self._area_progress(f"A{number}", latest)
         lines = []
         for area in self.catalogue.areas.values():
             members = self.catalogue.commitments_in(area.id)
@@ -339,6 +340,7 @@ class Progress:
         token = normalise(args).strip().upper().removeprefix("A")
         if not token:
             return None
-        if not token.isdigit() or f"A{token}" not in self.catalogue.areas:
+        number = parse_count(token, 1, len(self.catalogue.areas))
+        if number is None:
             return error(t("progress.not_an_area", text=args.strip()[:20]), t("progress.areas_hint"))
-        return f"A{token}"
+        return f"A{number}"

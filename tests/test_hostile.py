@@ -69,7 +69,9 @@ def test_days_outside_the_bounds_are_refused(text: str) -> None:
     ("/stale ፩", "天数"), ("/update ፩ 进行中 说明", "不是承诺编号"),
     ("/c ፩", "不是承诺编号"), ("/c " + "1" * 5000, "承诺编号为 C1–C45"),
     ("/update " + "1" * 5000 + " 进行中 说明", "不是承诺编号"),
-    ("/invite focal_point ① 3", "邀请码"),
+    ("/invite focal_point ① 3", "邀请码"), ("/start C" + "1" * 5000, "欢迎"),
+    ("/c C" + "1" * 5000, "承诺编号为 C1–C45"), ("/assign 1 C" + "1" * 5000, "不是承诺编号"),
+    ("/progress A" + "1" * 5000, "不是优先领域编号"), ("/brief ፩", "不是优先领域编号"),
 ])
 def test_unicode_digits_get_a_polite_answer(desk: Assistant, command: str, polite: str) -> None:
     assert polite in say(desk, ADMIN, command)
@@ -82,6 +84,7 @@ def test_ids_beyond_the_database_are_no_such_user_or_update(desk: Assistant, num
     assert "没有编号为" in say(desk, ADMIN, f"/assign {number} C12")
     assert "没有编号为" in desk.press(f"withdraw:{number}", None, ADMIN).plain()
     assert "失效" in desk.press("withdraw:②x", None, ADMIN).plain()
+    assert "失效" in desk.press("C" + "1" * 5000, None, ADMIN).plain()
 
 
 # -- text the database refuses ------------------------------------------------------------
