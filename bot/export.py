@@ -3,7 +3,7 @@
 Spreadsheet programs execute cells that start with `=`, `+`, `-` or `@`; stored text
 comes from chat users, so every cell goes through `sanitise` (OWASP "CSV injection"). The CSV has one line per update: a bare CR in a text would start a new row
 in Excel and in line-based tools (and a cell the neutralisation never saw), so line breaks
-inside a cell become spaces there, and every field is quoted; the XLSX keeps them.
+inside a cell become spaces there; the XLSX keeps them.
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ def one_line(value: object) -> object:
 
 def to_csv(items: list[Update]) -> bytes:
     """UTF-8 with a byte-order mark, so Excel opens Chinese text correctly; one line per
-    update, every field quoted, no cell a formula."""
+    update (Python's writer quotes a bare CR only since 3.12, so none is left), no cell a
+    formula."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     writer.writerows([tuple(safe_cell(one_line(v)) for v in row) for row in rows(items)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
@@ -54,10 +55,12 @@ AUDIT_COLUMNS = ("id", "at", "user_id", "action", "subject", "detail", "prev_has
 def audit_csv(entries: list[AuditEntry]) -> bytes:
     """The audit chain as CSV: anyone can recompute each hash from the row before it."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(AUDIT_COLUMNS)
-    writer.writerows((e.id, iso(e.at), e.user_id if e.user_id is not None else "", e.action,
-                      e.subject, e.detail, e.prev_hash, e.hash) for e in entries)
+    # Every value here is structured (ids, JSON, hex), so safe_cell leaves the hashed text as is.
+    writer.writerows(tuple(safe_cell(v) for v in (
+        e.id, iso(e.at), e.user_id if e.user_id is not None else "", e.action, e.subject,
+        e.detail, e.prev_hash, e.hash)) for e in entries)
     return buffer.getvalue().encode("utf-8")
 
 
