@@ -220,7 +220,7 @@ def parse_invite_args(args: str) -> tuple[str, int, float] | str:
     role = parts[0].lower() if parts else "focal_point"
     if role not in ("focal_point", "admin"):
         return t("invite.bad_role", role=role[:20])
-    uses = parse_count(parts[1], 0, 10**9) if len(parts) > 1 else 1
+    uses = parse_count(parts[1], 0, 10**9, chinese=True) if len(parts) > 1 else 1
     try:
         days = float(unicodedata.normalize("NFKC", parts[2])) if len(parts) > 2 else 7.0
     except ValueError:

@@ -101,7 +101,8 @@ class Assistant:
         state = state if state is not None else ChatState()
         session = self._session(sender)
         with i18n.use(self._language(session, state, sender)):
-            return self._respond(clean_text(text).strip(), state, sender, key, session)
+            return self._respond(clean_text(text).strip(), state, sender,
+                                 clean_text(key) if key else key, session)
 
     def _respond(self, text: str, state: ChatState, sender: Sender, key: str | None,
                  session: Session | None) -> Reply:

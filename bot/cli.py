@@ -98,6 +98,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from .console import chat
     from .settings import Settings
 
+    if hasattr(sys.stdin, "reconfigure"):  # an undecodable line is its text with U+FFFD, not the end
+        sys.stdin.reconfigure(errors="replace")
     return chat(_with_store(_assistant(args), Settings()))
 
 

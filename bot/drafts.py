@@ -115,6 +115,7 @@ class UpdateFlow:
     def form(self, sender: Sender, fields: dict[str, str], key: str) -> Reply | dict[str, str]:
         """A whole update at once: the stored update, or an error message per field."""
         fields = {name: clean_text(value) for name, value in fields.items()}
+        key = clean_text(key)
         user = self.access.require(sender, "focal_point")
         if isinstance(user, Reply):
             return {"commitment": user.plain()}

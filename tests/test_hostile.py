@@ -69,7 +69,7 @@ def test_days_outside_the_bounds_are_refused(text: str) -> None:
     ("/stale ፩", "天数"), ("/update ፩ 进行中 说明", "不是承诺编号"),
     ("/c ፩", "不是承诺编号"), ("/c " + "1" * 5000, "承诺编号为 C1–C45"),
     ("/update " + "1" * 5000 + " 进行中 说明", "不是承诺编号"),
-    ("/invite focal_point ① 3", "邀请码"), ("/start C" + "1" * 5000, "欢迎"),
+    ("/invite focal_point ① 3", "邀请码"), ("/invite focal_point 五 3", "可用 5 次"), ("/start C" + "1" * 5000, "欢迎"),
     ("/c C" + "1" * 5000, "承诺编号为 C1–C45"), ("/assign 1 C" + "1" * 5000, "不是承诺编号"),
     ("/progress A" + "1" * 5000, "不是优先领域编号"), ("/brief ፩", "不是优先领域编号"),
 ])
@@ -96,6 +96,8 @@ def test_nul_and_lone_surrogates_are_stored_without_them(desk: Assistant) -> Non
     assert "已记录进展" in say(desk, named, "/update C12 进行中 培训\x00完成\udc80了")
     (item,) = desk.store.list_updates()
     assert (item.text, item.mission, item.user_name) == ("培训完成\ufffd了", "UNMISS", "Ann\ufffd")
+    keyed = desk.respond("/update C12 已完成 另一条", None, named, "slack:command:1\x00")
+    assert "已记录进展" in keyed.plain() and desk.store.by_key("slack:command:1") is not None
     edit = say(desk, named, f"/edit {item.id} 已完成 定\x00稿")
     assert "第 2 版" in edit and desk.store.get_update(item.id).text == "定稿"
 
@@ -261,8 +263,8 @@ def test_cli_mission_and_ids_are_stored_clean(capsys) -> None:
     assert open_store().missions(user.id) == ["UN\ufffdMISS"]
 
 
-def test_console_chat_survives_unicode_digits(tmp_path) -> None:
-    out = _cli("chat", stdin="/c ፩\n②\n/revoke ①\n/stale ①\n/c 5\n".encode())
+def test_console_chat_survives_unicode_digits_and_undecodable_lines(tmp_path) -> None:
+    out = _cli("chat", stdin="/c ፩\n②\n/revoke ①\n/stale ①\n".encode() + b"\xff\xfe\n/c 5\n")
     assert out.returncode == 0, out.stderr.decode()[-2000:]
     assert "承诺 C5" in out.stdout.decode() and b"Traceback" not in out.stderr
 

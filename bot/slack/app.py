@@ -23,6 +23,7 @@ from ..assistant import Assistant, ChatState
 from ..commands import find_command
 from ..identity import Sender
 from ..replies import Reply
+from ..sanitise import clean_text
 from ..settings import Settings
 from . import blocks
 
@@ -65,6 +66,7 @@ class SlackBot:
 
     def first(self, key: str) -> bool:
         """Claim a delivery; False when it was processed before (a Slack retry)."""
+        key = clean_text(key)  # ids from the payload: no NUL reaches the database
         if self.assistant.store is not None:
             return self.assistant.store.first_delivery(key)
         with self._lock:
