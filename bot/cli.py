@@ -242,11 +242,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if settings is not None and isinstance(exc, settings.SettingsError):
             print(f"a4pbot: {exc}", file=sys.stderr)  # e.g. a malformed DATABASE_URL
             return 2
+        if (names := _malformed_settings(exc)) is not None:
+            print(f"a4pbot: malformed setting(s) in the environment: {names}", file=sys.stderr)
+            return 2
         store = sys.modules.get("bot.store")  # imported only by commands that use the database
         if store is None or not isinstance(exc, store.StoreError):
             raise
         print(f"a4pbot: the database is not reachable: {exc}", file=sys.stderr)
         return 1
+
+
+def _malformed_settings(exc: Exception) -> str | None:
+    """The variables pydantic refused (names only: a value may be a secret); None otherwise."""
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is None or not isinstance(exc, pydantic.ValidationError):
+        return None
+    return ", ".join(sorted({str(error["loc"][0]).upper() for error in exc.errors()
+                             if error.get("loc")})) or "?"
 
 
 if __name__ == "__main__":

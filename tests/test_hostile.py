@@ -235,6 +235,13 @@ def test_a_malformed_database_url_is_one_line(url: str) -> None:
     assert line.startswith("a4pbot: DATABASE_URL is malformed") and "p%40ss" not in line
 
 
+def test_a_malformed_setting_is_named_in_one_line_without_its_value() -> None:
+    out = _cli("admin", "users", env={"REMIND_AFTER_DAYS": "xoxb-secret", "A4P_REMINDER_INTERVAL": "x"})
+    assert out.returncode == 2
+    (line,) = out.stderr.decode().splitlines()
+    assert "A4P_REMINDER_INTERVAL, REMIND_AFTER_DAYS" in line and "xoxb-secret" not in line
+
+
 @pytest.mark.parametrize("args, problem", [
     (("admin", "assign", "99999999999", "C12"), "no user '99999999999'"),
     (("admin", "assign", "፩", "C12"), "not a user number"),
