@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from . import i18n
-from .catalogue import Catalogue, parse_id
+from .catalogue import Catalogue
 from .i18n import t
+from .numbers import is_number, parse_count, parse_entry, parse_id
 from .identity import Sender
 from .replies import Reply, error, joined
 from .store import ROLES, Rights, Store, TooManyFailures, User
@@ -214,10 +216,11 @@ class Access:
 
     def _target(self, args: str) -> User | Reply:
         token = args.strip().split()[0] if args.strip() else ""
-        if not token.isdigit():
+        if not is_number(token):
             return error(t("users.give_number"))
-        user = self.store.user_by_id(int(token))
-        return user if user else error(t("users.no_such", id=token), t("users.no_such_hint"))
+        user_id = parse_id(token)  # None when out of range: no such user either
+        user = self.store.user_by_id(user_id) if user_id is not None else None
+        return user if user else error(t("users.no_such", id=token[:12]), t("users.no_such_hint"))
 
 
 def can_link(alias: User, main: User) -> bool:
@@ -231,10 +234,12 @@ def parse_invite_args(args: str) -> tuple[str, int, float] | str:
     role = parts[0].lower() if parts else "focal_point"
     if role not in ("focal_point", "admin"):
         return t("invite.bad_role", role=role[:20])
+    uses = parse_count(parts[1], 0, 10**9, chinese=True) if len(parts) > 1 else 1
     try:
-        uses = int(parts[1]) if len(parts) > 1 else 1
-        days = float(parts[2]) if len(parts) > 2 else 7.0
+        days = float(unicodedata.normalize("NFKC", parts[2])) if len(parts) > 2 else 7.0
     except ValueError:
+        days = None
+    if uses is None or days is None:
         return t("invite.not_numbers")
     if not 1 <= uses <= MAX_INVITE_USES or not 0 < days <= MAX_INVITE_DAYS:
         return t("invite.limits", uses=MAX_INVITE_USES, days=MAX_INVITE_DAYS)
@@ -248,7 +253,8 @@ def parse_commitments(text: str, catalogue: Catalogue) -> list[str] | str:
         return t("commitments.list_them")
     ids = []
     for token in tokens:
-        parsed = ("commitment", int(token)) if token.isdigit() else parse_id(token)
+        number = parse_count(token, 1, 999)
+        parsed = ("commitment", number) if number is not None else parse_entry(token)
         entry_id = f"C{parsed[1]}" if parsed and parsed[0] == "commitment" else None
         if entry_id is None or catalogue.get(entry_id) is None:
             return t("commitments.not_one", token=token[:20])

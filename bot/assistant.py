@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING
 from . import i18n, replies
 from .i18n import t
 from .identity import ANONYMOUS, Sender
-from .catalogue import EXPECTED_COUNTS, KINDS, Catalogue, load_catalogue, parse_id
+from .catalogue import EXPECTED_COUNTS, KINDS, Catalogue, load_catalogue
 from .commands import find_command
 from .matching import Index, Result, match
 from .references import find_references
 from .normalisation import normalise
+from .numbers import is_number, parse_count, parse_entry
 from .replies import Reply
+from .sanitise import clean_text
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when progress tracking is on
     from .access import Access
@@ -87,7 +89,8 @@ class Assistant:
         return cls(load_catalogue(directory))
 
     def ask(self, question: str) -> Result:
-        return match(question, self.index)
+        """Match a question (made storable first: it may be logged as unanswered)."""
+        return match(clean_text(question), self.index)
 
     def respond(self, text: str, state: ChatState | None = None, sender: Sender = ANONYMOUS,
                 key: str | None = None) -> Reply:
@@ -99,7 +102,8 @@ class Assistant:
         state = state if state is not None else ChatState()
         session = self._session(sender)
         with i18n.use(self._language(session, state, sender)):
-            return self._respond(text.strip(), state, sender, key, session)
+            return self._respond(clean_text(text).strip(), state, sender,
+                                 clean_text(key) if key else key, session)
 
     def _respond(self, text: str, state: ChatState, sender: Sender, key: str | None,
                  session: Session | None) -> Reply:
@@ -197,7 +201,7 @@ class Assistant:
         """Reply to a button: a catalogue id, a command name or `verb:argument`."""
         state = state if state is not None else ChatState()
         with i18n.use(self._language(self._session(sender), state, sender)):
-            return self._press(action, state, sender)
+            return self._press(clean_text(action), state, sender)
 
     def _press(self, action: str, state: ChatState, sender: Sender) -> Reply:
         verb, _, argument = action.partition(":")
@@ -215,7 +219,7 @@ class Assistant:
             return replies.help_text()
         if action == "why":
             return self._why(state)
-        if parse_id(action) and self.catalogue.get(action):
+        if parse_entry(action) and self.catalogue.get(action):
             return replies.card(self.catalogue, action.upper())
         return replies.error(t("common.button_expired"), t("assistant.press_expired_hint"))
 
@@ -270,9 +274,9 @@ class Assistant:
                 return self.flow.cancel(sender)
             if name == "draft":
                 return self.flow.press(sender, args)
-            if name == "withdraw":
-                return self.progress.withdraw(sender, int(args)) if args.isdigit() else \
-                    replies.error(t("common.button_expired"))
+            if name == "withdraw":  # a button's payload, perhaps forged
+                return (self.progress.withdraw(sender, args) if is_number(args)
+                        else replies.error(t("common.button_expired")))
             return handlers[name](sender, args)
         except Refused as refused:  # a rule checked inside the write said no: nothing written
             return refused.reason
@@ -301,7 +305,7 @@ class Assistant:
 
     def _start(self, payload: str) -> Reply:
         # Deep links (t.me/<bot>?start=C17) arrive as "/start C17".
-        if payload and parse_id(payload) and self.catalogue.get(payload):
+        if payload and parse_entry(payload) and self.catalogue.get(payload):
             return replies.card(self.catalogue, payload.upper())
         return replies.welcome(self.catalogue)
 
@@ -329,9 +333,9 @@ class Assistant:
 def _number(args: str, prefix: str) -> int | None:
     """A number typed after a command, in any form the reference parser understands."""
     text = normalise(args)
-    if text.isdigit():
-        return int(text)
-    if (parsed := parse_id(text)) and parsed[0][0].upper() == prefix:
+    if (number := parse_count(text, 1, 999)) is not None:
+        return number
+    if (parsed := parse_entry(text)) and parsed[0][0].upper() == prefix:
         return parsed[1]
     suffix = {"A": "领域", "C": "项承诺", "P": "段"}[prefix]
     refs = [r for r in find_references(f"第{text}{suffix}" if text[:1] != "第" else text + suffix)

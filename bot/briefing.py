@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import io
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from .catalogue import Catalogue
 from .i18n import t
 from .progress import status_label, status_labels
 from .replies import area_name, joined, title
+from .sanitise import append_safe
 from .store import STATUSES, Store, Update
 
 log = logging.getLogger(__name__)
@@ -126,9 +128,13 @@ def markdown(briefing: Briefing) -> str:
     return "\n".join(out)
 
 
+_MARKDOWN = re.compile(r"([\\`*_\[\]|])")
+
+
 def _md(text: str) -> str:
-    """Stored text in Markdown: no line breaks, no table or HTML markup."""
-    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    """Stored text in Markdown: no line breaks, no table, link, emphasis or HTML markup."""
+    flat = _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
+    return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def to_html(briefing: Briefing) -> str:
@@ -163,13 +169,13 @@ def to_xlsx(briefing: Briefing) -> bytes:
     sheet.title = "areas"
     sheet.append(["area", "name", "commitments", *STATUSES, "no_update", "stale"])
     for a in briefing.areas:
-        sheet.append([a.id, a.name, a.commitments, *a.counts.values(),
-                      a.commitments - a.with_updates, len(a.stale)])
+        append_safe(sheet, (a.id, a.name, a.commitments, *a.counts.values(),
+                            a.commitments - a.with_updates, len(a.stale)))
     stale = book.create_sheet("stale")
     stale.append(["commitment_id", "title", "last_update", "focal_points"])
     for a in briefing.areas:
-        for cid, name, last, owners in a.stale:
-            stale.append([cid, name, f"{last:%Y-%m-%d}" if last else "", ", ".join(owners)])
+        for cid, name, last, owners in a.stale:  # owners' names are typed by users
+            append_safe(stale, (cid, name, f"{last:%Y-%m-%d}" if last else "", ", ".join(owners)))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from . import cli_data
 from .catalogue import check_catalogue, CatalogueError
@@ -53,8 +53,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     assistant = _assistant(args)
     missed: list[Result] = []
     if args.question == "-":
-        for line in sys.stdin:
-            result = assistant.ask(line.rstrip("\r\n"))
+        for line in _stdin_lines():
+            result = assistant.ask(line)
             missed += [result] if result.missed else []
             print(json.dumps(result_json(result), ensure_ascii=False), flush=True)
         _log_misses(assistant, missed)
@@ -70,17 +70,27 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stdin_lines() -> Iterator[str]:
+    """Standard input, one question a line. Read as bytes and decoded line by line, so one
+    undecodable line becomes its decodable text (U+FFFD for the rest) and the batch goes on."""
+    binary = getattr(sys.stdin, "buffer", None)  # None when a caller passes text (tests)
+    for raw in binary if binary is not None else sys.stdin:
+        line = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        yield line.removeprefix("\ufeff").rstrip("\r\n")
+
+
 def _log_misses(assistant, missed: list[Result]) -> None:
     """Unanswered questions go to the store's log like the chat's (the store opens only then)."""
     if not missed:
         return
     from .identity import ANONYMOUS
     from .settings import Settings
+    from .settings import SettingsError
     from .store import Store, StoreError
 
     try:
         logger = assistant.with_store(Store.open(Settings().db_url()))
-    except StoreError as exc:
+    except (SettingsError, StoreError) as exc:
         log.warning("unanswered questions not logged: %s", exc)
         return
     for result in missed:
@@ -91,6 +101,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from .console import chat
     from .settings import Settings
 
+    if hasattr(sys.stdin, "reconfigure"):  # an undecodable line is its text with U+FFFD, not the end
+        sys.stdin.reconfigure(errors="replace")
     return chat(_with_store(_assistant(args), Settings()))
 
 
@@ -226,11 +238,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `a4pbot ask --json - | head` closed the pipe: not an error
         return 0
     except Exception as exc:
+        settings = sys.modules.get("bot.settings")  # imported late: pydantic is slow to load
+        if settings is not None and isinstance(exc, settings.SettingsError):
+            print(f"a4pbot: {exc}", file=sys.stderr)  # e.g. a malformed DATABASE_URL
+            return 2
+        if (names := _malformed_settings(exc)) is not None:
+            print(f"a4pbot: malformed setting(s) in the environment: {names}", file=sys.stderr)
+            return 2
         store = sys.modules.get("bot.store")  # imported only by commands that use the database
         if store is None or not isinstance(exc, store.StoreError):
             raise
         print(f"a4pbot: the database is not reachable: {exc}", file=sys.stderr)
         return 1
+
+
+def _malformed_settings(exc: Exception) -> str | None:
+    """The variables pydantic refused (names only: a value may be a secret); None otherwise."""
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is None or not isinstance(exc, pydantic.ValidationError):
+        return None
+    return ", ".join(sorted({str(error["loc"][0]).upper() for error in exc.errors()
+                             if error.get("loc")})) or "?"
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -25,10 +25,43 @@ def open_store() -> Store:
 
 
 def _date(value: str) -> datetime:
-    try:
-        return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+    from .numbers import FIRST_DAY, LAST_DAY, day_start, parse_day
+
+    day = parse_day(value)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"not a date from {FIRST_DAY} to {LAST_DAY} "
+                                         f"(YYYY-MM-DD): {value[:20]!r}")
+    return day_start(day)
+
+
+def _user_number(value: str) -> int:
+    """A user number as `a4pbot admin users` lists it (bounded like every stored id)."""
+    from .numbers import is_number, parse_id
+
+    user_id = parse_id(value)
+    if user_id is None:
+        raise argparse.ArgumentTypeError(f"no user {value[:20]!r}" if is_number(value)
+                                         else f"not a user number: {value[:20]!r}")
+    return user_id
+
+
+def _count(low: int, high: int):  # -> an argparse type: a whole number in low..high
+    def parse(value: str) -> int:
+        from .numbers import parse_count
+
+        number = parse_count(value, low, high)
+        if number is None:
+            raise argparse.ArgumentTypeError(f"not a whole number from {low} to {high}: "
+                                             f"{value[:20]!r}")
+        return number
+    return parse
+
+
+def _text(value: str) -> str:
+    """Free text from the command line, made storable (no NUL, no undecodable bytes)."""
+    from .sanitise import clean_text
+
+    return clean_text(value)
 
 
 def cmd_health(args: argparse.Namespace) -> int:
@@ -223,26 +256,26 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     admin = sub.add_parser("admin", help="users, roles and invites").add_subparsers(
         dest="action", required=True)
     add = admin.add_parser("add", help="make a user an admin")
-    add.add_argument("id", help="the user's platform id (Telegram: the numeric user id)")
+    add.add_argument("id", type=_text, help="the user's platform id (Telegram: the numeric user id)")
     add.add_argument("--platform", default="telegram", choices=("telegram", "slack", "console"))
     add.set_defaults(func=cmd_admin_add)
     invite = admin.add_parser("invite", help="create an invite code (printed on the last line)")
     invite.add_argument("--role", default="focal_point", help="focal_point or admin")
-    invite.add_argument("--uses", type=int, default=1)
+    invite.add_argument("--uses", type=_count(0, 10**9), default=1)
     invite.add_argument("--days", type=float, default=7.0)
     invite.set_defaults(func=cmd_admin_invite)
     assign = admin.add_parser("assign", help="assign commitments to a focal point")
-    assign.add_argument("user", type=int, help="user number (see `a4pbot admin users`)")
+    assign.add_argument("user", type=_user_number, help="user number (see `a4pbot admin users`)")
     assign.add_argument("commitments", nargs="*", help="commitment ids, e.g. C12 C13")
-    assign.add_argument("--mission", help="a mission the focal point owns (every commitment)")
+    assign.add_argument("--mission", type=_text, help="a mission the focal point owns (every commitment)")
     assign.set_defaults(func=cmd_admin_assign)
     link = admin.add_parser("link", help="make one person's second account act as the first")
-    link.add_argument("alias", type=int, help="user number of the account to link (e.g. Slack)")
-    link.add_argument("main", type=int, help="user number of the main account")
+    link.add_argument("alias", type=_user_number, help="user number of the account to link (e.g. Slack)")
+    link.add_argument("main", type=_user_number, help="user number of the main account")
     link.set_defaults(func=cmd_admin_link)
     unanswered = admin.add_parser("unanswered", help="questions the bot could not answer")
     unanswered.add_argument("--since", type=_date, help="only those asked since (YYYY-MM-DD)")
-    unanswered.add_argument("--limit", type=int, default=50)
+    unanswered.add_argument("--limit", type=_count(1, 100_000), default=50)
     unanswered.set_defaults(func=cmd_admin_unanswered)
     admin.add_parser("users", help="list users (tab-separated)").set_defaults(func=cmd_admin_users)
 
@@ -256,7 +289,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help="a one-page progress briefing")
     report.add_argument("--area", help="one priority area, e.g. A5")
     report.add_argument("--format", choices=("md", "html", "png", "xlsx"), default="md")
-    report.add_argument("--stale-days", type=int, default=90,
+    report.add_argument("--stale-days", type=_count(1, 3650), default=90,
                         help="a commitment is silent after this many days without an update")
     report.add_argument("--out", required=True, help="file to write, or - for md/html on stdout")
     report.set_defaults(func=cmd_report)

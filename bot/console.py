@@ -12,6 +12,7 @@ from typing import TextIO
 from . import i18n
 from .i18n import t
 from .identity import Sender
+from .numbers import parse_count
 from .assistant import Assistant, ChatState
 from .replies import Button, Reply
 
@@ -31,9 +32,8 @@ def render(reply: Reply) -> str:
 
 
 def _pressed(line: str, buttons: list[Button]) -> Button | None:
-    if line.isdigit() and 1 <= int(line) <= len(buttons):
-        return buttons[int(line) - 1]
-    return None
+    number = parse_count(line, 1, len(buttons)) if buttons else None
+    return buttons[number - 1] if number is not None else None
 
 
 def console_sender() -> Sender:

@@ -21,7 +21,8 @@ from .identity import Sender
 from .catalogue import Catalogue
 from .i18n import t
 from .progress import (MAX_TEXT, Progress, may_set_mission, may_submit, parse_status,
-                       status_label, status_labels)
+                       status_label, status_labels, too_long)
+from .sanitise import clean_text
 from .replies import Button, Reply, commitment_label, error, title
 from .store import STATUSES, Draft, Refused, Rights, Store, Update, User
 
@@ -122,6 +123,8 @@ class UpdateFlow:
 
     def form(self, sender: Sender, fields: dict[str, str], key: str) -> Reply | dict[str, str]:
         """A whole update at once: the stored update, or an error message per field."""
+        fields = {name: clean_text(value) for name, value in fields.items()}
+        key = clean_text(key)
         user = self.access.require(sender, "focal_point")
         if isinstance(user, Reply):
             return {"commitment": user.plain()}
@@ -249,8 +252,7 @@ class UpdateFlow:
             return error(t("draft.say_something"))
         if len(text) > MAX_TEXT:
             self.store.save_draft(user.id, "text", {**draft.data, "overlong": text})
-            return error(t("update.too_long", max=MAX_TEXT, length=len(text)),
-                         t("draft.too_long_hint", text=text))
+            return too_long(text, "draft.too_long_hint", "draft.too_long_kept")
         step = "preview" if draft.data.get("editing") else "mission"
         return self._save(user, draft, step, text=text, overlong=None, editing=None)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+from .sanitise import clean_text
 
 
 @dataclass(frozen=True)
@@ -14,6 +16,13 @@ class Sender:
     id: str
     name: str = ""
     language: str = ""
+
+    def __post_init__(self) -> None:
+        # Names and ids come from the platform's payload, stored as they are: made storable here.
+        for field in fields(self):
+            value = getattr(self, field.name)
+            object.__setattr__(self, field.name, clean_text(value if isinstance(value, str)
+                                                            else str(value or "")))
 
     @property
     def key(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from .access import Access, parse_commitments, refuse_role
@@ -19,6 +19,7 @@ from . import export
 from .catalogue import Catalogue
 from .i18n import LANGUAGES, t, translate
 from .normalisation import normalise
+from .numbers import FIRST_DAY, LAST_DAY, day_start, is_number, parse_count, parse_day, parse_id
 from .replies import Attachment, Button, Reply, area_name, error, joined, title
 from .store import STATUSES, Rights, Store, StoreError, Update, User
 
@@ -29,6 +30,7 @@ _STATUS_SYNONYMS = {
     "completed": "done", "阻碍": "blocked", "停滞": "blocked", "卡住": "blocked",
 }
 MAX_TEXT = 500
+ECHO_LIMIT = 600  # an over-long text longer than this is not echoed: the refusal stays one message
 EDIT_WINDOW = timedelta(hours=24)
 SHOWN = 5
 
@@ -66,6 +68,14 @@ def _status_at_start(text: str) -> tuple[str, str] | None:
     if found is None:
         return None
     return words[found.group(1)], text[found.end():]
+
+
+def too_long(text: str, hint: str = "update.too_long_hint",
+             short_hint: str = "update.too_long_no_echo") -> Reply:
+    """The refusal of an over-long text, with its length, in one message: the text is given
+    back to copy only when that still fits one chat message (escaped, under 4,096)."""
+    echo = t(hint, text=text) if len(text) <= ECHO_LIMIT else t(short_hint, max=MAX_TEXT)
+    return error(t("update.too_long", max=MAX_TEXT, length=len(text)), echo)
 
 
 def update_usage() -> str:
@@ -152,8 +162,7 @@ class Progress:
         if not text:
             return error(t("update.no_text"), update_usage())
         if len(text) > MAX_TEXT:
-            return error(t("update.too_long", max=MAX_TEXT, length=len(text)),
-                         t("update.too_long_hint", text=text))
+            return too_long(text)
         return ids[0], status, text
 
     def record(self, user: User, commitment_id: str, status: str, text: str,
@@ -188,21 +197,21 @@ class Progress:
         """`may_change` at the store's current time (the check edits and withdrawals pass)."""
         return may_change(rights, item, self.store.clock())
 
-    def withdraw(self, sender: Sender, update_id: int) -> Reply:
+    def withdraw(self, sender: Sender, number: str) -> Reply:
         """Withdraw your own update within 24 hours (admins: any); it stays in history."""
-        found = self._own_recent(sender, update_id)
+        found = self._own_recent(sender, number)
         if isinstance(found, Reply):
             return found
-        user, _ = found
-        withdrawn = self.store.withdraw_update(update_id, by=user.id, check=self.may_change_now)
+        user, item = found
+        withdrawn = self.store.withdraw_update(item.id, by=user.id, check=self.may_change_now)
         return Reply(t("withdraw.done", id=withdrawn.id), (t("withdraw.kept"),))
 
     def edit(self, sender: Sender, args: str) -> Reply:
         """`/edit 42 [status] new text` — a new revision; the old one stays in history."""
         head, _, rest = args.strip().partition(" ")
-        if not head.lstrip("#").isdigit():
+        if not is_number(head):
             return error(t("edit.give_number"), t("edit.give_number_hint"))
-        found = self._own_recent(sender, int(head.lstrip("#")))
+        found = self._own_recent(sender, head)
         if isinstance(found, Reply):
             return found
         user, item = found
@@ -213,8 +222,7 @@ class Progress:
         if not text and status is None:
             return error(t("edit.what"))
         if len(text) > MAX_TEXT:
-            return error(t("update.too_long", max=MAX_TEXT, length=len(text)),
-                         t("update.too_long_hint", text=text))
+            return too_long(text)
         edited = self.store.edit_update(item.id, by=user.id, status=status, text=text or None,
                                         check=self.may_change_now)
         return Reply(t("edit.done", id=edited.id, revision=edited.revision), self.describe(edited))
@@ -235,11 +243,13 @@ class Progress:
         self.store.set_mission(user.id, name, check=lambda rights: may_set_mission(rights, name))
         return Reply(t("mission.done", mission=name), (t("mission.done_hint"),))
 
-    def _own_recent(self, sender: Sender, update_id: int) -> tuple[User, Update] | Reply:
+    def _own_recent(self, sender: Sender, number: str) -> tuple[User, Update] | Reply:
+        """The update numbered `number` (`42`, `#42`) if `sender` may still change it."""
         user = self.access.user(sender)
-        item = self.store.get_update(update_id)
+        update_id = parse_id(number)
+        item = self.store.get_update(update_id) if update_id is not None else None
         if item is None:
-            return error(t("edit.no_such", id=update_id))
+            return error(t("edit.no_such", id=number.strip().lstrip("#")[:12]))
         refusal = self.may_change_now(self.store.rights(user.id), item)
         return refusal or (user, item)
 
@@ -287,9 +297,10 @@ class Progress:
         latest = self.store.latest_by_commitment()
         token = normalise(args).strip().upper().removeprefix("A")
         if token:
-            if not token.isdigit() or f"A{token}" not in self.catalogue.areas:
+            number = parse_count(token, 1, len(self.catalogue.areas))
+            if number is None:
                 return error(t("progress.not_an_area", text=args.strip()[:20]), t("progress.usage"))
-            return self._area_progress(f"A{token}", latest)
+            return self._area_progress(f"A{number}", latest)
         lines = []
         for area in self.catalogue.areas.values():
             members = self.catalogue.commitments_in(area.id)
@@ -323,11 +334,10 @@ class Progress:
         admin = self.access.require(sender, "admin")
         if isinstance(admin, Reply):
             return admin
-        try:
-            days = [date.fromisoformat(part) for part in args.split()[:2]]
-        except ValueError:
-            return error(t("export.bad_date"), t("export.usage"))
-        bounds = [datetime.combine(d, datetime.min.time(), UTC) for d in days]
+        days = [parse_day(part) for part in args.split()[:2]]
+        if None in days:
+            return error(t("export.date_range", first=FIRST_DAY, last=LAST_DAY), t("export.usage"))
+        bounds = [day_start(d) for d in days if d is not None]
         since = bounds[0] if bounds else None
         until = bounds[1] + timedelta(days=1) if len(bounds) > 1 else None
         items = self.store.list_updates(since=since, until=until, include_withdrawn=True,
@@ -357,10 +367,10 @@ class Progress:
         """`/stale [days]`: commitments with no update for that long, with their focal points."""
         from . import briefing
 
-        days = args.strip() or str(briefing.STALE_DAYS)
-        if not days.isdigit() or not 1 <= int(days) <= 3650:
+        days = parse_count(args, 1, 3650, chinese=True) if args.strip() else briefing.STALE_DAYS
+        if days is None:
             return error(t("stale.bad_days"), t("stale.usage"))
-        report = briefing.build(self.store, self.catalogue, stale_days=int(days))
+        report = briefing.build(self.store, self.catalogue, stale_days=days)
         lines = briefing.stale_lines(report)
         heading = t("stale.heading", days=days, count=len(lines))
         return Reply(heading, tuple(lines) or (t("stale.none"),))
@@ -369,6 +379,7 @@ class Progress:
         token = normalise(args).strip().upper().removeprefix("A")
         if not token:
             return None
-        if not token.isdigit() or f"A{token}" not in self.catalogue.areas:
+        number = parse_count(token, 1, len(self.catalogue.areas))
+        if number is None:
             return error(t("progress.not_an_area", text=args.strip()[:20]), t("progress.areas_hint"))
-        return f"A{token}"
+        return f"A{number}"

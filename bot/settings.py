@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import PrivateAttr, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org/bot"
@@ -35,11 +36,19 @@ class Settings(BaseSettings):
     a4p_reminder_interval: float = 3600.0
     database_url: str | None = None
     admin_ids: str = ""
+    _random_secret: str | None = PrivateAttr(default=None)
 
     def db_url(self) -> str:
-        """DATABASE_URL, or a SQLite file in the data directory."""
+        """DATABASE_URL (checked for shape; never echoed), or a SQLite file in the data directory."""
         from .store import default_url
-        return self.database_url or default_url(self.a4p_data_dir)
+        if not self.database_url:
+            return default_url(self.a4p_data_dir)
+        if problem := _url_problem(self.database_url):
+            raise SettingsError(f"DATABASE_URL is malformed: {problem}; expected e.g. "
+                                "postgresql+psycopg://user:password@host:5432/a4p or "
+                                "sqlite:////data/a4p.sqlite3 (percent-encode @ : / # in the "
+                                "password).")
+        return self.database_url
 
     def bot_token(self) -> str:
         """The Telegram token, checked for shape; never echoed in an error."""
@@ -73,6 +82,14 @@ class Settings(BaseSettings):
                                 "with it (or set SLACK_APP_TOKEN for Socket Mode).")
         return token, secret, app_token
 
+    def webhook_secret(self) -> str:
+        """TELEGRAM_WEBHOOK_SECRET, else a random one for this process (Telegram learns it
+        through setWebhook); made once, so the log filter knows it too."""
+        if self._random_secret is None:
+            self._random_secret = secrets.token_urlsafe(32)
+        configured = _value(self.telegram_webhook_secret)
+        return configured or self._random_secret
+
     def base_url(self) -> str:
         url = self.telegram_base_url.rstrip("/")
         return url if url.endswith("/bot") else url + "/bot"
@@ -80,6 +97,24 @@ class Settings(BaseSettings):
 
 def _value(secret: SecretStr | None) -> str:
     return secret.get_secret_value().strip() if secret is not None else ""
+
+
+def _url_problem(url: str) -> str | None:
+    """What is wrong with a database URL (without quoting it: it may hold a password)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError, TypeError):
+        return "it cannot be parsed"
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        return "only sqlite and postgresql are supported"
+    try:
+        parsed.get_dialect().import_dbapi()
+    except (NoSuchModuleError, ImportError):
+        return f"the driver {parsed.drivername!r} is not installed"
+    return None
 
 
 def _password(url: str | None) -> str:
@@ -94,7 +129,8 @@ def _password(url: str | None) -> str:
 
 
 class RedactSecrets(logging.Filter):
-    """A handler filter that blanks the bot token (and webhook secret) out of every record.
+    """A handler filter that blanks every token and secret out of every record: the bot
+    token, the webhook secret (configured or random), Slack's, the database password.
 
     Libraries put the token in their own messages (PTB's InvalidToken reads "The token `…` was
     rejected by the server"; request URLs carry it), so the guarantee sits at the handlers,
@@ -106,6 +142,7 @@ class RedactSecrets(logging.Filter):
         values = [settings.telegram_bot_token, settings.telegram_webhook_secret,
                   settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token]
         found = {v.get_secret_value().strip() for v in values if v is not None}
+        found.add(settings.webhook_secret())  # the random one too: PTB logs it at DEBUG
         found.add(_password(settings.database_url))
         self.secrets = sorted(found - {""}, key=len, reverse=True)
 

@@ -330,3 +330,49 @@ def test_did_you_mean_buttons_open_the_chosen_card_in_place(bot: RunningSlackBot
     bot.post(bot.fake.block_actions(choices[0]["action_id"], channel="D7", ts=message["ts"]))
     (update,) = bot.fake.wait_for("chat.update", updates + 1)[updates:]
     assert "承诺 C15" in texts(update.params["blocks"])
+
+
+# -- hostile requests (issue 12) --------------------------------------------------------------
+
+FORM = "application/x-www-form-urlencoded"
+MALFORMED = [
+    (b"null", "application/json"), (b"[]", "application/json"), (b'"text"', "application/json"),
+    (b"{}", "application/json"), (b'{"type": "event_callback"}', "application/json"),
+    (b'{"type": "event_callback", "event": {"type": "message", "channel_type": "im"}}',
+     "application/json"),
+    (b'{"type": "event_callback", "event": {"type": "app_mention", "text": 5}}', "application/json"),
+    (b"{not json", "application/json"), (b"payload=%7Bnot+json", FORM), (b"payload=null", FORM),
+    (b'payload={"type":"block_actions"}', FORM),
+    (b'payload={"type":"block_actions","actions":[{"action_id":"a4p:0","value":"withdraw:1"}]}',
+     FORM),
+    (b'payload={"type":"view_submission","view":{"callback_id":"a4p_update"}}', FORM),
+    (b"command=%2Fa4p&text=help", FORM), (b"command=%2Fa4p&user_id=U1&text=%00", FORM),
+    (b'payload={"type":"view_submission","user":{"id":"UANN"},"view":{"id":"V9","type":"modal",'
+     b'"callback_id":"a4p_update","state":{"values":{"text":{"text":{"value":5,"selected_option":"x"}}}}}}', FORM),
+]
+
+
+@pytest.mark.parametrize("body, content_type", MALFORMED)
+def test_signed_malformed_requests_are_answered_cleanly(bot: RunningSlackBot, body: bytes,
+                                                        content_type: str, caplog) -> None:
+    with caplog.at_level("WARNING"):
+        status, _ = bot.post((body, content_type))
+    assert status in (200, 400, 404)
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+    assert "承诺 C17" in texts(command(bot, "C17")["blocks"])  # and it keeps serving
+
+
+def test_unsigned_malformed_requests_are_still_401(bot: RunningSlackBot) -> None:
+    for body, content_type in (*MALFORMED[:3], (b"\xff\xfe{", "application/json")):
+        assert bot.post((body, content_type), signed=False)[0] == 401
+    assert bot.post((b"\xff\xfe{", "application/json"))[0] == 401  # not UTF-8: never Slack's
+
+
+def test_a_command_with_nul_is_answered(bot: RunningSlackBot, slack_store: Store) -> None:
+    assert "承诺 C17" in texts(command(bot, "C\x0017", user_id="U\x00NUL")["blocks"])
+    assert "slack:UNUL" in texts(command(bot, "whoami", user_id="U\x00NUL")["blocks"])
+
+
+def test_fallback_text_is_escaped_like_the_blocks(bot: RunningSlackBot) -> None:
+    answer = command(bot, "lang <!channel>")
+    assert "<!channel>" not in answer["text"] and "&lt;!channel&gt;" in answer["text"]

@@ -146,3 +146,57 @@ def test_two_replicas_behind_one_webhook_share_one_database(assistant: Assistant
         assert [u.text for u in stores[0].list_updates()] == ["两个副本"]
         for store in stores:
             store.close()
+
+
+# -- hostile requests (issue 12) --------------------------------------------------------------
+
+def post_raw(port: int, body: bytes, secret: str = SECRET) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/telegram", body,
+        {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+@pytest.mark.parametrize("body", [
+    b"null", b"[]", b'"text"', b"42", b'{"message": "x"}', b'{"update_id": "7"}',
+    b'{"update_id": 8, "message": "x"}', b'{"update_id": 9, "message": {"chat": 5}}',
+    b"{not json", b"\xff\xfe",
+])
+def test_a_body_that_is_not_an_update_is_refused_cleanly(webhook_bot, body: bytes,
+                                                         caplog) -> None:
+    fake, port, _ = webhook_bot
+    with caplog.at_level("WARNING"):
+        assert post_raw(port, body) in (200, 400)
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+    fake.message("hi", user_id=3002)
+    assert post_update(port, command_update(100, 3002)) == 200  # and it keeps serving
+    fake.wait_for("sendMessage")
+
+
+def test_the_random_webhook_secret_never_reaches_the_log(tmp_path: Path) -> None:
+    port = free_port()
+    with FakeTelegram(token=TOKEN) as fake:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+        env |= {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
+                "A4P_DATA_DIR": str(tmp_path), "A4P_LOG_LEVEL": "DEBUG"}
+        bot = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--webhook-url",
+                                "https://bot.example.org", "--listen", "127.0.0.1", "--port",
+                                str(port)], env=env, stderr=subprocess.PIPE, text=True)
+        try:
+            (call,) = fake.wait_for("setWebhook", timeout=30)
+            secret = call.params["secret_token"]
+            fake.message("hi", user_id=4100)
+            assert post_raw(port, json.dumps(command_update(1, 4100)).encode(), secret) == 200
+            fake.wait_for("sendMessage")
+            bot.send_signal(signal.SIGTERM)
+            assert bot.wait(timeout=30) == 0
+        finally:
+            if bot.poll() is None:
+                bot.kill()
+        log = bot.stderr.read()
+    assert len(secret) >= 32 and "DEBUG" in log
+    assert secret not in log and TOKEN.split(":")[1] not in log

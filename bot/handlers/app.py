@@ -102,8 +102,7 @@ def build_application(settings: Settings, assistant: Assistant, *,
 def run(settings: Settings, assistant: Assistant, *, webhook_url: str | None = None,
         listen: str = "0.0.0.0", port: int = 8443) -> None:
     """Serve until SIGINT/SIGTERM: long polling by default, a webhook if a URL is given."""
-    secret = (settings.telegram_webhook_secret.get_secret_value()
-              if settings.telegram_webhook_secret else None)
+    secret = settings.webhook_secret()  # the one the log filter blanks out
     application = build_application(settings, assistant)
     loop = asyncio.get_event_loop_policy().get_event_loop()
     try:

@@ -43,15 +43,26 @@ class TelegramUpdates(RequestHandler):
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             self.set_status(403)
             return
-        try:
-            update = Update.de_json(json.loads(self.request.body), self.bot_application.bot)
-        except (ValueError, TypeError, KeyError):
-            self.set_status(400)
+        update = _update(self.request.body, self.bot_application)
+        if update is None:
+            self.set_status(400)  # not an update (`null`, `[]`, a string …): refused, logged once
+            log.warning("webhook: a request that is not a Telegram update was refused")
             return
         try:
             await self.bot_application.update_queue.put(update)  # the inbox, then the queue
         except InboxUnavailable:
             self.set_status(503)  # not kept: Telegram delivers it again later
+
+
+def _update(body: bytes, application: Application) -> Update | None:
+    """The update in a webhook body; None for anything else (even signed, it is not trusted)."""
+    try:
+        data = json.loads(body)
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+            return None
+        return Update.de_json(data, application.bot)
+    except Exception:  # noqa: BLE001 - PTB's parsers raise many kinds on malformed fields
+        return None
 
 
 class Health(RequestHandler):

@@ -29,6 +29,7 @@ from ..commands import find_command
 from ..identity import Sender
 from ..inbox import Inbox
 from ..replies import Reply
+from ..sanitise import clean_text
 from ..settings import Settings
 from . import blocks
 
@@ -75,6 +76,7 @@ class SlackBot:
     def receive(self, key: str, body: dict[str, Any]) -> bool:
         """Keep an event or command before it is acknowledged; False when it was kept
         before (a retry)."""
+        key = clean_text(key)  # ids from the payload: no NUL reaches the database
         if self.inbox is not None:
             return self.inbox.receive(PLATFORM, key, json.dumps(body, ensure_ascii=False))
         with self._lock:
@@ -334,9 +336,12 @@ def socket_mode(app: App, app_token: str):  # noqa: ANN201 - a bolt SocketModeHa
 
 
 def make_server(app: App, listen: str, port: int):  # noqa: ANN201 - a waitress server
-    """A production WSGI server for events, commands and interactivity on one path."""
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    """A production WSGI server for events, commands and interactivity on one path; requests
+    bolt could not read are refused at the door (see guard.py)."""
     from waitress import create_server
 
-    return create_server(SlackRequestHandler(app, path=EVENTS_PATH), host=listen, port=port,
+    from .guard import GuardedRequestHandler
+
+    secret = getattr(app, "_signing_secret", "") or None  # bolt keeps it private; "" = unsigned mode
+    return create_server(GuardedRequestHandler(app, EVENTS_PATH, secret), host=listen, port=port,
                          ident="a4p-bot")

@@ -51,8 +51,9 @@ def blocks(reply: Reply) -> list[dict[str, Any]]:
 
 
 def fallback(reply: Reply) -> str:
-    """The notification text (and what screen readers and old clients show)."""
-    return reply.plain()[:FALLBACK_LIMIT]
+    """The notification text (and what screen readers and old clients show), escaped like
+    every other text: Slack reads `<!channel>` in it as a mention."""
+    return split_text(escape(reply.plain()), FALLBACK_LIMIT)[0]
 
 
 def _option(value: str, label: str) -> dict[str, Any]:
@@ -95,7 +96,8 @@ def form_values(view: dict[str, Any]) -> dict[str, str]:
 
     def get(block: str) -> str:
         element = values.get(block, {}).get(block, {})
-        selected = element.get("selected_option") or {}
-        return (selected.get("value") or element.get("value") or "").strip()
+        selected = element.get("selected_option")
+        value = (selected.get("value") if isinstance(selected, dict) else None) or element.get("value")
+        return value.strip() if isinstance(value, str) else ""  # a forged form may hold anything
 
     return {field: get(field) for field in ("commitment", "status", "text", "mission")}
