@@ -171,7 +171,7 @@ class Assistant:
             if last is not None:
                 self.log_miss("none", sender, last)
             return replies.miss()
-        if not (parse_id(choice) and self.catalogue.get(choice)):
+        if not (parse_entry(choice) and self.catalogue.get(choice)):
             return replies.error(t("common.button_expired"), t("assistant.press_expired_hint"))
         if last is not None and choice in {m.id for m in last.suggestions}:
             self.log_miss("chose", sender, last, chosen=choice.upper())
