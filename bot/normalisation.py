@@ -37,6 +37,8 @@ def normalise(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text)
     text = _CONTROL.sub("", text)
+    if text.isascii():  # nothing for OpenCC to convert (most of the glossary, English questions)
+        return text.lower().strip()
     return to_simplified(text).lower().strip()
 
 

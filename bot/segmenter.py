@@ -69,7 +69,8 @@ def _stopwords(vocabulary: Vocabulary, domain: frozenset[str]) -> frozenset[str]
     for entry in vocabulary.glossary:
         for phrase in (*entry.en, *entry.fr):
             used |= set(fold_latin(normalise(phrase)).split())
-    general = {fold_latin(normalise(w)) for lang in ("zh", "en", "fr")
+    # the lists are already simplified and lower case: folding accents is all they need
+    general = {fold_latin(w.lower()) for lang in ("zh", "en", "fr")
                for w in stopwordsiso.stopwords(lang)}
     return frozenset(own | {w for w in general if w not in used and not w.isdigit()})
 

@@ -94,13 +94,45 @@ def postgres_schema() -> Iterator[str]:
         engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session; each test gets a copy (migrating costs ~0.3 s)."""
+    path = tmp_path_factory.mktemp("template") / "a4p.sqlite3"
+    Store.open(f"sqlite:///{path}").close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_session() -> Iterator[tuple[str, object]]:
+    """One schema migrated once per session, emptied before each test that uses it."""
+    from sqlalchemy import create_engine
+
+    with postgres_schema() as url:
+        Store.open(url).close()
+        engine = create_engine(url)
+        yield url, engine
+        engine.dispose()
+
+
+def _emptied(engine) -> None:  # engine: sqlalchemy Engine
+    """Every table but alembic's emptied, ids restarting at 1, as in a new database."""
+    from sqlalchemy import inspect, text
+
+    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'a4p.sqlite3'}"
+        target = tmp_path / "a4p.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
         return
-    with postgres_schema() as url:
-        yield url
+    url, engine = request.getfixturevalue("postgres_session")
+    _emptied(engine)
+    yield url
 
 
 @pytest.fixture

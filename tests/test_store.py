@@ -159,3 +159,13 @@ def test_prune_forgets_old_claims_and_questions_but_never_updates(store: Store, 
     assert store.prune() == (1, 1)
     assert store.first_delivery("telegram:update:2") is False
     assert len(store.list_updates()) == 1 and first_broken(store.audit_entries()) is None
+
+
+def test_the_cheap_head_check_agrees_with_alembic(store: Store) -> None:
+    """`migrations.HEAD` skips alembic on an up-to-date database: it must name the newest script."""
+    from alembic.script import ScriptDirectory
+
+    from bot.migrations import HEAD, at_head, config
+
+    assert ScriptDirectory.from_config(config(store.engine)).get_current_head() == HEAD
+    assert at_head(store.engine)
