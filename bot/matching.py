@@ -90,12 +90,12 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.717, "share": 2.555, "evidence": 2.587, "share_evidence": 1.368,
-        "example_share": 1.483, "specific": -0.802, "generic_only": -0.287, "exact": -0.533,
-        "margin": 0.694, "unknown": -2.784, "number": 0.901, "quantity": -1.637,
-        "example": 2.531, "matched": 1.144}))
+        "bias": -3.721, "share": 2.572, "evidence": 2.565, "share_evidence": 1.366,
+        "example_share": 1.456, "specific": -0.8, "generic_only": -0.294, "exact": -0.55,
+        "margin": 0.676, "unknown": -2.796, "number": 0.906, "quantity": -1.632,
+        "example": 2.581, "matched": 1.167}))
     answer_at: float = 0.74  # confidence to answer with a card
-    suggest_at: float = 0.52  # confidence to offer "did you mean" choices
+    suggest_at: float = 0.51  # confidence to offer "did you mean" choices
     max_results: int = 5
     #: results and suggestions within this share of the best score (the rest are noise)
     keep_share: float = 0.5
