@@ -11,17 +11,17 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import i18n, replies
 from .i18n import t
 from .identity import ANONYMOUS, Sender
 from .catalogue import EXPECTED_COUNTS, KINDS, Catalogue, load_catalogue
-from .commands import find_command
+from .commands import Command, find_command
 from .matching import Index, Result, match
 from .references import find_references
 from .normalisation import normalise
-from .numbers import is_number, parse_count, parse_entry
+from .numbers import parse_count, parse_entry
 from .replies import Reply
 from .sanitise import clean_text
 
@@ -33,8 +33,8 @@ if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when progress tracking is
     from .store import Session, Store
 
 log = logging.getLogger(__name__)
+_REGISTER = find_command("register")
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.S)
-_PREFIX = {"area": "A", "c": "C", "p": "P"}
 _LIMITS = {prefix: EXPECTED_COUNTS[f"{kind}s"] for prefix, kind in KINDS.items()
            if f"{kind}s" in EXPECTED_COUNTS}
 _USAGE = {"A": "/area 3", "C": "/c 17", "P": "/p 12"}
@@ -204,21 +204,11 @@ class Assistant:
             return self._press(clean_text(action), state, sender)
 
     def _press(self, action: str, state: ChatState, sender: Sender) -> Reply:
+        """A button: `verb[:argument]` runs that command (typed or button-only), a bare
+        catalogue id opens its card."""
         verb, _, argument = action.partition(":")
-        if action == "stale":
-            return self._desk("stale", "", sender, None)
-        if verb in ("withdraw", "progress", "draft", "update"):
-            return self._desk(verb, argument, sender, None)
-        if action == "wrong":
-            return self._wrong(state, sender)
-        if verb == replies.PICK:
-            return self._pick(argument, state, sender)
-        if action == "areas":
-            return replies.areas_list(self.catalogue)
-        if action == "help":
-            return replies.help_text()
-        if action == "why":
-            return self._why(state)
+        if (command := find_command(verb, typed=False)) is not None:
+            return self._run(command, argument, state, sender, None)
         if parse_entry(action) and self.catalogue.get(action):
             return replies.card(self.catalogue, action.upper())
         return replies.error(t("common.button_expired"), t("assistant.press_expired_hint"))
@@ -229,59 +219,66 @@ class Assistant:
         if command is None:
             return replies.error(t("assistant.unknown_command", name=name),
                                  t("assistant.unknown_command_hint"))
-        if command.name == "start" and args.startswith("reg-"):
-            return self._desk("register", args[4:], sender, key)  # deep link t.me/<bot>?start=reg-CODE
-        if command.name == "start":
-            return self._start(args)
-        if command.name == "lang":
-            return self._lang(args, state, sender)
-        if command.name == "help":
-            return replies.help_text()
-        if command.name == "areas":
-            return replies.areas_list(self.catalogue)
-        if command.name == "why":
-            return self._why(state)
-        if command.name == "area" and not args:
-            return replies.areas_list(self.catalogue)
-        if command.name in _PREFIX:
-            return self._open(_PREFIX[command.name], args)
-        return self._desk(command.name, args, sender, key)  # everything else needs the store
+        return self._run(command, args, state, sender, key)
 
-    def _desk(self, name: str, args: str, sender: Sender, key: str | None) -> Reply:
-        """Commands that need the store: registration, roles and progress updates."""
+    def _run(self, command: Command, args: str, state: ChatState, sender: Sender,
+             key: str | None) -> Reply:
+        """Dispatch from the command table: desk commands through the store (a refusal
+        raised where its rule lives becomes a reply here, once), the rest here."""
+        if not command.desk:
+            return getattr(self, f"_on_{command.handler}")(args, state, sender)
         if (self.access is None or self.progress is None or self.flow is None
                 or self.reminders is None):
             return no_store()
-        if sender is ANONYMOUS and name not in ("progress", "updates", "brief", "stale"):
+        if sender is ANONYMOUS and not command.anonymous:
             return replies.error(t("assistant.who_are_you"))
-        handlers = {
-            "register": self.access.register, "whoami": self.access.whoami,
-            "invite": self.access.invite, "users": self.access.users,
-            "assign": self.access.assign, "revoke": self.access.revoke, "link": self.access.link,
-            "edit": self.progress.edit, "mission": self.progress.mission,
-            "myupdates": self.progress.my_updates, "updates": self.progress.updates,
-            "progress": self.progress.progress, "export": self.progress.export,
-            "brief": self.progress.brief, "stale": self.progress.stale,
-            "remind": self.reminders.remind, "overdue": self.reminders.overdue,
-        }
+        handler: Any = self
+        for part in command.handler.split("."):
+            handler = getattr(handler, part)
         from .store import Refused, StoreError
         try:
-            if name == "update":
-                if not args or len(args.split()) == 1:  # `/update`, `/update C12`: step by step
-                    return self.flow.start(sender, args or None)
-                return self.flow.fast(sender, args, key)
-            if name == "cancel":
-                return self.flow.cancel(sender)
-            if name == "draft":
-                return self.flow.press(sender, args)
-            if name == "withdraw":  # a button's payload, perhaps forged
-                return (self.progress.withdraw(sender, args) if is_number(args)
-                        else replies.error(t("common.button_expired")))
-            return handlers[name](sender, args)
+            return handler(sender, args, key) if command.keyed else handler(sender, args)
         except Refused as refused:  # a rule checked inside the write said no: nothing written
             return refused.reason
         except StoreError:
             return replies.error(t("assistant.database_down"), t("assistant.database_down_hint"))
+
+    # -- the commands answered without the store (`_on_<handler>`) ----------------------
+
+    def _on_start(self, payload: str, state: ChatState, sender: Sender) -> Reply:
+        if payload.startswith("reg-"):  # deep link t.me/<bot>?start=reg-CODE
+            return self._run(_REGISTER, payload[4:], state, sender, None)
+        # Deep links (t.me/<bot>?start=C17) arrive as "/start C17".
+        if payload and parse_entry(payload) and self.catalogue.get(payload):
+            return replies.card(self.catalogue, payload.upper())
+        return replies.welcome(self.catalogue)
+
+    def _on_help(self, _args: str, _state: ChatState, _sender: Sender) -> Reply:
+        return replies.help_text()
+
+    def _on_areas(self, _args: str, _state: ChatState, _sender: Sender) -> Reply:
+        return replies.areas_list(self.catalogue)
+
+    def _on_area(self, args: str, _state: ChatState, _sender: Sender) -> Reply:
+        return self._open("A", args) if args else replies.areas_list(self.catalogue)
+
+    def _on_commitment(self, args: str, _state: ChatState, _sender: Sender) -> Reply:
+        return self._open("C", args)
+
+    def _on_paragraph(self, args: str, _state: ChatState, _sender: Sender) -> Reply:
+        return self._open("P", args)
+
+    def _on_why(self, _args: str, state: ChatState, _sender: Sender) -> Reply:
+        return self._why(state)
+
+    def _on_wrong(self, _args: str, state: ChatState, sender: Sender) -> Reply:
+        return self._wrong(state, sender)
+
+    def _on_pick(self, choice: str, state: ChatState, sender: Sender) -> Reply:
+        return self._pick(choice, state, sender)
+
+    def _on_lang(self, args: str, state: ChatState, sender: Sender) -> Reply:
+        return self._lang(args, state, sender)
 
     def _lang(self, args: str, state: ChatState, sender: Sender) -> Reply:
         """`/lang zh|en`: kept in the store (every chat, after a restart), else for this chat."""
@@ -302,12 +299,6 @@ class Assistant:
             state.language = language
         with i18n.use(language):
             return Reply(t("lang.set"), (t("lang.usage"),))
-
-    def _start(self, payload: str) -> Reply:
-        # Deep links (t.me/<bot>?start=C17) arrive as "/start C17".
-        if payload and parse_entry(payload) and self.catalogue.get(payload):
-            return replies.card(self.catalogue, payload.upper())
-        return replies.welcome(self.catalogue)
 
     def _open(self, prefix: str, args: str) -> Reply:
         """`/c 17`, `/c C17`, `/c 十七`, `/p 第12段` -> that card, or a polite correction."""

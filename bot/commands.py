@@ -1,6 +1,9 @@
-"""The chat commands: one table for the help text, the Telegram menu and the dispatcher.
+"""The chat commands, each declared once: its name, arguments, handler, role and help.
 
-What a command is called and who may use it is here; what it says about itself (its help
+Every router dispatches from this one table — typed commands (Telegram, the console),
+button actions (`verb:argument`), Slack subcommands — and /help and the Telegram menu are
+built from it, so a command cannot exist in one place and be missing in another
+(`tests/test_commands.py` walks the table). What a command says about itself (its help
 line and the form of its arguments) is in the message catalogue, `commands.<name>.help`
 and `commands.<name>.args`, in every language.
 """
@@ -11,13 +14,29 @@ from dataclasses import dataclass
 
 from . import i18n
 
+ROLES = ("anyone", "reader", "focal_point", "admin")
+
 
 @dataclass(frozen=True)
 class Command:
+    """One command. `handler` names what answers it: a plain name is the `Assistant`'s
+    `_on_<name>(args, state, sender)`; a dotted one (`progress.edit`) is a method of the
+    progress desk, called as `(sender, args)` (and the message key when `keyed`)."""
+
     name: str
+    handler: str
     takes_args: bool = False  # its catalogue entry has `args` (`N`, `C12 状态 说明` …)
     aliases: tuple[str, ...] = ()
-    admin: bool = False  # listed under its own heading in /help, left out of the menu
+    role: str = "anyone"      # who may run it; the rule itself is checked where it writes
+    desk: bool = False        # needs the progress store ("not available" without one)
+    anonymous: bool = False   # a desk command an unknown sender may run (read-only views)
+    keyed: bool = False       # gets the message key, so a redelivery writes nothing twice
+    typed: bool = True        # False: a button action only, never typed, not in /help
+
+    @property
+    def admin(self) -> bool:
+        """Listed under its own heading in /help, left out of the menu."""
+        return self.role == "admin"
 
     def describe(self, language: str | None = None) -> str:
         """The help line in `language` (default: the current one)."""
@@ -45,38 +64,45 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("start"),
-    Command("help"),
-    Command("lang", True),
-    Command("areas"),
-    Command("area", True),
-    Command("c", True, ("commitment",)),
-    Command("p", True, ("paragraph",)),
-    Command("why"),
-    Command("progress", True),
-    Command("brief", True),
-    Command("stale", True),
-    Command("updates", True),
-    Command("update", True),
-    Command("cancel"),
-    Command("myupdates"),
-    Command("edit", True),
-    Command("mission", True),
-    Command("remind", True),
-    Command("register", True),
-    Command("whoami"),
-    Command("invite", True, admin=True),
-    Command("users", admin=True),
-    Command("assign", True, admin=True),
-    Command("export", True, admin=True),
-    Command("overdue", admin=True),
-    Command("link", True, admin=True),
-    Command("revoke", True, admin=True),
+    Command("start", "start"),
+    Command("help", "help"),
+    Command("lang", "lang", True),
+    Command("areas", "areas"),
+    Command("area", "area", True),
+    Command("c", "commitment", True, ("commitment",)),
+    Command("p", "paragraph", True, ("paragraph",)),
+    Command("why", "why"),
+    Command("progress", "progress.progress", True, desk=True, anonymous=True),
+    Command("brief", "progress.brief", True, desk=True, anonymous=True),
+    Command("stale", "progress.stale", True, desk=True, anonymous=True),
+    Command("updates", "progress.updates", True, desk=True, anonymous=True),
+    Command("update", "flow.command", True, role="focal_point", desk=True, keyed=True),
+    Command("cancel", "flow.cancel", role="focal_point", desk=True),
+    Command("myupdates", "progress.my_updates", role="reader", desk=True),
+    Command("edit", "progress.edit", True, role="reader", desk=True),
+    Command("mission", "progress.mission", True, role="focal_point", desk=True),
+    Command("remind", "reminders.remind", True, role="focal_point", desk=True),
+    Command("register", "access.register", True, desk=True),
+    Command("whoami", "access.whoami", desk=True),
+    Command("invite", "access.invite", True, role="admin", desk=True),
+    Command("users", "access.users", role="admin", desk=True),
+    Command("assign", "access.assign", True, role="admin", desk=True),
+    Command("export", "progress.export", True, role="admin", desk=True),
+    Command("overdue", "reminders.overdue", role="admin", desk=True),
+    Command("link", "access.link", True, role="admin", desk=True),
+    Command("revoke", "access.revoke", True, role="admin", desk=True),
+    # button actions: never typed
+    Command("withdraw", "progress.withdraw", role="reader", desk=True, typed=False),
+    Command("draft", "flow.press", role="focal_point", desk=True, typed=False),
+    Command("wrong", "wrong", typed=False),
+    Command("pick", "pick", typed=False),
 )
-MENU = tuple(c for c in COMMANDS if not c.admin)
+MENU = tuple(c for c in COMMANDS if c.typed and not c.admin)
 
 
-def find_command(name: str) -> Command | None:
-    """The command called `name` (or one of its aliases)."""
+def find_command(name: str, *, typed: bool = True) -> Command | None:
+    """The command called `name` (or one of its aliases); button actions only when
+    `typed` is False (a typed "/draft confirm" is no command)."""
     name = name.lower()
-    return next((c for c in COMMANDS if name == c.name or name in c.aliases), None)
+    return next((c for c in COMMANDS if (name == c.name or name in c.aliases)
+                 and (c.typed or not typed)), None)

@@ -198,7 +198,13 @@ class UpdateFlow:
                          reply.buttons)
         return handlers[verb](user, draft, value)
 
-    def cancel(self, sender: Sender) -> Reply:
+    def command(self, sender: Sender, args: str, key: str | None) -> Reply:
+        """`/update` or `/update C12`: step by step; `/update C12 进行中 text`: at once."""
+        if not args or len(args.split()) == 1:
+            return self.start(sender, args or None)
+        return self.fast(sender, args, key)
+
+    def cancel(self, sender: Sender, _args: str = "") -> Reply:
         user = self.access.user(sender)
         if self.store.draft(user.id) is None:
             return error(t("draft.none"))

@@ -199,6 +199,8 @@ class Progress:
 
     def withdraw(self, sender: Sender, number: str) -> Reply:
         """Withdraw your own update within 24 hours (admins: any); it stays in history."""
+        if not is_number(number):  # a button's payload, perhaps forged
+            return error(t("common.button_expired"))
         found = self._own_recent(sender, number)
         if isinstance(found, Reply):
             return found

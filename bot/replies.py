@@ -233,8 +233,9 @@ def help_text() -> Reply:
         args = c.usage()
         return f"/{c.name}{' ' + args if args else ''} — {c.describe()}"
 
-    lines = [line(c) for c in COMMANDS if not c.admin]
-    lines += [t("help.admins"), *(line(c) for c in COMMANDS if c.admin)]
+    typed = [c for c in COMMANDS if c.typed]
+    lines = [line(c) for c in typed if not c.admin]
+    lines += [t("help.admins"), *(line(c) for c in typed if c.admin)]
     return Reply(t("help.heading"), (*lines, t("help.ask", example=examples()[0])),
                  ((browse_button(),),))
 

@@ -85,7 +85,7 @@ def build_application(settings: Settings, assistant: Assistant, *,
     application.bot_data["assistant"] = assistant
     application.bot_data[HTTP_SESSIONS] = requests
 
-    names = [name for c in COMMANDS for name in (c.name, *c.aliases)]
+    names = [name for c in COMMANDS if c.typed for name in (c.name, *c.aliases)]
     application.add_handler(CommandHandler(names, conversation.command))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, conversation.question))
     application.add_handler(MessageHandler(filters.COMMAND, conversation.command))  # unknown: polite reply
