@@ -277,6 +277,13 @@ class Assistant:
     def _on_pick(self, choice: str, state: ChatState, sender: Sender) -> Reply:
         return self._pick(choice, state, sender)
 
+    def _on_official(self, entry_id: str, _state: ChatState, _sender: Sender) -> Reply:
+        """The official Chinese card behind a translated one."""
+        if not (parse_entry(entry_id) and self.catalogue.get(entry_id)):
+            return replies.error(t("common.button_expired"), t("assistant.press_expired_hint"))
+        with i18n.use("zh"):
+            return replies.card(self.catalogue, entry_id.upper())
+
     def _on_lang(self, args: str, state: ChatState, sender: Sender) -> Reply:
         return self._lang(args, state, sender)
 

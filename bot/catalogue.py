@@ -53,6 +53,8 @@ class Area:
     secretariat: str
     keywords: tuple[str, ...]
     examples: tuple[str, ...] = ()
+    summary_en: str = ""  # unofficial renderings: the Chinese text is the official one
+    summary_fr: str = ""
 
     kind = "area"
 
@@ -73,6 +75,8 @@ class Commitment:
     text: str
     keywords: tuple[str, ...]
     examples: tuple[str, ...] = ()
+    text_en: str = ""  # unofficial renderings: the Chinese text is the official one
+    text_fr: str = ""
 
     kind = "commitment"
 
@@ -88,6 +92,8 @@ class Paragraph:
     area: str | None
     text: str
     cited_by: tuple[str, ...] = ()
+    text_en: str = ""  # unofficial renderings of the official Chinese text
+    text_fr: str = ""
 
     kind = "paragraph"
 
@@ -185,17 +191,17 @@ _FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
         "id": ("id", True), "title": ("text", True), "aliases": ("texts", False),
         "title_en": ("text", True), "title_fr": ("text", True), "summary": ("text", True),
         "secretariat": ("text", False), "keywords": ("texts", True),
-        "examples": ("texts", False),
+        "examples": ("texts", False), "summary_en": ("text", False), "summary_fr": ("text", False),
     },
     "commitments": {
         "id": ("id", True), "area": ("ref", True), "actor": ("actor", True),
         "paragraph": ("ref", True), "title": ("title", True), "title_en": ("text", True),
         "title_fr": ("text", True), "text": ("text", True), "keywords": ("texts", True),
-        "examples": ("texts", False),
+        "examples": ("texts", False), "text_en": ("text", False), "text_fr": ("text", False),
     },
     "paragraphs": {
         "id": ("id", True), "section": ("text", True), "area": ("ref?", False),
-        "text": ("text", True),
+        "text": ("text", True), "text_en": ("text", False), "text_fr": ("text", False),
     },
     "faq": {
         "id": ("id", True), "title": ("text", True), "title_en": ("text", True),
@@ -357,18 +363,21 @@ def _build(raw: dict[str, list[dict[str, Any]]], vocabulary: Vocabulary) -> Cata
         a["id"]: Area(a["id"], a["title"].strip(), tuple(a.get("aliases") or ()),
                       a["title_en"].strip(), a["title_fr"].strip(), a["summary"].strip(),
                       (a.get("secretariat") or "").strip(), tuple(a["keywords"]),
-                      _texts(a.get("examples")))
+                      _texts(a.get("examples")), _text(a.get("summary_en")),
+                      _text(a.get("summary_fr")))
         for a in raw["areas"]
     }
     commitments = {
         c["id"]: Commitment(c["id"], c["area"], c["actor"], c["paragraph"], c["title"].strip(),
                             c["title_en"].strip(), c["title_fr"].strip(), c["text"].strip(),
-                            tuple(c["keywords"]), _texts(c.get("examples")))
+                            tuple(c["keywords"]), _texts(c.get("examples")),
+                            _text(c.get("text_en")), _text(c.get("text_fr")))
         for c in raw["commitments"]
     }
     paragraphs = {
         p["id"]: Paragraph(p["id"], p["section"].strip(), p.get("area"), p["text"].strip(),
-                           tuple(c.id for c in commitments.values() if c.paragraph == p["id"]))
+                           tuple(c.id for c in commitments.values() if c.paragraph == p["id"]),
+                           _text(p.get("text_en")), _text(p.get("text_fr")))
         for p in raw["paragraphs"]
     }
     faqs = {
@@ -378,6 +387,10 @@ def _build(raw: dict[str, list[dict[str, Any]]], vocabulary: Vocabulary) -> Cata
         for f in raw.get("faq", ())
     }
     return Catalogue(areas, commitments, paragraphs, vocabulary, faqs)
+
+
+def _text(value: str | None) -> str:
+    return (value or "").strip()
 
 
 def _texts(value: list[str] | None) -> tuple[str, ...]:

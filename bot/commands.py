@@ -96,6 +96,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("draft", "flow.press", role="focal_point", desk=True, typed=False),
     Command("wrong", "wrong", typed=False),
     Command("pick", "pick", typed=False),
+    Command("official", "official", typed=False),
 )
 MENU = tuple(c for c in COMMANDS if c.typed and not c.admin)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .catalogue import Area, Catalogue, Commitment, Faq, Paragraph
 from .commands import COMMANDS, Command
-from .i18n import english, t
+from .i18n import current, t
 from .matching import DEFAULT, Result
 
 EXAMPLES = ("examples.fatalities", "examples.women", "examples.c13")  # message keys
@@ -62,16 +62,42 @@ def joined(items: list[str] | tuple[str, ...]) -> str:
     return t("sep.list").join(items)
 
 
-def title(entry: Commitment | Area) -> str:
-    """A commitment's or area's title in the current language (English ones exist)."""
-    return entry.title_en if english() else entry.title
+def _local(entry: object, field: str) -> str:
+    """`field` of `entry` in the current language (`title` -> `title_en` in English …);
+    "" when that language has none. Chinese is the field itself."""
+    language = current()
+    return getattr(entry, field if language == "zh" else f"{field}_{language}", "") or ""
+
+
+def title(entry: Commitment | Area | Faq) -> str:
+    """A title in the current language (every commitment, area and FAQ has all three)."""
+    return _local(entry, "title") or entry.title
 
 
 def area_name(area: Area) -> str:
-    """The short name of an area: its first alias in Chinese, its English title in English."""
-    if english():
-        return area.title_en
+    """The short name of an area: its first alias in Chinese, its translated title otherwise."""
+    if current() != "zh":
+        return title(area)
     return area.aliases[0] if area.aliases else area.title
+
+
+def rendering(entry: Commitment | Area | Paragraph, field: str) -> tuple[str, ...]:
+    """An entry's text for the reader: in Chinese the official text; in English or French
+    the unofficial rendering, marked as such (the official Chinese is one tap away,
+    `official_button`), or — where there is none yet — the Chinese title and text."""
+    official = getattr(entry, field)
+    if current() == "zh":
+        return (official,)
+    if translated := _local(entry, field):
+        return (translated, t("card.unofficial"))
+    return ((entry.title, official) if isinstance(entry, (Commitment, Area)) else (official,))
+
+
+def official_button(entry: Commitment | Area | Paragraph) -> tuple[Button, ...]:
+    """"Official Chinese text": only where the card shows a translation."""
+    if current() == "zh" or not _local(entry, "summary" if isinstance(entry, Area) else "text"):
+        return ()
+    return (Button(t("button.official"), f"official:{entry.id}"),)
 
 
 def commitment_label(c: Commitment) -> str:
@@ -116,8 +142,9 @@ def commitment_card(catalogue: Catalogue, c: Commitment, others: tuple[str, ...]
                 Button(f"↩ {area.id} {short(area_name(area))}", area.id)]]
     others = tuple(o for o in others if o not in (area.id, paragraph.id))  # already buttons
     buttons += [[_button(catalogue, other)] for other in others[:NEXT_BEST]]
-    body = (c.title, c.text, meta) if english() else (c.text, meta)
-    return Reply(t("card.commitment", id=c.id, title=title(c)), body,
+    if official := official_button(c):
+        buttons.append(list(official))
+    return Reply(t("card.commitment", id=c.id, title=title(c)), (*rendering(c, "text"), meta),
                  tuple(tuple(row) for row in buttons))
 
 
@@ -128,34 +155,36 @@ def area_card(catalogue: Catalogue, area: Area, others: tuple[str, ...] = ()) ->
     buttons = [_button(catalogue, c.id) for c in commitments]
     others = tuple(o for o in others if o not in {c.id for c in commitments})  # already buttons
     rows = _rows(buttons, 2) + _rows([_button(catalogue, o) for o in others[:NEXT_BEST]])
-    intro = (area.title, area.summary) if english() else (area.summary,)
     return Reply(t("card.area", id=area.id, title=title(area)),
-                 (*intro, t("card.area_commitments", count=len(commitments)), *lines),
-                 rows + ((Button(t("button.all_areas"), "areas"),),))
+                 (*rendering(area, "summary"), t("card.area_commitments", count=len(commitments)),
+                  *lines),
+                 rows + ((Button(t("button.all_areas"), "areas"), *official_button(area)),))
 
 
 def paragraph_card(catalogue: Catalogue, p: Paragraph, others: tuple[str, ...] = ()) -> Reply:
     """The official text and the commitments that cite it."""
     cited = [catalogue.commitments[c] for c in p.cited_by]
-    body = [p.text]
+    body = list(rendering(p, "text"))
     if cited:
         body.append(t("card.cited_by", list=joined([f"{c.id} {title(c)}" for c in cited])))
     others = tuple(o for o in others if o not in p.cited_by)  # already buttons
     buttons = [_button(catalogue, c.id) for c in cited] + [_button(catalogue, o) for o in others[:NEXT_BEST]]
     section = p.section
-    if english():
-        section = catalogue.areas[p.area].title_en if p.area else t("card.preamble")
-    return Reply(t("card.paragraph", number=p.number, section=section), tuple(body),
-                 _rows(buttons))
+    if current() != "zh":
+        section = title(catalogue.areas[p.area]) if p.area else t("card.preamble")
+    rows = _rows(buttons)
+    if official := official_button(p):
+        rows += (official,)
+    return Reply(t("card.paragraph", number=p.number, section=section), tuple(body), rows)
 
 
 def faq_title(faq: Faq) -> str:
-    return faq.title_en if english() else faq.title
+    return title(faq)
 
 
 def faq_card(catalogue: Catalogue, faq: Faq, others: tuple[str, ...] = ()) -> Reply:
     """An answer about A4P itself or about the bot, with where its facts come from."""
-    answer = faq.answer_en if english() else faq.answer
+    answer = _local(faq, "answer") or faq.answer
     buttons = [_button(catalogue, o) for o in others[:NEXT_BEST] if catalogue.get(o)]
     # the YAML keeps the full citation for maintainers; a phone needs one line
     links = re.findall(r"https?://\S+", faq.source)
