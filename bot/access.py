@@ -72,7 +72,8 @@ class Access:
     def user(self, sender: Sender) -> User:
         """The stored user for a sender, created on first contact; ADMIN_IDS become admins."""
         role = "admin" if sender.key in self.admin_ids else None
-        language = "en" if i18n.choose(None, sender.language) == "en" else None
+        chosen = i18n.choose(None, sender.language)  # an English or French app: stored so
+        language = chosen if chosen != i18n.DEFAULT else None  # reminders come in it too
         return self.store.user(sender.platform, sender.id, sender.name, role=role,
                                language=language)
 

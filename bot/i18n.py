@@ -21,13 +21,14 @@ import yaml
 
 log = logging.getLogger(__name__)
 LOCALES = Path(__file__).resolve().parent / "locales"
-LANGUAGES = ("zh", "en")
+LANGUAGES = ("zh", "en", "fr")
 DEFAULT = "zh"
-NAMES = {"zh": "中文", "en": "English"}
+NAMES = {"zh": "中文", "en": "English", "fr": "Français"}
 _current: ContextVar[str] = ContextVar("a4p_language", default=DEFAULT)
 # What users may type after /lang (and what a platform reports), folded to a language.
 _WORDS = {"zh": "zh", "cn": "zh", "中文": "zh", "汉语": "zh", "chinese": "zh",
-          "en": "en", "英文": "en", "英语": "en", "english": "en"}
+          "en": "en", "英文": "en", "英语": "en", "english": "en",
+          "fr": "fr", "法文": "fr", "法语": "fr", "french": "fr", "français": "fr", "francais": "fr"}
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -96,10 +97,10 @@ def parse(word: str | None) -> str | None:
 
 
 def choose(stored: str | None, platform_code: str | None) -> str:
-    """The language to answer in: the user's `/lang` choice, else English when their
-    platform says so (Telegram's `language_code` "en", "en-GB" …), else Chinese."""
+    """The language to answer in: the user's `/lang` choice, else English or French when
+    their platform says so (Telegram's `language_code` "en", "fr-CA", Slack's "fr-FR" …),
+    else Chinese."""
     if stored in LANGUAGES:
         return stored
-    if (platform_code or "").strip().lower().startswith("en"):
-        return "en"
-    return DEFAULT
+    code = (platform_code or "").strip().lower()
+    return next((language for language in ("en", "fr") if code.startswith(language)), DEFAULT)

@@ -26,19 +26,22 @@ def placeholders(template: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
 
 
-def test_both_catalogues_have_the_same_keys_and_placeholders() -> None:
-    zh, en = i18n.messages("zh"), i18n.messages("en")
-    assert set(zh) == set(en)
-    assert {k: placeholders(v) for k, v in zh.items()} == {k: placeholders(v) for k, v in en.items()}
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_catalogue_has_the_same_keys_and_placeholders(language: str) -> None:
+    zh, other = i18n.messages("zh"), i18n.messages(language)
+    assert set(zh) == set(other)
+    assert {k: placeholders(v) for k, v in zh.items()} == {k: placeholders(v) for k, v in other.items()}
 
 
-def test_english_has_no_chinese_characters() -> None:
-    assert {k: v for k, v in i18n.messages("en").items() if CJK.search(v)} == {}
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_english_and_french_have_no_chinese_characters(language: str) -> None:
+    assert {k: v for k, v in i18n.messages(language).items() if CJK.search(v)} == {}
 
 
 @pytest.mark.parametrize("stored, platform, expected", [
     (None, None, "zh"), (None, "", "zh"), (None, "zh-hans", "zh"), (None, "en", "en"),
-    (None, "en-GB", "en"), (None, "fr", "zh"), ("zh", "en", "zh"), ("en", "zh-hans", "en"),
+    (None, "en-GB", "en"), (None, "fr", "fr"), (None, "fr-FR", "fr"), (None, "de", "zh"),
+    ("zh", "en", "zh"), ("en", "zh-hans", "en"), ("fr", "en", "fr"),
 ])
 def test_stored_choice_wins_then_the_platform_then_chinese(stored, platform, expected) -> None:
     assert i18n.choose(stored, platform) == expected
@@ -48,7 +51,7 @@ def test_a_missing_english_string_falls_back_to_chinese() -> None:
     i18n.messages("en")  # loaded
     with i18n.use("en"):
         assert i18n.t("no.such.key") == "no.such.key"
-        assert i18n.translate("fr", "welcome.heading") == i18n.translate("zh", "welcome.heading")
+        assert i18n.translate("de", "welcome.heading") == i18n.translate("zh", "welcome.heading")
 
 
 def test_status_words_in_both_languages_are_understood(desk: Assistant) -> None:
@@ -70,13 +73,20 @@ def test_lang_switches_a_chinese_users_replies_and_survives_a_restart(desk: Assi
     c13 = desk.catalogue.commitments["C13"]
     card = desk.respond("/c 13", ChatState(), LI)  # a new chat: the choice is stored
     assert card.heading == f"Commitment C13 · {c13.title_en}"
-    assert card.body[:2] == (c13.title, c13.text) and "Area: A3 Protection" in card.body[-1]
+    assert card.body[:2] == (c13.text_en, "(Unofficial translation; the official text is the Chinese one.)")
+    assert "Area: A3 Protection" in card.body[-1]
+    official = card.buttons[-1][0]
+    assert official.action == "official:C13"
+    chinese = desk.press(official.action, ChatState(), LI)
+    assert chinese.heading.startswith("承诺 C13 · ") and c13.text in chinese.body
     restarted = Assistant(desk.catalogue, desk.index, store=store)
     assert restarted.respond("/help", None, LI).heading == "Commands"
     assert restarted.respond("食堂几点开饭", None, LI).heading.startswith("Sorry, I could not")
     assert restarted.respond("/lang 中文", None, LI).heading == "好的，以后用中文回答。"
     assert desk.respond("/c 13", None, LI).heading.startswith("承诺 C13 · ")
-    assert "不是可用的语言" in desk.respond("/lang fr", None, LI).heading
+    assert "不是可用的语言" in desk.respond("/lang de", None, LI).heading
+    assert desk.respond("/lang fr", None, LI).heading.startswith("D")  # D'accord …
+    assert desk.respond("/c 13", None, LI).heading.startswith("Engagement C13 · ")
 
 
 def test_an_english_platform_user_can_choose_chinese(desk: Assistant) -> None:
@@ -147,10 +157,10 @@ def test_an_english_speaking_telegram_user_gets_english(bot: RunningBot, tg: Fak
     start = say_en(tg, "/start")
     assert start.startswith("Welcome to the A4P assistant!") and not CJK.search(start)
     help_ = say_en(tg, "/help")
-    assert help_.startswith("Commands") and "/lang zh|en — Switch language" in help_
+    assert help_.startswith("Commands") and "/lang zh|en|fr — Switch language" in help_
     card = say_en(tg, "/c 13").split("\n")
     assert card[0] == f"Commitment C13 · {c13.title_en}"
-    assert card[1:3] == [c13.title, c13.text]  # the Chinese title and the official text
+    assert card[1:3] == [c13.text_en, "(Unofficial translation; the official text is the Chinese one.)"]
     assert card[-1].startswith("Area: A3 Protection | Actor: Collective")
     miss = say_en(tg, "明天的航班几点起飞")
     assert miss.startswith("Sorry, I could not find an answer") and "Try asking" in miss
@@ -164,7 +174,7 @@ def test_english_buttons_carry_english_titles(bot: RunningBot, tg: FakeTelegram,
     (call,) = tg.wait_for("sendMessage", before + 1)[before:]
     labels = [b["text"] for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
     assert f"C13 {assistant.catalogue.commitments['C13'].title_en}" in labels
-    assert labels[-1] == "All areas"
+    assert labels[-2:] == ["All areas", "📜 Official Chinese text"]
     assert all(len(label) <= 45 and not CJK.search(label) for label in labels)
 
 
@@ -174,3 +184,13 @@ def test_one_members_choice_does_not_change_a_shared_chat(desk: Assistant) -> No
     assert desk.respond("/areas", group, LI).heading.startswith("The eight")
     other = Sender("telegram", "1005", "Wu", "zh-hans")
     assert desk.respond("/areas", group, other).heading == "《以行动促维和》的八个优先领域"
+
+
+def test_french_speakers_read_french_and_their_status_words_work(desk: Assistant) -> None:
+    amina = Sender("telegram", "1010", "Amina", "fr-FR")
+    c13 = desk.catalogue.commitments["C13"]
+    card = desk.respond("/c 13", ChatState(), amina)
+    assert card.heading == f"Engagement C13 · {c13.title_fr}" and card.body[0] == c13.text_fr
+    assert desk.respond("/help", ChatState(), amina).heading != desk.respond("/help").heading
+    from bot.progress import parse_status
+    assert parse_status("en cours") == "in_progress" and parse_status("terminé") == "done"

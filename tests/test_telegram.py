@@ -52,16 +52,16 @@ def last_message(tg: FakeTelegram, chat_id: int) -> dict:
     return max(tg.sent_messages(chat_id), key=lambda m: m["message_id"])
 
 
-def test_start_registers_command_menu_in_chinese_and_english(bot: RunningBot, tg: FakeTelegram
-                                                             ) -> None:
-    calls = tg.wait_for("setMyCommands", 2)
+def test_start_registers_command_menu_in_chinese_english_and_french(bot: RunningBot,
+                                                                    tg: FakeTelegram) -> None:
+    calls = tg.wait_for("setMyCommands", 3)
     by_language = {c.params.get("language_code") or "": c.params["commands"] for c in calls}
-    assert set(by_language) == {"", "en"}
-    zh = {c["command"]: c["description"] for c in by_language[""]}
-    en = {c["command"]: c["description"] for c in by_language["en"]}
-    assert {"start", "help", "areas", "c", "p", "why"} <= set(zh) and set(zh) == set(en)
+    assert set(by_language) == {"", "en", "fr"}
+    zh, en, fr = ({c["command"]: c["description"] for c in by_language[code]}
+                  for code in ("", "en", "fr"))
+    assert {"start", "help", "areas", "c", "p", "why"} <= set(zh) and set(zh) == set(en) == set(fr)
     assert any("\u4e00" <= ch <= "\u9fff" for ch in zh["areas"])
-    assert en["areas"].isascii()
+    assert en["areas"].isascii() and fr["areas"] != en["areas"]
 
 
 def test_start_welcomes_with_examples_and_area_buttons(bot: RunningBot, tg: FakeTelegram) -> None:

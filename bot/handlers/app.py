@@ -36,12 +36,14 @@ CONNECTION_POOL_SIZE = 2 * CONCURRENT_UPDATES
 
 
 async def _register_commands(application: Application) -> None:
-    """Publish the command menu: Chinese by default, English for English-speaking users."""
+    """Publish the command menu: Chinese by default, English and French for users whose
+    Telegram speaks them."""
     bot = application.bot
     await bot.set_my_commands([BotCommand(c.name, c.help) for c in MENU],
                               scope=BotCommandScopeDefault())
-    await bot.set_my_commands([BotCommand(c.name, c.help_en) for c in MENU],
-                              scope=BotCommandScopeDefault(), language_code="en")
+    for language in ("en", "fr"):
+        await bot.set_my_commands([BotCommand(c.name, c.describe(language)) for c in MENU],
+                                  scope=BotCommandScopeDefault(), language_code=language)
     assistant: Assistant = application.bot_data["assistant"]
     if assistant.access is not None and bot.username:  # invites then carry a one-tap link
         assistant.access.deep_links["telegram"] = f"https://t.me/{bot.username}?start="
