@@ -101,9 +101,10 @@ class Assistant:
         """
         state = state if state is not None else ChatState()
         session = self._session(sender)
-        with i18n.use(self._language(session, state, sender)):
-            return self._respond(clean_text(text).strip(), state, sender,
-                                 clean_text(key) if key else key, session)
+        text = clean_text(text).strip()
+        asked = None if _COMMAND.match(text) else i18n.detect(text)
+        with i18n.use(self._language(session, state, sender, asked)):
+            return self._respond(text, state, sender, clean_text(key) if key else key, session)
 
     def _respond(self, text: str, state: ChatState, sender: Sender, key: str | None,
                  session: Session | None) -> Reply:
@@ -147,10 +148,12 @@ class Assistant:
             return None  # answer anyway; the draft and the preference are still there
 
     @staticmethod
-    def _language(session: Session | None, state: ChatState, sender: Sender) -> str:
-        """The stored /lang choice, else this chat's (no store), else the platform's."""
+    def _language(session: Session | None, state: ChatState, sender: Sender,
+                  asked: str | None = None) -> str:
+        """The stored /lang choice, else this chat's (no store), else the language the
+        question was asked in, else the platform's."""
         stored = session.user.language if session is not None else None
-        return i18n.choose(stored or state.language, sender.language)
+        return i18n.choose(stored or state.language or asked, sender.language)
 
     def language(self, sender: Sender, state: ChatState | None = None) -> str:
         """The language to speak to `sender` in (for what an adapter says on its own)."""

@@ -10,6 +10,7 @@ copies the context, so a core call in a worker thread sees it too.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -94,6 +95,33 @@ def parse(word: str | None) -> str | None:
     if not word:
         return None
     return _WORDS.get(word) or _WORDS.get(word.replace("_", "-").split("-")[0])
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[a-zà-öø-ÿœ']+")
+_FRENCH_LETTERS = re.compile(r"[àâçéèêëîïôûùüÿœ]")
+# Function words that tell the two apart in a short question (no accents on many keyboards).
+_FRENCH = frozenset("le la les des du de un une est que qui quoi quel quelle quels quelles "
+                    "comment pour avec sur dans au aux et ou pas ne ce cette ces nous vous "
+                    "je on il elle c'est qu'est d'a4p l'a4p".split())
+_ENGLISH = frozenset("the a an is are what which who how for with on in of to and or not do "
+                     "does we you i it this that these about".split())
+
+
+def detect(text: str) -> str | None:
+    """The language a question is written in: Chinese when it has Chinese characters,
+    else French or English by accents and function words; None when it cannot tell
+    (digits, ids, emoji)."""
+    if _HAN.search(text):
+        return "zh"
+    words = _LATIN_WORD.findall(text.lower())
+    if not words:
+        return None
+    french = sum(w in _FRENCH for w in words) + 2 * bool(_FRENCH_LETTERS.search(text.lower()))
+    english = sum(w in _ENGLISH for w in words)
+    if french > english:
+        return "fr"
+    return "en" if english or len(words) > 1 else None
 
 
 def choose(stored: str | None, platform_code: str | None) -> str:

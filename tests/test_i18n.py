@@ -162,7 +162,7 @@ def test_an_english_speaking_telegram_user_gets_english(bot: RunningBot, tg: Fak
     assert card[0] == f"Commitment C13 · {c13.title_en}"
     assert card[1:3] == [c13.text_en, "(Unofficial translation; the official text is the Chinese one.)"]
     assert card[-1].startswith("Area: A3 Protection | Actor: Collective")
-    miss = say_en(tg, "明天的航班几点起飞")
+    miss = say_en(tg, "when does the flight to Juba leave tomorrow")
     assert miss.startswith("Sorry, I could not find an answer") and "Try asking" in miss
     assert say_en(tg, "/c 13", user_id=4002).startswith("Commitment C13")
 
@@ -194,3 +194,17 @@ def test_french_speakers_read_french_and_their_status_words_work(desk: Assistant
     assert desk.respond("/help", ChatState(), amina).heading != desk.respond("/help").heading
     from bot.progress import parse_status
     assert parse_status("en cours") == "in_progress" and parse_status("terminé") == "done"
+
+
+def test_a_question_is_answered_in_its_own_language_unless_one_was_chosen(desk: Assistant
+                                                                         ) -> None:
+    """Without a /lang choice the reply follows the question (an English question under a
+    Chinese interface gets an English card); a /lang choice wins."""
+    wei = Sender("telegram", "1020", "Wei", "zh-hans")
+    assert desk.respond("protection of civilians", ChatState(), wei).heading.startswith(
+        "Commitment C13")
+    assert desk.respond("protection des civils", ChatState(), wei).heading.startswith(
+        "Engagement C13")
+    assert desk.respond("保护平民", ChatState(), wei).heading.startswith("承诺 C13")
+    desk.respond("/lang zh", None, wei)
+    assert desk.respond("protection of civilians", ChatState(), wei).heading.startswith("承诺 C13")
