@@ -256,8 +256,13 @@ class Assistant:
             return replies.card(self.catalogue, payload.upper())
         return replies.welcome(self.catalogue)
 
-    def _on_help(self, _args: str, _state: ChatState, _sender: Sender) -> Reply:
-        return replies.help_text()
+    def _on_help(self, args: str, _state: ChatState, sender: Sender) -> Reply:
+        return replies.help_text(self._role(sender), everything=args.strip() == "all")
+
+    def _role(self, sender: Sender) -> str:
+        """The sender's stored role; "anyone" when not stored (or no store, or it is down)."""
+        session = self._session(sender)
+        return session.user.role if session is not None else "anyone"
 
     def _on_areas(self, _args: str, _state: ChatState, _sender: Sender) -> Reply:
         return replies.areas_list(self.catalogue)

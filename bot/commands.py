@@ -32,6 +32,7 @@ class Command:
     anonymous: bool = False   # a desk command an unknown sender may run (read-only views)
     keyed: bool = False       # gets the message key, so a redelivery writes nothing twice
     typed: bool = True        # False: a button action only, never typed, not in /help
+    brief: bool = False       # in the short /help (the rest is one tap away)
 
     @property
     def admin(self) -> bool:
@@ -66,27 +67,28 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("start", "start"),
     Command("help", "help"),
-    Command("lang", "lang", True),
-    Command("areas", "areas"),
+    Command("lang", "lang", True, brief=True),
+    Command("areas", "areas", brief=True),
     Command("area", "area", True),
-    Command("c", "commitment", True, ("commitment",)),
-    Command("p", "paragraph", True, ("paragraph",)),
-    Command("why", "why"),
-    Command("progress", "progress.progress", True, desk=True, anonymous=True),
+    Command("c", "commitment", True, ("commitment",), brief=True),
+    Command("p", "paragraph", True, ("paragraph",), brief=True),
+    Command("why", "why", brief=True),
+    Command("progress", "progress.progress", True, desk=True, anonymous=True, brief=True),
     Command("brief", "progress.brief", True, desk=True, anonymous=True),
     Command("stale", "progress.stale", True, desk=True, anonymous=True),
     Command("updates", "progress.updates", True, desk=True, anonymous=True),
-    Command("update", "flow.command", True, role="focal_point", desk=True, keyed=True),
+    Command("update", "flow.command", True, role="focal_point", desk=True, keyed=True,
+            brief=True),
     Command("cancel", "flow.cancel", role="focal_point", desk=True),
-    Command("myupdates", "progress.my_updates", role="reader", desk=True),
+    Command("myupdates", "progress.my_updates", role="focal_point", desk=True, brief=True),
     Command("edit", "progress.edit", True, role="reader", desk=True),
     Command("mission", "progress.mission", True, role="focal_point", desk=True),
     Command("remind", "reminders.remind", True, role="focal_point", desk=True),
-    Command("register", "access.register", True, desk=True),
+    Command("register", "access.register", True, desk=True, brief=True),
     Command("whoami", "access.whoami", desk=True),
-    Command("invite", "access.invite", True, role="admin", desk=True),
+    Command("invite", "access.invite", True, role="admin", desk=True, brief=True),
     Command("users", "access.users", role="admin", desk=True),
-    Command("assign", "access.assign", True, role="admin", desk=True),
+    Command("assign", "access.assign", True, role="admin", desk=True, brief=True),
     Command("export", "progress.export", True, role="admin", desk=True),
     Command("overdue", "reminders.overdue", role="admin", desk=True),
     Command("link", "access.link", True, role="admin", desk=True),
@@ -99,6 +101,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("official", "official", typed=False),
 )
 MENU = tuple(c for c in COMMANDS if c.typed and not c.admin)
+
+
+def may_run(command: Command, role: str) -> bool:
+    """Is `command` for someone holding `role` (a stranger's role is "anyone")?"""
+    return ROLES.index(command.role) <= ROLES.index(role)
 
 
 def find_command(name: str, *, typed: bool = True) -> Command | None:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from .catalogue import Area, Catalogue, Commitment, Faq, Paragraph
-from .commands import COMMANDS, Command
+from .commands import COMMANDS, Command, may_run
 from .i18n import current, t
 from .matching import DEFAULT, Result
 
@@ -256,17 +256,20 @@ def welcome(catalogue: Catalogue) -> Reply:
                  _rows([_button(catalogue, a) for a in catalogue.areas], 2))
 
 
-def help_text() -> Reply:
-    """Help comes from the same table as the command menu, in the current language."""
+def help_text(role: str = "anyone", everything: bool = False) -> Reply:
+    """The commands of the user's role, from the same table as the menu: the few that
+    matter first, the rest one tap away; admin commands only for admins."""
     def line(c: Command) -> str:
         args = c.usage()
         return f"/{c.name}{' ' + args if args else ''} — {c.describe()}"
 
-    typed = [c for c in COMMANDS if c.typed]
-    lines = [line(c) for c in typed if not c.admin]
-    lines += [t("help.admins"), *(line(c) for c in typed if c.admin)]
+    mine = [c for c in COMMANDS if c.typed and may_run(c, role) and (everything or c.brief)]
+    lines = [line(c) for c in mine if not c.admin]
+    if admin := [line(c) for c in mine if c.admin]:
+        lines += [t("help.admins"), *admin]
+    more = () if everything else (Button(t("help.more"), "help:all"),)
     return Reply(t("help.heading"), (*lines, t("help.ask", example=examples()[0])),
-                 ((browse_button(),),))
+                 ((*more, browse_button()),))
 
 
 def error(message: str, hint: str = "") -> Reply:
