@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from rapidfuzz import fuzz
 
-from .access import Access, parse_commitments, refuse_role
+from .access import MAX_MISSION, Access, mission_name, parse_commitments, refuse_role
 from .identity import Sender
 from .catalogue import Catalogue
 from .i18n import t
@@ -56,6 +56,7 @@ class FormChoices:
     statuses: tuple[tuple[str, str], ...]
     mission: str
     max_text: int = MAX_TEXT
+    max_mission: int = MAX_MISSION
 
 
 class UpdateFlow:
@@ -141,12 +142,12 @@ class UpdateFlow:
         if not text or len(text) > MAX_TEXT:
             errors["text"] = (t("form.too_long", max=MAX_TEXT, length=len(text)) if text
                               else t("draft.say_something"))
-        mission = " ".join(fields.get("mission", "").split())
-        if len(mission) > 100:
-            errors["mission"] = t("form.mission_too_long")
+        mission = mission_name(fields.get("mission", ""))
+        if mission is None:
+            errors["mission"] = t("form.mission_too_long", max=MAX_MISSION)
         elif (refusal := self.progress.refuse_mission(user, mission)) is not None:
             errors["mission"] = refusal
-        if errors or isinstance(ids, str) or status is None:
+        if errors or isinstance(ids, str) or status is None or mission is None:
             return errors
         if (seen := self.store.by_key(key)) is not None:
             return self.progress.stored(seen, created=False)
@@ -263,8 +264,10 @@ class UpdateFlow:
         return self._save(user, draft, step, text=text, overlong=None, editing=None)
 
     def _mission_text(self, user: User, draft: Draft, text: str) -> Reply:
-        if len(text) > 100:
-            return error(t("mission.too_long"))
+        mission = mission_name(text)
+        if mission is None:
+            return error(t("mission.too_long", max=MAX_MISSION))
+        text = mission
         if (refusal := self.progress.refuse_mission(user, text)) is not None:
             return error(refusal, t("draft.pick_or_type_one"))
         if text and text != user.mission:

@@ -289,3 +289,28 @@ def test_a_revoke_committed_while_the_slack_form_is_stored_refuses_it(ann: Assis
     errors = when_writing(ann.store, lambda: ann.flow.form(ANN, fields, "slack:view:V1"),
                           lambda: _revoke_ann(ann))
     assert "只有登记的联络人" in errors["commitment"] and ann.store.list_updates() == []
+
+
+def test_a_mission_name_has_one_rule_wherever_it_is_typed(ann: Assistant) -> None:
+    """/mission, /assign … mission, the flow's mission step and the Slack form: the same
+    limit (the column's width) and the same spacing, so a name one accepts the others do."""
+    from bot.schema import MAX_MISSION
+
+    spaced, longest, too_long = "UN   MISS", "M" * MAX_MISSION, "M" * (MAX_MISSION + 1)
+    ann_id = ann.access.user(ANN).id
+    assert f"最多 {MAX_MISSION} 个字符" in ann.respond(f"/mission {too_long}", None, ANN).plain()
+    assert f"最多 {MAX_MISSION} 个字符" in ann.respond(f"/assign {ann_id} mission {too_long}",
+                                                    None, ADMIN).plain()
+    ann.respond(f"/mission {spaced}", None, ANN)
+    assert ann.access.user(ANN).mission == "UN MISS"
+    ann.respond("/update C12", None, ANN)
+    ann.press("draft:s:done", None, ANN)
+    ann.respond("培训全部完成", None, ANN)
+    assert f"最多 {MAX_MISSION} 个字符" in ann.respond(too_long, None, ANN).plain()
+    assert ann.store.draft(ann_id).step == "mission"
+    assert "任务区/单位：MINUSCA X" in ann.respond("MINUSCA    X", None, ANN).plain()
+    fields = {"commitment": "C13", "status": "done", "text": "另一条", "mission": too_long}
+    assert ann.flow.form(ANN, fields, "slack:view:V1") == {
+        "mission": f"最多 {MAX_MISSION} 个字符。"}
+    stored = ann.flow.form(ANN, {**fields, "mission": longest}, "slack:view:V2")
+    assert isinstance(stored, Reply) and ann.store.list_updates()[0].mission == longest

@@ -70,7 +70,7 @@ def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool
 def update_modal(choices: FormChoices) -> dict[str, Any]:
     """The four fields of an update in one form (in the current language); errors come
     back per field."""
-    mission = {"type": "plain_text_input", "max_length": 100}
+    mission: dict[str, Any] = {"type": "plain_text_input", "max_length": choices.max_mission}
     if choices.mission:
         mission["initial_value"] = choices.mission
     return {
