@@ -187,9 +187,9 @@ class Access:
         if target.role == "reader":
             return error(t("assign.not_focal_point", name=target.label),
                          t("assign.not_focal_point_hint"))
-        kind, _, mission = rest.strip().partition(" ")
+        kind, _, typed = rest.strip().partition(" ")
         if kind.lower() in MISSION_WORDS:
-            mission = mission_name(mission)
+            mission = mission_name(typed)
             if not mission:
                 return error(t("assign.mission_name", max=MAX_MISSION))
             self.store.assign_mission(target.id, mission, by=admin.id, check=still_admin)
