@@ -19,6 +19,7 @@ from .i18n import t
 from .numbers import is_number, parse_count, parse_entry, parse_id
 from .identity import Sender
 from .replies import Reply, error, joined
+from .schema import MAX_MISSION
 from .store import ROLES, Rights, Store, TooManyFailures, User
 
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -51,6 +52,13 @@ def refuse_role(role: str, needed: str) -> Reply | None:
 def still_admin(rights: Rights) -> Reply | None:
     """The check of every admin write, run inside it."""
     return refuse_role(rights.role, "admin")
+
+
+def mission_name(text: str) -> str | None:
+    """A mission name as it is stored and compared (spaces collapsed, as typed in /assign,
+    /mission, the /update flow and the Slack form alike); None when it is too long."""
+    name = " ".join(text.split())
+    return name if len(name) <= MAX_MISSION else None
 
 
 def new_code() -> str:
@@ -180,11 +188,11 @@ class Access:
         if target.role == "reader":
             return error(t("assign.not_focal_point", name=target.label),
                          t("assign.not_focal_point_hint"))
-        kind, _, mission = rest.strip().partition(" ")
+        kind, _, typed = rest.strip().partition(" ")
         if kind.lower() in MISSION_WORDS:
-            mission = " ".join(mission.split())
-            if not mission or len(mission) > 100:
-                return error(t("assign.mission_name"))
+            mission = mission_name(typed)
+            if not mission:
+                return error(t("assign.mission_name", max=MAX_MISSION))
             self.store.assign_mission(target.id, mission, by=admin.id, check=still_admin)
             return Reply(t("assign.mission_done", mission=mission, name=target.label),
                          (t("assign.mission_scope"),))

@@ -92,6 +92,14 @@ class Assistant:
         """Match a question (made storable first: it may be logged as unanswered)."""
         return match(clean_text(question), self.index)
 
+    def inline(self, query: str, limit: int) -> list[str]:
+        """The cards to offer for `query` typed after the bot's name in any chat (Telegram's
+        inline mode), best first: confident matches only, or the areas when nothing is typed."""
+        text = clean_text(query).strip()
+        if not text:
+            return list(self.catalogue.areas)[:limit]
+        return [m.id for m in match(text, self.index, limit=limit).matches][:limit]
+
     def respond(self, text: str, state: ChatState | None = None, sender: Sender = ANONYMOUS,
                 key: str | None = None) -> Reply:
         """Reply to one message: a command, or a free question.

@@ -67,11 +67,11 @@ def _text(value: str) -> str:
 def cmd_health(args: argparse.Namespace) -> int:
     """The container health check: the knowledge loads and the database answers."""
     from .catalogue import load_catalogue
+    from .health import health_line
 
     catalogue = load_catalogue(args.knowledge)
     database = open_store().ping()
-    print(f"catalogue: {len(catalogue.areas)} areas, {len(catalogue.commitments)} commitments, "
-          f"{len(catalogue.paragraphs)} paragraphs; database: {database}")
+    print(health_line(catalogue, database))
     return 0 if database == "ok" else 1
 
 

@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from .access import Access, parse_commitments, refuse_role
+from .access import MAX_MISSION, Access, mission_name, parse_commitments, refuse_role
 from .identity import Sender
 from . import export
 from .catalogue import Catalogue
@@ -234,12 +234,12 @@ class Progress:
         user = self.access.require(sender, "focal_point")
         if isinstance(user, Reply):
             return user
-        name = " ".join(args.split())
+        name = mission_name(args)
+        if name is None:
+            return error(t("mission.too_long", max=MAX_MISSION))
         if not name:
             return error(t("mission.current", mission=user.mission or t("common.not_set")),
                          t("mission.usage"))
-        if len(name) > 100:
-            return error(t("mission.too_long"))
         if (refusal := self.refuse_mission(user, name)) is not None:
             return error(refusal, t("mission.ask_admin"))
         self.store.set_mission(user.id, name, check=lambda rights: may_set_mission(rights, name))

@@ -47,6 +47,12 @@ class Reminders:
         return [c for c in self.store.assigned(user.id)
                 if c not in latest or now - latest[c].created_at >= self.after]
 
+    def round(self, platform: str) -> list[Reminder]:
+        """One scheduled round on `platform` (every transport's timer calls this, then only
+        delivers): the store's housekeeping rides along, then the reminders due now."""
+        self.store.prune()
+        return self.due(platform)
+
     def due(self, platform: str) -> list[Reminder]:
         """Reminders to send now on `platform`, each claimed so no other replica sends it."""
         now = self.store.clock()

@@ -9,6 +9,7 @@ from sqlalchemy import (Column, DateTime, Float, ForeignKey, Integer, MetaData, 
 ROLES = ("reader", "focal_point", "admin")
 INBOX_STATES = ("pending", "done", "dropped")  # dropped: given up after too many attempts
 STATUSES = ("not_started", "in_progress", "done", "blocked")
+MAX_MISSION = 100  # a mission name's length: these columns, and the one rule (access.mission_name)
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -24,7 +25,7 @@ users = Table(
     Column("external_id", String(64), nullable=False),
     Column("name", String(200), nullable=False),
     Column("role", String(16), nullable=False),
-    Column("mission", String(100)),
+    Column("mission", String(MAX_MISSION)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("linked_to", Integer, ForeignKey("users.id")),  # the same person's main account
     Column("remind", String(8), nullable=False, server_default="weekly"),  # off|weekly|monthly
@@ -56,7 +57,7 @@ assignments = Table(
 mission_assignments = Table(
     "mission_assignments", metadata,
     Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
-    Column("mission", String(100), primary_key=True),
+    Column("mission", String(MAX_MISSION), primary_key=True),
 )
 updates = Table(
     "updates", metadata,
@@ -65,7 +66,7 @@ updates = Table(
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
     Column("status", String(16), nullable=False),
     Column("text", Text, nullable=False),
-    Column("mission", String(100), nullable=False),
+    Column("mission", String(MAX_MISSION), nullable=False),
     Column("revision", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -79,7 +80,7 @@ revisions = Table(
     Column("revision", Integer, nullable=False),
     Column("status", String(16), nullable=False),
     Column("text", Text, nullable=False),
-    Column("mission", String(100), nullable=False),
+    Column("mission", String(MAX_MISSION), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("by_user_id", Integer, ForeignKey("users.id"), nullable=False),
     UniqueConstraint("update_id", "revision", name="uq_update_revisions_update_id_revision"),

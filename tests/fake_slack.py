@@ -215,6 +215,7 @@ class FakeSlack:
         self._views: dict[str, dict] = {}
         self._files: dict[str, UploadedFile] = {}
         self._responses: dict[str, tuple[str | None, str | None]] = {}  # key -> (channel, ts)
+        self.unreachable: set[str] = set()  # channels chat.postMessage answers channel_not_found
 
     @property
     def port(self) -> int:
@@ -429,7 +430,7 @@ class FakeSlack:
         return {"user": user}
 
     def _api_chat_postMessage(self, params: dict) -> dict:
-        if not (channel := params.get("channel")):
+        if not (channel := params.get("channel")) or channel in self.unreachable:
             raise SlackError("channel_not_found")
         message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "app_id": APP_ID,
                    "team": TEAM_ID, **self._content(params), "ts": self._ts(),

@@ -39,3 +39,16 @@ def test_importing_the_core_loads_nothing_heavy():
             "print(sorted(m for m in ('telegram', 'slack_bolt') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+ADAPTER_FILES = [p for p in PACKAGE.rglob("*.py")
+                 if any(part in ADAPTERS for part in p.relative_to(PACKAGE).parts)]
+
+
+@pytest.mark.parametrize("path", ADAPTER_FILES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_adapters_ask_the_assistant_not_the_matcher(path):
+    """What to answer is the core's decision (Assistant); an adapter only delivers it."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    relative = {node.module for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.level and node.module}
+    assert not relative & {"matching", "segmenter", "repair", "references"}

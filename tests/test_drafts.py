@@ -289,3 +289,69 @@ def test_a_revoke_committed_while_the_slack_form_is_stored_refuses_it(ann: Assis
     errors = when_writing(ann.store, lambda: ann.flow.form(ANN, fields, "slack:view:V1"),
                           lambda: _revoke_ann(ann))
     assert "只有登记的联络人" in errors["commitment"] and ann.store.list_updates() == []
+
+
+def test_a_mission_name_has_one_rule_wherever_it_is_typed(ann: Assistant) -> None:
+    """/mission, /assign … mission, the flow's mission step and the Slack form: the same
+    limit (the column's width) and the same spacing, so a name one accepts the others do."""
+    from bot.schema import MAX_MISSION
+
+    spaced, longest, too_long = "UN   MISS", "M" * MAX_MISSION, "M" * (MAX_MISSION + 1)
+    ann_id = ann.access.user(ANN).id
+    assert f"最多 {MAX_MISSION} 个字符" in ann.respond(f"/mission {too_long}", None, ANN).plain()
+    assert f"最多 {MAX_MISSION} 个字符" in ann.respond(f"/assign {ann_id} mission {too_long}",
+                                                    None, ADMIN).plain()
+    ann.respond(f"/mission {spaced}", None, ANN)
+    assert ann.access.user(ANN).mission == "UN MISS"
+    ann.respond("/update C12", None, ANN)
+    ann.press("draft:s:done", None, ANN)
+    ann.respond("培训全部完成", None, ANN)
+    assert f"最多 {MAX_MISSION} 个字符" in ann.respond(too_long, None, ANN).plain()
+    assert ann.store.draft(ann_id).step == "mission"
+    assert "任务区/单位：MINUSCA X" in ann.respond("MINUSCA    X", None, ANN).plain()
+    fields = {"commitment": "C13", "status": "done", "text": "另一条", "mission": too_long}
+    assert ann.flow.form(ANN, fields, "slack:view:V1") == {
+        "mission": f"最多 {MAX_MISSION} 个字符。"}
+    stored = ann.flow.form(ANN, {**fields, "mission": longest}, "slack:view:V2")
+    assert isinstance(stored, Reply) and ann.store.list_updates()[0].mission == longest
+
+
+def test_the_step_table_is_whole_and_the_form_has_every_field() -> None:
+    """Each step leads to a step that exists, each button belongs to one step, and every
+    field typed in the chat flow is a field of the Slack form, in the same order."""
+    from bot.drafts import FIELDS, STEPS, FormChoices
+    from bot.slack.blocks import form_values, update_modal
+
+    for step in STEPS.values():
+        assert step.next is None or step.next in STEPS
+        assert (step.fills is None) == (step.next is None)  # typing steps lead on
+    verbs = [verb for step in STEPS.values() for verb in step.buttons]
+    assert len(verbs) == len(set(verbs)) and "cancel" not in verbs  # cancel: every step
+    modal = update_modal(FormChoices((("C12", "C12"),), (("done", "完成"),), ""))
+    assert [block["block_id"] for block in modal["blocks"]] == [f.name for f in FIELDS]
+    assert list(form_values({"state": {"values": {}}})) == [f.name for f in FIELDS]
+
+
+_TO_STEP = {"commitment": [], "status": ["/update C12"],
+            "text": ["/update C12", "draft:s:done"],
+            "mission": ["/update C12", "draft:s:done", "培训全部完成"]}
+
+
+@pytest.mark.parametrize("name, typed", [
+    ("commitment", "C20"), ("commitment", "C999"), ("status", "也许"),
+    ("text", "字" * (MAX_TEXT + 1)), ("mission", "M" * 101)])
+def test_the_chat_and_the_form_refuse_the_same_input(ann: Assistant, name: str, typed: str
+                                                     ) -> None:
+    """One rule per field: what the chat step will not take, the form will not either."""
+    ann.respond("/update", None, ANN)
+    for move in _TO_STEP[name]:
+        if move.startswith("draft:"):
+            ann.press(move, None, ANN)
+        else:
+            ann.respond(move, None, ANN)
+    ann.respond(typed, None, ANN)
+    assert ann.store.draft(ann.access.user(ANN).id).step == name  # the step stays
+    fields = {"commitment": "C12", "status": "done", "text": "培训全部完成", "mission": "",
+              name: typed}
+    assert list(ann.flow.form(ANN, fields, "slack:view:V1")) == [name]
+    assert ann.store.list_updates() == []

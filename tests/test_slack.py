@@ -318,6 +318,35 @@ def test_slack_focal_points_get_their_reminders_by_dm(fake: FakeSlack, assistant
     store.close()
 
 
+def test_a_reminder_that_cannot_be_delivered_does_not_stop_the_others(
+        fake: FakeSlack, assistant: Assistant, tmp_path: Path) -> None:
+    """Every reminder of a round is claimed before it is sent: a DM that fails (a user gone
+    from the workspace) must not lose the ones after it until the next period."""
+    from slack_sdk import WebClient
+
+    from bot.identity import Sender
+    from bot.slack.app import start_reminders
+
+    store = Store.open(f"sqlite:///{tmp_path / 'a4p.sqlite3'}")
+    desk = assistant.with_store(store, frozenset({"slack:UBOSS"}), remind_after_days=0)
+    for user in ("UGONE", "USTAYS"):  # UGONE's reminder comes first
+        code = desk.respond("/invite focal_point", None, Sender("slack", "UBOSS")).body[0]
+        desk.respond(f"/register {code}", None, Sender("slack", user))
+        desk.respond(f"/assign {desk.access.user(Sender('slack', user)).id} C12", None,
+                     Sender("slack", "UBOSS"))
+    fake.unreachable.add("UGONE")
+    stop = start_reminders(desk, WebClient(token=fake.bot_token, base_url=fake.base_url), 0.2)
+    try:
+        deadline = time.monotonic() + 10
+        while not fake.messages("USTAYS") and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        fake.unreachable.clear()
+        store.close()
+    assert "C12" in texts(fake.messages("USTAYS")[0]["blocks"])
+
+
 def test_did_you_mean_buttons_open_the_chosen_card_in_place(bot: RunningSlackBot) -> None:
     before = len(bot.fake.calls_to("chat.postMessage"))
     bot.post(bot.fake.direct_message("战略沟同", channel="D7"))

@@ -13,6 +13,7 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
 
 from ..assistant import Assistant
 from ..commands import COMMANDS, MENU
+from ..health import health_report
 from ..inbox import Inbox
 from ..settings import Settings
 from . import conversation, inline, schedule
@@ -142,12 +143,6 @@ def serve(application: Application, *, webhook_url: str | None = None, listen: s
 
 
 def health(assistant: Assistant) -> dict[str, Any]:
-    """What /healthz reports: the catalogue is loaded and the database answers."""
-    catalogue = assistant.catalogue
-    report: dict[str, Any] = {"ok": True, "catalogue": {
-        "areas": len(catalogue.areas), "commitments": len(catalogue.commitments),
-        "paragraphs": len(catalogue.paragraphs)}}
-    if assistant.store is not None:
-        report["database"] = assistant.store.ping()
-        report["ok"] = report["database"] == "ok"
-    return report
+    """What /healthz reports (bot/health.py, as `a4pbot health` does)."""
+    store = assistant.store
+    return health_report(assistant.catalogue, store.ping() if store is not None else None)

@@ -8,7 +8,6 @@ from telegram.ext import ContextTypes
 
 from .. import i18n, replies
 from ..assistant import Assistant
-from ..matching import match
 from . import render
 
 INLINE_RESULTS = 10
@@ -36,11 +35,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if query is None:
         return
     assistant: Assistant = context.bot_data["assistant"]
-    text = query.query.strip()
-    if text:
-        ids = [m.id for m in match(text, assistant.index, limit=INLINE_RESULTS).matches]
-    else:
-        ids = list(assistant.catalogue.areas)
+    ids = assistant.inline(query.query, INLINE_RESULTS)
     with i18n.use(i18n.choose(None, query.from_user.language_code)):
-        articles = [_article(assistant, i) for i in ids[:INLINE_RESULTS]]
+        articles = [_article(assistant, i) for i in ids]
     await query.answer(articles, cache_time=CACHE_SECONDS, is_personal=True)

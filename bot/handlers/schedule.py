@@ -21,10 +21,9 @@ log = logging.getLogger(__name__)
 async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send each due reminder to the focal point's private chat (Telegram: their user id)."""
     assistant: Assistant = context.bot_data["assistant"]
-    if assistant.reminders is None or assistant.store is None:
+    if assistant.reminders is None:
         return
-    await asyncio.to_thread(assistant.store.prune)  # housekeeping rides along
-    due = await asyncio.to_thread(assistant.reminders.due, "telegram")
+    due = await asyncio.to_thread(assistant.reminders.round, "telegram")
     for reminder in due:
         try:
             await context.bot.send_message(int(reminder.user.external_id),

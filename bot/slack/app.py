@@ -17,7 +17,7 @@ import re
 import signal
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
@@ -32,6 +32,9 @@ from ..replies import Reply
 from ..sanitise import clean_text
 from ..settings import Settings
 from . import blocks
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when progress tracking is on
+    from ..reminders import Reminder
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -275,19 +278,28 @@ def start_reminders(assistant: Assistant, client: WebClient, interval: float
         wait = min(5.0, interval)  # the first round soon after start
         while not stop.wait(wait):
             wait = interval
-            if assistant.reminders is None or assistant.store is None:
+            if assistant.reminders is None:
                 return
             try:
-                assistant.store.prune()
-                for reminder in assistant.reminders.due("slack"):
-                    client.chat_postMessage(channel=reminder.user.external_id,
-                                            text=blocks.fallback(reminder.reply),
-                                            blocks=blocks.blocks(reminder.reply))
+                for reminder in assistant.reminders.round("slack"):
+                    _deliver_reminder(client, reminder)
             except Exception:  # noqa: BLE001 - try again next round; never kill the loop
                 log.exception("Slack reminders failed this round")
 
     threading.Thread(target=loop, name="slack-reminders", daemon=True).start()
     return stop
+
+
+def _deliver_reminder(client: WebClient, reminder: Reminder) -> None:
+    """DM one reminder; one that cannot be delivered (a deactivated user …) does not stop
+    the others, already claimed for this round."""
+    try:
+        client.chat_postMessage(channel=reminder.user.external_id,
+                                text=blocks.fallback(reminder.reply),
+                                blocks=blocks.blocks(reminder.reply))
+    except SlackApiError as exc:
+        log.warning("reminder to user %s not delivered: %s", reminder.user.id,
+                    exc.response.get("error"))
 
 
 def run(settings: Settings, assistant: Assistant, *, listen: str = "0.0.0.0",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..drafts import FormChoices
+from ..drafts import FIELDS, FormChoices
 from ..i18n import t
 from ..replies import Reply, split_text
 
@@ -67,26 +67,32 @@ def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool
             "element": {**element, "action_id": block_id}}
 
 
-def update_modal(choices: FormChoices) -> dict[str, Any]:
-    """The four fields of an update in one form (in the current language); errors come
-    back per field."""
-    mission = {"type": "plain_text_input", "max_length": 100}
+def _fields(choices: FormChoices) -> dict[str, dict[str, Any]]:
+    """An input block for each field of an update (`drafts.FIELDS`), in the current language."""
+    mission: dict[str, Any] = {"type": "plain_text_input", "max_length": choices.max_mission}
     if choices.mission:
         mission["initial_value"] = choices.mission
+    return {
+        "commitment": _input("commitment", t("form.commitment"), {"type": "static_select", "options": [
+            _option(cid, f"{cid} {title}") for cid, title in choices.commitments]}),
+        "status": _input("status", t("form.status_label"), {"type": "static_select", "options": [
+            _option(code, label) for code, label in choices.statuses]}),
+        "text": _input("text", t("form.text", max=choices.max_text),
+                       {"type": "plain_text_input", "multiline": True}),
+        "mission": _input("mission", t("form.mission"), mission, optional=True),
+    }
+
+
+def update_modal(choices: FormChoices) -> dict[str, Any]:
+    """The fields of an update in one form (in the current language); errors come back
+    per field."""
+    inputs = _fields(choices)
     return {
         "type": "modal", "callback_id": UPDATE_VIEW,
         "title": {"type": "plain_text", "text": t("form.title")[:24]},  # Slack: 24 at most
         "submit": {"type": "plain_text", "text": t("form.submit")},
         "close": {"type": "plain_text", "text": t("form.close")},
-        "blocks": [
-            _input("commitment", t("form.commitment"), {"type": "static_select", "options": [
-                _option(cid, f"{cid} {title}") for cid, title in choices.commitments]}),
-            _input("status", t("form.status_label"), {"type": "static_select", "options": [
-                _option(code, label) for code, label in choices.statuses]}),
-            _input("text", t("form.text", max=choices.max_text),
-                   {"type": "plain_text_input", "multiline": True}),
-            _input("mission", t("form.mission"), mission, optional=True),
-        ],
+        "blocks": [inputs[field.name] for field in FIELDS],
     }
 
 
@@ -100,4 +106,4 @@ def form_values(view: dict[str, Any]) -> dict[str, str]:
         value = (selected.get("value") if isinstance(selected, dict) else None) or element.get("value")
         return value.strip() if isinstance(value, str) else ""  # a forged form may hold anything
 
-    return {field: get(field) for field in ("commitment", "status", "text", "mission")}
+    return {field.name: get(field.name) for field in FIELDS}
