@@ -110,7 +110,7 @@ class Assistant:
         state = state if state is not None else ChatState()
         session = self._session(sender)
         text = clean_text(text).strip()
-        asked = None if _COMMAND.match(text) else i18n.detect(text)
+        asked = None if _COMMAND.match(text) or self._captured(session) else i18n.detect(text)
         with i18n.use(self._language(session, state, sender, asked)):
             return self._respond(text, state, sender, clean_text(key) if key else key, session)
 
@@ -143,6 +143,11 @@ class Assistant:
             if notice := self.flow.put_aside_notice(pending[1]):
                 reply = Reply(reply.heading, (*reply.body, notice), reply.buttons)
         return reply
+
+    def _captured(self, session: Session | None) -> bool:
+        """Will the user's draft take this message as input (not as a question)?"""
+        return (session is not None and session.draft is not None and self.flow is not None
+                and self.flow.captures(session.user, session.draft))
 
     def _session(self, sender: Sender) -> Session | None:
         """The sender's stored account (language, /update draft) — one query per message;

@@ -121,7 +121,7 @@ def detect(text: str) -> str | None:
     english = sum(w in _ENGLISH for w in words)
     if french > english:
         return "fr"
-    return "en" if english or len(words) > 1 else None
+    return "en" if english else None  # "MINUSCA X", "PoC": names, not a language
 
 
 def choose(stored: str | None, platform_code: str | None) -> str:
