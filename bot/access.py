@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from . import i18n
 from .catalogue import Catalogue
+from .refusals import BadArguments, NotAllowed, NotFound
 from .i18n import t
 from .numbers import is_number, parse_count, parse_entry, parse_id
 from .identity import Sender
@@ -120,16 +121,16 @@ class Access:
         return Reply(t("register.done", role=role_name(role)),
                      (t("register.whoami"), t("register.update")))
 
-    def require(self, sender: Sender, role: str) -> User | Reply:
-        """The user if they hold `role` (or higher), else the polite refusal."""
+    def require(self, sender: Sender, role: str) -> User:
+        """The user, if they hold `role` (or higher); raises `NotAllowed` otherwise."""
         user = self.user(sender)
-        return refuse_role(user.role, role) or user
+        if (refusal := refuse_role(user.role, role)) is not None:
+            raise NotAllowed.of(refusal)
+        return user
 
     def invite(self, sender: Sender, args: str) -> Reply:
         """`/invite focal_point [uses] [days]` — the code is shown once and stored hashed."""
         admin = self.require(sender, "admin")
-        if isinstance(admin, Reply):
-            return admin
         parsed = parse_invite_args(args)
         if isinstance(parsed, str):
             return error(parsed, t("invite.usage"))
@@ -144,9 +145,7 @@ class Access:
                       t("invite.once")))
 
     def users(self, sender: Sender, _args: str = "") -> Reply:
-        admin = self.require(sender, "admin")
-        if isinstance(admin, Reply):
-            return admin
+        self.require(sender, "admin")
         owners = {}
         for commitment, user_ids in self.store.owners().items():
             for user_id in user_ids:
@@ -165,11 +164,7 @@ class Access:
     def revoke(self, sender: Sender, args: str) -> Reply:
         """`/revoke ID` — back to reader; their assignments go, their updates stay."""
         admin = self.require(sender, "admin")
-        if isinstance(admin, Reply):
-            return admin
         target = self._target(args)
-        if isinstance(target, Reply):
-            return target
         if target.id == admin.id:
             return error(t("revoke.self"))
         self.store.set_role(target.id, "reader", by=admin.id, check=still_admin)
@@ -179,12 +174,8 @@ class Access:
         """`/assign USER C12 C13`, or `/assign USER mission UNMISS` (every commitment, for
         that mission) — what the focal point may then update."""
         admin = self.require(sender, "admin")
-        if isinstance(admin, Reply):
-            return admin
         head, _, rest = args.strip().partition(" ")
         target = self._target(head)
-        if isinstance(target, Reply):
-            return target
         if target.role == "reader":
             return error(t("assign.not_focal_point", name=target.label),
                          t("assign.not_focal_point_hint"))
@@ -206,30 +197,27 @@ class Access:
     def link(self, sender: Sender, args: str) -> Reply:
         """`/link ALIAS MAIN` — two accounts (Slack, Telegram) of one person act as MAIN."""
         admin = self.require(sender, "admin")
-        if isinstance(admin, Reply):
-            return admin
         parts = args.split()
-        targets = [self._target(part) for part in parts[:2]]
-        if len(targets) < 2:
+        if len(parts) < 2:
             return error(t("link.usage"))
+        targets = [self._target(part) for part in parts[:2]]
         alias, main = targets
-        for target in targets:
-            if isinstance(target, Reply):
-                return target
-        assert isinstance(alias, User) and isinstance(main, User)
         if not can_link(alias, main):
             return error(t("link.refused"))
         self.store.link(alias.id, main.id, by=admin.id, check=still_admin)
         return Reply(t("link.done", alias=f"{alias.platform}:{alias.external_id}", name=main.label),
                      (t("link.follows", name=main.label),))
 
-    def _target(self, args: str) -> User | Reply:
+    def _target(self, args: str) -> User:
+        """The user numbered by the first word of `args`; raises when there is none."""
         token = args.strip().split()[0] if args.strip() else ""
         if not is_number(token):
-            return error(t("users.give_number"))
+            raise BadArguments(t("users.give_number"))
         user_id = parse_id(token)  # None when out of range: no such user either
         user = self.store.user_by_id(user_id) if user_id is not None else None
-        return user if user else error(t("users.no_such", id=token[:12]), t("users.no_such_hint"))
+        if user is None:
+            raise NotFound(t("users.no_such", id=token[:12]), t("users.no_such_hint"))
+        return user
 
 
 def can_link(alias: User, main: User) -> bool:

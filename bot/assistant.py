@@ -22,6 +22,7 @@ from .matching import Index, Result, match
 from .references import find_references
 from .normalisation import normalise
 from .numbers import parse_count, parse_entry
+from .refusals import Refusal
 from .replies import Reply
 from .sanitise import clean_text
 
@@ -124,11 +125,11 @@ class Assistant:
                                  sender, key)
         pending = (session.user, session.draft) if session and session.draft else None
         if pending is not None and self.flow is not None and self.flow.captures(*pending):
-            from .store import Refused, StoreError
+            from .store import StoreError
             try:
                 return self.flow.text(*pending, text)
-            except Refused as refused:
-                return refused.reason
+            except Refusal as refusal:
+                return refusal.reply
             except StoreError:
                 return replies.error(t("assistant.step_not_saved"),
                                      t("assistant.step_not_saved_hint"))
@@ -251,11 +252,11 @@ class Assistant:
         handler: Any = self
         for part in command.handler.split("."):
             handler = getattr(handler, part)
-        from .store import Refused, StoreError
+        from .store import StoreError
         try:
             return handler(sender, args, key) if command.keyed else handler(sender, args)
-        except Refused as refused:  # a rule checked inside the write said no: nothing written
-            return refused.reason
+        except Refusal as refusal:  # raised where its rule lives (inside a write: nothing written)
+            return refusal.reply
         except StoreError:
             return replies.error(t("assistant.database_down"), t("assistant.database_down_hint"))
 

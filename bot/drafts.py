@@ -27,12 +27,13 @@ from rapidfuzz import fuzz
 from .access import MAX_MISSION, Access, mission_name, parse_commitments, refuse_role
 from .identity import Sender
 from .catalogue import Catalogue
+from .refusals import NotAllowed
 from .i18n import t
 from .progress import (MAX_TEXT, Progress, may_set_mission, may_submit, parse_status,
                        status_label, status_labels, too_long)
 from .sanitise import clean_text
 from .replies import Button, Reply, commitment_label, error, title
-from .store import STATUSES, Draft, Refused, Rights, Store, Update, User
+from .store import STATUSES, Draft, Rights, Store, Update, User
 
 ABANDONED = timedelta(minutes=30)  # a draft untouched this long no longer captures free text
 DUPLICATE_WINDOW = timedelta(hours=24)
@@ -159,8 +160,6 @@ class UpdateFlow:
         """`/update` (or `/update C12`, a reminder's button): resume the user's draft, else
         start one — at the status step when the commitment is given."""
         user = self.access.require(sender, "focal_point")
-        if isinstance(user, Reply):
-            return user
         draft = self.store.draft(user.id)
         if draft is not None and not (commitment and draft.step == "commitment"):
             return self._prompt(user, draft, resumed=True)  # never drop what was typed
@@ -175,8 +174,6 @@ class UpdateFlow:
         if isinstance(parsed, Reply):
             return parsed
         user = self.access.require(sender, "focal_point")
-        if isinstance(user, Reply):
-            return user
         commitment_id, status, text = parsed
         if (refusal := self.progress.refuse_unassigned(user, commitment_id)) is not None:
             return refusal
@@ -192,25 +189,24 @@ class UpdateFlow:
                                                             {**data, "twin": twin.id}))
         return self.progress.record(user, commitment_id, status, text, key)
 
-    def form_choices(self, sender: Sender) -> FormChoices | Reply:
-        """The choices of the one-screen form, or why this user may not submit."""
+    def form_choices(self, sender: Sender) -> FormChoices:
+        """The choices of the one-screen form; raises when this user may not submit."""
         user = self.access.require(sender, "focal_point")
-        if isinstance(user, Reply):
-            return user
         mine = self.store.assigned(user.id)
         if user.role == "admin" or self.store.missions(user.id):  # may update any commitment
             mine += [c for c in self.catalogue.commitments if c not in mine]
         if not mine:
-            return error(t("update.none_yours"))
+            raise NotAllowed(t("update.none_yours"))
         return FormChoices(tuple((c, title(self.catalogue.commitments[c])) for c in mine),
                            tuple(status_labels().items()), user.mission or "")
 
     def form(self, sender: Sender, fields: dict[str, str], key: str) -> Reply | dict[str, str]:
         """A whole update at once, read by the chat's rules (`FIELDS`): the stored update,
         or an error message per field."""
-        user = self.access.require(sender, "focal_point")
-        if isinstance(user, Reply):
-            return {"commitment": user.plain()}
+        try:
+            user = self.access.require(sender, "focal_point")
+        except NotAllowed as refusal:
+            return {"commitment": refusal.reply.plain()}
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for item in FIELDS:
@@ -389,8 +385,8 @@ class UpdateFlow:
             stored, created = self.store.add_update(
                 user.id, commitment, status, text, mission, key=key,
                 check=lambda rights: may_submit(rights, commitment, mission))
-        except Refused as refused:
-            return {"commitment": refused.reason.plain()}
+        except NotAllowed as refusal:
+            return {"commitment": refusal.reply.plain()}
         return self.progress.stored(stored, created)
 
     def _near_duplicate(self, user: User, commitment_id: str, text: str) -> Update | None:

@@ -17,6 +17,7 @@ from .access import MAX_MISSION, Access, mission_name, parse_commitments, refuse
 from .identity import Sender
 from . import export
 from .catalogue import Catalogue
+from .refusals import BadArguments, NotAllowed, NotFound
 from .i18n import LANGUAGES, t, translate
 from .normalisation import normalise
 from .numbers import FIRST_DAY, LAST_DAY, day_start, is_number, parse_count, parse_day, parse_id
@@ -201,10 +202,7 @@ class Progress:
         """Withdraw your own update within 24 hours (admins: any); it stays in history."""
         if not is_number(number):  # a button's payload, perhaps forged
             return error(t("common.button_expired"))
-        found = self._own_recent(sender, number)
-        if isinstance(found, Reply):
-            return found
-        user, item = found
+        user, item = self._own_recent(sender, number)
         withdrawn = self.store.withdraw_update(item.id, by=user.id, check=self.may_change_now)
         return Reply(t("withdraw.done", id=withdrawn.id), (t("withdraw.kept"),))
 
@@ -213,10 +211,7 @@ class Progress:
         head, _, rest = args.strip().partition(" ")
         if not is_number(head):
             return error(t("edit.give_number"), t("edit.give_number_hint"))
-        found = self._own_recent(sender, head)
-        if isinstance(found, Reply):
-            return found
-        user, item = found
+        user, item = self._own_recent(sender, head)
         rest = rest.strip()
         found = _status_at_start(rest)
         status = found[0] if found else None
@@ -232,8 +227,6 @@ class Progress:
     def mission(self, sender: Sender, args: str) -> Reply:
         """`/mission UNMISS` — remembered and put on your next updates."""
         user = self.access.require(sender, "focal_point")
-        if isinstance(user, Reply):
-            return user
         name = mission_name(args)
         if name is None:
             return error(t("mission.too_long", max=MAX_MISSION))
@@ -245,15 +238,16 @@ class Progress:
         self.store.set_mission(user.id, name, check=lambda rights: may_set_mission(rights, name))
         return Reply(t("mission.done", mission=name), (t("mission.done_hint"),))
 
-    def _own_recent(self, sender: Sender, number: str) -> tuple[User, Update] | Reply:
-        """The update numbered `number` (`42`, `#42`) if `sender` may still change it."""
+    def _own_recent(self, sender: Sender, number: str) -> tuple[User, Update]:
+        """The update numbered `number` (`42`, `#42`), if `sender` may still change it."""
         user = self.access.user(sender)
         update_id = parse_id(number)
         item = self.store.get_update(update_id) if update_id is not None else None
         if item is None:
-            return error(t("edit.no_such", id=number.strip().lstrip("#")[:12]))
-        refusal = self.may_change_now(self.store.rights(user.id), item)
-        return refusal or (user, item)
+            raise NotFound(t("edit.no_such", id=number.strip().lstrip("#")[:12]))
+        if (refusal := self.may_change_now(self.store.rights(user.id), item)) is not None:
+            raise NotAllowed.of(refusal)
+        return user, item
 
     # -- reading -----------------------------------------------------------------------
 
@@ -333,9 +327,7 @@ class Progress:
 
     def export(self, sender: Sender, args: str) -> Reply:
         """`/export [from] [to]` (YYYY-MM-DD, inclusive): CSV and XLSX files, admins only."""
-        admin = self.access.require(sender, "admin")
-        if isinstance(admin, Reply):
-            return admin
+        self.access.require(sender, "admin")
         days = [parse_day(part) for part in args.split()[:2]]
         if None in days:
             return error(t("export.date_range", first=FIRST_DAY, last=LAST_DAY), t("export.usage"))
@@ -355,8 +347,6 @@ class Progress:
         from . import briefing
 
         area = self._area_arg(args)
-        if isinstance(area, Reply):
-            return area
         report = briefing.build(self.store, self.catalogue, area=area)
         stamp = f"{report.generated:%Y%m%d}"
         return Reply(t("brief.heading_area", area=area) if area else t("brief.heading"),
@@ -377,11 +367,13 @@ class Progress:
         heading = t("stale.heading", days=days, count=len(lines))
         return Reply(heading, tuple(lines) or (t("stale.none"),))
 
-    def _area_arg(self, args: str) -> str | None | Reply:
+    def _area_arg(self, args: str) -> str | None:
+        """`A5`, `5`, `五` -> "A5"; "" -> None (all areas); raises when it names no area."""
         token = normalise(args).strip().upper().removeprefix("A")
         if not token:
             return None
         number = parse_count(token, 1, len(self.catalogue.areas))
         if number is None:
-            return error(t("progress.not_an_area", text=args.strip()[:20]), t("progress.areas_hint"))
+            raise BadArguments(t("progress.not_an_area", text=args.strip()[:20]),
+                               t("progress.areas_hint"))
         return f"A{number}"

@@ -86,8 +86,6 @@ class Reminders:
     def remind(self, sender: Sender, args: str) -> Reply:
         """`/remind off|on|weekly|monthly` (no argument: the current setting)."""
         user = self.access.require(sender, "focal_point")
-        if isinstance(user, Reply):
-            return user
         word = args.strip().lower()
         if not word:
             mode, last = self.store.remind_settings(user.id)
@@ -102,9 +100,7 @@ class Reminders:
 
     def overdue(self, sender: Sender, _args: str = "") -> Reply:
         """`/overdue` for admins: who owns silent commitments, and which."""
-        admin = self.access.require(sender, "admin")
-        if isinstance(admin, Reply):
-            return admin
+        self.access.require(sender, "admin")
         now = self.store.clock()
         latest = self.store.latest_by_commitment()
         lines = []

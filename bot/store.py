@@ -25,6 +25,7 @@ from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from .refusals import NotAllowed
 from .audit import GENESIS, AuditEntry, entry_hash, first_broken, row_digest, utc
 from .database import default_url, make_engine
 from .schema import (ROLES, STATUSES, assignments, audit_log, deliveries, drafts, inbox, invites,
@@ -42,15 +43,15 @@ class StoreError(Exception):
     """A write or read could not be done; the user should retry (nothing was half-written)."""
 
 
-class Refused(Exception):
+class Refused(NotAllowed):
     """The writer may not (or may no longer) do this write; nothing was written.
 
     `reason` is what the core's rule answered (its polite reply), handed back unchanged.
     """
 
     def __init__(self, reason: Any) -> None:
-        super().__init__("refused")
-        self.reason = reason
+        Exception.__init__(self, "refused")
+        self.reason = self.reply = reason
 
 
 class TooManyFailures(Exception):

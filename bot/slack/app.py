@@ -28,6 +28,7 @@ from ..assistant import Assistant, ChatState
 from ..commands import find_command
 from ..identity import Sender
 from ..inbox import Inbox
+from ..refusals import Refusal
 from ..replies import Reply
 from ..sanitise import clean_text
 from ..settings import Settings
@@ -179,12 +180,12 @@ class SlackBot:
                    respond: Respond) -> None:
         assert self.assistant.flow is not None
         with i18n.use(self.assistant.language(sender)):  # Slack sends no locale: /lang or zh
-            choices = self.assistant.flow.form_choices(sender)
-            view = None if isinstance(choices, Reply) else blocks.update_modal(choices)
-        if isinstance(choices, Reply):
-            respond(text=blocks.fallback(choices), blocks=blocks.blocks(choices),
-                    response_type="ephemeral")
-            return
+            try:
+                view = blocks.update_modal(self.assistant.flow.form_choices(sender))
+            except Refusal as refusal:
+                respond(text=blocks.fallback(refusal.reply), blocks=blocks.blocks(refusal.reply),
+                        response_type="ephemeral")
+                return
         client.views_open(trigger_id=trigger_id, view=view)
 
     @staticmethod
