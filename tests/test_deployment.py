@@ -44,6 +44,7 @@ def test_dockerfile_runs_as_non_root_with_a_health_check() -> None:
 
 
 def test_health_command(capsys, monkeypatch) -> None:
+    assert main(["db", "upgrade"]) == 0  # health never migrates (tests/test_cli_schema.py)
     assert main(["health"]) == 0
     out = capsys.readouterr().out
     assert "45 commitments" in out and "database: ok" in out
