@@ -12,10 +12,12 @@ import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from . import cli_data
-from .catalogue import check_catalogue, CatalogueError
-from .matching import Result
+
+if TYPE_CHECKING:  # the matcher (jieba, rapidfuzz) loads only for the commands that answer
+    from .matching import Result
 
 log = logging.getLogger("a4pbot")
 
@@ -23,7 +25,33 @@ log = logging.getLogger("a4pbot")
 def _assistant(args: argparse.Namespace):  # -> Assistant, imported late: jieba is slow to load
     from .assistant import Assistant
 
+    keep_jieba_cache()
     return Assistant.load(args.knowledge)
+
+
+def keep_jieba_cache() -> None:
+    """Let jieba reuse a cache from the same second as the trimmed dictionary.
+
+    jieba trusts its cache only when it is strictly newer than the dictionary; image layers
+    keep whole seconds, so a cache baked with the dictionary could be rebuilt (~1 s, written
+    into the container) by every new container. The trimmed dictionary's content is fixed by
+    its name, so such a cache is valid: the dictionary is dated one second back. Nothing to do
+    (or nothing possible: a read-only image) is no error — jieba then builds it as before."""
+    import hashlib
+
+    from .segmenter import GENERAL_DICT_MIN_FREQ, cache_dir
+
+    directory = cache_dir()
+    dictionary = directory / f"jieba-general-{GENERAL_DICT_MIN_FREQ}.txt"
+    absolute = os.path.normpath(os.path.join(os.getcwd(), str(dictionary)))  # as jieba names it
+    digest = hashlib.md5(absolute.encode("utf-8", "replace"), usedforsecurity=False).hexdigest()
+    cache = directory / f"jieba.u{digest}.cache"
+    try:
+        made, cached = dictionary.stat().st_mtime, cache.stat().st_mtime
+        if cached <= made and int(cached) == int(made):
+            os.utime(dictionary, (made, cached - 1))
+    except OSError:
+        pass
 
 
 def _with_store(assistant, settings):  # -> Assistant with the progress desk
@@ -84,12 +112,14 @@ def _log_misses(assistant, missed: list[Result]) -> None:
     if not missed:
         return
     from .identity import ANONYMOUS
-    from .settings import Settings
     from .settings import SettingsError
-    from .store import Store, StoreError
+    from .store import StoreError
 
     try:
-        logger = assistant.with_store(Store.open(Settings().db_url()))
+        logger = assistant.with_store(cli_data.open_store())
+    except cli_data.SchemaNotCurrent as exc:  # `ask` never migrates: a server or `db upgrade` does
+        log.info("unanswered questions not logged: database: %s", exc)
+        return
     except (SettingsError, StoreError) as exc:
         log.warning("unanswered questions not logged: %s", exc)
         return
@@ -107,6 +137,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_catalogue_check(args: argparse.Namespace) -> int:
+    from .catalogue import check_catalogue
+
     problems = check_catalogue(args.directory or args.knowledge)
     if problems:
         for problem in problems:
@@ -228,16 +260,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
-    except CatalogueError as exc:
-        print("a4pbot: the knowledge is not valid:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+    except cli_data.SchemaNotCurrent as exc:
+        print(f"a4pbot: database: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `a4pbot ask --json - | head` closed the pipe: not an error
         return 0
     except Exception as exc:
+        catalogue = sys.modules.get("bot.catalogue")  # imported only by commands that read it
+        if catalogue is not None and isinstance(exc, catalogue.CatalogueError):
+            print("a4pbot: the knowledge is not valid:", file=sys.stderr)
+            for problem in exc.problems:
+                print(f"  {problem}", file=sys.stderr)
+            return 1
         settings = sys.modules.get("bot.settings")  # imported late: pydantic is slow to load
         if settings is not None and isinstance(exc, settings.SettingsError):
             print(f"a4pbot: {exc}", file=sys.stderr)  # e.g. a malformed DATABASE_URL

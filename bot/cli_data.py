@@ -17,11 +17,39 @@ if TYPE_CHECKING:  # SQLAlchemy loads only when a store command runs
     from .store import Store
 
 
+class SchemaNotCurrent(Exception):
+    """The database's schema is not the revision this a4pbot is written for. Operator commands
+    never migrate (a migration takes a lock and loads Alembic): `db upgrade` and server start do."""
+
+
 def open_store() -> Store:
+    """The configured database as it is: its schema checked with one query, never migrated."""
     from .settings import Settings
     from .store import Store
 
-    return Store.open(Settings().db_url())
+    store = Store.open(Settings().db_url(), migrate=False)
+    if problem := schema_problem(store):
+        store.close()
+        raise SchemaNotCurrent(problem)
+    return store
+
+
+def schema_problem(store: Store) -> str | None:
+    """Why the schema is not usable by this version (None when it is at HEAD), in one line."""
+    from sqlalchemy.exc import OperationalError
+
+    from .migrations import HEAD, schema_revision
+    from .store import StoreError
+
+    try:
+        found = schema_revision(store.engine)
+    except OperationalError as exc:  # the same one line as every unreachable database
+        raise StoreError(str(exc.orig).splitlines()[0] if exc.orig else str(exc)) from exc
+    if found == HEAD:
+        return None
+    where = "no schema yet" if found is None else f"schema at revision {found}"
+    return (f"{where}, this a4pbot needs {HEAD}: run `a4pbot db upgrade` "
+            "(servers also migrate when they start)")
 
 
 def _date(value: str) -> datetime:
@@ -65,20 +93,34 @@ def _text(value: str) -> str:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    """The container health check: the knowledge loads and the database answers."""
+    """The container health check: the knowledge loads, the database answers and its schema is
+    at HEAD. Never migrates (it runs every 30 s, beside a server that may hold the lock)."""
     from .catalogue import load_catalogue
     from .health import health_line
+    from .settings import Settings
+    from .store import Store, StoreError
 
     catalogue = load_catalogue(args.knowledge)
-    database = open_store().ping()
+    store = Store.open(Settings().db_url(), migrate=False)
+    try:
+        database = store.ping()
+        if database == "ok":
+            database = schema_problem(store) or "ok"
+    except StoreError as exc:
+        database = f"unreachable: {exc}"
+    finally:
+        store.close()
     print(health_line(catalogue, database))
     return 0 if database == "ok" else 1
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    """The one operator command that migrates (servers do too, when they start)."""
     from .migrations import current
+    from .settings import Settings
+    from .store import Store
 
-    store = open_store()
+    store = Store.open(Settings().db_url())
     print(f"database at revision {current(store.engine)}")
     return 0
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .catalogue import Area, Catalogue, Commitment, Faq, Paragraph
 from .commands import COMMANDS, Command, may_run
 from .i18n import current, t
-from .matching import DEFAULT, Result
+
+if TYPE_CHECKING:  # the matcher (jieba) loads with the commands that answer, not `admin invite`
+    from .matching import Result
 
 EXAMPLES = ("examples.fatalities", "examples.women", "examples.c13")  # message keys
 NEXT_BEST = 3
@@ -328,6 +331,8 @@ def explanation(result: Result, top: int = 3) -> Reply:
         lines.append(t("why.terms", list=" · ".join(
             f"{w}({result.weights[w]:.2f})" if w in result.weights else w for w in result.terms)))
     if result.decision is not None:
+        from .matching import DEFAULT
+
         verdict = {"answer": "why.answered", "suggest": "why.suggested"}.get(
             result.decision.verdict, "why.not_answered")
         lines.append(t("why.threshold", confidence=f"{result.decision.confidence:.2f}",

@@ -35,13 +35,24 @@ class Settings(BaseSettings):
     remind_after_days: int = 30
     a4p_reminder_interval: float = 3600.0
     database_url: str | None = None
+    # PostgreSQL from its parts (docker-compose.yml): the password is URL-encoded here, so
+    # `p@ss/w:rd#1` works as it is; DATABASE_URL, when set, wins.
+    postgres_host: str | None = None
+    postgres_port: int = 5432
+    postgres_user: str = "a4p"
+    postgres_password: SecretStr | None = None
+    postgres_db: str = "a4p"
     admin_ids: str = ""
     _random_secret: str | None = PrivateAttr(default=None)
 
     def db_url(self) -> str:
-        """DATABASE_URL (checked for shape; never echoed), or a SQLite file in the data directory."""
+        """DATABASE_URL (checked for shape; never echoed), else PostgreSQL from POSTGRES_HOST and
+        its companions, else a SQLite file in the data directory."""
         from .store import default_url
         if not self.database_url:
+            if self.postgres_host:
+                return postgres_url(self.postgres_host, self.postgres_port, self.postgres_user,
+                                    _value(self.postgres_password), self.postgres_db)
             return default_url(self.a4p_data_dir)
         if problem := _url_problem(self.database_url):
             raise SettingsError(f"DATABASE_URL is malformed: {problem}; expected e.g. "
@@ -95,6 +106,14 @@ class Settings(BaseSettings):
         return url if url.endswith("/bot") else url + "/bot"
 
 
+def postgres_url(host: str, port: int, user: str, password: str, database: str) -> str:
+    """A psycopg URL with every part percent-encoded (`@ : / # %` in a password included)."""
+    from sqlalchemy.engine import URL
+
+    return URL.create("postgresql+psycopg", username=user or None, password=password or None,
+                      host=host, port=port, database=database).render_as_string(hide_password=False)
+
+
 def _value(secret: SecretStr | None) -> str:
     return secret.get_secret_value().strip() if secret is not None else ""
 
@@ -130,7 +149,8 @@ def _password(url: str | None) -> str:
 
 class RedactSecrets(logging.Filter):
     """A handler filter that blanks every token and secret out of every record: the bot
-    token, the webhook secret (configured or random), Slack's, the database password.
+    token, the webhook secret (configured or random), Slack's, the database password (in
+    DATABASE_URL or POSTGRES_PASSWORD).
 
     Libraries put the token in their own messages (PTB's InvalidToken reads "The token `…` was
     rejected by the server"; request URLs carry it), so the guarantee sits at the handlers,
@@ -140,7 +160,8 @@ class RedactSecrets(logging.Filter):
     def __init__(self, settings: Settings) -> None:
         super().__init__()
         values = [settings.telegram_bot_token, settings.telegram_webhook_secret,
-                  settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token]
+                  settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
+                  settings.postgres_password]
         found = {v.get_secret_value().strip() for v in values if v is not None}
         found.add(settings.webhook_secret())  # the random one too: PTB logs it at DEBUG
         found.add(_password(settings.database_url))

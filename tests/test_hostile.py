@@ -213,9 +213,12 @@ def test_ask_batch_survives_invalid_utf8_and_nul_lines(tmp_path) -> None:
     lines = [b"\xe4\xbf\x9d\xe6\x8a\xa4\xe5\xb9\xb3\xe6\xb0\x91", b"\xff\xfe\xe7\x81\xab\xe6\x98\x9f",
              "火星\x00上的维和".encode(), "第十三项承诺".encode()]
     with postgres_schema() as url:
+        assert _cli("db", "upgrade", env={"DATABASE_URL": url}).returncode == 0  # misses logged
         out = _cli("ask", "--json", "-", stdin=b"\n".join(lines) + b"\n",
                    env={"DATABASE_URL": url})
+        logged = _cli("admin", "unanswered", env={"DATABASE_URL": url})
     assert out.returncode == 0, out.stderr.decode()[-2000:]
+    assert "火星上的维和" in logged.stdout.decode()  # stored on PostgreSQL, NUL stripped
     results = [json.loads(line) for line in out.stdout.decode().splitlines()]
     assert [r["query"] for r in results] == ["保护平民", "\ufffd\ufffd火星", "火星上的维和",
                                              "第十三项承诺"]
@@ -263,6 +266,7 @@ def test_cli_mission_and_ids_are_stored_clean(capsys) -> None:
     from bot.cli_data import open_store
 
     # Undecodable bytes on the command line arrive as lone surrogates (NUL cannot be in argv).
+    assert main(["db", "upgrade"]) == 0  # operator commands never migrate
     assert main(["admin", "add", "7\udcff"]) == 0
     user = open_store().users()[0]
     assert user.external_id == "7\ufffd"

@@ -1,0 +1,117 @@
+"""Operator commands read the schema's revision with one query and never migrate; only
+`a4pbot db upgrade` and servers do. `health` answers unhealthy on a database behind this
+version and leaves it as it is; `admin …` and `health` load neither Alembic nor the matcher.
+Everything through the real command line, in a subprocess, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.database import make_engine
+from bot.migrations import HEAD, config, schema_revision, upgrade
+
+HEAVY = ("alembic", "jieba", "rapidfuzz", "bot.matching", "bot.assistant", "telegram",
+         "slack_bolt", "matplotlib", "openpyxl")
+
+
+def _cli(url: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "DATABASE_URL": url})
+
+
+def _revision(url: str) -> str | None:
+    engine = make_engine(url)
+    try:
+        return schema_revision(engine)
+    finally:
+        engine.dispose()
+
+
+def _previous_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    engine = make_engine("sqlite://")
+    previous = ScriptDirectory.from_config(config(engine)).get_revision(HEAD).down_revision
+    assert isinstance(previous, str)
+    return previous
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def behind_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database migrated to the revision before HEAD: what a new release finds."""
+    from conftest import postgres_schema
+
+    def migrated(url: str) -> str:
+        engine = make_engine(url)
+        upgrade(engine, _previous_revision())
+        engine.dispose()
+        return url
+
+    if request.param == "sqlite":
+        yield migrated(f"sqlite:///{tmp_path / 'behind.sqlite3'}")
+        return
+    with postgres_schema() as url:
+        yield migrated(url)
+
+
+def test_health_and_admin_on_a_database_behind_do_not_migrate_it(behind_url: str) -> None:
+    previous = _previous_revision()
+    health = _cli(behind_url, "health")
+    assert health.returncode == 1, health.stderr[-2000:]
+    (line,) = health.stdout.splitlines()
+    assert f"database: schema at revision {previous}, this a4pbot needs {HEAD}" in line
+    assert "a4pbot db upgrade" in line and "Traceback" not in health.stderr
+    assert _revision(behind_url) == previous  # health left it as it was
+
+    users = _cli(behind_url, "admin", "users")
+    assert users.returncode == 1 and users.stdout == ""
+    (line,) = users.stderr.splitlines()
+    assert line.startswith(f"a4pbot: database: schema at revision {previous}")
+    ask = _cli(behind_url, "ask", "--json", "火星上的维和行动")  # a miss: would be logged
+    assert ask.returncode == 0 and '"results": []' in ask.stdout
+    assert _revision(behind_url) == previous  # nor did admin or ask
+
+    assert _cli(behind_url, "db", "upgrade").stdout == f"database at revision {HEAD}\n"
+    assert _revision(behind_url) == HEAD
+    assert _cli(behind_url, "health").returncode == 0
+
+
+def test_a_new_database_is_created_only_by_db_upgrade(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.sqlite3'}"
+    health = _cli(url, "health")
+    assert health.returncode == 1 and "database: no schema yet" in health.stdout
+    assert _cli(url, "admin", "add", "555").returncode == 1
+    assert _revision(url) is None
+    assert _cli(url, "db", "upgrade").returncode == 0
+    assert _cli(url, "admin", "add", "555").returncode == 0
+
+
+@pytest.mark.parametrize("command", [["admin", "users"], ["health"], ["admin", "invite"]])
+def test_operator_commands_load_neither_alembic_nor_the_matcher(
+        command: list[str], sqlite_template: Path, tmp_path: Path) -> None:
+    database = tmp_path / "a4p.sqlite3"
+    shutil.copyfile(sqlite_template, database)
+    probe = (f"import sys; from bot.cli import main; code = main({command!r}); "
+             f"print(code, sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "DATABASE_URL": f"sqlite:///{database}"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines()[-1] == "0 []"
+
+
+def test_bench_measures_health_and_admin_against_the_bare_import() -> None:
+    from bot.bench import cli_cost, cli_cost_rows
+
+    times = cli_cost(None, runs=1)  # each command ran to exit 0 on the scratch database
+    rows = cli_cost_rows(times)
+    assert [row.split("  ")[0] for row in rows] == ["import sqlalchemy", "a4pbot health",
+                                                    "a4pbot admin users"]
+    assert all(wall > 0 and cpu > 0 for runs in times.values() for wall, cpu in runs)
+    assert "x CPU of the bare import (target <= 2x)" in rows[1]
