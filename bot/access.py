@@ -146,7 +146,7 @@ class Access:
 
     def users(self, sender: Sender, _args: str = "") -> Reply:
         self.require(sender, "admin")
-        owners = {}
+        owners: dict[int, list[str]] = {}
         for commitment, user_ids in self.store.owners().items():
             for user_id in user_ids:
                 owners.setdefault(user_id, []).append(commitment)

@@ -34,7 +34,16 @@ if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when progress tracking is
     from .store import Session, Store
 
 log = logging.getLogger(__name__)
-_REGISTER = find_command("register")
+
+
+def _declared(name: str) -> Command:
+    """A command the code itself names (the table must declare it)."""
+    command = find_command(name)
+    assert command is not None, name
+    return command
+
+
+_REGISTER = _declared("register")
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.S)
 _LIMITS = {prefix: EXPECTED_COUNTS[f"{kind}s"] for prefix, kind in KINDS.items()
            if f"{kind}s" in EXPECTED_COUNTS}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -74,7 +74,7 @@ CONTENT = {
 ROW_ACTIONS = ("update.created", "update.edited", "update.withdrawn")
 
 
-def row_digest(table: str, row: Mapping[str, Any]) -> str:
+def row_digest(table: str, row: Mapping[str, Any] | Any) -> str:  # Any: SQLAlchemy RowMapping
     """The content hash of one stored row (the same on SQLite and PostgreSQL)."""
     values = [utc(v).isoformat() if isinstance(v, datetime) else v for v in
               (row[column] for column in CONTENT[table])]
@@ -97,8 +97,8 @@ class RowCheck:
     unchecked: int = 0  # rows last written before content hashing
 
 
-def check_rows(entries: list[AuditEntry], update_rows: list[Mapping[str, Any]],
-               revision_rows: list[Mapping[str, Any]]) -> RowCheck:
+def check_rows(entries: list[AuditEntry], update_rows: Sequence[Mapping[str, Any]],
+               revision_rows: Sequence[Mapping[str, Any]]) -> RowCheck:
     """Recompute every update's and revision's content hash and compare it with the audit
     entry that last wrote it; name each row that differs, has no entry, or has gone."""
     latest: dict[int, tuple[int, dict[str, Any]]] = {}  # update id -> its last entry

@@ -381,9 +381,9 @@ def _build(raw: dict[str, list[dict[str, Any]]], vocabulary: Vocabulary) -> Cata
         for p in raw["paragraphs"]
     }
     faqs = {
-        f["id"]: Faq(f["id"], *(f[k].strip() for k in ("title", "title_en", "title_fr", "answer",
-                                                      "answer_en", "answer_fr")),
-                     _texts(f["keywords"]), _texts(f["examples"]), f["source"].strip())
+        f["id"]: Faq(f["id"], _text(f["title"]), _text(f["title_en"]), _text(f["title_fr"]),
+                     _text(f["answer"]), _text(f["answer_en"]), _text(f["answer_fr"]),
+                     _texts(f["keywords"]), _texts(f["examples"]), _text(f["source"]))
         for f in raw.get("faq", ())
     }
     return Catalogue(areas, commitments, paragraphs, vocabulary, faqs)

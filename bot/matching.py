@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from types import MappingProxyType
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -717,7 +718,7 @@ def match(question: str, index: Index, *, limit: int | None = None) -> Result:
     knobs = index.tuning
     limit = limit or knobs.max_results
     normalised = normalise(question)[:knobs.max_chars]
-    base = {"question": question, "normalised": normalised}
+    base: dict[str, Any] = {"question": question, "normalised": normalised}
     if is_blank(normalised):
         return Result(intent="blank", **base)
     if references := find_references(normalised):
@@ -741,7 +742,8 @@ def match(question: str, index: Index, *, limit: int | None = None) -> Result:
                   candidates=ranking.candidates, decision=decision, **base)
 
 
-def _from_references(index: Index, references: Iterable[Reference], base: dict) -> Result:
+def _from_references(index: Index, references: Iterable[Reference], base: dict[str, Any]
+                     ) -> Result:
     refs = tuple(references)
     matches = tuple(Match(e.id, e.kind, REFERENCE_SCORE, e.title)
                     for r in refs if (e := index.catalogue.get(r.id)) is not None)

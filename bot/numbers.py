@@ -55,6 +55,7 @@ def parse_count(text: str, low: int, high: int, *, chinese: bool = False) -> int
     """A whole number in low..high from ASCII (or full-width) digits — and, where people
     may type them, Chinese numerals (三十, via cn2an); None otherwise."""
     folded = _folded(text)
+    value: int | None
     if _DIGITS.fullmatch(folded):
         value = int(folded)
     elif chinese and _CHINESE.fullmatch(folded):

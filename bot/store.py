@@ -376,7 +376,7 @@ class Store:
             invite_id = connection.execute(insert(invites).values(
                 code_hash=code_hash(code), role=role, uses_left=uses,
                 expires_at=now + timedelta(days=days), created_by=by, created_at=now)
-            ).inserted_primary_key[0]
+            ).inserted_primary_key[0]  # type: ignore[index]  # set for a one-row INSERT
             self._audit(connection, by, "invite.created", f"I{invite_id}", role=role, uses=uses,
                         days=days)
         return Invite(invite_id, role, uses, now + timedelta(days=days))
@@ -608,7 +608,7 @@ class Store:
                 update_id = connection.execute(insert(updates).values(
                     commitment_id=commitment_id, user_id=user_id, status=status, text=text,
                     mission=mission, revision=1, created_at=now, updated_at=now,
-                    idempotency_key=key)).inserted_primary_key[0]
+                    idempotency_key=key)).inserted_primary_key[0]  # type: ignore[index]  # set for a one-row INSERT
                 connection.execute(insert(revisions).values(
                     update_id=update_id, revision=1, status=status, text=text, mission=mission,
                     at=now, by_user_id=user_id))

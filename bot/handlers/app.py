@@ -83,7 +83,8 @@ def build_application(settings: Settings, assistant: Assistant, *,
         builder = (builder.update_queue(queue).concurrent_updates(
             InboxProcessor(queue.inbox, queue.bot_id, CONCURRENT_UPDATES)))
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+        # PTB types the builder's rate limiter as BaseRateLimiter[None]; AIORateLimiter's is int
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
     application = builder.build()
     application.bot_data["assistant"] = assistant
     application.bot_data[HTTP_SESSIONS] = requests

@@ -18,7 +18,7 @@ CACHE_SECONDS = 300  # the catalogue changes only with a deploy
 def _article(assistant: Assistant, entry_id: str) -> InlineQueryResultArticle:
     reply = replies.card(assistant.catalogue, entry_id)
     entry = assistant.catalogue.get(entry_id)
-    description = getattr(entry, "text", None) or getattr(entry, "summary", "")
+    description = str(getattr(entry, "text", None) or getattr(entry, "summary", ""))
     return InlineQueryResultArticle(
         id=entry_id,
         title=reply.heading or entry_id,

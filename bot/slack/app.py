@@ -327,9 +327,11 @@ def serve(app: App, settings: Settings, *, listen: str = "0.0.0.0", port: int = 
     server = make_server(app, listen, port)
 
     def stop(signum: int, _frame: object) -> None:
-        # Stop accepting; requests already received finish, and bolt's listener threads
-        # (answers sent after the ack) are joined when the interpreter exits.
+        # Let the requests in hand finish first, then stop accepting: closing first would
+        # pull the rug (the wake-up pipe) from under a worker still answering. bolt's
+        # listener threads (answers sent after the ack) are joined when the interpreter exits.
         log.info("signal %d: stopping", signum)
+        server.task_dispatcher.shutdown(cancel_pending=False, timeout=10)
         server.close()
 
     signal.signal(signal.SIGTERM, stop)

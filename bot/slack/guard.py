@@ -38,10 +38,11 @@ class GuardedRequestHandler(SlackRequestHandler):
             body = raw.decode("utf-8") if raw is not None else None
         except UnicodeDecodeError:  # never from Slack, and no signature can be checked over it
             return BoltResponse(status=401, body={"error": "invalid request"})
-        if self.verifier is not None and not self.verifier.is_valid_request(body or "", headers):
+        if self.verifier is not None and not self.verifier.is_valid_request(
+                body or "", headers):  # type: ignore[arg-type]  # bolt's own header shape
             return BoltResponse(status=401, body={"error": "invalid request"})
         problem = "unreadable body" if body is None else malformed(body, headers)
-        if problem is not None:
+        if problem is not None or body is None:
             log.warning("Slack request refused (400): %s", problem)
             return BoltResponse(status=400, body="")
         return self.app.dispatch(BoltRequest(body=body, query=request.query_string,
@@ -89,7 +90,7 @@ def _optional(payload: dict[str, Any], key: str, kind: type) -> bool:
 
 def _event(payload: dict[str, Any]) -> bool:
     event = payload.get("event")
-    if not _texts(event, "type"):
+    if not isinstance(event, dict) or not _texts(event, "type"):
         return False
     if event["type"] in ("message", "app_mention"):
         return (isinstance(event.get("channel"), str)
