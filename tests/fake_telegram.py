@@ -503,6 +503,17 @@ class FakeTelegram:
 
     # -- injecting updates -----------------------------------------------------------------
 
+    def stale_button_press(self, chat_id: int, data: str = "C3") -> dict:
+        """A press on a button of an old card whose query Telegram no longer accepts:
+        answering it fails with "query is too old"."""
+        chat = {"id": chat_id, "type": "private", "first_name": "Test"}
+        return self.push_update({"update_id": None, "callback_query": {
+            "id": "stale-query", "from": {"id": chat_id, "is_bot": False, "first_name": "Test"},
+            "chat_instance": "1", "data": data,
+            "message": {"message_id": 1, "date": int(time.time()), "chat": chat,
+                        "from": {"id": self.bot_id, "is_bot": True, "first_name": "bot"},
+                        "text": "old card"}}})
+
     def push_update(self, update: dict) -> dict:
         """Queue a raw update for getUpdates; assigns the next update_id unless one is given."""
         update = dict(update)

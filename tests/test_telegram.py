@@ -197,17 +197,10 @@ def test_a_huge_question_is_answered_within_the_limit(bot: RunningBot, tg: FakeT
 def test_failing_update_is_reported_and_the_bot_keeps_serving(
         bot: RunningBot, tg: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
-    chat = {"id": 2005, "type": "private", "first_name": "Test"}
     tg.message("你好", user_id=2005)  # makes the chat known to the fake
     tg.wait_for("sendMessage", len(tg.calls_to("sendMessage")) + 1)
     before = len(tg.calls_to("sendMessage"))
-    # A button press Telegram no longer accepts: the query id is unknown, answering fails.
-    tg.push_update({"update_id": None, "callback_query": {
-        "id": "stale-query", "from": {"id": 2005, "is_bot": False, "first_name": "Test"},
-        "chat_instance": "1", "data": "C3",
-        "message": {"message_id": 1, "date": int(time.time()), "chat": chat,
-                    "from": {"id": tg.bot_id, "is_bot": True, "first_name": "bot"},
-                    "text": "old card"}}})
+    tg.stale_button_press(2005)  # answering the query fails: Telegram no longer accepts it
     (sorry,) = tg.wait_for("sendMessage", before + 1)[before:]
     assert shown(sorry) == i18n.translate("zh", SORRY)
     assert any("failed: BadRequest" in r.getMessage() for r in caplog.records)

@@ -34,14 +34,7 @@ def test_a_failed_update_is_answered_and_done(assistant: Assistant, store: Store
     with FakeTelegram(token=TOKEN) as tg, RunningBot(tg, assistant.with_store(store)):
         tg.message("你好", user_id=2005)
         tg.wait_for("sendMessage")
-        chat = {"id": 2005, "type": "private", "first_name": "Test"}
-        # A button press Telegram no longer accepts: answering the query fails.
-        tg.push_update({"update_id": None, "callback_query": {
-            "id": "stale-query", "from": {"id": 2005, "is_bot": False, "first_name": "Test"},
-            "chat_instance": "1", "data": "C3",
-            "message": {"message_id": 1, "date": int(time.time()), "chat": chat,
-                        "from": {"id": tg.bot_id, "is_bot": True, "first_name": "bot"},
-                        "text": "old card"}}})
+        tg.stale_button_press(2005)  # answering the query fails: Telegram no longer accepts it
         sorry = tg.wait_for("sendMessage", 2)[1]
         assert shown(sorry) == i18n.translate("zh", SORRY)
         until(lambda: inbox.backlog() == 0, "both updates are marked done")
