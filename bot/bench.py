@@ -232,9 +232,14 @@ def run_benchmarks(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     assistant = Assistant.load(args.knowledge)
     print(f"{'load catalogue + build index':<34} {time.perf_counter() - started:.3f} s")
+    engine = Bm25(assistant.index)
+    # one pass each first: tables built on first use (pinyin, homophones) and jieba's own
+    # caches are paid once per process, not per question; then both are measured alike
+    latencies(assistant.index, questions)
+    baseline_latencies(engine, questions)
     ours = latencies(assistant.index, questions)
     print(_row("latency, shipped catalogue", ours, "ms"))
-    base = baseline_latencies(Bm25(assistant.index), questions)
+    base = baseline_latencies(engine, questions)
     print(_row("jieba + BM25 baseline, same run", base, "ms"))
     print(f"{'cost vs baseline (mean, p50)':<34} {statistics.mean(ours) / statistics.mean(base):.2f}x"
           f"   {percentile(ours, 50) / percentile(base, 50):.2f}x   (target <= 2x)")
