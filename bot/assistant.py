@@ -356,7 +356,7 @@ class Assistant:
         if state.last is None:
             return replies.error(t("assistant.nothing_to_explain"),
                                  t("assistant.nothing_to_explain_hint"))
-        return replies.explanation(state.last)
+        return replies.why(self.catalogue, state.last)
 
 
 def _number(args: str, prefix: str) -> int | None:

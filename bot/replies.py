@@ -322,6 +322,28 @@ def not_what_i_meant(catalogue: Catalogue, result: Result) -> Reply:
                  (*_rows([_button(catalogue, o) for o in others]), (browse_button(),)))
 
 
+def why(catalogue: Catalogue, result: Result) -> Reply:
+    """/why for people: one or two plain sentences on why this answer (the technical view
+    is `a4pbot ask --explain`)."""
+    asked = t("why_plain.asked", question=short(result.question, 120))
+    if result.intent == "reference":
+        return Reply(t("why_plain.heading"), (asked, t("why_plain.reference", ids=joined(
+            [r.id for r in result.references]))))
+    if result.intent == "actor" and result.actor:
+        return Reply(t("why_plain.heading"), (asked, t("why_plain.actor",
+                                                       actor=t(f"actor_list.{result.actor}"))))
+    top = result.candidates[0] if result.candidates else None
+    words = [e.term for e in top.evidence if e.weight > 0][:3] if top else []
+    if top is None or not words:
+        return Reply(t("why_plain.heading"), (asked, t("why_plain.nothing")))
+    entry = catalogue.get(top.match.id)
+    name = f"{top.match.id} {title(entry)}" if isinstance(entry, (Commitment, Area, Faq)) \
+        else top.match.id
+    key = ("why_plain.answered" if result.matches else
+           "why_plain.suggested" if result.suggestions else "why_plain.refused")
+    return Reply(t("why_plain.heading"), (asked, t(key, entry=name, words=joined(words))))
+
+
 def explanation(result: Result, top: int = 3) -> Reply:
     """Why the bot answered as it did: normalised text, terms, evidence, scores, threshold."""
     lines = [t("why.normalised", text=result.normalised), t("why.intent", intent=result.intent)]

@@ -39,7 +39,9 @@ def test_bad_commands_get_polite_corrections(assistant):
 def test_why_explains_the_last_answer(assistant):
     out = session(assistant, "/why", "保护平民", "/why")
     assert "还没有可以解释的回答。" in out
-    assert "规范化问题：保护平民" in out
+    assert "你问的是：「保护平民」" in out
+    assert "我回答 C13 保护平民，因为你的问题提到了「保护平民」" in out
+    assert "规范化问题" not in out  # the technical view is `a4pbot ask --explain`
 
 
 def test_miss_smalltalk_and_quit(assistant):

@@ -190,7 +190,7 @@ def test_a_huge_question_is_answered_within_the_limit(bot: RunningBot, tg: FakeT
     (answer,) = say(tg, "保护平民" + "啊" * 6000, user_id=2004)
     assert shown(answer).startswith("承诺 C13")
     (why,) = say(tg, "/why", user_id=2004)
-    assert "置信度" in shown(why)
+    assert "为什么这样回答" in shown(why)
     assert all(len(p.params["text"]) <= MESSAGE_LIMIT for p in (answer, why))
 
 
