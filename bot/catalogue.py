@@ -28,12 +28,6 @@ ACTORS: dict[str, str] = {
     "secretary_general": "秘书长",
     "host_countries": "东道国",
 }
-ACTORS_EN: dict[str, str] = {
-    "collective": "collective",
-    "member_states": "member states",
-    "secretary_general": "Secretary-General",
-    "host_countries": "host countries",
-}
 EXPECTED_COUNTS = {"areas": 8, "commitments": 45, "paragraphs": 24}
 TITLE_MAX = 20
 ID_PATTERN = re.compile(r"^([ACPF])([1-9][0-9]*)$")

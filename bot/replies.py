@@ -171,7 +171,11 @@ def paragraph_card(catalogue: Catalogue, p: Paragraph, others: tuple[str, ...] =
     if cited:
         body.append(t("card.cited_by", list=joined([f"{c.id} {title(c)}" for c in cited])))
     others = tuple(o for o in others if o not in p.cited_by)  # already buttons
+    others = tuple(o for o in others if o != p.area)  # the area gets its own button
     buttons = [_button(catalogue, c.id) for c in cited] + [_button(catalogue, o) for o in others[:NEXT_BEST]]
+    if p.area:
+        area = catalogue.areas[p.area]
+        buttons.append(Button(f"↩ {area.id} {short(area_name(area))}", area.id))
     section = p.section
     if current() != "zh":
         section = title(catalogue.areas[p.area]) if p.area else t("card.preamble")

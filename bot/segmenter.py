@@ -223,9 +223,3 @@ class Segmenter:
         if is_han(term):
             return len(term) >= 2
         return len(term) >= 2 and any(ch.isalpha() for ch in term)
-
-    def dropped(self, normalised: str) -> list[str]:
-        """The tokens `terms` leaves out (for explanations)."""
-        kept = set(self.terms(normalised))
-        return [t for t in self.tokens(normalised) if t not in kept and
-                self._canonical.get(t, t) not in kept]

@@ -76,3 +76,9 @@ def test_faq_cards_answer_in_the_users_language(assistant):
     out = session(assistant, "A4P是啥", "/lang en", "how do I report progress")
     assert "❓ 什么是" in out and "来源：" in out
     assert "❓ How do I report progress" in out and "Source: " in out
+
+
+def test_a_paragraph_card_leads_to_the_commitments_citing_it_and_its_area(assistant):
+    reply = assistant.respond("/p 10")
+    actions = [b.action for row in reply.buttons for b in row]
+    assert {"C13", "C14", "C15"} <= set(actions) and actions[-1] == "A3"
