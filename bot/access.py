@@ -8,6 +8,7 @@ admin revoked a moment ago can no longer act.
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import unicodedata
@@ -62,9 +63,16 @@ def mission_name(text: str) -> str | None:
     return name if len(name) <= MAX_MISSION else None
 
 
+# No 0/O, 1/I/L, U/V pairs: a code read aloud or typed on a phone cannot be misread.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTWXYZ23456789"
+
+
 def new_code() -> str:
-    """An unguessable invite code (72 random bits), easy to type on a phone."""
-    return secrets.token_urlsafe(9)
+    """An unguessable invite code (15 symbols of 29: 72.9 random bits) that people can read
+    aloud and type on a phone: upper case, no look-alike characters, in groups of five
+    (`K7QMX-3HRTW-9PZDA`); case, spaces and dashes do not matter when it is typed."""
+    symbols = "".join(secrets.choice(CODE_ALPHABET) for _ in range(15))
+    return "-".join(symbols[i:i + 5] for i in range(0, 15, 5))
 
 
 class Access:
@@ -107,14 +115,15 @@ class Access:
     def register(self, sender: Sender, args: str) -> Reply:
         """Redeem an invite code; failures are counted and rate-limited per user."""
         user = self.user(sender)
-        code = args.strip().split()[0] if args.strip() else ""
+        code = args.strip()  # groups may come with spaces: `K7QMX 3HRTW 9PZDA`
         if not code:
             return error(t("register.no_code"), t("register.no_code_hint"))
         try:
             role = self.store.redeem(user.id, code[:64], max_failures=MAX_FAILURES,
                                      window=FAILURE_WINDOW)
-        except TooManyFailures:
-            minutes = int(FAILURE_WINDOW.total_seconds() // 60)
+        except TooManyFailures as locked:
+            wait = (locked.until - self.store.clock()).total_seconds()
+            minutes = max(1, math.ceil(wait / 60))  # the user sees when to try again
             return error(t("register.too_many"), t("register.too_many_hint", minutes=minutes))
         if role is None:
             return error(t("register.invalid"), t("register.invalid_hint"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -55,7 +56,12 @@ class Refused(NotAllowed):
 
 
 class TooManyFailures(Exception):
-    """Too many wrong invite codes from this user lately; this attempt was not evaluated."""
+    """Too many wrong invite codes from this user lately; this attempt was not evaluated.
+    `until`: when the oldest failure leaves the window and the user may try again."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__("too many failures")
+        self.until = until
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,18 @@ class Session:
 
 
 def code_hash(code: str) -> str:
-    """Invite codes are stored hashed: a leaked database does not leak usable codes."""
+    """Invite codes are stored hashed: a leaked database does not leak usable codes. The
+    hash is of the code as people read it aloud — letters and digits only, upper case — so
+    `abcde fghjk-mnpqr` typed on a phone is the same code as `ABCDE-FGHJK-MNPQR`."""
+    return hashlib.sha256(_canonical(code).encode()).hexdigest()
+
+
+def _canonical(code: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", code).upper()
+
+
+def _legacy_hash(code: str) -> str:
+    """How codes made before readable codes were hashed (case and `-_` significant)."""
     return hashlib.sha256(code.strip().encode()).hexdigest()
 
 
@@ -399,15 +416,20 @@ class Store:
         `window`: counted in the same serialised transaction as the attempt, so concurrent
         guesses cannot all slip under the limit.
         """
-        digest = code_hash(code)
+        digests = (code_hash(code), _legacy_hash(code))
         now = self.clock()
         with self.write() as connection:
             if self._failures(connection, user_id, now - window) >= max_failures:
-                raise TooManyFailures()
+                oldest = connection.execute(
+                    select(func.min(registration_failures.c.at)).where(
+                        registration_failures.c.user_id == user_id,
+                        registration_failures.c.at >= now - window)).scalar_one()
+                raise TooManyFailures(utc(oldest) + window)
             found = None
             for row in connection.execute(select(invites).where(invites.c.uses_left > 0)):
                 # Constant-time comparison over every live code, not an indexed lookup.
-                if hmac.compare_digest(row.code_hash, digest) and utc(row.expires_at) > now:
+                if (any(hmac.compare_digest(row.code_hash, d) for d in digests)
+                        and utc(row.expires_at) > now):
                     found = row
             if found is None:
                 connection.execute(insert(registration_failures).values(user_id=user_id, at=now))

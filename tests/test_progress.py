@@ -37,7 +37,7 @@ def focal_point(desk: Assistant, sender: Sender, *commitments: str) -> None:
 
 def test_admin_invites_and_a_user_registers(desk: Assistant) -> None:
     code = invite(desk, "focal_point 2 14")
-    assert re.fullmatch(r"[A-Za-z0-9_-]{12}", code)
+    assert re.fullmatch(r"[A-HJKMNP-TW-Z2-9]{5}(-[A-HJKMNP-TW-Z2-9]{5}){2}", code)
     assert "读者" in say(desk, ANN, "/whoami")
     assert "联络人" in say(desk, ANN, f"/register {code}")
     assert "角色：联络人" in say(desk, ANN, "/whoami")
@@ -61,12 +61,22 @@ def test_bad_invite_arguments_are_explained(desk: Assistant, args: str, problem:
     assert problem in say(desk, ADMIN, f"/invite {args}")
 
 
-def test_wrong_codes_are_rate_limited(desk: Assistant) -> None:
+def test_wrong_codes_are_rate_limited(desk: Assistant, clock) -> None:
     for _ in range(MAX_FAILURES):
         assert "无效" in say(desk, ANN, "/register wrong-code-123")
+        clock.advance(minutes=1)
     code = invite(desk)
-    assert "尝试次数过多" in say(desk, ANN, f"/register {code}")  # even a right one, for a while
+    locked = say(desk, ANN, f"/register {code}")  # even a right one, for a while
+    assert "尝试次数过多" in locked and "请 10 分钟后再试" in locked  # the oldest lapses then
     assert "读者" in say(desk, ANN, "/whoami")
+    clock.advance(minutes=10, seconds=1)
+    assert "登记成功" in say(desk, ANN, f"/register {code}")
+
+
+def test_a_code_is_read_as_people_type_it(desk: Assistant) -> None:
+    """Lower case, spaces instead of dashes: a phone's keyboard must not lock anyone out."""
+    code = invite(desk)
+    assert "登记成功" in say(desk, ANN, f"/register {code.lower().replace('-', ' ')}")
 
 
 def test_fast_path_stores_and_offers_undo(desk: Assistant) -> None:
