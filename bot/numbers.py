@@ -51,10 +51,14 @@ def parse_entry(text: str) -> tuple[str, int] | None:
     return catalogue_id(text) if len(text.strip()) <= 8 else None
 
 
-def parse_count(text: str, low: int, high: int, *, chinese: bool = False) -> int | None:
+def parse_count(text: str, low: int, high: int, *, chinese: bool = False,
+                unit: str = "") -> int | None:
     """A whole number in low..high from ASCII (or full-width) digits — and, where people
-    may type them, Chinese numerals (三十, via cn2an); None otherwise."""
+    may type them, Chinese numerals (三十, via cn2an); None otherwise. `unit` is a regex of
+    words that may follow the number (`天|days?|jours?`: "七天", "30 days")."""
     folded = _folded(text)
+    if unit:
+        folded = re.sub(rf"\s*(?:{unit})$", "", folded, flags=re.IGNORECASE)
     value: int | None
     if _DIGITS.fullmatch(folded):
         value = int(folded)

@@ -33,6 +33,7 @@ _STATUS_SYNONYMS = {
 MAX_TEXT = 500
 ECHO_LIMIT = 600  # an over-long text longer than this is not echoed: the refusal stays one message
 EDIT_WINDOW = timedelta(hours=24)
+DAYS = r"天|日|days?|d|jours?|j"  # what may follow a number of days: "七天", "30 days"
 SHOWN = 5
 
 
@@ -359,7 +360,8 @@ class Progress:
         """`/stale [days]`: commitments with no update for that long, with their focal points."""
         from . import briefing
 
-        days = parse_count(args, 1, 3650, chinese=True) if args.strip() else briefing.STALE_DAYS
+        days = (parse_count(args, 1, 3650, chinese=True, unit=DAYS) if args.strip()
+                else briefing.STALE_DAYS)
         if days is None:
             return error(t("stale.bad_days"), t("stale.usage"))
         report = briefing.build(self.store, self.catalogue, stale_days=days)

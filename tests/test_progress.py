@@ -327,3 +327,8 @@ def test_concurrent_wrong_codes_are_limited_to_the_allowance(desk: Assistant) ->
     assert sum("无效" in r for r in replies) == MAX_FAILURES
     assert sum("尝试次数过多" in r for r in replies) == 12 - MAX_FAILURES
     assert desk.store.recent_failures(desk.access.user(ANN).id, FAILURE_WINDOW) == MAX_FAILURES
+
+
+@pytest.mark.parametrize("days, expected", [("七天", 7), ("30 days", 30), ("三十", 30), ("14", 14)])
+def test_stale_reads_days_as_people_write_them(desk: Assistant, days: str, expected: int) -> None:
+    assert f"{expected}" in desk.respond(f"/stale {days}").heading
