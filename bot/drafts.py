@@ -236,7 +236,9 @@ class UpdateFlow:
                 return step.unreadable(self, user, draft, text)
             if invalid.keep:  # nothing typed is lost
                 self.store.save_draft(user.id, draft.step, {**draft.data, **invalid.keep})
-            return invalid.reply
+            # the step's buttons stay under the correction: a wrong word is no dead end
+            return Reply(invalid.reply.heading, invalid.reply.body,
+                         invalid.reply.buttons or self._prompt(user, draft).buttons)
         return self._take(user, draft, value)
 
     def press(self, sender: Sender, action: str) -> Reply:

@@ -19,17 +19,29 @@ from . import export
 from .catalogue import Catalogue
 from .refusals import BadArguments, NotAllowed, NotFound
 from .i18n import LANGUAGES, t, translate
-from .normalisation import normalise
+from .normalisation import normalise, strip_punctuation
 from .numbers import FIRST_DAY, LAST_DAY, day_start, is_number, parse_count, parse_day, parse_id
 from .replies import Attachment, Button, Reply, area_name, error, joined, title
 from .store import STATUSES, Rights, Store, StoreError, Update, User
 
 # Status words users type besides the codes and the labels of every language.
-_STATUS_SYNONYMS = {
-    "未启动": "not_started", "没开始": "not_started", "进行": "in_progress", "推进中": "in_progress",
-    "ongoing": "in_progress", "in-progress": "in_progress", "完成": "done", "已完成了": "done",
-    "completed": "done", "阻碍": "blocked", "停滞": "blocked", "卡住": "blocked",
+_STATUS_SYNONYMS = {  # how people say it in a chat (after `_status_key` trims 已经…了)
+    "未启动": "not_started", "没开始": "not_started", "还没开始": "not_started",
+    "还没做": "not_started", "没动": "not_started", "not yet": "not_started",
+    "pas commencé": "not_started", "pas encore commencé": "not_started",
+    "进行": "in_progress", "推进中": "in_progress", "正在做": "in_progress", "在做": "in_progress",
+    "在弄": "in_progress", "还在做": "in_progress", "还在弄": "in_progress", "做着": "in_progress",
+    "ongoing": "in_progress", "in-progress": "in_progress", "started": "in_progress",
+    "working on it": "in_progress", "en cours": "in_progress",
+    "完成": "done", "已完成了": "done", "搞定": "done", "做完": "done", "弄好": "done",
+    "办完": "done", "完事": "done", "结束": "done", "completed": "done", "complete": "done",
+    "finished": "done", "fini": "done", "terminé": "done", "termine": "done",
+    "阻碍": "blocked", "停滞": "blocked", "卡住": "blocked", "卡壳": "blocked", "被卡": "blocked",
+    "推不动": "blocked", "停了": "blocked", "stuck": "blocked", "bloqué": "blocked",
+    "bloque": "blocked",
 }
+# Spoken padding around a status word: 已经搞定了, 都完成啦, 基本做完了
+_STATUS_PADDING = re.compile(r"^(?:已经|已|都|基本上?|全部|目前|现在|还是)|(?:了|啦|的|啊|呢|吧)+$")
 MAX_TEXT = 500
 ECHO_LIMIT = 600  # an over-long text longer than this is not echoed: the refusal stays one message
 EDIT_WINDOW = timedelta(hours=24)
@@ -60,7 +72,10 @@ def _status_words() -> tuple[dict[str, str], re.Pattern[str]]:
 
 
 def parse_status(word: str) -> str | None:
-    return _status_words()[0].get(normalise(word).strip())
+    """A status from a code, a label in any language, or how people say it (搞定了, done)."""
+    words = _status_words()[0]
+    text = strip_punctuation(normalise(word)).strip()
+    return words.get(text) or words.get(_STATUS_PADDING.sub("", text))
 
 
 def _status_at_start(text: str) -> tuple[str, str] | None:

@@ -355,3 +355,23 @@ def test_the_chat_and_the_form_refuse_the_same_input(ann: Assistant, name: str, 
               name: typed}
     assert list(ann.flow.form(ANN, fields, "slack:view:V1")) == [name]
     assert ann.store.list_updates() == []
+
+
+@pytest.mark.parametrize("said, status", [("搞定了", "done"), ("已经完成了", "done"),
+                                          ("卡住了", "blocked"), ("还在弄", "in_progress"),
+                                          ("done", "done"), ("en cours", "in_progress")])
+def test_the_status_step_understands_how_people_say_it(ann: Assistant, said: str,
+                                                      status: str) -> None:
+    ann.respond("/update", None, ANN)
+    ann.press("draft:c:C12", None, ANN)
+    ann.respond(said, None, ANN)
+    assert ann.store.draft(ann.access.user(ANN).id).data["status"] == status
+
+
+def test_a_wrong_word_keeps_the_step_buttons(ann: Assistant) -> None:
+    ann.respond("/update", None, ANN)
+    ann.press("draft:c:C12", None, ANN)
+    wrong = ann.respond("差不多吧", None, ANN)
+    assert "请点选状态按钮" in wrong.plain()
+    assert "draft:s:done" in actions(wrong)  # the buttons are still there
+    assert "draft:s:done" in actions(ann.respond("随便", None, ANN))
