@@ -227,21 +227,35 @@ def test_ask_batch_survives_invalid_utf8_and_nul_lines(tmp_path) -> None:
     assert b"Traceback" not in out.stderr
 
 
+def _exit_and_stderr(argv: list[str], capsys) -> tuple[int | str | None, str]:
+    """Run `a4pbot` in this process (its `main`): exit status and what it wrote to stderr."""
+    from bot.cli import main
+
+    try:
+        code = main(argv)
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, capsys.readouterr().err
+
+
 @pytest.mark.parametrize("url", ["nonsense", "postgresql://u:p%40ss@host:port/db",
                                  "mysql://u:pw@h/db", "postgresql+nodriver://h/db",
                                  "postgresql://u:p@[::1/db"])
-def test_a_malformed_database_url_is_one_line(url: str) -> None:
-    command = ("health",) if url == "nonsense" else ("admin", "users")
-    out = _cli(*command, env={"DATABASE_URL": url})
-    assert out.returncode == 2
-    (line,) = out.stderr.decode().splitlines()
+def test_a_malformed_database_url_is_one_line(url: str, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    command = ["health"] if url == "nonsense" else ["admin", "users"]
+    code, err = _exit_and_stderr(command, capsys)
+    assert code == 2
+    (line,) = err.splitlines()
     assert line.startswith("a4pbot: DATABASE_URL is malformed") and "p%40ss" not in line
 
 
-def test_a_malformed_setting_is_named_in_one_line_without_its_value() -> None:
-    out = _cli("admin", "users", env={"REMIND_AFTER_DAYS": "xoxb-secret", "A4P_REMINDER_INTERVAL": "x"})
-    assert out.returncode == 2
-    (line,) = out.stderr.decode().splitlines()
+def test_a_malformed_setting_is_named_in_one_line_without_its_value(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("REMIND_AFTER_DAYS", "xoxb-secret")
+    monkeypatch.setenv("A4P_REMINDER_INTERVAL", "x")
+    code, err = _exit_and_stderr(["admin", "users"], capsys)
+    assert code == 2
+    (line,) = err.splitlines()
     assert "A4P_REMINDER_INTERVAL, REMIND_AFTER_DAYS" in line and "xoxb-secret" not in line
 
 
