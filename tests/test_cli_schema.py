@@ -61,26 +61,43 @@ def behind_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield migrated(url)
 
 
-def test_health_and_admin_on_a_database_behind_do_not_migrate_it(behind_url: str) -> None:
+def _main(url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture,
+          *args: str) -> tuple[int, str, str]:
+    """`a4pbot ARGS` through its `main`, in this process (the import checks below need a
+    fresh process; this one needs only the command's behaviour)."""
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    try:
+        code = main(list(args))
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_health_and_admin_on_a_database_behind_do_not_migrate_it(
+        behind_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
     previous = _previous_revision()
-    health = _cli(behind_url, "health")
-    assert health.returncode == 1, health.stderr[-2000:]
-    (line,) = health.stdout.splitlines()
+    code, out, err = _main(behind_url, monkeypatch, capsys, "health")
+    assert code == 1, err[-2000:]
+    (line,) = out.splitlines()
     assert f"database: schema at revision {previous}, this a4pbot needs {HEAD}" in line
-    assert "a4pbot db upgrade" in line and "Traceback" not in health.stderr
+    assert "a4pbot db upgrade" in line and "Traceback" not in err
     assert _revision(behind_url) == previous  # health left it as it was
 
-    users = _cli(behind_url, "admin", "users")
-    assert users.returncode == 1 and users.stdout == ""
-    (line,) = users.stderr.splitlines()
+    code, out, err = _main(behind_url, monkeypatch, capsys, "admin", "users")
+    assert code == 1 and out == ""
+    (line,) = err.splitlines()
     assert line.startswith(f"a4pbot: database: schema at revision {previous}")
-    ask = _cli(behind_url, "ask", "--json", "火星上的维和行动")  # a miss: would be logged
-    assert ask.returncode == 0 and '"results": []' in ask.stdout
+    code, out, _ = _main(behind_url, monkeypatch, capsys, "ask", "--json", "火星上的维和行动")
+    assert code == 0 and '"results": []' in out  # a miss: it would be logged
     assert _revision(behind_url) == previous  # nor did admin or ask
 
-    assert _cli(behind_url, "db", "upgrade").stdout == f"database at revision {HEAD}\n"
+    assert _main(behind_url, monkeypatch, capsys, "db", "upgrade")[1] == \
+        f"database at revision {HEAD}\n"
     assert _revision(behind_url) == HEAD
-    assert _cli(behind_url, "health").returncode == 0
+    assert _main(behind_url, monkeypatch, capsys, "health")[0] == 0
 
 
 def test_a_new_database_is_created_only_by_db_upgrade(tmp_path: Path) -> None:
