@@ -7,11 +7,14 @@ PostgreSQL: a checked connection pool.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 
 def default_url(data_dir: Path) -> str:
@@ -48,3 +51,13 @@ def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return _sqlite_engine(url, busy_timeout)
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+@contextmanager
+def reported_as(error: type[Exception]) -> Iterator[None]:
+    """A database that is down or locked, raised as `error` with the driver's first line
+    (what the store and the inbox tell their callers; never a SQLAlchemy traceback)."""
+    try:
+        yield
+    except OperationalError as exc:
+        raise error(str(exc.orig).splitlines()[0] if exc.orig else str(exc)) from exc

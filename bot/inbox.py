@@ -16,8 +16,8 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,8 +25,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
 
+from .database import reported_as
 from .schema import inbox
 
 log = logging.getLogger(__name__)
@@ -66,12 +66,8 @@ class Inbox:
         self._alive: Connection | None = None  # holds the (_ALIVE, owner) lock
         self._alive_lock = threading.Lock()
 
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        try:
-            yield
-        except OperationalError as exc:
-            raise InboxError(str(exc.orig).splitlines()[0] if exc.orig else str(exc)) from exc
+    def _errors(self) -> AbstractContextManager[None]:
+        return reported_as(InboxError)
 
     def _live(self) -> None:
         """PostgreSQL: take this process's liveness lock, on a connection of its own that

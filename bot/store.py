@@ -17,18 +17,18 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from .refusals import NotAllowed
 from .audit import GENESIS, AuditEntry, entry_hash, first_broken, row_digest, utc
-from .database import default_url, make_engine
+from .database import default_url, make_engine, reported_as
 from .schema import (ROLES, STATUSES, assignments, audit_log, deliveries, drafts, inbox, invites,
                      metadata, misses, mission_assignments, registration_failures, revisions,
                      updates, users)
@@ -192,12 +192,8 @@ class Store:
     def is_postgresql(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        try:
-            yield
-        except OperationalError as exc:
-            raise StoreError(str(exc.orig).splitlines()[0] if exc.orig else str(exc)) from exc
+    def _errors(self) -> AbstractContextManager[None]:
+        return reported_as(StoreError)
 
     @contextmanager
     def write(self, check: Check | None = None, by: int | None = None) -> Iterator[Connection]:

@@ -30,6 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from hold import Hold
+
 __all__ = ["Call", "FakeSlack", "SlackError", "UploadedFile", "check_blocks"]
 
 TEAM_ID, TEAM_DOMAIN, APP_ID, BOT_USER_ID, BOT_ID = "T1", "a4p-test", "A1", "UBOT", "BBOT"
@@ -203,10 +205,7 @@ class FakeSlack:
         self.locales: dict[str, str] = {}  # user id -> locale for users.info (default zh-CN)
         self.app_token = "xapp-1-test-app-token"  # Socket Mode: apps.connections.open
         self.socket_url = ""  # where apps.connections.open sends the client (a FakeSocketMode)
-        self._held_methods: set[str] = set()  # methods whose calls wait, see hold()
-        self._holding = 0
-        self._hold_round = 0
-        self._deliver_held = True
+        self.holding = Hold(self._cond)  # calls that wait, see hold()
         self._clear_state()
 
     def _clear_state(self) -> None:
@@ -309,48 +308,21 @@ class FakeSlack:
 
     def hold(self, method: str) -> None:
         """Make calls of `method` wait, unanswered and unrecorded, until release()."""
-        with self._cond:
-            self._held_methods.add(method)
+        self.holding.hold(method)
 
     def wait_held(self, count: int, timeout: float = 5.0) -> None:
-        """Block until `count` calls are waiting at the hold; AssertionError on timeout."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._holding < count:
-                if (remaining := deadline - time.monotonic()) <= 0:
-                    raise AssertionError(f"expected {count} held call(s), got {self._holding}")
-                self._cond.wait(remaining)
+        self.holding.wait_held(count, timeout)
 
     def release(self, *, deliver: bool = True) -> None:
-        """Open the hold. With deliver=False the waiting calls never reached Slack (the bot
-        that made them was killed): they are answered 503 and not recorded."""
-        with self._cond:
-            self._held_methods.clear()
-            self._hold_round += 1
-            self._deliver_held = deliver
-            self._cond.notify_all()
-
-    def _wait_at_hold(self) -> bool:
-        """Wait for release(); whether to deliver this call."""
-        with self._cond:
-            round_ = self._hold_round
-            self._holding += 1
-            self._cond.notify_all()
-            try:
-                while self._hold_round == round_ and self._server is not None:
-                    self._cond.wait(0.1)
-            finally:
-                self._holding -= 1
-            return self._deliver_held
+        self.holding.release(deliver=deliver)
 
     def _handle_http(self, path: str, query: str, body: bytes, headers: dict[str, str]
                      ) -> tuple[int, Any]:
         kind, _, name = path.strip("/").partition("/")
         method = {"upload": "upload", "response": "response_url", "api": name}.get(kind) or path
         with self._cond:
-            held = method in self._held_methods
-        if held and not self._wait_at_hold():
-            return 503, {"ok": False, "error": "service_unavailable"}
+            if self.holding.holds(method) and not self.holding.wait(lambda: self._server is None):
+                return 503, {"ok": False, "error": "service_unavailable"}
         status, answer, params = 200, None, {}
         try:
             if kind == "upload":

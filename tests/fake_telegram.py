@@ -30,6 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
+from hold import Hold
+
 __all__ = ["Call", "FakeTelegram", "TelegramError"]
 
 MAX_TEXT = 4096
@@ -404,10 +406,7 @@ class FakeTelegram:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = False
-        self._held_methods: set[str] = set()  # lower-case names whose calls wait, see hold()
-        self._holding = 0  # calls waiting at the hold now
-        self._hold_round = 0  # bumped by release(); tells waiting calls their fate
-        self._deliver_held = True
+        self.holding = Hold(self._cond, str.lower)  # calls that wait, see hold()
         self._methods: dict[str, tuple[str, Callable[[dict], Any]]] = {
             name.lower(): (name, getattr(self, f"_api_{name}"))
             for name in (
@@ -613,39 +612,13 @@ class FakeTelegram:
 
     def hold(self, method: str) -> None:
         """Make calls of `method` wait, unanswered and unrecorded, until release()."""
-        with self._cond:
-            self._held_methods.add(method.lower())
+        self.holding.hold(method)
 
     def wait_held(self, count: int, timeout: float = 5.0) -> None:
-        """Block until `count` calls are waiting at the hold; AssertionError on timeout."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._holding < count:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"expected {count} held call(s), got {self._holding}")
-                self._cond.wait(remaining)
+        self.holding.wait_held(count, timeout)
 
     def release(self, *, deliver: bool = True) -> None:
-        """Open the hold. With deliver=False the waiting calls never reached Telegram (the
-        bot that made them was killed): they are answered 503 and not recorded."""
-        with self._cond:
-            self._held_methods.clear()
-            self._hold_round += 1
-            self._deliver_held = deliver
-            self._cond.notify_all()
-
-    def _wait_at_hold(self) -> bool:
-        """(With self._cond held.) Wait for release(); whether to deliver this call."""
-        round_ = self._hold_round
-        self._holding += 1
-        self._cond.notify_all()
-        try:
-            while self._hold_round == round_ and not self._stopping:
-                self._cond.wait()
-        finally:
-            self._holding -= 1
-        return self._deliver_held and not self._stopping
+        self.holding.release(deliver=deliver)
 
     # -- inspecting ------------------------------------------------------------------------
 
@@ -711,7 +684,7 @@ class FakeTelegram:
         else:
             error = None
         with self._cond:
-            if name.lower() in self._held_methods and not self._wait_at_hold():
+            if self.holding.holds(name) and not self.holding.wait(lambda: self._stopping):
                 return 503, {"ok": False, "error_code": 503, "description": "Service Unavailable"}
             self.calls.append(Call(name, params, time.monotonic()))
             self._cond.notify_all()
