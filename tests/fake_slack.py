@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from hold import Hold
+from hold import Hold, HoldsCalls
 
 __all__ = ["Call", "FakeSlack", "SlackError", "UploadedFile", "check_blocks"]
 
@@ -190,7 +190,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST
 
 
-class FakeSlack:
+class FakeSlack(HoldsCalls):
     """Serves the Web API methods the bot uses, records every call and keeps posted messages,
     views and files; all state sits behind one Condition so wait_for() wakes at once."""
 
@@ -304,17 +304,6 @@ class FakeSlack:
 
     # -- dispatch --------------------------------------------------------------------------
 
-    # -- holding calls (a Slack slow to answer: the bot is then mid-request) ----------------
-
-    def hold(self, method: str) -> None:
-        """Make calls of `method` wait, unanswered and unrecorded, until release()."""
-        self.holding.hold(method)
-
-    def wait_held(self, count: int, timeout: float = 5.0) -> None:
-        self.holding.wait_held(count, timeout)
-
-    def release(self, *, deliver: bool = True) -> None:
-        self.holding.release(deliver=deliver)
 
     def _handle_http(self, path: str, query: str, body: bytes, headers: dict[str, str]
                      ) -> tuple[int, Any]:

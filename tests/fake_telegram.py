@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
-from hold import Hold
+from hold import Hold, HoldsCalls
 
 __all__ = ["Call", "FakeTelegram", "TelegramError"]
 
@@ -380,7 +380,7 @@ class _Handler(BaseHTTPRequestHandler):
 # ----------------------------------------------------------------------------- the fake
 
 
-class FakeTelegram:
+class FakeTelegram(HoldsCalls):
     """In-process Telegram Bot API: queue updates for the bot, inspect the calls it makes.
 
     Thread-safe: the HTTP server answers from its own threads while the test thread pushes
@@ -608,17 +608,6 @@ class FakeTelegram:
                        "offset": offset, "chat_type": "sender"}
         return self.push_update({"update_id": None, "inline_query": payload})
 
-    # -- holding calls (a Telegram slow to answer: the bot is then mid-request) ------------
-
-    def hold(self, method: str) -> None:
-        """Make calls of `method` wait, unanswered and unrecorded, until release()."""
-        self.holding.hold(method)
-
-    def wait_held(self, count: int, timeout: float = 5.0) -> None:
-        self.holding.wait_held(count, timeout)
-
-    def release(self, *, deliver: bool = True) -> None:
-        self.holding.release(deliver=deliver)
 
     # -- inspecting ------------------------------------------------------------------------
 

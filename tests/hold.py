@@ -59,3 +59,19 @@ class Hold:
         finally:
             self._holding -= 1
         return self._deliver and not stopped()
+
+
+class HoldsCalls:
+    """The fakes' public face of their `Hold` (tests call `fake.hold("sendMessage")`)."""
+
+    holding: Hold
+
+    def hold(self, method: str) -> None:
+        """Make calls of `method` wait, unanswered and unrecorded, until release()."""
+        self.holding.hold(method)
+
+    def wait_held(self, count: int, timeout: float = 5.0) -> None:
+        self.holding.wait_held(count, timeout)
+
+    def release(self, *, deliver: bool = True) -> None:
+        self.holding.release(deliver=deliver)
