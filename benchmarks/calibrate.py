@@ -1,8 +1,12 @@
-"""Fit the matcher's decision (answer / suggest / refuse) on the development sets, and print why.
+"""Fit the matcher's rerank and decide steps on the development sets, and print why.
 
-    python benchmarks/calibrate.py [--write]
+    python benchmarks/calibrate.py [--write] [--sets a.yaml b.yaml …]
 
-1. Every development question is ranked once; for each free-text question with candidates
+0. Every development question is ranked once (`rerank_depth` candidates) and the rerank
+   step's `signals` of each candidate are recorded; a conditional-logit model (softmax over
+   a question's candidates, L2-regularised, fitted by gradient ascent) learns to put a right
+   entry first: its coefficients are `rerank_coefficients`.
+1. With that model, every question is reranked; for each free-text question with candidates
    the decision features of its best entry (`bot.answering.matching.features`) are recorded, labelled
    1 when that entry is a right answer and 0 otherwise (out-of-scope questions are all 0).
 2. An L2-regularised logistic regression is fitted on them (Newton's method, numpy): its
@@ -30,41 +34,80 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.answering.catalogue import load_catalogue  # noqa: E402
-from bot.answering.matching import DEFAULT, Index, features, rank  # noqa: E402
+from bot.answering.matching import DEFAULT, Index, features, rank, rerank, signals  # noqa: E402
 from bot.answering.normalisation import normalise  # noqa: E402
 from bot.answering.references import find_references  # noqa: E402
 
-DEV_SETS = ("questions.yaml", "holdout.yaml", "field_dev.yaml")
-FEATURES = ("share", "evidence", "share_evidence", "example_share", "specific", "generic_only", "exact", "margin", "unknown",
-            "number", "quantity", "example", "matched")
+DEV_SETS = ("questions.yaml", "holdout.yaml", "field_dev.yaml", "field_dev2.yaml")
+FEATURES = ("share", "evidence", "share_evidence", "example_share", "specific", "generic_only",
+            "exact", "margin", "unknown", "number", "quantity", "example", "matched", "grams",
+            "grams_example", "rerank", "rerank_margin")
+SIGNALS = ("score", "relative", "example", "grams", "grams_example", "area", "paragraph", "faq",
+           "listing_area", "position")
+RERANK_L2 = 0.3
 PRECISION = 0.95
 MIN_ANSWERS = 100  # a set with fewer answers cannot resolve a point of precision on its own
 OOS_SUGGESTED = 0.05
 L2 = 0.5
 
 
-def samples(index: Index) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(features, right?, out of scope?, which set) for every free-text development question."""
-    rows, labels, oos, sets = [], [], [], []
-    for number, name in enumerate(DEV_SETS):
+def _questions(index: Index, names: list[str]):  # noqa: ANN202 - an iterator of tuples
+    """(set number, item, normalised, question) for every free-text development question."""
+    for number, name in enumerate(names):
         for item in yaml.safe_load((ROOT / "tests" / "data" / name).read_text(encoding="utf-8")):
             normalised = normalise(item["q"])[:index.tuning.max_chars]
-            if find_references(normalised):
-                continue
-            question = index.question(normalised)
-            ranking = rank(index, question, index.tuning.max_results)
-            if not ranking.candidates:
-                if not item["expect"]:
-                    oos.append(True)
-                    rows.append([0.0] * len(FEATURES))
-                    labels.append(0.0)
-                    sets.append(number)
-                continue
-            feats = features(index, question, ranking, normalised)
-            rows.append([feats[f] for f in FEATURES])
-            labels.append(float(ranking.candidates[0].match.id in item["expect"]))
-            oos.append(not item["expect"])
-            sets.append(number)
+            if not find_references(normalised):
+                yield number, item, normalised, index.question(normalised)
+
+
+def rerank_samples(index: Index, names: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per in-scope question whose right entry is among the candidates: (signals, right?)."""
+    out = []
+    for _, item, normalised, question in _questions(index, names):
+        ranking = rank(index, question, index.tuning.rerank_depth)
+        right = np.array([float(c.match.id in item["expect"]) for c in ranking.candidates])
+        if right.any():
+            rows = signals(index, question, ranking, normalised)
+            out.append((np.array([[row[s] for s in SIGNALS] for row in rows]), right))
+    return out
+
+
+def fit_rerank(data: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Conditional logit: maximise the probability of the right entries among each question's
+    candidates (gradient ascent from the rank step's own order: score first)."""
+    w = np.zeros(len(SIGNALS))
+    w[SIGNALS.index("score")] = 5.0
+    for _ in range(600):
+        gradient = RERANK_L2 * w
+        for x, right in data:
+            z = x @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            target = right * p / (right * p).sum()
+            gradient -= x.T @ (target - p)
+        w -= 0.5 * gradient / len(data)
+    return w
+
+
+def samples(index: Index, names: list[str]
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(features, right?, out of scope?, which set) for every free-text development question."""
+    rows, labels, oos, sets = [], [], [], []
+    for number, item, normalised, question in _questions(index, names):
+        ranking = rank(index, question, index.tuning.rerank_depth)
+        ranking = rerank(index, question, ranking, normalised)
+        if not ranking.candidates:
+            if not item["expect"]:
+                oos.append(True)
+                rows.append([0.0] * len(FEATURES))
+                labels.append(0.0)
+                sets.append(number)
+            continue
+        feats = features(index, question, ranking, normalised)
+        rows.append([feats[f] for f in FEATURES])
+        labels.append(float(ranking.candidates[0].match.id in item["expect"]))
+        oos.append(not item["expect"])
+        sets.append(number)
     return np.array(rows), np.array(labels), np.array(oos), np.array(sets)
 
 
@@ -107,12 +150,19 @@ def thresholds(p: np.ndarray, y: np.ndarray, oos: np.ndarray, sets: np.ndarray
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="print the Tuning fields to paste")
+    parser.add_argument("--sets", nargs="+", default=list(DEV_SETS), metavar="NAME",
+                        help="development sets in tests/data to fit on (default: all four)")
     parser.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE",
                         help="try another value of a numeric Tuning field (repeatable)")
     args = parser.parse_args()
-    knobs = {k: float(v) for k, v in (item.split("=", 1) for item in args.set)}
+    knobs = {k: type(getattr(DEFAULT, k))(float(v))
+             for k, v in (item.split("=", 1) for item in args.set)}
     index = Index(load_catalogue(), tuning=replace(DEFAULT, **knobs))
-    x, y, oos, sets = samples(index)
+    r = fit_rerank(rerank_samples(index, args.sets))
+    rerank_coefficients = {s: round(float(v), 3) for s, v in zip(SIGNALS, r)}
+    print("rerank coefficients:", rerank_coefficients)
+    index.tuning = replace(index.tuning, rerank_coefficients=rerank_coefficients)
+    x, y, oos, sets = samples(index, args.sets)
     w = fit(x, y)
     coefficients = {"bias": round(float(w[0]), 3),
                     **{f: round(float(v), 3) for f, v in zip(FEATURES, w[1:])}}
@@ -128,10 +178,9 @@ def main() -> int:
         print(f"  at {cut:.2f}: {answered.sum()} above, precision {y[answered].mean():.3f}, "
               f"out of scope above {int((answered & oos).sum())}")
     print(f"answer_at {answer_at}  suggest_at {suggest_at}")
-    tuned = replace(DEFAULT, coefficients=coefficients, answer_at=answer_at, suggest_at=suggest_at)
     if args.write:
-        print(f"coefficients = {tuned.coefficients!r}\nanswer_at = {tuned.answer_at}\n"
-              f"suggest_at = {tuned.suggest_at}")
+        print(f"rerank_coefficients = {rerank_coefficients!r}\ncoefficients = {coefficients!r}\n"
+              f"answer_at = {answer_at}\nsuggest_at = {suggest_at}")
     return 0
 
 

@@ -25,7 +25,7 @@ from bot.conversation.assistant import Assistant  # noqa: E402
 from bot.cli.bench import correct, shown  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-SETS = ("questions.yaml", "holdout.yaml", "field_dev.yaml", "field_holdout.yaml")
+SETS = ("questions.yaml", "holdout.yaml", "field_dev.yaml", "field_dev2.yaml", "field_holdout.yaml")
 FROZEN = "field_holdout.yaml"
 
 

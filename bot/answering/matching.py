@@ -16,7 +16,12 @@ than an exception. `match` runs named steps:
    body text), times how much of the entry's own title the question covers. Words the
    catalogue does not know (fillers, situational detail, jieba fragments of spoken text)
    do not dilute the score: they only count, separately, as a feature of the decision;
-6. **decide** — a calibrated logistic model over evidence about the best entry (the idf
+6. **rerank** — the best `rerank_depth` entries are reordered by a conditional-logit model
+   over evidence the rank step cannot weigh on its own: the closest example question as a
+   whole (idf cosine), the character bigrams the question shares with the entry and its
+   closest example (`grams.py`: independent of how jieba cut spoken text), the entry's
+   kind and its lexical score and place; its probabilities feed the decision;
+7. **decide** — a calibrated logistic model over evidence about the best entry (the idf
    mass of domain terms matched, how many distinct specific terms, whether they are only
    generic words, exact or fuzzy, the margin to the next unrelated entry, how much of the
    question is unknown, stray numbers, quantity questions) gives a confidence: above
@@ -37,7 +42,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Any
@@ -48,6 +53,7 @@ from .catalogue import ACTORS, Area, Catalogue, Commitment, Entry, Faq
 from .normalisation import is_blank, normalise, strip_punctuation
 from .references import Reference, find_references
 from .repair import CompoundRepair
+from .grams import CharGrams
 from .segmenter import Segmenter, is_han, is_latin, pinyin_key
 
 
@@ -79,6 +85,14 @@ class Tuning:
     #: a word found only in users' example questions (今年, 全是) is incidental more often
     #: than a topic: it counts for this share of its weight
     example_only_weight: float = 0.5
+    # -- rerank ------------------------------------------------------------------------
+    #: how many of the rank step's best entries the rerank step reorders
+    rerank_depth: int = 7
+    #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
+    rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
+        "score": 5.362, "relative": 1.084, "example": 2.908, "grams": 1.448,
+        "grams_example": 3.195, "area": -1.427, "paragraph": -0.161, "faq": -0.778,
+        "listing_area": 0.865, "position": 1.027}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -91,12 +105,13 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.721, "share": 2.572, "evidence": 2.565, "share_evidence": 1.366,
-        "example_share": 1.456, "specific": -0.8, "generic_only": -0.294, "exact": -0.55,
-        "margin": 0.676, "unknown": -2.796, "number": 0.906, "quantity": -1.632,
-        "example": 2.581, "matched": 1.167}))
-    answer_at: float = 0.74  # confidence to answer with a card
-    suggest_at: float = 0.51  # confidence to offer "did you mean" choices
+        "bias": -4.085, "share": 0.996, "evidence": 1.079, "share_evidence": 0.586,
+        "example_share": 1.583, "specific": 0.164, "generic_only": 0.566, "exact": 0.061,
+        "margin": 0.713, "unknown": -3.059, "number": 0.246, "quantity": -2.132,
+        "example": 1.21, "matched": 0.972, "grams": 2.207, "grams_example": 1.801,
+        "rerank": 0.97, "rerank_margin": 1.028}))
+    answer_at: float = 0.73  # confidence to answer with a card
+    suggest_at: float = 0.67  # confidence to offer "did you mean" choices
     max_results: int = 5
     #: results and suggestions within this share of the best score (the rest are noise)
     keep_share: float = 0.5
@@ -189,6 +204,7 @@ class Result:
     terms: tuple[str, ...] = ()
     weights: dict[str, float] = field(default_factory=dict)
     candidates: tuple[Candidate, ...] = ()
+    probabilities: tuple[float, ...] = ()  # the rerank model's, per candidate
     references: tuple[Reference, ...] = ()
     decision: Decision | None = None
     actor: str | None = None
@@ -224,6 +240,14 @@ def _fields(entry: Entry) -> list[tuple[str, str]]:
     return [("text", entry.text), ("context", entry.section)]
 
 
+def _documents(entries: list[Entry]) -> list[tuple[list[str], list[str]]]:
+    """Per entry: all its texts, and its phrasings — titles and example questions (for
+    `CharGrams`)."""
+    phrasings = ("examples", "title", "foreign")
+    return [([text for _, text in _fields(e)], [text for f, text in _fields(e) if f in phrasings])
+            for e in entries]
+
+
 Postings = dict[str, dict[int, tuple[str, float]]]  # term -> {entry: (best field, its weight)}
 
 
@@ -233,7 +257,7 @@ class _Cut:
 
     postings: Postings
     labels: list[list[frozenset[str]]]      # per entry: term sets of its titles
-    examples: list[list[frozenset[str]]]    # per entry: term sets of its example questions
+    examples: list[list[frozenset[str]]]    # per entry: term sets of its phrasings (titles, examples)
     documented: frozenset[str]              # terms of the catalogue's own texts
 
 
@@ -251,9 +275,9 @@ def _postings(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, 
             terms = segmenter.terms(normalise(text))
             if fld in ("title", "foreign") and terms:
                 own.append(frozenset(terms))
-            if fld == "examples" and terms:
-                asked.append(frozenset(terms))
-            elif fld != "examples":
+            if fld in ("examples", "title", "foreign") and terms:
+                asked.append(frozenset(terms))  # a title is the canonical phrasing
+            if fld != "examples":
                 documented.update(terms)
             for term in terms:
                 if postings[term].get(i, ("", 0.0))[1] < weights[fld]:
@@ -261,6 +285,15 @@ def _postings(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, 
         labels.append(own)
         examples.append(asked)
     return _Cut(postings, labels, examples, frozenset(documented))
+
+
+def _holders(examples: list[frozenset[str]]) -> dict[str, tuple[int, ...]]:
+    """Term -> positions of the examples that hold it."""
+    found: dict[str, list[int]] = defaultdict(list)
+    for k, terms in enumerate(examples):
+        for t in terms:
+            found[t].append(k)
+    return {t: tuple(ks) for t, ks in found.items()}
 
 
 def _children(entries: list[Entry]) -> dict[int, list[int]]:
@@ -311,6 +344,10 @@ class Index:
         self.example_norms: list[list[tuple[frozenset[str], float]]] = [
             [(e, math.sqrt(sum(self.idf[t] ** 2 for t in e))) for e in asked]
             for asked in self.examples]
+        self.grams = CharGrams(_documents(self.entries))
+        # per entry: catalogue term -> the examples (positions above) that hold it
+        self.example_terms: list[dict[str, tuple[int, ...]]] = [
+            _holders(asked) for asked in self.examples]
         self.han_vocab = [t for t in self.postings if is_han(t)]
         self.latin_vocab = [t for t in self.postings if is_latin(t)]
         self.actor_terms = {actor: set(self.segmenter.terms(normalise(label)))
@@ -427,6 +464,8 @@ class Ranking:
     unknown: int                          # content terms the catalogue does not know
     lookups: Lookups = field(default_factory=dict)
     positions: tuple[int, ...] = ()       # per candidate: its entry's position in the index
+    signals: tuple[Mapping[str, float], ...] = ()  # per candidate: the rerank step's evidence
+    probabilities: tuple[float, ...] = ()  # per candidate: the rerank model's probability
 
 
 def expand(index: Index, question: Question) -> tuple[Lookups, dict[str, float]]:
@@ -593,6 +632,58 @@ def _is_listing(tokens: list[str]) -> bool:
     return any(word in text for word in LISTING_WORDS)
 
 
+# -- rerank --------------------------------------------------------------------------
+
+def signals(index: Index, question: Question, ranking: Ranking, normalised: str
+            ) -> tuple[dict[str, float], ...]:
+    """Per candidate, the evidence the rerank model weighs (all roughly 0–1)."""
+    listing = _is_listing(question.tokens)
+    asked = index.grams.question(normalised)
+    best = max(ranking.candidates[0].match.score, 1e-9)
+    rows = []
+    for place, (candidate, i) in enumerate(zip(ranking.candidates, ranking.positions)):
+        kind = candidate.match.kind
+        whole, closest = index.grams.similarity(asked, i)
+        rows.append({
+            "score": candidate.match.score / 100,
+            "relative": candidate.match.score / best,
+            "example": example_fit(index, i, ranking.weights, ranking.lookups),
+            "grams": whole,
+            "grams_example": closest,
+            "area": float(kind == "area"),
+            "paragraph": float(kind == "paragraph"),
+            "faq": float(kind == "faq"),
+            "listing_area": float(listing and kind == "area"),
+            "position": 1 / (1 + place),
+        })
+    return tuple(rows)
+
+
+def rerank(index: Index, question: Question, ranking: Ranking, normalised: str) -> Ranking:
+    """The candidates reordered by the rerank model, with its probabilities."""
+    if not ranking.candidates:
+        return ranking
+    depth = index.tuning.rerank_depth
+    head = replace(ranking, candidates=ranking.candidates[:depth],
+                   explained=ranking.explained[:depth], positions=ranking.positions[:depth])
+    rows = signals(index, question, head, normalised)
+    w = index.tuning.rerank_coefficients
+    logits = [sum(w.get(name, 0.0) * value for name, value in row.items()) for row in rows]
+    top = max(logits)
+    exps = [math.exp(z - top) for z in logits]
+    total = sum(exps)
+    # the entries below the rerank depth keep the rank step's order, after the reranked ones
+    order = [*sorted(range(len(rows)), key=lambda k: (-logits[k], k)),
+             *range(len(rows), len(ranking.candidates))]
+
+    def ordered(values: tuple[Any, ...] | list[Any]) -> tuple[Any, ...]:
+        return tuple(values[k] for k in order if k < len(values))
+
+    return replace(ranking, candidates=ordered(ranking.candidates),
+                   explained=ordered(ranking.explained), positions=ordered(ranking.positions),
+                   signals=ordered(rows), probabilities=ordered([e / total for e in exps]))
+
+
 # -- decide --------------------------------------------------------------------------
 
 def _related(index: Index, a: str, b: str) -> bool:
@@ -613,17 +704,23 @@ def example_fit(index: Index, i: int, weights: dict[str, float], lookups: Lookup
     several of the question's words together in one user phrasing are stronger evidence
     than the same words scattered over an entry's fields. (A decision feature only: as a
     ranking bonus it lowered the development sets' rank-1 rate, 0.910 -> 0.897 at +30 %.)"""
-    if not index.example_norms[i]:
+    holding = index.example_terms[i]
+    if not holding:
+        return 0.0
+    # per example, per question term: the strongest catalogue term it matched there
+    strongest: dict[int, dict[str, float]] = defaultdict(dict)
+    for t, found in lookups.items():
+        for x, sim, _ in found:
+            gain = weights[t] * index.idf[x] * sim
+            for k in holding.get(x, ()):
+                if strongest[k].get(t, 0.0) < gain:
+                    strongest[k][t] = gain
+    if not strongest:
         return 0.0
     norm_q = math.sqrt(sum(w * w for w in weights.values()))
-    best = 0.0
-    for example, norm_e in index.example_norms[i]:
-        dot = sum(max((weights[t] * index.idf[x] * sim
-                       for x, sim, _ in found if x in example), default=0.0)
-                  for t, found in lookups.items())
-        if dot and norm_e:
-            best = max(best, dot / (norm_q * norm_e))
-    return best
+    norms = index.example_norms[i]
+    return max((sum(gains.values()) / (norm_q * norms[k][1])
+                for k, gains in strongest.items() if norms[k][1]), default=0.0)
 
 
 def features(index: Index, question: Question, ranking: Ranking, normalised: str
@@ -641,7 +738,10 @@ def features(index: Index, question: Question, ranking: Ranking, normalised: str
     terms = len(ranking.weights)
     share = top.match.score / 100
     evidence = min(explained, 12.0) / 6.0
-    example = example_fit(index, ranking.positions[0], ranking.weights, ranking.lookups)
+    mine = ranking.signals[0] if ranking.signals else {}
+    example = (mine["example"] if mine
+               else example_fit(index, ranking.positions[0], ranking.weights, ranking.lookups))
+    chances = sorted(ranking.probabilities, reverse=True) or [1.0]
     return {
         "share": share,
         "evidence": evidence,
@@ -656,6 +756,10 @@ def features(index: Index, question: Question, ranking: Ranking, normalised: str
         "example": example,
         "example_share": example * share,
         "matched": min(len(matched), 5) / 5.0,
+        "grams": mine.get("grams", 0.0),
+        "grams_example": mine.get("grams_example", 0.0),
+        "rerank": chances[0],
+        "rerank_margin": chances[0] - (chances[1] if len(chances) > 1 else 0.0),
     }
 
 
@@ -664,6 +768,19 @@ def confidence(tuning: Tuning, feats: Mapping[str, float]) -> float:
     w = tuning.coefficients
     z = w.get("bias", 0.0) + sum(w.get(name, 0.0) * value for name, value in feats.items())
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def _all_domain(feats: Mapping[str, float]) -> bool:
+    """Every word of the question is a catalogue word, one of them specific and matched
+    exactly, and the best entry explains at least half of them."""
+    return (not feats["unknown"] and not feats["generic_only"] and feats["exact"] == 1.0
+            and feats["share"] >= 0.5 and not feats["quantity"])
+
+
+def _only_terms(question: Question, normalised: str) -> bool:
+    """The question is its terms and little else ("培训", not "我们营什么时候轮换")."""
+    text = compact(normalised)
+    return bool(text) and sum(len(t) for t in dict.fromkeys(question.terms)) >= 0.8 * len(text)
 
 
 def decide(index: Index, question: Question, ranking: Ranking, normalised: str) -> Decision:
@@ -676,6 +793,8 @@ def decide(index: Index, question: Question, ranking: Ranking, normalised: str) 
                else "suggest" if p >= index.tuning.suggest_at else "refuse")
     if verdict == "answer" and feats["generic_only"]:
         verdict = "suggest"  # a generic word alone (标准, 钱) is never a confident answer
+    elif verdict == "refuse" and _all_domain(feats) and _only_terms(question, normalised):
+        verdict = "suggest"  # 培训, 环境: a topic named in catalogue words alone is no dead end
     return Decision(verdict, p, _frozen(feats))
 
 
@@ -731,15 +850,18 @@ def match(question: str, index: Index, *, limit: int | None = None) -> Result:
         commitments = index.catalogue.commitments_by(actor)
         matches = tuple(Match(c.id, c.kind, ACTOR_SCORE, c.title) for c in commitments)
         return Result(intent="actor", actor=actor, matches=matches, terms=tuple(terms), **base)
-    ranking = rank(index, asked, limit)
+    ranking = rank(index, asked, max(limit, knobs.rerank_depth))
+    ranking = rerank(index, asked, ranking, normalised)
     decision = decide(index, asked, ranking, normalised)
     top = ranking.candidates[0].match.score if ranking.candidates else 0.0
-    ranked = tuple(c.match for c in ranking.candidates if c.match.score >= knobs.keep_share * top)
+    ranked = tuple(c.match for c in ranking.candidates[:limit]
+                   if c.match.score >= knobs.keep_share * top)
     matches = ranked if decision.verdict == "answer" else ()
     suggestions = ranked[:knobs.max_suggestions] if decision.verdict == "suggest" else ()
     return Result(intent="search", matches=matches, suggestions=suggestions,
                   terms=tuple(asked.terms), weights=ranking.weights,
-                  candidates=ranking.candidates, decision=decision, **base)
+                  candidates=ranking.candidates, probabilities=ranking.probabilities,
+                  decision=decision, **base)
 
 
 def _from_references(index: Index, references: Iterable[Reference], base: dict[str, Any]

@@ -1,0 +1,84 @@
+"""Character bigrams: how much of a question's wording an entry shares, without jieba.
+
+The matcher's terms come from jieba and the domain dictionary, and spoken or situational
+text is cut into pieces the dictionary does not know (帮人能, 活越), so a question can share
+most of its wording with an entry's example questions and still explain little of its
+known weight. Overlapping character bigrams (Chinese) and word stems (English, French) do
+not depend on the cut: their idf-weighted cosine with the whole entry and with its closest
+example question is evidence for the rerank and decide steps, never a ranking on its own.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+
+from .normalisation import normalise
+from .segmenter import is_han
+
+Vector = Mapping[str, float]
+_LATIN = re.compile(r"[a-zà-ÿ0-9]{3,}")
+_STEM = 6  # civilians / civilian, sécurité / securite share their first six letters
+
+
+def grams(normalised: str) -> Counter[str]:
+    """Han bigrams (a lone Han character counts as itself) and Latin word stems."""
+    found: Counter[str] = Counter()
+    run: list[str] = []
+    for char in (*normalised, " "):
+        if is_han(char):
+            run.append(char)
+            continue
+        if len(run) == 1:
+            found[run[0]] += 1
+        found.update("".join(run[k:k + 2]) for k in range(len(run) - 1))
+        run = []
+    found.update("#" + word[:_STEM] for word in _LATIN.findall(normalised))
+    return found
+
+
+class CharGrams:
+    """Unit-length bigram vectors of every entry (all its fields) and of each example."""
+
+    def __init__(self, documents: Iterable[tuple[list[str], list[str]]]) -> None:
+        """`documents`: per entry, (all its texts, its example questions), in index order."""
+        counted = [([grams(normalise(t)) for t in texts], [grams(normalise(e)) for e in examples])
+                   for texts, examples in documents]
+        wholes = [sum(parts, Counter()) for parts, _ in counted]
+        frequency = Counter(g for whole in wholes for g in whole)
+        n = len(wholes)
+        self.idf = {g: math.log((n + 1) / (c + 0.5)) for g, c in frequency.items()}
+        self.entries = [self.vector(whole) for whole in wholes]
+        # per entry: gram -> ((example, weight), …), so a question's grams are looked up
+        # once per entry rather than once per example
+        self.examples: list[dict[str, tuple[tuple[int, float], ...]]] = [
+            _postings([self.vector(e) for e in examples if e]) for _, examples in counted]
+
+    def vector(self, counts: Mapping[str, int]) -> dict[str, float]:
+        """Sublinear tf × idf, unit length; grams the catalogue never uses carry nothing."""
+        weights = {g: (1 + math.log(c)) * self.idf[g] for g, c in counts.items() if g in self.idf}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        return {g: w / norm for g, w in weights.items()}
+
+    def question(self, normalised: str) -> dict[str, float]:
+        return self.vector(grams(normalised))
+
+    def similarity(self, question: Vector, i: int) -> tuple[float, float]:
+        """(cosine with entry `i` as a whole, cosine with its closest example question)."""
+        entry, examples = self.entries[i], self.examples[i]
+        whole = sum(w * entry.get(g, 0.0) for g, w in question.items())
+        dots: dict[int, float] = defaultdict(float)
+        for g, w in question.items():
+            for k, weight in examples.get(g, ()):
+                dots[k] += w * weight
+        return whole, max(dots.values(), default=0.0)
+
+
+def _postings(vectors: list[dict[str, float]]) -> dict[str, tuple[tuple[int, float], ...]]:
+    found: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for k, vector in enumerate(vectors):
+        for g, w in vector.items():
+            found[g].append((k, w))
+    return {g: tuple(pairs) for g, pairs in found.items()}
