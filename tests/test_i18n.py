@@ -98,7 +98,7 @@ def test_an_english_platform_user_can_choose_chinese(desk: Assistant) -> None:
 
 def test_asking_a_question_stores_nobody(desk: Assistant, store: Store) -> None:
     desk.respond("保护平民", None, Sender("telegram", "1004", "Reader", "en"))
-    assert store.users() == []
+    assert store.users.all() == []
 
 
 def test_without_a_store_lang_holds_for_the_chat(assistant: Assistant) -> None:
@@ -127,11 +127,11 @@ def test_a_focal_points_reminder_comes_in_their_language(desk: Assistant, clock)
                              (Sender("telegram", "2002", "Bo"), None)):
         code = desk.respond("/invite focal_point", None, ADMIN).body[0]
         desk.respond(f"/register {code}", None, sender)
-        desk.respond(f"/assign {desk.access.user(sender).id} C12", None, ADMIN)
+        desk.respond(f"/assign {desk.access.get_or_create_user(sender).id} C12", None, ADMIN)
         if language:
             desk.respond(f"/lang {language}", None, sender)
     clock.advance(days=31)
-    by_user = {r.user.external_id: r.reply for r in desk.reminders.due("telegram")}
+    by_user = {r.user.external_id: r.reply for r in desk.reminders.claim_due("telegram")}
     assert by_user["2001"].heading == "Hello Ann! Progress reminder"
     assert "• C12 " + desk.catalogue.commitments["C12"].title_en in by_user["2001"].plain()
     assert [b.label for row in by_user["2001"].buttons for b in row] == ["Update C12"]

@@ -20,7 +20,7 @@ def make_focal_point(desk: Assistant, sender: Sender, *commitments: str) -> int:
     code = desk.respond("/invite focal_point", None, ADMIN).body[0]
     reply = desk.respond(f"/register {code}", None, sender).plain()
     assert "登记成功" in reply or "Registered" in reply
-    user_id = desk.access.user(sender).id
+    user_id = desk.access.get_or_create_user(sender).id
     desk.respond(f"/assign {user_id} {' '.join(commitments)}", None, ADMIN)
     return user_id
 
@@ -31,29 +31,29 @@ def test_only_silent_assigned_commitments_are_named(desk: Assistant, clock) -> N
     clock.advance(days=20)
     desk.respond("/update C13 进行中 第二条", None, ANN)
     clock.advance(days=11)
-    (reminder,) = desk.reminders.due("telegram")
+    (reminder,) = desk.reminders.claim_due("telegram")
     assert reminder.user.external_id == "1001"
     text = reminder.reply.plain()
     assert "C12" in text and "C13" not in text
     assert [b.action for row in reminder.reply.buttons for b in row] == ["update:C12"]
-    assert desk.reminders.due("telegram") == []  # claimed for today
-    assert desk.reminders.due("slack") == []
+    assert desk.reminders.claim_due("telegram") == []  # claimed for today
+    assert desk.reminders.claim_due("slack") == []
 
 
 def test_frequency_and_opt_out(desk: Assistant, clock) -> None:
     make_focal_point(desk, ANN, "C12")
     clock.advance(days=31)
-    assert len(desk.reminders.due("telegram")) == 1
+    assert len(desk.reminders.claim_due("telegram")) == 1
     clock.advance(days=3)
-    assert desk.reminders.due("telegram") == []  # weekly
+    assert desk.reminders.claim_due("telegram") == []  # weekly
     clock.advance(days=4)
-    assert len(desk.reminders.due("telegram")) == 1
+    assert len(desk.reminders.claim_due("telegram")) == 1
     assert "每月" in desk.respond("/remind monthly", None, ANN).heading
     clock.advance(days=8)
-    assert desk.reminders.due("telegram") == []
+    assert desk.reminders.claim_due("telegram") == []
     assert "已关闭" in desk.respond("/remind off", None, ANN).heading
     clock.advance(days=60)
-    assert desk.reminders.due("telegram") == []
+    assert desk.reminders.claim_due("telegram") == []
     assert "不是提醒设置" in desk.respond("/remind sometimes", None, ANN).plain()
     assert "只有登记的联络人" in desk.respond("/remind on", None, Sender("telegram", "9")).plain()
 
@@ -62,7 +62,7 @@ def test_two_replicas_send_one_reminder(desk: Assistant, store: Store, clock) ->
     make_focal_point(desk, ANN, "C12")
     clock.advance(days=31)
     other = Assistant(desk.catalogue, desk.index, store=Store(store.engine, clock=clock))
-    assert len(desk.reminders.due("telegram") + other.reminders.due("telegram")) == 1
+    assert len(desk.reminders.claim_due("telegram") + other.reminders.claim_due("telegram")) == 1
 
 
 def test_overdue_for_admins_and_the_one_tap_update(desk: Assistant, clock) -> None:
@@ -96,6 +96,6 @@ def test_a_focal_point_registered_from_an_english_app_is_reminded_in_english(
     english = Sender("telegram", "1002", "Eve", language="en-GB")
     make_focal_point(desk, english, "C12")
     clock.advance(days=31)
-    (reminder,) = desk.reminders.due("telegram")
+    (reminder,) = desk.reminders.claim_due("telegram")
     assert "Eve" in reminder.reply.heading
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in reminder.reply.heading)

@@ -22,7 +22,8 @@ from bot.conversation.i18n import t
 from bot.desk.progress import status_label, status_labels
 from bot.conversation.replies import area_name, joined, title
 from bot.desk.sanitise import append_safe
-from bot.storage.store import STATUSES, Store, Update
+from bot.storage.store import Store
+from bot.storage.updates import STATUSES, ProgressUpdate
 
 log = logging.getLogger(__name__)
 STALE_DAYS = 90
@@ -40,7 +41,7 @@ class AreaStatus:
     name: str
     commitments: int
     counts: dict[str, int]  # status -> commitments whose latest update has it
-    latest: tuple[Update, ...]
+    latest: tuple[ProgressUpdate, ...]
     stale: tuple[tuple[str, str, datetime | None, tuple[str, ...]], ...]  # id, title, last, owners
 
     @property
@@ -59,10 +60,10 @@ def build(store: Store, catalogue: Catalogue, *, area: str | None = None,
           stale_days: int = STALE_DAYS) -> Briefing:
     """Status counts (by each commitment's latest update), latest updates and silent commitments."""
     now = store.clock()
-    latest = store.latest_by_commitment()
-    updates = store.list_updates()
-    owners = store.owners()
-    names = {u.id: u.label for u in store.users()}
+    latest = store.updates.latest_by_commitment()
+    updates = store.updates.where()
+    owners = store.assignments.owners()
+    names = {u.id: u.label for u in store.users.all()}
     horizon = now - timedelta(days=stale_days)
     areas = []
     for a in catalogue.areas.values():
@@ -106,7 +107,7 @@ def stale_lines(briefing: Briefing) -> list[str]:
     return lines
 
 
-def _who(u: Update) -> str:
+def _who(u: ProgressUpdate) -> str:
     return u.user_name + (t("sep.parens", text=u.mission) if u.mission else "")
 
 

@@ -22,7 +22,9 @@ from bot.conversation.i18n import LANGUAGES, t, translate
 from bot.answering.normalisation import normalise, strip_punctuation
 from bot.answering.numbers import FIRST_DAY, LAST_DAY, day_start, is_number, parse_count, parse_day, parse_id
 from bot.conversation.replies import Attachment, Button, Reply, area_name, error, joined, title
-from bot.storage.store import STATUSES, Rights, Store, StoreError, Update, User
+from bot.storage.store import Rights, Store, StoreError
+from bot.storage.updates import STATUSES, ProgressUpdate
+from bot.storage.users import User
 
 # Status words users type besides the codes and the labels of every language.
 _STATUS_SYNONYMS = {  # how people say it in a chat (after `_status_key` trims 已经…了)
@@ -140,7 +142,7 @@ def may_submit(rights: Rights, commitment_id: str, mission: str) -> Reply | None
     return may_set_mission(rights, mission) or unassigned(rights, commitment_id)
 
 
-def may_change(rights: Rights, item: Update, now: datetime) -> Reply | None:
+def may_change(rights: Rights, item: ProgressUpdate, now: datetime) -> Reply | None:
     """Why this user may not edit or withdraw this update now; None when they may: admins
     any, focal points their own for 24 hours. Checked before and again inside the write."""
     if rights.role != "admin":
@@ -187,7 +189,7 @@ class Progress:
         """Store an update (once per key) and show it with an undo button."""
         mission = user.mission or ""
         try:
-            stored, created = self.store.add_update(
+            stored, created = self.store.updates.add(
                 user.id, commitment_id, status, text, mission, key=key,
                 check=lambda rights: may_submit(rights, commitment_id, mission))
         except StoreError:
@@ -196,7 +198,7 @@ class Progress:
                                                             f"{status_label(status)} {text}"))
         return self.stored(stored, created, user)
 
-    def stored(self, item: Update, created: bool = True, user: User | None = None) -> Reply:
+    def stored(self, item: ProgressUpdate, created: bool = True, user: User | None = None) -> Reply:
         heading = t("update.stored" if created else "update.stored_before", id=item.id)
         hint = (t("update.mission_hint"),) if user is not None and not user.mission else ()
         return Reply(heading, (*self.describe(item), *hint),
@@ -210,7 +212,7 @@ class Progress:
         """`wrong_mission` on the user's rights now (an early answer; the write checks again)."""
         return wrong_mission(self.store.rights(user.id), mission)
 
-    def may_change_now(self, rights: Rights, item: Update) -> Reply | None:
+    def may_change_now(self, rights: Rights, item: ProgressUpdate) -> Reply | None:
         """`may_change` at the store's current time (the check edits and withdrawals pass)."""
         return may_change(rights, item, self.store.clock())
 
@@ -219,7 +221,7 @@ class Progress:
         if not is_number(number):  # a button's payload, perhaps forged
             return error(t("common.button_expired"))
         user, item = self._own_recent(sender, number)
-        withdrawn = self.store.withdraw_update(item.id, by=user.id, check=self.may_change_now)
+        withdrawn = self.store.updates.withdraw(item.id, by=user.id, check=self.may_change_now)
         return Reply(t("withdraw.done", id=withdrawn.id), (t("withdraw.kept"),))
 
     def edit(self, sender: Sender, args: str) -> Reply:
@@ -236,8 +238,8 @@ class Progress:
             return error(t("edit.what"))
         if len(text) > MAX_TEXT:
             return too_long(text)
-        edited = self.store.edit_update(item.id, by=user.id, status=status, text=text or None,
-                                        check=self.may_change_now)
+        edited = self.store.updates.edit(item.id, by=user.id, status=status, text=text or None,
+                                         check=self.may_change_now)
         return Reply(t("edit.done", id=edited.id, revision=edited.revision), self.describe(edited))
 
     def mission(self, sender: Sender, args: str) -> Reply:
@@ -251,14 +253,14 @@ class Progress:
                          t("mission.usage"))
         if (refusal := self.refuse_mission(user, name)) is not None:
             return error(refusal, t("mission.ask_admin"))
-        self.store.set_mission(user.id, name, check=lambda rights: may_set_mission(rights, name))
+        self.store.users.set_mission(user.id, name, check=lambda rights: may_set_mission(rights, name))
         return Reply(t("mission.done", mission=name), (t("mission.done_hint"),))
 
-    def _own_recent(self, sender: Sender, number: str) -> tuple[User, Update]:
+    def _own_recent(self, sender: Sender, number: str) -> tuple[User, ProgressUpdate]:
         """The update numbered `number` (`42`, `#42`), if `sender` may still change it."""
-        user = self.access.user(sender)
+        user = self.access.get_or_create_user(sender)
         update_id = parse_id(number)
-        item = self.store.get_update(update_id) if update_id is not None else None
+        item = self.store.updates.get(update_id) if update_id is not None else None
         if item is None:
             raise NotFound(t("edit.no_such", id=number.strip().lstrip("#")[:12]))
         if (refusal := self.may_change_now(self.store.rights(user.id), item)) is not None:
@@ -267,7 +269,7 @@ class Progress:
 
     # -- reading -----------------------------------------------------------------------
 
-    def describe(self, item: Update) -> tuple[str, ...]:
+    def describe(self, item: ProgressUpdate) -> tuple[str, ...]:
         commitment = self.catalogue.commitments[item.commitment_id]
         return (f"{commitment.id} {title(commitment)}", t("update.status", status=status_label(item.status)),
                 item.text,
@@ -281,7 +283,7 @@ class Progress:
             return error(ids, t("updates.usage"))
         commitment = self.catalogue.commitments[ids[0]]
         name = f"{commitment.id} {title(commitment)}"
-        items = self.store.list_updates(commitment_id=commitment.id, limit=SHOWN)
+        items = self.store.updates.where(commitment_id=commitment.id, limit=SHOWN)
         if not items:
             return Reply(t("updates.none", commitment=name), (t("updates.none_hint"),))
         lines = [line for item in items for line in (
@@ -291,8 +293,8 @@ class Progress:
                      ((Button(t("updates.text_button", id=commitment.id), commitment.id),),))
 
     def my_updates(self, sender: Sender, _args: str = "") -> Reply:
-        user = self.access.user(sender)
-        items = self.store.list_updates(user_id=user.id, limit=10)
+        user = self.access.get_or_create_user(sender)
+        items = self.store.updates.where(user_id=user.id, limit=10)
         if not items:
             return Reply(t("mine.none"), (update_usage(),))
         now = self.store.clock()
@@ -306,7 +308,7 @@ class Progress:
 
     def progress(self, _sender: Sender, args: str) -> Reply:
         """`/progress` per area, `/progress A2` per commitment: short lines for a phone."""
-        latest = self.store.latest_by_commitment()
+        latest = self.store.updates.latest_by_commitment()
         token = normalise(args).strip().upper().removeprefix("A")
         if token:
             number = parse_count(token, 1, len(self.catalogue.areas))
@@ -329,7 +331,7 @@ class Progress:
                      tuple(tuple(Button(t("progress.button", id=a), f"progress:{a}") for a in pair)
                            for pair in zip(*[iter(self.catalogue.areas)] * 2)))
 
-    def _area_progress(self, area_id: str, latest: dict[str, Update]) -> Reply:
+    def _area_progress(self, area_id: str, latest: dict[str, ProgressUpdate]) -> Reply:
         area = self.catalogue.areas[area_id]
         lines = []
         for c in self.catalogue.commitments_in(area_id):
@@ -350,8 +352,8 @@ class Progress:
         bounds = [day_start(d) for d in days if d is not None]
         since = bounds[0] if bounds else None
         until = bounds[1] + timedelta(days=1) if len(bounds) > 1 else None
-        items = self.store.list_updates(since=since, until=until, include_withdrawn=True,
-                                        newest_first=False)
+        items = self.store.updates.where(since=since, until=until, include_withdrawn=True,
+                                         newest_first=False)
         span = " – ".join(args.split()[:2]) or t("export.all")
         stamp = f"{self.store.clock():%Y%m%d}"
         return Reply(t("export.heading", count=len(items), span=span), (t("export.files"),),

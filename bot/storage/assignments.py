@@ -1,0 +1,71 @@
+"""Assignments: which focal point answers for which commitments, and which missions they own."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import insert, select, update
+
+from .schema import assignments, mission_assignments, users
+
+if TYPE_CHECKING:
+    from .store import Check, Store
+
+
+class Assignments:
+    """Reads and writes of `assignments` and `mission_assignments` (`store.assignments`)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add(self, user_id: int, commitment_ids: list[str], by: int | None, *,
+            check: Check | None = None) -> None:
+        """Assign the commitments the user does not hold yet (those they hold stay as they are)."""
+        with self.store.write(check, by) as connection:
+            have = set(connection.execute(select(assignments.c.commitment_id)
+                                          .where(assignments.c.user_id == user_id)).scalars())
+            new = [c for c in dict.fromkeys(commitment_ids) if c not in have]
+            if new:
+                connection.execute(insert(assignments),
+                                   [{"user_id": user_id, "commitment_id": c} for c in new])
+            self.store.append_audit(connection, by, "assign", f"U{user_id}", commitments=new)
+
+    def add_mission(self, user_id: int, mission: str, by: int | None, *,
+                    check: Check | None = None) -> None:
+        """The focal point owns `mission`; their own mission moves to it if it was another."""
+        with self.store.write(check, by) as connection:
+            have = set(connection.execute(select(mission_assignments.c.mission)
+                                          .where(mission_assignments.c.user_id == user_id)).scalars())
+            if mission not in have:
+                connection.execute(insert(mission_assignments).values(user_id=user_id,
+                                                                      mission=mission))
+            current = connection.execute(select(users.c.mission)
+                                         .where(users.c.id == user_id)).scalar()
+            if current not in have | {mission}:
+                connection.execute(update(users).where(users.c.id == user_id)
+                                   .values(mission=mission))
+            self.store.append_audit(connection, by, "assign.mission", f"U{user_id}",
+                                    mission=mission)
+
+    def missions(self, user_id: int) -> list[str]:
+        """The missions the user owns, sorted."""
+        with self.store.read() as connection:
+            return sorted(connection.execute(select(mission_assignments.c.mission).where(
+                mission_assignments.c.user_id == user_id)).scalars())
+
+    def commitments(self, user_id: int) -> list[str]:
+        """The commitments assigned to the user, in catalogue order (C2 before C10)."""
+        with self.store.read() as connection:
+            found = connection.execute(select(assignments.c.commitment_id)
+                                       .where(assignments.c.user_id == user_id)).scalars().all()
+        return sorted(found, key=lambda c: int(c[1:]))
+
+    def owners(self) -> dict[str, list[int]]:
+        """Commitment id -> the ids of the focal points assigned to it."""
+        with self.store.read() as connection:
+            rows = connection.execute(select(assignments)).all()
+        owners: dict[str, list[int]] = {}
+        for row in rows:
+            owners.setdefault(row.commitment_id, []).append(row.user_id)
+        return owners
+
