@@ -15,6 +15,7 @@ from bot.conversation.identity import Sender
 from bot.conversation.assistant import Assistant, ChatState
 from bot.cli.main import main
 from bot.briefing.export import COLUMNS
+from bot.storage.migrations import HEAD
 from bot.storage.store import Store
 
 
@@ -33,7 +34,7 @@ def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
 
 
 def test_db_upgrade_reports_the_revision(cli_store: Store, capsys) -> None:
-    assert run(capsys, "db", "upgrade")[:2] == (0, "database at revision 0009\n")
+    assert run(capsys, "db", "upgrade")[:2] == (0, f"database at revision {HEAD}\n")
 
 
 def test_admin_add_invite_assign_users(cli_store: Store, assistant: Assistant, capsys) -> None:

@@ -1,7 +1,7 @@
 """Reminders to the owners of silent commitments — item-level, never a blanket nag.
 
-A focal point whose assigned commitments have had no update for `REMIND_AFTER_DAYS` hears
-about exactly those, with a one-tap button to update each, at most weekly or monthly as
+A focal point whose assigned commitments have been silent for `REMIND_AFTER_DAYS` — no
+update, and assigned to them for at least that long — hears about exactly those, with a one-tap button to update each, at most weekly or monthly as
 they chose (`/remind off|on|weekly|monthly`). The schedule is not kept anywhere: every run
 asks the database who is due, and claims each reminder there, so a restart loses nothing
 and two replicas never send the same reminder twice.
@@ -18,6 +18,7 @@ from bot.answering.catalogue import Catalogue
 from bot.conversation.i18n import t
 from bot.conversation.identity import Sender
 from bot.conversation.replies import Button, Reply, error, joined, title
+from bot.storage.assignments import silent_since
 from bot.storage.store import Store
 from bot.storage.updates import ProgressUpdate
 from bot.storage.users import User
@@ -44,10 +45,16 @@ class Reminders:
         self.after = timedelta(days=after_days)
 
     def silent(self, user: User, now: datetime, latest: dict[str, ProgressUpdate]) -> list[str]:
-        """The user's assigned commitments with no update for `after` (`latest`: the newest
-        update per commitment, read once per run, not once per user)."""
-        return [c for c in self.store.assignments.commitments(user.id)
-                if c not in latest or now - latest[c].created_at >= self.after]
+        """The user's assigned commitments silent for `after`: no update since then, and
+        assigned to them before then (`latest`: the newest update per commitment, read once
+        per run, not once per user)."""
+        silent = []
+        for commitment, assigned_at in self.store.assignments.held(user.id).items():
+            last = latest[commitment].created_at if commitment in latest else None
+            since = silent_since(last, assigned_at)
+            if since is None or now - since >= self.after:
+                silent.append(commitment)
+        return silent
 
     def round(self, platform: str) -> list[Reminder]:
         """One scheduled round on `platform` (every transport's timer calls this, then only

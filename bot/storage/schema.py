@@ -51,6 +51,7 @@ assignments = Table(
     "assignments", metadata,
     Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
     Column("commitment_id", String(8), primary_key=True),
+    Column("assigned_at", DateTime(timezone=True)),  # NULL: assigned before this was kept
 )
 mission_assignments = Table(
     "mission_assignments", metadata,
