@@ -55,7 +55,7 @@ def test_a_missing_english_string_falls_back_to_chinese() -> None:
 
 
 def test_status_words_in_both_languages_are_understood(desk: Assistant) -> None:
-    from bot.desk.progress import parse_status
+    from bot.desk.statuses import parse_status
 
     for word, code in (("进行中", "in_progress"), ("in progress", "in_progress"),
                        ("In Progress", "in_progress"), ("not started", "not_started"),
@@ -192,7 +192,7 @@ def test_french_speakers_read_french_and_their_status_words_work(desk: Assistant
     card = desk.respond("/c 13", ChatState(), amina)
     assert card.heading == f"Engagement C13 · {c13.title_fr}" and card.body[0] == c13.text_fr
     assert desk.respond("/help", ChatState(), amina).heading != desk.respond("/help").heading
-    from bot.desk.progress import parse_status
+    from bot.desk.statuses import parse_status
     assert parse_status("en cours") == "in_progress" and parse_status("terminé") == "done"
 
 

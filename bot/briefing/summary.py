@@ -19,7 +19,7 @@ from functools import lru_cache
 from bot.conversation import i18n
 from bot.answering.catalogue import Catalogue
 from bot.conversation.i18n import t
-from bot.desk.progress import status_label, status_labels
+from bot.desk.statuses import status_label, status_labels
 from bot.conversation.replies import area_name, joined, title
 from bot.desk.sanitise import append_safe
 from bot.storage.assignments import silent_since

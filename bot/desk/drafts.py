@@ -29,8 +29,8 @@ from bot.conversation.identity import Sender
 from bot.answering.catalogue import Catalogue
 from bot.conversation.refusals import NotAllowed
 from bot.conversation.i18n import t
-from .progress import (MAX_TEXT, Progress, may_set_mission, may_submit, parse_status,
-                       status_label, status_labels, too_long)
+from .progress import MAX_TEXT, Progress, may_set_mission, may_submit, too_long
+from .statuses import parse_status, status_label, status_labels
 from .sanitise import clean_text
 from bot.conversation.replies import Button, Reply, commitment_label, error, title
 from bot.storage.drafts import Draft

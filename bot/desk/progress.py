@@ -8,85 +8,28 @@ inside the write on the writer's rights as they are then, so a revocation is nev
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from .access import MAX_MISSION, Access, mission_name, parse_commitments, refuse_role
+from .statuses import status_at_start, status_label
 from bot.conversation.identity import Sender
 from bot.briefing import export
 from bot.answering.catalogue import Catalogue
 from bot.conversation.refusals import BadArguments, NotAllowed, NotFound
-from bot.conversation.i18n import LANGUAGES, t, translate
-from bot.answering.normalisation import normalise, strip_punctuation
+from bot.conversation.i18n import t
+from bot.answering.normalisation import normalise
 from bot.answering.numbers import FIRST_DAY, LAST_DAY, day_start, is_number, parse_count, parse_day, parse_id
 from bot.conversation.replies import Attachment, Button, Reply, area_name, error, joined, title
 from bot.storage.store import Rights, Store, StoreError
 from bot.storage.updates import STATUSES, ProgressUpdate
 from bot.storage.users import User
 
-# Status words users type besides the codes and the labels of every language.
-_STATUS_SYNONYMS = {  # how people say it in a chat (after `_status_key` trims 已经…了)
-    "未启动": "not_started", "没开始": "not_started", "还没开始": "not_started",
-    "还没做": "not_started", "没动": "not_started", "not yet": "not_started",
-    "pas commencé": "not_started", "pas encore commencé": "not_started",
-    "进行": "in_progress", "推进中": "in_progress", "正在做": "in_progress", "在做": "in_progress",
-    "在弄": "in_progress", "还在做": "in_progress", "还在弄": "in_progress", "做着": "in_progress",
-    "ongoing": "in_progress", "in-progress": "in_progress", "started": "in_progress",
-    "working on it": "in_progress", "en cours": "in_progress",
-    "完成": "done", "已完成了": "done", "搞定": "done", "做完": "done", "弄好": "done",
-    "办完": "done", "完事": "done", "结束": "done", "completed": "done", "complete": "done",
-    "finished": "done", "fini": "done", "terminé": "done", "termine": "done",
-    "阻碍": "blocked", "停滞": "blocked", "卡住": "blocked", "卡壳": "blocked", "被卡": "blocked",
-    "推不动": "blocked", "停了": "blocked", "stuck": "blocked", "bloqué": "blocked",
-    "bloque": "blocked",
-}
-# Spoken padding around a status word: 已经搞定了, 都完成啦, 基本做完了
-_STATUS_PADDING = re.compile(r"^(?:已经|已|都|基本上?|全部|目前|现在|还是)|(?:了|啦|的|啊|呢|吧)+$")
 MAX_TEXT = 500
 ECHO_LIMIT = 600  # an over-long text longer than this is not echoed: the refusal stays one message
 EDIT_WINDOW = timedelta(hours=24)
 DAYS = r"天|日|days?|d|jours?|j"  # what may follow a number of days: "七天", "30 days"
 SHOWN = 5
-
-
-def status_label(status: str) -> str:
-    """未开始 / Not started … in the current language."""
-    return t(f"status.{status}")
-
-
-def status_labels() -> dict[str, str]:
-    """Every status code with its label in the current language, in order."""
-    return {code: status_label(code) for code in STATUSES}
-
-
-@lru_cache(maxsize=1)
-def _status_words() -> tuple[dict[str, str], re.Pattern[str]]:
-    """What may name a status: codes, the labels in every language, a few synonyms."""
-    words = {code: code for code in STATUSES}
-    words |= {normalise(translate(language, f"status.{code}")): code
-              for language in LANGUAGES for code in STATUSES}
-    words |= _STATUS_SYNONYMS
-    at_start = re.compile("^(" + "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-                          + r")(?![a-z])[\s:：,，、-]*")
-    return words, at_start
-
-
-def parse_status(word: str) -> str | None:
-    """A status from a code, a label in any language, or how people say it (搞定了, done)."""
-    words = _status_words()[0]
-    text = strip_punctuation(normalise(word)).strip()
-    return words.get(text) or words.get(_STATUS_PADDING.sub("", text))
-
-
-def _status_at_start(text: str) -> tuple[str, str] | None:
-    """(status code, the rest) when `text` starts with a status word."""
-    words, at_start = _status_words()
-    found = at_start.match(normalise(text))
-    if found is None:
-        return None
-    return words[found.group(1)], text[found.end():]
 
 
 def too_long(text: str, hint: str = "update.too_long_hint",
@@ -174,7 +117,7 @@ class Progress:
         if isinstance(ids, str):
             return error(ids, update_usage())
         rest = rest.strip()
-        found = _status_at_start(rest)
+        found = status_at_start(rest)
         if found is None:
             return error(t("update.which_status"), update_usage())
         status, text = found[0], found[1].strip()
@@ -231,7 +174,7 @@ class Progress:
             return error(t("edit.give_number"), t("edit.give_number_hint"))
         user, item = self._own_recent(sender, head)
         rest = rest.strip()
-        found = _status_at_start(rest)
+        found = status_at_start(rest)
         status = found[0] if found else None
         text = found[1].strip() if found else rest
         if not text and status is None:
