@@ -182,12 +182,13 @@ def test_every_export_cell_is_neutralised_and_rows_match_updates(desk: Assistant
     assert book.active["D2"].value == "=1+2"  # the XLSX keeps the text as typed, as text
 
 
-def test_briefing_xlsx_and_reports_neutralise_names(desk: Assistant, tmp_path) -> None:
+def test_briefing_xlsx_and_reports_neutralise_names(desk: Assistant, clock, tmp_path) -> None:
     from bot.briefing import summary
 
     for n, attack in enumerate((*ATTACKS, "[click](javascript:alert(1))")):  # silent owners
         sender = Sender("telegram", str(700 + n), attack)
         focal_point(desk, sender, f"C{20 + n}")
+    clock.advance(days=summary.STALE_DAYS + 1)  # silent since their assignment
     report = summary.build(desk.store, desk.catalogue)
     book = load_workbook(io.BytesIO(summary.render(report, desk.catalogue, "xlsx")))
     names = [c.value for row in book["stale"].iter_rows() for c in row]
