@@ -23,7 +23,8 @@ from sqlalchemy import create_engine, text
 
 from bot.conversation.identity import Sender
 from bot.conversation.assistant import Assistant
-from bot.storage.store import Store, first_broken
+from bot.storage.audit import first_broken
+from bot.storage.store import Store
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -56,7 +57,7 @@ def run(url: str, assistant: Assistant, threads: int, per_thread: int) -> dict[s
         worker.join()
     elapsed = time.perf_counter() - started
     total = threads * per_thread
-    assert len(store.list_updates()) == total and first_broken(store.audit_entries()) is None
+    assert len(store.updates.where()) == total and first_broken(store.audit_log.entries()) is None
     store.close()
     latencies.sort()
     return {"per_second": total / elapsed, "p50_ms": statistics.median(latencies) * 1000,

@@ -15,6 +15,7 @@ from bot.conversation.identity import Sender
 from bot.conversation.assistant import Assistant, ChatState
 from bot.cli.main import main
 from bot.briefing.export import COLUMNS
+from bot.storage.migrations import HEAD
 from bot.storage.store import Store
 
 
@@ -33,12 +34,12 @@ def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
 
 
 def test_db_upgrade_reports_the_revision(cli_store: Store, capsys) -> None:
-    assert run(capsys, "db", "upgrade")[:2] == (0, "database at revision 0009\n")
+    assert run(capsys, "db", "upgrade")[:2] == (0, f"database at revision {HEAD}\n")
 
 
 def test_admin_add_invite_assign_users(cli_store: Store, assistant: Assistant, capsys) -> None:
     assert run(capsys, "admin", "add", "555")[0] == 0
-    assert cli_store.user("telegram", "555").role == "admin"
+    assert cli_store.users.get_or_create("telegram", "555").role == "admin"
     code, out, _ = run(capsys, "admin", "invite", "--role", "focal_point", "--uses", "3",
                        "--days", "2")
     invite_code = out.strip().splitlines()[-1]
@@ -46,9 +47,9 @@ def test_admin_add_invite_assign_users(cli_store: Store, assistant: Assistant, c
     desk = assistant.with_store(cli_store)
     ann = Sender("telegram", "42", "Ann")
     assert "登记成功" in desk.respond(f"/register {invite_code}", None, ann).plain()
-    user_id = desk.access.user(ann).id
+    user_id = desk.access.get_or_create_user(ann).id
     assert run(capsys, "admin", "assign", str(user_id), "C12", "c13")[0] == 0
-    assert cli_store.assigned(user_id) == ["C12", "C13"]
+    assert cli_store.assignments.commitments(user_id) == ["C12", "C13"]
     _, listing, _ = run(capsys, "admin", "users")
     assert f"{user_id}\ttelegram:42\tfocal_point\tAnn\t\tC12 C13" in listing
 
@@ -61,9 +62,9 @@ def test_admin_errors_exit_2_with_a_message(cli_store: Store, capsys) -> None:
 
 
 def _seed(store: Store) -> None:
-    user = store.user("telegram", "42", "Ann")
-    store.add_update(user.id, "C12", "in_progress", "女性警官比例升至18%", "UNMISS")
-    store.add_update(user.id, "C13", "done", "=HYPERLINK(\"http://evil\")", "MINUSCA")
+    user = store.users.get_or_create("telegram", "42", "Ann")
+    store.updates.add(user.id, "C12", "in_progress", "女性警官比例升至18%", "UNMISS")
+    store.updates.add(user.id, "C13", "done", "=HYPERLINK(\"http://evil\")", "MINUSCA")
 
 
 def test_export_csv_to_stdout_has_the_columns_and_neutralises_formulas(cli_store: Store,
@@ -101,7 +102,7 @@ def test_audit_verify_passes_then_names_the_tampered_entry(cli_store: Store, cap
     _seed(cli_store)
     code, out, _ = run(capsys, "audit", "verify")
     assert code == 0 and "intact: 3 entries" in out
-    victim = cli_store.audit_entries()[1].id
+    victim = cli_store.audit_log.entries()[1].id
     with cli_store.engine.begin() as connection:
         connection.execute(text("UPDATE audit_log SET subject = 'x' WHERE id = :i"), {"i": victim})
     code, _, err = run(capsys, "audit", "verify")
@@ -123,11 +124,11 @@ def _head(out: str) -> str:
 def test_audit_verify_prints_the_head_to_keep(cli_store: Store, capsys) -> None:
     _seed(cli_store)
     code, out, err = run(capsys, "audit", "verify")
-    entries = cli_store.audit_entries()
+    entries = cli_store.audit_log.entries()
     assert code == 0 and err == "" and _head(out) == entries[-1].hash
     assert "3 entries" in out and "4 update and revision rows match" in out
     assert run(capsys, "audit", "verify", "--expect", _head(out))[0] == 0
-    cli_store.add_update(entries[0].user_id, "C14", "done", "后来的进展", "")  # the log grows on
+    cli_store.updates.add(entries[0].user_id, "C14", "done", "后来的进展", "")  # the log grows on
     assert run(capsys, "audit", "verify", "--expect", _head(out))[0] == 0
 
 
@@ -169,9 +170,9 @@ def test_deleting_the_newest_audit_entries_is_caught(cli_store: Store, capsys) -
 def test_cutting_entries_that_wrote_no_update_is_caught_by_the_kept_head(cli_store: Store,
                                                                         capsys) -> None:
     _seed(cli_store)
-    user = cli_store.user("telegram", "42")
-    cli_store.set_role(user.id, "focal_point", by=None)
-    cli_store.assign(user.id, ["C12"], by=None)
+    user = cli_store.users.get_or_create("telegram", "42")
+    cli_store.users.set_role(user.id, "focal_point", by=None)
+    cli_store.assignments.add(user.id, ["C12"], by=None)
     head = _head(run(capsys, "audit", "verify")[1])
     _sql(cli_store, "DELETE FROM audit_log WHERE action IN ('assign', 'role.set')")
     assert run(capsys, "audit", "verify")[0] == 0  # the rest is a whole chain on its own
@@ -183,10 +184,10 @@ def _as_written_before_content_hashing(store: Store) -> None:
     """Rewrite the log as the bot wrote it before update entries carried content hashes."""
     import json
 
-    from bot.storage.store import GENESIS, entry_hash
+    from bot.storage.audit import GENESIS, entry_hash
 
     prev = GENESIS
-    for entry in store.audit_entries():
+    for entry in store.audit_log.entries():
         detail = json.dumps({k: v for k, v in json.loads(entry.detail).items()
                              if not k.endswith("_sha256")}, ensure_ascii=False, sort_keys=True)
         digest = entry_hash(prev, entry.at, entry.user_id, entry.action, entry.subject, detail)
@@ -201,8 +202,8 @@ def test_rows_written_before_content_hashing_are_checked_from_their_next_write(
     _as_written_before_content_hashing(cli_store)
     code, out, _ = run(capsys, "audit", "verify")
     assert code == 0 and "0 update and revision rows match it, 4 written before" in out
-    user_id = cli_store.list_updates()[0].user_id
-    cli_store.edit_update(1, by=user_id, text="更正后的说明")  # hashed from now on
+    user_id = cli_store.updates.where()[0].user_id
+    cli_store.updates.edit(1, by=user_id, text="更正后的说明")  # hashed from now on
     code, out, _ = run(capsys, "audit", "verify")
     assert code == 0 and "2 update and revision rows match it, 3 written before" in out
     _sql(cli_store, "UPDATE updates SET text = '改过的说明' WHERE id = 1")
@@ -222,22 +223,22 @@ def test_sqlite_file_survives_sigkill_mid_submission(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'a4p.sqlite3'}"
     script = (
         "import sys\nfrom bot.storage.store import Store\n"
-        f"s = Store.open({url!r}); u = s.user('telegram', '1', 'A')\n"
+        f"s = Store.open({url!r}); u = s.users.get_or_create('telegram', '1', 'A')\n"
         "n = 0\n"
         "while True:\n"
-        "    s.add_update(u.id, 'C1', 'in_progress', f'u{n}', '', key=f'k{n}')\n"
+        "    s.updates.add(u.id, 'C1', 'in_progress', f'u{n}', '', key=f'k{n}')\n"
         "    print(n, flush=True); n += 1\n")
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     confirmed = [process.stdout.readline() for _ in range(40)]
     process.kill()
     process.wait()
     store = Store.open(url)
-    texts = {u.text for u in store.list_updates()}
+    texts = {u.text for u in store.updates.where()}
     assert {f"u{int(n)}" for n in confirmed} <= texts
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
-    from bot.storage.store import first_broken
-    assert first_broken(store.audit_entries()) is None
+    from bot.storage.audit import first_broken
+    assert first_broken(store.audit_log.entries()) is None
     store.close()
 
 
@@ -256,7 +257,7 @@ def test_database_password_is_redacted_from_logs() -> None:
 def test_audit_export_carries_a_chain_anyone_can_recompute(cli_store: Store, capsys) -> None:
     from datetime import datetime
 
-    from bot.storage.store import GENESIS, entry_hash
+    from bot.storage.audit import GENESIS, entry_hash
 
     _seed(cli_store)
     code, out, _ = run(capsys, "audit", "export", "--out", "-")
@@ -272,19 +273,19 @@ def test_audit_export_carries_a_chain_anyone_can_recompute(cli_store: Store, cap
 
 
 def test_admin_link(cli_store: Store, capsys) -> None:
-    telegram, slack = cli_store.user("telegram", "42", "Ann"), cli_store.user("slack", "U42", "ann")
+    telegram, slack = cli_store.users.get_or_create("telegram", "42", "Ann"), cli_store.users.get_or_create("slack", "U42", "ann")
     code, out, _ = run(capsys, "admin", "link", str(slack.id), str(telegram.id))
     assert code == 0 and f"now acts as user {telegram.id}" in out
-    assert cli_store.user("slack", "U42").id == telegram.id
+    assert cli_store.users.get_or_create("slack", "U42").id == telegram.id
     assert run(capsys, "admin", "link", "99", str(telegram.id))[0] == 2
 
 
 def test_admin_assign_a_mission(cli_store: Store, capsys) -> None:
-    user = cli_store.user("telegram", "42", "Ann")
+    user = cli_store.users.get_or_create("telegram", "42", "Ann")
     code, out, _ = run(capsys, "admin", "assign", str(user.id), "--mission", "UNMISS")
     assert code == 0 and "missions UNMISS" in out
-    assert cli_store.user_by_id(user.id).role == "focal_point"
-    assert cli_store.user_by_id(user.id).mission == "UNMISS"
+    assert cli_store.users.get(user.id).role == "focal_point"
+    assert cli_store.users.get(user.id).mission == "UNMISS"
     assert run(capsys, "admin", "assign", str(user.id))[0] == 2
 
 

@@ -29,7 +29,8 @@ from bot.transports.telegram.app import CONCURRENT_UPDATES, run
 from bot.storage.inbox import Inbox
 from bot.settings import Settings
 from bot.transports.slack.app import run as slack_run
-from bot.storage.store import Store, make_engine
+from bot.storage.database import make_engine
+from bot.storage.store import Store
 
 FIRST, LATER = 8, 32  # messages answered before the kill; messages in flight at the kill
 SLACK_LATER = 4  # in flight in Slack: each holds one of bolt's 5 worker threads
@@ -149,7 +150,7 @@ def test_kill_9_mid_load_loses_and_doubles_nothing(mode: str, database: str,
         replies = Counter(int(c.params["chat_id"]) for c in fake.calls_to("sendMessage"))
     assert replies == Counter(user_of(n) for n in range(FIRST + LATER))
     store = Store(make_engine(database))
-    stored = Counter(u.text for u in store.list_updates())
+    stored = Counter(u.text for u in store.updates.where())
     store.close()
     assert stored == Counter(f"crash {n}" for n in range(0, FIRST + LATER, 4))
 
@@ -228,7 +229,7 @@ def test_kill_9_mid_load_in_slack_loses_and_doubles_nothing(database: str,
         replies = Counter(answers())
     assert len(replies) == FIRST + SLACK_LATER and set(replies.values()) == {1}
     store = Store(make_engine(database))
-    stored = Counter(u.text for u in store.list_updates())
+    stored = Counter(u.text for u in store.updates.where())
     store.close()
     assert stored == Counter(f"crash {n}" for n in range(0, FIRST + SLACK_LATER, 4))
 
@@ -267,6 +268,6 @@ def test_kill_9_at_any_moment_answers_everyone(mode: str, database: str,
     assert set(replies) == everyone
     assert sum(replies.values()) - len(everyone) <= CONCURRENT_UPDATES
     store = Store(make_engine(database))
-    stored = Counter(u.text for u in store.list_updates())
+    stored = Counter(u.text for u in store.updates.where())
     store.close()
     assert stored == Counter(f"crash {n}" for n in range(0, FIRST + LATER, 4))

@@ -21,7 +21,7 @@ def ann(desk: Assistant) -> Assistant:
     """Ann is a focal point for C12 and C13."""
     code = desk.respond("/invite focal_point", None, ADMIN).body[0]
     desk.respond(f"/register {code}", None, ANN)
-    desk.respond(f"/assign {desk.access.user(ANN).id} C12 C13", None, ADMIN)
+    desk.respond(f"/assign {desk.access.get_or_create_user(ANN).id} C12 C13", None, ADMIN)
     return desk
 
 
@@ -42,14 +42,14 @@ def test_every_step_by_buttons_and_text(ann: Assistant) -> None:
     assert preview.heading == "请确认这条进展：" and "本季度女性警官比例升至18%" in preview.plain()
     done = ann.press("draft:confirm", None, ANN)
     assert done.heading.startswith("已记录进展 #")
-    (stored,) = ann.store.list_updates()
+    (stored,) = ann.store.updates.where()
     assert (stored.commitment_id, stored.status, stored.mission) == ("C12", "in_progress", "UNMISS")
     assert "已经提交或取消" in ann.press("draft:confirm", None, ANN).plain()  # double tap
-    assert len(ann.store.list_updates()) == 1
+    assert len(ann.store.updates.where()) == 1
 
 
 def test_mission_is_offered_next_time(ann: Assistant) -> None:
-    ann.store.set_mission(ann.access.user(ANN).id, "MINUSCA")
+    ann.store.users.set_mission(ann.access.get_or_create_user(ANN).id, "MINUSCA")
     ann.respond("/update", None, ANN)
     ann.press("draft:c:C13", None, ANN)
     ann.press("draft:s:done", None, ANN)
@@ -57,7 +57,7 @@ def test_mission_is_offered_next_time(ann: Assistant) -> None:
     assert "沿用：MINUSCA" in [b.label for row in mission_step.buttons for b in row]
     ann.press("draft:m:keep", None, ANN)
     ann.press("draft:confirm", None, ANN)
-    assert ann.store.list_updates()[0].mission == "MINUSCA"
+    assert ann.store.updates.where()[0].mission == "MINUSCA"
 
 
 def test_commitment_by_number_or_by_words(ann: Assistant) -> None:
@@ -73,7 +73,7 @@ def test_commitment_by_number_or_by_words(ann: Assistant) -> None:
 def test_unassigned_commitment_is_refused_and_the_step_stays(ann: Assistant) -> None:
     ann.respond("/update", None, ANN)
     assert "C20 没有分配给你" in ann.respond("C20", None, ANN).plain()
-    assert ann.store.draft(ann.access.user(ANN).id).step == "commitment"
+    assert ann.store.drafts.get(ann.access.get_or_create_user(ANN).id).step == "commitment"
 
 
 def test_overlong_text_is_refused_with_the_count_and_kept(ann: Assistant) -> None:
@@ -83,10 +83,10 @@ def test_overlong_text_is_refused_with_the_count_and_kept(ann: Assistant) -> Non
     long_text = "字" * (MAX_TEXT + 20)
     reply = ann.respond(long_text, None, ANN).plain()
     assert f"{MAX_TEXT + 20} 字" in reply and long_text in reply
-    draft = ann.store.draft(ann.access.user(ANN).id)
+    draft = ann.store.drafts.get(ann.access.get_or_create_user(ANN).id)
     assert draft.step == "text" and draft.data["overlong"] == long_text
     assert "第 4/4 步" in ann.respond("精简后的说明", None, ANN).heading
-    assert "overlong" not in ann.store.draft(ann.access.user(ANN).id).data
+    assert "overlong" not in ann.store.drafts.get(ann.access.get_or_create_user(ANN).id).data
 
 
 def test_cancel_works_at_every_step(ann: Assistant) -> None:
@@ -98,9 +98,9 @@ def test_cancel_works_at_every_step(ann: Assistant) -> None:
         for move in moves[:depth + 1]:
             move()
         assert "已取消" in ann.respond("/cancel", None, ANN).plain()
-        assert ann.store.draft(ann.access.user(ANN).id) is None
+        assert ann.store.drafts.get(ann.access.get_or_create_user(ANN).id) is None
     assert "没有进行中" in ann.respond("/cancel", None, ANN).plain()
-    assert ann.store.list_updates() == []
+    assert ann.store.updates.where() == []
 
 
 def test_edit_from_the_preview_returns_to_the_preview(ann: Assistant) -> None:
@@ -119,7 +119,7 @@ def test_a_stale_button_shows_the_current_step(ann: Assistant) -> None:
     ann.press("draft:c:C12", None, ANN)
     stale = ann.press("draft:confirm", None, ANN)
     assert stale.heading.startswith("这个按钮已过期") and "第 2/4 步" in stale.heading
-    assert ann.store.list_updates() == []
+    assert ann.store.updates.where() == []
 
 
 def test_a_restart_continues_the_draft(ann: Assistant, store: Store) -> None:
@@ -146,17 +146,17 @@ def test_near_duplicate_asks_to_amend(ann: Assistant) -> None:
     assert "相似的进展" in question.heading and "draft:amend" in actions(question)
     amended = ann.press("draft:amend", None, ANN)
     assert "第 2 版" in amended.heading
-    assert len(ann.store.list_updates()) == 1
+    assert len(ann.store.updates.where()) == 1
 
 
 def test_near_duplicate_can_still_be_stored_as_new(ann: Assistant) -> None:
     ann.respond("/update C12 进行中 本季度女性警官比例升至18%", None, ANN, "tg:42:1")
     ann.respond("/update C12 进行中 本季度女性警官比例升至18%!", None, ANN, "tg:42:2")
     assert "已记录进展" in ann.press("draft:new", None, ANN).heading
-    assert len(ann.store.list_updates()) == 2
+    assert len(ann.store.updates.where()) == 2
     # The same message delivered again is recognised before any duplicate question.
     again = ann.respond("/update C12 进行中 本季度女性警官比例升至18%!", None, ANN, "tg:42:2")
-    assert "此前已记录" in again.heading and len(ann.store.list_updates()) == 2
+    assert "此前已记录" in again.heading and len(ann.store.updates.where()) == 2
 
 
 def test_console_chat_runs_the_same_flow(ann: Assistant) -> None:
@@ -168,7 +168,7 @@ def test_console_chat_runs_the_same_flow(ann: Assistant) -> None:
     script = "/update\n1\n2\n培训已完成\n1\n1\n"  # C12 → 进行中 → text → 不填 → 确认
     assert chat(ann, io.StringIO(script), out, sender=ANN) == 0
     assert "已记录进展" in out.getvalue()
-    assert ann.store.list_updates()[0].text == "培训已完成"
+    assert ann.store.updates.where()[0].text == "培训已完成"
 
 
 def test_a_locked_database_asks_to_retry_and_loses_nothing(assistant: Assistant, tmp_path) -> None:
@@ -190,7 +190,7 @@ def test_a_locked_database_asks_to_retry_and_loses_nothing(assistant: Assistant,
         blocker.close()
     assert "没有保存" in fast and "/update C13 进行中 快速通道的说明" in fast
     assert "没有保存" in step
-    assert store.draft(desk.access.user(ANN).id).step == "text"  # the draft is where it was
+    assert store.drafts.get(desk.access.get_or_create_user(ANN).id).step == "text"  # the draft is where it was
     assert "第 4/4 步" in desk.respond("分步流程的说明", None, ANN).heading
     assert "已记录进展" in desk.respond("/update C13 进行中 快速通道的说明", None, ANN, "tg:42:9").heading
     store.close()
@@ -207,7 +207,7 @@ def _at_preview(ann: Assistant) -> None:
 
 
 def _revoke_ann(ann: Assistant) -> None:
-    assert "已撤销" in ann.respond(f"/revoke {ann.access.user(ANN).id}", None, ADMIN).plain()
+    assert "已撤销" in ann.respond(f"/revoke {ann.access.get_or_create_user(ANN).id}", None, ADMIN).plain()
 
 
 def test_a_revoke_committed_while_confirming_refuses_and_keeps_the_draft(ann: Assistant) -> None:
@@ -216,8 +216,8 @@ def test_a_revoke_committed_while_confirming_refuses_and_keeps_the_draft(ann: As
     refused = when_writing(ann.store, lambda: ann.press("draft:confirm", None, ANN),
                            lambda: _revoke_ann(ann))
     assert "只有登记的联络人" in refused.plain() and "草稿已保留" in refused.plain()
-    assert ann.store.list_updates() == []
-    draft = ann.store.draft(ann.access.user(ANN).id)
+    assert ann.store.updates.where() == []
+    draft = ann.store.drafts.get(ann.access.get_or_create_user(ANN).id)
     assert draft.step == "preview" and draft.data["text"] == "本季度女性警官比例升至18%"
 
 
@@ -228,8 +228,8 @@ def test_a_revoke_committed_while_amending_refuses(ann: Assistant) -> None:
     refused = when_writing(ann.store, lambda: ann.press("draft:amend", None, ANN),
                            lambda: _revoke_ann(ann))
     assert "只有登记的联络人" in refused.plain() and "草稿已保留" in refused.plain()
-    (kept,) = ann.store.list_updates()
-    assert kept.revision == 1 and ann.store.draft(ann.access.user(ANN).id).step == "duplicate"
+    (kept,) = ann.store.updates.where()
+    assert kept.revision == 1 and ann.store.drafts.get(ann.access.get_or_create_user(ANN).id).step == "duplicate"
 
 
 @pytest.mark.parametrize("action", ["draft:confirm", "draft:edit"])
@@ -238,8 +238,8 @@ def test_after_a_revoke_the_preview_buttons_refuse_politely(ann: Assistant, acti
     _revoke_ann(ann)
     refused = ann.press(action, None, ANN).plain()
     assert "只有登记的联络人" in refused and "草稿已保留" in refused
-    assert ann.store.list_updates() == []
-    assert ann.store.draft(ann.access.user(ANN).id).step == "preview"
+    assert ann.store.updates.where() == []
+    assert ann.store.drafts.get(ann.access.get_or_create_user(ANN).id).step == "preview"
 
 
 @pytest.mark.parametrize("action", ["draft:amend", "draft:new"])
@@ -248,8 +248,8 @@ def test_after_a_revoke_the_duplicate_buttons_refuse_politely(ann: Assistant, ac
     ann.respond("/update C12 进行中 本季度女性警官比例升至18%!", None, ANN, "tg:42:2")
     _revoke_ann(ann)
     assert "草稿已保留" in ann.press(action, None, ANN).plain()
-    (only,) = ann.store.list_updates()
-    assert only.revision == 1 and ann.store.draft(ann.access.user(ANN).id).step == "duplicate"
+    (only,) = ann.store.updates.where()
+    assert only.revision == 1 and ann.store.drafts.get(ann.access.get_or_create_user(ANN).id).step == "duplicate"
 
 
 def test_a_revoked_users_text_is_answered_as_a_question_and_the_draft_waits(ann: Assistant) -> None:
@@ -259,7 +259,7 @@ def test_a_revoked_users_text_is_answered_as_a_question_and_the_draft_waits(ann:
     _revoke_ann(ann)
     answer = ann.respond("保护平民", None, ANN)
     assert "第 4/4 步" not in answer.plain() and "C13" in answer.plain()
-    assert ann.store.draft(ann.access.user(ANN).id).step == "text"
+    assert ann.store.drafts.get(ann.access.get_or_create_user(ANN).id).step == "text"
     assert "已取消" in ann.respond("/cancel", None, ANN).plain()  # and it can still be dropped
 
 
@@ -281,14 +281,14 @@ def test_the_console_conversation_refuses_after_a_revoke(ann: Assistant) -> None
     script = "/update\n1\n2\n培训已完成\n1\n1\n"  # C12 → 进行中 → text → 不填 → 确认
     assert chat(ann, Keyboard(script), out, sender=ANN) == 0
     assert "草稿已保留" in out.getvalue() and "已记录进展" not in out.getvalue()
-    assert ann.store.list_updates() == []
+    assert ann.store.updates.where() == []
 
 
 def test_a_revoke_committed_while_the_slack_form_is_stored_refuses_it(ann: Assistant) -> None:
     fields = {"commitment": "C12", "status": "done", "text": "培训全部完成", "mission": ""}
     errors = when_writing(ann.store, lambda: ann.flow.form(ANN, fields, "slack:view:V1"),
                           lambda: _revoke_ann(ann))
-    assert "只有登记的联络人" in errors["commitment"] and ann.store.list_updates() == []
+    assert "只有登记的联络人" in errors["commitment"] and ann.store.updates.where() == []
 
 
 def test_a_mission_name_has_one_rule_wherever_it_is_typed(ann: Assistant) -> None:
@@ -297,23 +297,23 @@ def test_a_mission_name_has_one_rule_wherever_it_is_typed(ann: Assistant) -> Non
     from bot.storage.schema import MAX_MISSION
 
     spaced, longest, too_long = "UN   MISS", "M" * MAX_MISSION, "M" * (MAX_MISSION + 1)
-    ann_id = ann.access.user(ANN).id
+    ann_id = ann.access.get_or_create_user(ANN).id
     assert f"最多 {MAX_MISSION} 个字符" in ann.respond(f"/mission {too_long}", None, ANN).plain()
     assert f"最多 {MAX_MISSION} 个字符" in ann.respond(f"/assign {ann_id} mission {too_long}",
                                                     None, ADMIN).plain()
     ann.respond(f"/mission {spaced}", None, ANN)
-    assert ann.access.user(ANN).mission == "UN MISS"
+    assert ann.access.get_or_create_user(ANN).mission == "UN MISS"
     ann.respond("/update C12", None, ANN)
     ann.press("draft:s:done", None, ANN)
     ann.respond("培训全部完成", None, ANN)
     assert f"最多 {MAX_MISSION} 个字符" in ann.respond(too_long, None, ANN).plain()
-    assert ann.store.draft(ann_id).step == "mission"
+    assert ann.store.drafts.get(ann_id).step == "mission"
     assert "任务区/单位：MINUSCA X" in ann.respond("MINUSCA    X", None, ANN).plain()
     fields = {"commitment": "C13", "status": "done", "text": "另一条", "mission": too_long}
     assert ann.flow.form(ANN, fields, "slack:view:V1") == {
         "mission": f"最多 {MAX_MISSION} 个字符。"}
     stored = ann.flow.form(ANN, {**fields, "mission": longest}, "slack:view:V2")
-    assert isinstance(stored, Reply) and ann.store.list_updates()[0].mission == longest
+    assert isinstance(stored, Reply) and ann.store.updates.where()[0].mission == longest
 
 
 def test_the_step_table_is_whole_and_the_form_has_every_field() -> None:
@@ -350,11 +350,11 @@ def test_the_chat_and_the_form_refuse_the_same_input(ann: Assistant, name: str, 
         else:
             ann.respond(move, None, ANN)
     ann.respond(typed, None, ANN)
-    assert ann.store.draft(ann.access.user(ANN).id).step == name  # the step stays
+    assert ann.store.drafts.get(ann.access.get_or_create_user(ANN).id).step == name  # the step stays
     fields = {"commitment": "C12", "status": "done", "text": "培训全部完成", "mission": "",
               name: typed}
     assert list(ann.flow.form(ANN, fields, "slack:view:V1")) == [name]
-    assert ann.store.list_updates() == []
+    assert ann.store.updates.where() == []
 
 
 @pytest.mark.parametrize("said, status", [("搞定了", "done"), ("已经完成了", "done"),
@@ -365,7 +365,7 @@ def test_the_status_step_understands_how_people_say_it(ann: Assistant, said: str
     ann.respond("/update", None, ANN)
     ann.press("draft:c:C12", None, ANN)
     ann.respond(said, None, ANN)
-    assert ann.store.draft(ann.access.user(ANN).id).data["status"] == status
+    assert ann.store.drafts.get(ann.access.get_or_create_user(ANN).id).data["status"] == status
 
 
 def test_a_wrong_word_keeps_the_step_buttons(ann: Assistant) -> None:

@@ -34,7 +34,7 @@ def say(desk: Assistant, sender: Sender, text: str) -> str:
 def focal_point(desk: Assistant, sender: Sender, *commitments: str) -> int:
     code = desk.respond("/invite focal_point", None, ADMIN).body[0]
     assert "登记成功" in say(desk, sender, f"/register {code}")
-    user_id = desk.access.user(sender).id
+    user_id = desk.access.get_or_create_user(sender).id
     assert "已把" in say(desk, ADMIN, f"/assign {user_id} {' '.join(commitments)}")
     return user_id
 
@@ -94,17 +94,17 @@ def test_nul_and_lone_surrogates_are_stored_without_them(desk: Assistant) -> Non
     focal_point(desk, named, "C12")
     assert "已记住任务区/单位：UNMISS" in say(desk, named, "/mission UN\x00MISS")
     assert "已记录进展" in say(desk, named, "/update C12 进行中 培训\x00完成\udc80了")
-    (item,) = desk.store.list_updates()
+    (item,) = desk.store.updates.where()
     assert (item.text, item.mission, item.user_name) == ("培训完成\ufffd了", "UNMISS", "Ann\ufffd")
     keyed = desk.respond("/update C12 已完成 另一条", None, named, "slack:command:1\x00")
-    assert "已记录进展" in keyed.plain() and desk.store.by_key("slack:command:1") is not None
+    assert "已记录进展" in keyed.plain() and desk.store.updates.by_key("slack:command:1") is not None
     edit = say(desk, named, f"/edit {item.id} 已完成 定\x00稿")
-    assert "第 2 版" in edit and desk.store.get_update(item.id).text == "定稿"
+    assert "第 2 版" in edit and desk.store.updates.get(item.id).text == "定稿"
 
 
 def test_a_question_with_nul_is_answered_and_logged(desk: Assistant) -> None:
     assert "没有找到" in say(desk, ANN, "火星\x00上的\ud83d维和怎么样")
-    (row,) = desk.store.unanswered()
+    (row,) = desk.store.misses.unanswered()
     assert "\x00" not in row["text"] and "火星上的" in row["text"]
 
 
@@ -113,7 +113,7 @@ def test_the_update_form_stores_clean_text(desk: Assistant) -> None:
     reply = desk.flow.form(ANN, {"commitment": "C12", "status": "in_progress",
                                  "text": "表单\x00说明", "mission": "UN\x00MISS"}, key="view:1")
     assert "已记录进展" in reply.plain()
-    assert (desk.store.list_updates()[0].text, desk.store.list_updates()[0].mission) == \
+    assert (desk.store.updates.where()[0].text, desk.store.updates.where()[0].mission) == \
         ("表单说明", "UNMISS")
 
 
@@ -136,7 +136,7 @@ def test_an_over_long_update_is_refused_in_one_short_message(desk: Assistant) ->
     desk.press("draft:s:done", None, ANN)
     reply = say(desk, ANN, text)
     assert "4000 字" in reply and "草稿已保存" in reply and len(reply) < 200
-    assert desk.store.draft(desk.access.user(ANN).id).data["overlong"] == text
+    assert desk.store.drafts.get(desk.access.get_or_create_user(ANN).id).data["overlong"] == text
 
 
 # -- spreadsheets ---------------------------------------------------------------------------
@@ -150,7 +150,7 @@ def _updates_from_attackers(desk: Assistant) -> int:
     for n, attack in enumerate(ATTACKS):
         sender = Sender("telegram", str(500 + n), attack)
         focal_point(desk, sender, "C12")
-        desk.store.set_mission(desk.access.user(sender).id, attack)
+        desk.store.users.set_mission(desk.access.get_or_create_user(sender).id, attack)
         assert "已记录进展" in say(desk, sender, f"/update C12 进行中 {attack}")
     return len(ATTACKS)
 
@@ -182,12 +182,13 @@ def test_every_export_cell_is_neutralised_and_rows_match_updates(desk: Assistant
     assert book.active["D2"].value == "=1+2"  # the XLSX keeps the text as typed, as text
 
 
-def test_briefing_xlsx_and_reports_neutralise_names(desk: Assistant, tmp_path) -> None:
+def test_briefing_xlsx_and_reports_neutralise_names(desk: Assistant, clock, tmp_path) -> None:
     from bot.briefing import summary
 
     for n, attack in enumerate((*ATTACKS, "[click](javascript:alert(1))")):  # silent owners
         sender = Sender("telegram", str(700 + n), attack)
         focal_point(desk, sender, f"C{20 + n}")
+    clock.advance(days=summary.STALE_DAYS + 1)  # silent since their assignment
     report = summary.build(desk.store, desk.catalogue)
     book = load_workbook(io.BytesIO(summary.render(report, desk.catalogue, "xlsx")))
     names = [c.value for row in book["stale"].iter_rows() for c in row]
@@ -282,10 +283,10 @@ def test_cli_mission_and_ids_are_stored_clean(capsys) -> None:
     # Undecodable bytes on the command line arrive as lone surrogates (NUL cannot be in argv).
     assert main(["db", "upgrade"]) == 0  # operator commands never migrate
     assert main(["admin", "add", "7\udcff"]) == 0
-    user = open_store().users()[0]
+    user = open_store().users.all()[0]
     assert user.external_id == "7\ufffd"
     assert main(["admin", "assign", str(user.id), "--mission", "UN\udcffMISS"]) == 0
-    assert open_store().missions(user.id) == ["UN\ufffdMISS"]
+    assert open_store().assignments.missions(user.id) == ["UN\ufffdMISS"]
 
 
 def test_console_chat_survives_unicode_digits_and_undecodable_lines(tmp_path) -> None:
@@ -336,5 +337,5 @@ def test_telegram_names_with_nul_are_stored(tg, assistant: Assistant) -> None:
         store = Store.open(url)
         with RunningBot(tg, assistant.with_store(store)):
             reply = answer(tg, "/whoami", user_id=1002, first_name="A\x00nn")
-        assert "Ann" in reply and store.users()[0].name == "Ann"
+        assert "Ann" in reply and store.users.all()[0].name == "Ann"
         store.close()

@@ -55,7 +55,7 @@ def test_a_missing_english_string_falls_back_to_chinese() -> None:
 
 
 def test_status_words_in_both_languages_are_understood(desk: Assistant) -> None:
-    from bot.desk.progress import parse_status
+    from bot.desk.statuses import parse_status
 
     for word, code in (("进行中", "in_progress"), ("in progress", "in_progress"),
                        ("In Progress", "in_progress"), ("not started", "not_started"),
@@ -98,7 +98,7 @@ def test_an_english_platform_user_can_choose_chinese(desk: Assistant) -> None:
 
 def test_asking_a_question_stores_nobody(desk: Assistant, store: Store) -> None:
     desk.respond("保护平民", None, Sender("telegram", "1004", "Reader", "en"))
-    assert store.users() == []
+    assert store.users.all() == []
 
 
 def test_without_a_store_lang_holds_for_the_chat(assistant: Assistant) -> None:
@@ -127,11 +127,11 @@ def test_a_focal_points_reminder_comes_in_their_language(desk: Assistant, clock)
                              (Sender("telegram", "2002", "Bo"), None)):
         code = desk.respond("/invite focal_point", None, ADMIN).body[0]
         desk.respond(f"/register {code}", None, sender)
-        desk.respond(f"/assign {desk.access.user(sender).id} C12", None, ADMIN)
+        desk.respond(f"/assign {desk.access.get_or_create_user(sender).id} C12", None, ADMIN)
         if language:
             desk.respond(f"/lang {language}", None, sender)
     clock.advance(days=31)
-    by_user = {r.user.external_id: r.reply for r in desk.reminders.due("telegram")}
+    by_user = {r.user.external_id: r.reply for r in desk.reminders.claim_due("telegram")}
     assert by_user["2001"].heading == "Hello Ann! Progress reminder"
     assert "• C12 " + desk.catalogue.commitments["C12"].title_en in by_user["2001"].plain()
     assert [b.label for row in by_user["2001"].buttons for b in row] == ["Update C12"]
@@ -192,7 +192,7 @@ def test_french_speakers_read_french_and_their_status_words_work(desk: Assistant
     card = desk.respond("/c 13", ChatState(), amina)
     assert card.heading == f"Engagement C13 · {c13.title_fr}" and card.body[0] == c13.text_fr
     assert desk.respond("/help", ChatState(), amina).heading != desk.respond("/help").heading
-    from bot.desk.progress import parse_status
+    from bot.desk.statuses import parse_status
     assert parse_status("en cours") == "in_progress" and parse_status("terminé") == "done"
 
 

@@ -31,7 +31,7 @@ def invite(desk: Assistant, args: str = "focal_point") -> str:
 
 def focal_point(desk: Assistant, sender: Sender, *commitments: str) -> None:
     assert "登记成功" in say(desk, sender, f"/register {invite(desk)}")
-    user_id = desk.access.user(sender).id
+    user_id = desk.access.get_or_create_user(sender).id
     assert "已把" in say(desk, ADMIN, f"/assign {user_id} {' '.join(commitments)}")
 
 
@@ -50,7 +50,7 @@ def test_deep_link_registers(desk: Assistant) -> None:
 def test_readers_cannot_invite_or_submit(desk: Assistant) -> None:
     assert "只有管理员" in say(desk, ANN, "/invite focal_point")
     assert "只有登记的联络人" in say(desk, ANN, "/update C12 进行中 说明")
-    assert desk.store.list_updates() == []
+    assert desk.store.updates.where() == []
 
 
 @pytest.mark.parametrize("args, problem", [
@@ -86,10 +86,10 @@ def test_fast_path_stores_and_offers_undo(desk: Assistant) -> None:
     assert "本季度女性警官比例升至18%" in reply.plain() and "进行中" in reply.plain()
     (undo,), = reply.buttons
     assert undo.action.startswith("withdraw:")
-    (stored,) = desk.store.list_updates()
+    (stored,) = desk.store.updates.where()
     assert (stored.commitment_id, stored.status, stored.user_name) == ("C12", "in_progress", "Ann")
     assert "已撤回" in desk.press(undo.action, None, ANN).plain()
-    assert desk.store.list_updates() == []
+    assert desk.store.updates.where() == []
 
 
 @pytest.mark.parametrize("command", [
@@ -102,7 +102,7 @@ def test_fast_path_accepts_the_forms_people_type(desk: Assistant, command: str) 
     if "doing-nothing" in command:
         assert "请写明状态" in reply
     else:
-        assert "已记录进展" in reply and desk.store.list_updates()[0].text == "说明"
+        assert "已记录进展" in reply and desk.store.updates.where()[0].text == "说明"
 
 
 def test_redelivered_message_stores_one_update(desk: Assistant) -> None:
@@ -110,7 +110,7 @@ def test_redelivered_message_stores_one_update(desk: Assistant) -> None:
     first = say(desk, ANN, "/update C12 已完成 培训结束", key="tg:42:7")
     second = say(desk, ANN, "/update C12 已完成 培训结束", key="tg:42:7")
     assert "已记录进展" in first and "此前已记录" in second
-    assert len(desk.store.list_updates()) == 1
+    assert len(desk.store.updates.where()) == 1
 
 
 def test_too_long_text_is_refused_with_the_count_and_given_back(desk: Assistant) -> None:
@@ -118,7 +118,7 @@ def test_too_long_text_is_refused_with_the_count_and_given_back(desk: Assistant)
     text = "进" * (MAX_TEXT + 1)
     reply = say(desk, ANN, f"/update C12 进行中 {text}")
     assert f"{MAX_TEXT + 1} 字" in reply and text in reply
-    assert desk.store.list_updates() == []
+    assert desk.store.updates.where() == []
 
 
 def test_focal_points_update_only_their_commitments(desk: Assistant) -> None:
@@ -132,12 +132,12 @@ def test_users_edit_only_their_own_updates_within_a_day(desk: Assistant, clock) 
     focal_point(desk, ANN, "C12")
     focal_point(desk, BOB, "C12")
     say(desk, ANN, "/update C12 进行中 初稿")
-    update_id = desk.store.list_updates()[0].id
+    update_id = desk.store.updates.where()[0].id
     assert "只能修改或撤回自己" in say(desk, BOB, f"/edit {update_id} 改别人的")
     assert "第 2 版" in say(desk, ANN, f"/edit {update_id} 已完成 定稿")
     clock.advance(hours=25)
     assert "超过 24 小时" in say(desk, ANN, f"/edit {update_id} 再改")
-    assert [r["text"] for r in desk.store.revisions(update_id)] == ["初稿", "定稿"]
+    assert [r["text"] for r in desk.store.updates.revisions(update_id)] == ["初稿", "定稿"]
 
 
 def test_mission_is_remembered_for_the_next_update(desk: Assistant) -> None:
@@ -178,10 +178,10 @@ def test_bad_arguments_get_a_polite_explanation(desk: Assistant, command: str, p
 def test_revoke_makes_a_reader_and_keeps_their_updates(desk: Assistant) -> None:
     focal_point(desk, ANN, "C12")
     say(desk, ANN, "/update C12 进行中 说明")
-    ann = desk.access.user(ANN)
+    ann = desk.access.get_or_create_user(ANN)
     assert "已撤销" in say(desk, ADMIN, f"/revoke {ann.id}")
     assert "只有登记的联络人" in say(desk, ANN, "/update C12 进行中 再来")
-    assert len(desk.store.list_updates()) == 1 and desk.store.assigned(ann.id) == []
+    assert len(desk.store.updates.where()) == 1 and desk.store.assignments.commitments(ann.id) == []
 
 
 def test_users_list_shows_roles_and_assignments(desk: Assistant) -> None:
@@ -198,22 +198,22 @@ def test_linked_accounts_act_as_one_person(desk: Assistant) -> None:
     focal_point(desk, ANN, "C12")
     ann_on_slack = Sender("slack", "U42", "ann")
     assert "只有登记的联络人" in say(desk, ann_on_slack, "/update C12 进行中 来自 Slack")
-    slack_id, main_id = desk.access.user(ann_on_slack).id, desk.access.user(ANN).id
+    slack_id, main_id = desk.access.get_or_create_user(ann_on_slack).id, desk.access.get_or_create_user(ANN).id
     assert "无法关联" in say(desk, ADMIN, f"/link {slack_id} {slack_id}")
     assert "已关联" in say(desk, ADMIN, f"/link {slack_id} {main_id}")
     assert "已记录进展" in say(desk, ann_on_slack, "/update C12 进行中 来自 Slack")
-    assert desk.store.list_updates()[0].user_id == main_id
+    assert desk.store.updates.where()[0].user_id == main_id
     assert f"{slack_id}. ann — 关联到 {main_id}" in say(desk, ADMIN, "/users")
     assert "只有管理员" in say(desk, ANN, f"/link {slack_id} {main_id}")
 
 
 def test_a_mission_owner_updates_any_commitment_for_that_mission_only(desk: Assistant) -> None:
     assert "登记成功" in say(desk, ANN, f"/register {invite(desk)}")
-    ann = desk.access.user(ANN)
+    ann = desk.access.get_or_create_user(ANN)
     assert "已把任务区 UNMISS" in say(desk, ADMIN, f"/assign {ann.id} mission UNMISS")
     assert "负责的任务区：UNMISS" in say(desk, ANN, "/whoami")
     assert "已记录进展" in say(desk, ANN, "/update C30 进行中 任务区内任何承诺都可以")
-    assert desk.store.list_updates()[0].mission == "UNMISS"
+    assert desk.store.updates.where()[0].mission == "UNMISS"
     assert "你负责的任务区是：UNMISS" in say(desk, ANN, "/mission MINUSCA")
     assert "任务区 UNMISS" in say(desk, ADMIN, "/users")
     desk.respond("/update", None, ANN)
@@ -238,27 +238,27 @@ CAROL = Sender("telegram", "44", "Carol")
 
 
 def revoke(desk: Assistant, sender: Sender, by: Sender = ADMIN) -> None:
-    assert "已撤销" in say(desk, by, f"/revoke {desk.access.user(sender).id}")
+    assert "已撤销" in say(desk, by, f"/revoke {desk.access.get_or_create_user(sender).id}")
 
 
 def test_a_revoke_committed_during_a_fast_update_refuses_it(desk: Assistant) -> None:
     focal_point(desk, ANN, "C12")
     refused = when_writing(desk.store, lambda: say(desk, ANN, "/update C12 进行中 抢在撤销之后", "tg:42:1"),
                            lambda: revoke(desk, ANN))
-    assert "只有登记的联络人" in refused and desk.store.list_updates() == []
+    assert "只有登记的联络人" in refused and desk.store.updates.where() == []
 
 
 @pytest.mark.parametrize("command", ["/edit {id} 已完成 撤销后再改", "withdraw:{id}"])
 def test_a_revoked_reader_can_no_longer_edit_or_withdraw(desk: Assistant, command: str) -> None:
     focal_point(desk, ANN, "C12")
     say(desk, ANN, "/update C12 进行中 初稿")
-    (item,) = desk.store.list_updates()
+    (item,) = desk.store.updates.where()
     revoke(desk, ANN)
     action = command.format(id=item.id)
     reply = (desk.press(action, None, ANN) if action.startswith("withdraw:")
              else desk.respond(action, None, ANN)).plain()
     assert "只有登记的联络人可以修改或撤回进展" in reply
-    (unchanged,) = desk.store.list_updates()
+    (unchanged,) = desk.store.updates.where()
     assert (unchanged.revision, unchanged.text, unchanged.withdrawn_at) == (1, "初稿", None)
 
 
@@ -267,7 +267,7 @@ def test_a_revoke_committed_during_an_edit_or_withdrawal_refuses_it(desk: Assist
                                                                     command: str) -> None:
     focal_point(desk, ANN, "C12")
     say(desk, ANN, "/update C12 进行中 初稿")
-    (item,) = desk.store.list_updates()
+    (item,) = desk.store.updates.where()
     action = command.format(id=item.id)
 
     def step() -> str:
@@ -275,7 +275,7 @@ def test_a_revoke_committed_during_an_edit_or_withdrawal_refuses_it(desk: Assist
                 else desk.respond(action, None, ANN)).plain()
 
     assert "修改或撤回" in when_writing(desk.store, step, lambda: revoke(desk, ANN))
-    (unchanged,) = desk.store.list_updates()
+    (unchanged,) = desk.store.updates.where()
     assert (unchanged.revision, unchanged.withdrawn_at) == (1, None)
 
 
@@ -289,28 +289,28 @@ def _second_admin(desk: Assistant) -> None:
 def test_an_admin_revoked_meanwhile_can_no_longer_act(desk: Assistant, command: str) -> None:
     _second_admin(desk)
     focal_point(desk, ANN, "C12")
-    slack = desk.access.user(Sender("slack", "U42", "ann")).id
-    ann = desk.access.user(ANN).id
-    before = desk.store.audit_entries()
+    slack = desk.access.get_or_create_user(Sender("slack", "U42", "ann")).id
+    ann = desk.access.get_or_create_user(ANN).id
+    before = desk.store.audit_log.entries()
     refused = when_writing(desk.store,
                            lambda: say(desk, CAROL, command.format(ann=ann, slack=slack)),
                            lambda: revoke(desk, CAROL))
     assert "只有管理员" in refused
-    after = desk.store.audit_entries()
+    after = desk.store.audit_log.entries()
     assert [e.action for e in after[len(before):]] == ["role.set"]  # only the revocation
-    assert desk.access.user(ANN).role == "focal_point" and desk.store.assigned(ann) == ["C12"]
+    assert desk.access.get_or_create_user(ANN).role == "focal_point" and desk.store.assignments.commitments(ann) == ["C12"]
 
 
 def test_a_mission_change_refused_after_a_revoke(desk: Assistant) -> None:
     focal_point(desk, ANN, "C12")
     refused = when_writing(desk.store, lambda: say(desk, ANN, "/mission UNMISS"),
                            lambda: revoke(desk, ANN))
-    assert "只有登记的联络人" in refused and desk.access.user(ANN).mission is None
+    assert "只有登记的联络人" in refused and desk.access.get_or_create_user(ANN).mission is None
 
 
 def test_concurrent_wrong_codes_are_limited_to_the_allowance(desk: Assistant) -> None:
     """Twelve guesses at once: exactly MAX_FAILURES are evaluated, the rest are turned away."""
-    desk.access.user(ANN)
+    desk.access.get_or_create_user(ANN)
     start = threading.Barrier(12)
     replies: list[str] = []
 
@@ -326,7 +326,7 @@ def test_concurrent_wrong_codes_are_limited_to_the_allowance(desk: Assistant) ->
     assert len(replies) == 12
     assert sum("无效" in r for r in replies) == MAX_FAILURES
     assert sum("尝试次数过多" in r for r in replies) == 12 - MAX_FAILURES
-    assert desk.store.recent_failures(desk.access.user(ANN).id, FAILURE_WINDOW) == MAX_FAILURES
+    assert desk.store.invites.recent_failures(desk.access.get_or_create_user(ANN).id, FAILURE_WINDOW) == MAX_FAILURES
 
 
 @pytest.mark.parametrize("days, expected", [("七天", 7), ("30 days", 30), ("三十", 30), ("14", 14)])

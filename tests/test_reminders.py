@@ -3,13 +3,20 @@ most as often as they chose, once across replicas — and sent by the Telegram J
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from fake_telegram import FakeTelegram, visible_text
 from running_bot import TOKEN, RunningBot
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
 
 from bot.conversation.assistant import Assistant
 from bot.conversation.identity import Sender
+from bot.storage.database import make_engine
+from bot.storage.migrations import config, upgrade
+from bot.storage.schema import assignments
 from bot.storage.store import Store
 
 ADMIN = Sender("telegram", "1", "Admin")
@@ -20,7 +27,7 @@ def make_focal_point(desk: Assistant, sender: Sender, *commitments: str) -> int:
     code = desk.respond("/invite focal_point", None, ADMIN).body[0]
     reply = desk.respond(f"/register {code}", None, sender).plain()
     assert "登记成功" in reply or "Registered" in reply
-    user_id = desk.access.user(sender).id
+    user_id = desk.access.get_or_create_user(sender).id
     desk.respond(f"/assign {user_id} {' '.join(commitments)}", None, ADMIN)
     return user_id
 
@@ -31,29 +38,29 @@ def test_only_silent_assigned_commitments_are_named(desk: Assistant, clock) -> N
     clock.advance(days=20)
     desk.respond("/update C13 进行中 第二条", None, ANN)
     clock.advance(days=11)
-    (reminder,) = desk.reminders.due("telegram")
+    (reminder,) = desk.reminders.claim_due("telegram")
     assert reminder.user.external_id == "1001"
     text = reminder.reply.plain()
     assert "C12" in text and "C13" not in text
     assert [b.action for row in reminder.reply.buttons for b in row] == ["update:C12"]
-    assert desk.reminders.due("telegram") == []  # claimed for today
-    assert desk.reminders.due("slack") == []
+    assert desk.reminders.claim_due("telegram") == []  # claimed for today
+    assert desk.reminders.claim_due("slack") == []
 
 
 def test_frequency_and_opt_out(desk: Assistant, clock) -> None:
     make_focal_point(desk, ANN, "C12")
     clock.advance(days=31)
-    assert len(desk.reminders.due("telegram")) == 1
+    assert len(desk.reminders.claim_due("telegram")) == 1
     clock.advance(days=3)
-    assert desk.reminders.due("telegram") == []  # weekly
+    assert desk.reminders.claim_due("telegram") == []  # weekly
     clock.advance(days=4)
-    assert len(desk.reminders.due("telegram")) == 1
+    assert len(desk.reminders.claim_due("telegram")) == 1
     assert "每月" in desk.respond("/remind monthly", None, ANN).heading
     clock.advance(days=8)
-    assert desk.reminders.due("telegram") == []
+    assert desk.reminders.claim_due("telegram") == []
     assert "已关闭" in desk.respond("/remind off", None, ANN).heading
     clock.advance(days=60)
-    assert desk.reminders.due("telegram") == []
+    assert desk.reminders.claim_due("telegram") == []
     assert "不是提醒设置" in desk.respond("/remind sometimes", None, ANN).plain()
     assert "只有登记的联络人" in desk.respond("/remind on", None, Sender("telegram", "9")).plain()
 
@@ -62,7 +69,7 @@ def test_two_replicas_send_one_reminder(desk: Assistant, store: Store, clock) ->
     make_focal_point(desk, ANN, "C12")
     clock.advance(days=31)
     other = Assistant(desk.catalogue, desk.index, store=Store(store.engine, clock=clock))
-    assert len(desk.reminders.due("telegram") + other.reminders.due("telegram")) == 1
+    assert len(desk.reminders.claim_due("telegram") + other.reminders.claim_due("telegram")) == 1
 
 
 def test_overdue_for_admins_and_the_one_tap_update(desk: Assistant, clock) -> None:
@@ -96,6 +103,75 @@ def test_a_focal_point_registered_from_an_english_app_is_reminded_in_english(
     english = Sender("telegram", "1002", "Eve", language="en-GB")
     make_focal_point(desk, english, "C12")
     clock.advance(days=31)
-    (reminder,) = desk.reminders.due("telegram")
+    (reminder,) = desk.reminders.claim_due("telegram")
     assert "Eve" in reminder.reply.heading
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in reminder.reply.heading)
+
+
+def test_silence_counts_from_the_assignment(desk: Assistant, clock) -> None:
+    make_focal_point(desk, ANN, "C12")
+    clock.advance(minutes=1)
+    assert "C12" not in desk.respond("/overdue", None, ADMIN).plain()
+    assert desk.reminders.round("telegram") == []
+    clock.advance(days=29)
+    assert desk.reminders.round("telegram") == []
+    clock.advance(days=1)
+    overdue = desk.respond("/overdue", None, ADMIN).plain()
+    assert "Ann" in overdue and "C12" in overdue
+    (reminder,) = desk.reminders.round("telegram")
+    assert "C12" in reminder.reply.plain()
+
+
+def test_a_new_owner_is_not_blamed_for_the_silence_before_them(desk: Assistant, clock) -> None:
+    make_focal_point(desk, ANN, "C12")
+    desk.respond("/update C12 进行中 开始", None, ANN)
+    clock.advance(days=60)
+    make_focal_point(desk, Sender("telegram", "1002", "Bob"), "C12", "C13")
+    overdue = desk.respond("/overdue", None, ADMIN).plain()
+    assert "Ann" in overdue and "Bob" not in overdue
+    assert [r.user.name for r in desk.reminders.round("telegram")] == ["Ann"]
+    stale = desk.respond("/stale 30", None, ADMIN).plain()
+    assert "C12 " in stale and "C13 " not in stale  # C12 had Ann for 60 days; C13 is new
+    clock.advance(days=31)
+    assert "C13 " in desk.respond("/stale 30", None, ADMIN).plain()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def before_0011(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database at the revision before `assigned_at` existed."""
+    from alembic.script import ScriptDirectory
+    from conftest import postgres_schema
+
+    def migrated(url: str) -> Engine:
+        engine = make_engine(url)
+        previous = ScriptDirectory.from_config(config(engine)).get_revision("0011").down_revision
+        upgrade(engine, str(previous))
+        return engine
+
+    if request.param == "sqlite":
+        engine = migrated(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    with postgres_schema() as url:
+        engine = migrated(url)
+        yield engine
+        engine.dispose()
+
+
+def test_assignments_made_before_0011_are_dated_by_the_audit_log(
+        assistant: Assistant, before_0011: Engine, clock) -> None:
+    store = Store(before_0011, clock=clock)
+    ann = store.users.get_or_create("telegram", "1001", "Ann")
+    store.users.set_role(ann.id, "focal_point", by=None)
+    with store.write() as connection:  # what `assign` wrote before 0011: no time on the row
+        connection.execute(insert(assignments), [{"user_id": ann.id, "commitment_id": c}
+                                                 for c in ("C12", "C13")])
+        store.append_audit(connection, None, "assign", f"U{ann.id}", commitments=["C12"])
+    assigned = clock.now
+    clock.advance(days=10)
+    upgrade(before_0011)
+    assert store.assignments.held(ann.id) == {"C12": assigned, "C13": None}
+    desk = assistant.with_store(store, frozenset({"telegram:1"}))
+    overdue = desk.respond("/overdue", None, ADMIN).plain()
+    assert "C13" in overdue and "C12" not in overdue  # C13: undated, counted as before

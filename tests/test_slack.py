@@ -170,7 +170,7 @@ def test_a_retried_event_is_answered_once(bot: RunningSlackBot) -> None:
 def ann_focal_point(bot: RunningSlackBot, slack_store: Store) -> int:
     code = texts(command(bot, "invite focal_point 1 7", user_id=ADMIN)["blocks"]).splitlines()[1]
     assert "登记成功" in texts(command(bot, f"register {code}", user_id=ANN)["blocks"])
-    ann = slack_store.user("slack", ANN)
+    ann = slack_store.users.get_or_create("slack", ANN)
     assert "已把" in texts(command(bot, f"assign {ann.id} C12", user_id=ADMIN)["blocks"])
     return ann.id
 
@@ -180,7 +180,7 @@ def test_fast_path_update_from_slack(bot: RunningSlackBot, ann_focal_point: int,
     reply = command(bot, "update C12 进行中 <b>女性警官</b>比例升至18%")
     assert "已记录进展" in texts(reply["blocks"])
     assert "&lt;b&gt;女性警官&lt;/b&gt;" in texts(reply["blocks"])  # stored text shown as text
-    stored = slack_store.list_updates(user_id=ann_focal_point)[0]
+    stored = slack_store.updates.where(user_id=ann_focal_point)[0]
     assert stored.text == "<b>女性警官</b>比例升至18%"
 
 
@@ -202,17 +202,17 @@ def test_the_update_modal_validates_then_stores(bot: RunningSlackBot, ann_focal_
             "mission": {"mission": {"type": "plain_text_input", "value": "UNMISS"}}},
             callback_id="a4p_update", user_id=ANN))
 
-    before = len(slack_store.list_updates())
+    before = len(slack_store.updates.where())
     status, body = submit("长" * 501)
     refusal = json.loads(body)
     assert status == 200 and refusal["response_action"] == "errors"
-    assert "501" in refusal["errors"]["text"] and len(slack_store.list_updates()) == before
+    assert "501" in refusal["errors"]["text"] and len(slack_store.updates.where()) == before
     dms = len(bot.fake.calls_to("chat.postMessage"))
     status, body = submit("培训全部完成，共 40 人参加")
     assert status == 200 and b"errors" not in body
     (dm,) = bot.fake.wait_for("chat.postMessage", dms + 1)[dms:]
     assert dm.params["channel"] == ANN and "已记录进展" in texts(dm.params["blocks"])
-    newest = slack_store.list_updates()[0]
+    newest = slack_store.updates.where()[0]
     assert (newest.status, newest.mission) == ("done", "UNMISS")
 
 
@@ -303,7 +303,7 @@ def test_slack_focal_points_get_their_reminders_by_dm(fake: FakeSlack, assistant
     desk = assistant.with_store(store, frozenset({"slack:UBOSS"}), remind_after_days=0)
     code = desk.respond("/invite focal_point", None, Sender("slack", "UBOSS")).body[0]
     desk.respond(f"/register {code}", None, Sender("slack", "UREMIND"))
-    desk.respond(f"/assign {desk.access.user(Sender('slack', 'UREMIND')).id} C12", None,
+    desk.respond(f"/assign {desk.access.get_or_create_user(Sender('slack', 'UREMIND')).id} C12", None,
                  Sender("slack", "UBOSS"))
     before = len(fake.calls_to("chat.postMessage"))
     stop = start_reminders(desk, WebClient(token=fake.bot_token, base_url=fake.base_url), 0.2)
@@ -332,7 +332,7 @@ def test_a_reminder_that_cannot_be_delivered_does_not_stop_the_others(
     for user in ("UGONE", "USTAYS"):  # UGONE's reminder comes first
         code = desk.respond("/invite focal_point", None, Sender("slack", "UBOSS")).body[0]
         desk.respond(f"/register {code}", None, Sender("slack", user))
-        desk.respond(f"/assign {desk.access.user(Sender('slack', user)).id} C12", None,
+        desk.respond(f"/assign {desk.access.get_or_create_user(Sender('slack', user)).id} C12", None,
                      Sender("slack", "UBOSS"))
     fake.unreachable.add("UGONE")
     stop = start_reminders(desk, WebClient(token=fake.bot_token, base_url=fake.base_url), 0.2)

@@ -15,7 +15,8 @@ from bot.conversation import i18n
 from bot.conversation.assistant import Assistant
 from bot.transports.telegram.conversation import SORRY
 from bot.storage.inbox import Inbox
-from bot.storage.store import Store, make_engine
+from bot.storage.database import make_engine
+from bot.storage.store import Store
 
 GONE = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
 

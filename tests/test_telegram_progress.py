@@ -40,7 +40,7 @@ def ann_is_focal_point(bot: RunningBot, tg: FakeTelegram, module_store: Store) -
     invite = say(tg, "/invite focal_point 1 7", ADMIN)
     code = invite.splitlines()[1]
     assert "登记成功" in say(tg, f"/start reg-{code}", ANN)
-    ann = module_store.user("telegram", str(ANN))
+    ann = module_store.users.get_or_create("telegram", str(ANN))
     assert "已把 C12" in say(tg, f"/assign {ann.id} C12", ADMIN)
     return ann.id
 
@@ -62,7 +62,7 @@ def test_a_used_code_does_not_work_twice(ann_is_focal_point: int, tg: FakeTelegr
 
 def test_update_is_stored_once_even_when_the_message_comes_again(
         ann_is_focal_point: int, tg: FakeTelegram, module_store: Store) -> None:
-    before = len(module_store.list_updates())
+    before = len(module_store.updates.where())
     count = len(tg.calls_to("sendMessage"))
     delivered = tg.message("/update C12 进行中 女性警官比例升至18%", user_id=ANN)
     (first,) = tg.wait_for("sendMessage", count + 1)[count:]
@@ -71,7 +71,7 @@ def test_update_is_stored_once_even_when_the_message_comes_again(
     tg.push_update({"update_id": None, "message": delivered["message"]})
     (again,) = tg.wait_for("sendMessage", count + 2)[count + 1:]
     assert "此前已记录" in shown(again)
-    assert len(module_store.list_updates()) == before + 1
+    assert len(module_store.updates.where()) == before + 1
 
 
 def test_undo_button_withdraws_by_editing_the_message(ann_is_focal_point: int, tg: FakeTelegram,
@@ -83,19 +83,19 @@ def test_undo_button_withdraws_by_editing_the_message(ann_is_focal_point: int, t
     tg.callback(button["callback_data"], message=card, user_id=ANN)
     (edit,) = tg.wait_for("editMessageText", edits + 1)[edits:]
     assert "已撤回" in shown(edit)
-    assert all(u.text != "培训全部结束" for u in module_store.list_updates())
+    assert all(u.text != "培训全部结束" for u in module_store.updates.where())
 
 
 def test_someone_elses_undo_button_does_nothing(ann_is_focal_point: int, tg: FakeTelegram,
                                                module_store: Store) -> None:
     assert "已记录进展" in say(tg, "/update C12 进行中 第二阶段", ANN)
-    update_id = module_store.list_updates()[0].id
+    update_id = module_store.updates.where()[0].id
     card = max(tg.sent_messages(ANN), key=lambda m: m["message_id"])
     edits = len(tg.calls_to("editMessageText"))
     tg.callback(f"withdraw:{update_id}", message=card, user_id=BOB)
     (edit,) = tg.wait_for("editMessageText", edits + 1)[edits:]
     assert "只能修改或撤回自己" in shown(edit)
-    assert module_store.get_update(update_id).withdrawn_at is None
+    assert module_store.updates.get(update_id).withdrawn_at is None
 
 
 def test_stored_html_reaches_other_users_as_text(ann_is_focal_point: int, tg: FakeTelegram) -> None:
@@ -143,7 +143,7 @@ def test_step_by_step_update_survives_a_restart(assistant: Assistant, tmp_path: 
             assert "第 4/4 步" in say(fake, "女性军警人员比例达到 18%", ANN)
             assert "请确认" in say(fake, "UNMISS", ANN)
             assert "已记录进展" in _press(fake, ANN, "draft:confirm")
-    (stored,) = store.list_updates()
+    (stored,) = store.updates.where()
     assert (stored.status, stored.text, stored.mission) == ("in_progress", "女性军警人员比例达到 18%",
                                                             "UNMISS")
     store.close()
@@ -175,7 +175,7 @@ def test_fifty_concurrent_submitters_each_stored_exactly_once(assistant: Assista
         for update in sent:  # the client re-sends every message (new update id)
             fake.push_update({"update_id": None, "message": update["message"]})
         replies = fake.wait_for("sendMessage", 100, timeout=30)
-    texts = sorted(u.text for u in store.list_updates())
+    texts = sorted(u.text for u in store.updates.where())
     assert texts == sorted(f"第 {u} 号的进展" for u in users)
     headings = [shown(r).splitlines()[0] for r in replies]
     assert sum(h.startswith("已记录进展") for h in headings) == 50
@@ -193,9 +193,9 @@ def test_brief_sends_the_chart_as_a_photo(ann_is_focal_point: int, tg: FakeTeleg
 def test_a_revoke_at_the_preview_refuses_the_confirm_and_keeps_the_draft(assistant: Assistant,
                                                                         db_url: str) -> None:
     store = Store.open(db_url)
-    ann = store.user("telegram", str(ANN), f"User{ANN}")
-    store.set_role(ann.id, "focal_point", by=None)
-    store.assign(ann.id, ["C12"], by=None)
+    ann = store.users.get_or_create("telegram", str(ANN), f"User{ANN}")
+    store.users.set_role(ann.id, "focal_point", by=None)
+    store.assignments.add(ann.id, ["C12"], by=None)
     desk = assistant.with_store(store, frozenset({f"telegram:{ADMIN}"}))
     with FakeTelegram(token=TOKEN) as fake, RunningBot(fake, desk):
         fake.wait_for("getUpdates")
@@ -206,6 +206,6 @@ def test_a_revoke_at_the_preview_refuses_the_confirm_and_keeps_the_draft(assista
         assert "已撤销" in say(fake, f"/revoke {ann.id}", ADMIN)
         refused = _press(fake, ANN, "draft:confirm")  # the 确认提交 still on Ann's screen
     assert "只有登记的联络人" in refused and "草稿已保留" in refused
-    assert store.list_updates() == []
-    assert store.draft(ann.id).data["text"] == "培训已全部完成"
+    assert store.updates.where() == []
+    assert store.drafts.get(ann.id).data["text"] == "培训已全部完成"
     store.close()

@@ -18,7 +18,8 @@ from fake_telegram import FakeTelegram
 from running_bot import TOKEN, RunningBot, free_port
 
 from bot.conversation.assistant import Assistant
-from bot.storage.store import Store, make_engine
+from bot.storage.database import make_engine
+from bot.storage.store import Store
 
 SECRET = "s3cret-token_for-tests"
 
@@ -143,7 +144,7 @@ def test_two_replicas_behind_one_webhook_share_one_database(assistant: Assistant
             time.sleep(0.4)
         assert len(fake.calls_to("sendMessage")) == 3
         assert "第 2/4 步" in replies[2].params["text"]
-        assert [u.text for u in stores[0].list_updates()] == ["两个副本"]
+        assert [u.text for u in stores[0].updates.where()] == ["两个副本"]
         for store in stores:
             store.close()
 

@@ -16,7 +16,8 @@ from datetime import datetime
 from openpyxl import Workbook
 
 from bot.desk.sanitise import append_safe, safe_cell
-from bot.storage.store import AuditEntry, Update
+from bot.storage.audit import AuditEntry
+from bot.storage.updates import ProgressUpdate
 
 COLUMNS = ("update_id", "commitment_id", "status", "text", "user", "mission", "created_at",
            "updated_at", "revision", "withdrawn_at")
@@ -28,7 +29,7 @@ def iso(value: datetime | None) -> str:
     return value.isoformat().replace("+00:00", "Z") if value else ""
 
 
-def rows(items: list[Update]) -> list[tuple[object, ...]]:
+def rows(items: list[ProgressUpdate]) -> list[tuple[object, ...]]:
     return [(u.id, u.commitment_id, u.status, u.text, u.user_name, u.mission, iso(u.created_at),
              iso(u.updated_at), u.revision, iso(u.withdrawn_at)) for u in items]
 
@@ -38,7 +39,7 @@ def one_line(value: object) -> object:
     return _LINE_BREAKS.sub(" ", value) if isinstance(value, str) else value
 
 
-def to_csv(items: list[Update]) -> bytes:
+def to_csv(items: list[ProgressUpdate]) -> bytes:
     """UTF-8 with a byte-order mark, so Excel opens Chinese text correctly; one line per
     update (Python's writer quotes a bare CR only since 3.12, so none is left), no cell a
     formula."""
@@ -64,7 +65,7 @@ def audit_csv(entries: list[AuditEntry]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def to_xlsx(items: list[Update]) -> bytes:
+def to_xlsx(items: list[ProgressUpdate]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "updates"
@@ -77,5 +78,5 @@ def to_xlsx(items: list[Update]) -> bytes:
     return buffer.getvalue()
 
 
-def render(items: list[Update], fmt: str) -> bytes:
+def render(items: list[ProgressUpdate], fmt: str) -> bytes:
     return to_csv(items) if fmt == "csv" else to_xlsx(items)

@@ -19,10 +19,12 @@ from functools import lru_cache
 from bot.conversation import i18n
 from bot.answering.catalogue import Catalogue
 from bot.conversation.i18n import t
-from bot.desk.progress import status_label, status_labels
+from bot.desk.statuses import status_label, status_labels
 from bot.conversation.replies import area_name, joined, title
 from bot.desk.sanitise import append_safe
-from bot.storage.store import STATUSES, Store, Update
+from bot.storage.assignments import silent_since
+from bot.storage.store import Store
+from bot.storage.updates import STATUSES, ProgressUpdate
 
 log = logging.getLogger(__name__)
 STALE_DAYS = 90
@@ -40,7 +42,7 @@ class AreaStatus:
     name: str
     commitments: int
     counts: dict[str, int]  # status -> commitments whose latest update has it
-    latest: tuple[Update, ...]
+    latest: tuple[ProgressUpdate, ...]
     stale: tuple[tuple[str, str, datetime | None, tuple[str, ...]], ...]  # id, title, last, owners
 
     @property
@@ -59,10 +61,11 @@ def build(store: Store, catalogue: Catalogue, *, area: str | None = None,
           stale_days: int = STALE_DAYS) -> Briefing:
     """Status counts (by each commitment's latest update), latest updates and silent commitments."""
     now = store.clock()
-    latest = store.latest_by_commitment()
-    updates = store.list_updates()
-    owners = store.owners()
-    names = {u.id: u.label for u in store.users()}
+    latest = store.updates.latest_by_commitment()
+    updates = store.updates.where()
+    owners = store.assignments.owners()
+    held_since = store.assignments.held_since()
+    names = {u.id: u.label for u in store.users.all()}
     horizon = now - timedelta(days=stale_days)
     areas = []
     for a in catalogue.areas.values():
@@ -73,12 +76,20 @@ def build(store: Store, catalogue: Catalogue, *, area: str | None = None,
         counts = Counter(latest[c].status for c in ids if c in latest)
         stale = tuple((c.id, title(c), latest[c.id].created_at if c.id in latest else None,
                        tuple(names.get(u, str(u)) for u in owners.get(c.id, ())))
-                      for c in members if c.id not in latest or latest[c.id].created_at < horizon)
+                      for c in members if _silent(c.id, latest, held_since, horizon))
         areas.append(AreaStatus(a.id, area_name(a), len(members),
                                 {s: counts[s] for s in STATUSES},
                                 tuple(u for u in updates if u.commitment_id in ids)[:LATEST],
                                 stale))
     return Briefing(now, stale_days, tuple(areas))
+
+
+def _silent(commitment: str, latest: dict[str, ProgressUpdate],
+            held_since: dict[str, datetime | None], horizon: datetime) -> bool:
+    """No update since `horizon`, and a focal point since before it (or none at all)."""
+    last = latest[commitment].created_at if commitment in latest else None
+    since = silent_since(last, held_since.get(commitment))
+    return since is None or since < horizon
 
 
 def summary_lines(briefing: Briefing) -> list[str]:
@@ -106,7 +117,7 @@ def stale_lines(briefing: Briefing) -> list[str]:
     return lines
 
 
-def _who(u: Update) -> str:
+def _who(u: ProgressUpdate) -> str:
     return u.user_name + (t("sep.parens", text=u.mission) if u.mission else "")
 
 

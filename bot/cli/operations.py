@@ -126,7 +126,7 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
 
 
 def cmd_admin_add(args: argparse.Namespace) -> int:
-    user = open_store().user(args.platform, args.id, role="admin")
+    user = open_store().users.get_or_create(args.platform, args.id, role="admin")
     print(f"user {user.id} ({user.platform}:{user.external_id}) is {user.role}")
     return 0
 
@@ -139,7 +139,7 @@ def cmd_admin_invite(args: argparse.Namespace) -> int:
         print(f"a4pbot: {parsed}", file=sys.stderr)
         return 2
     code = new_code()
-    invite = open_store().create_invite(code, *parsed, by=None)
+    invite = open_store().invites.create(code, *parsed, by=None)
     print(f"invite for {invite.role}: {invite.uses_left} use(s), expires "
           f"{invite.expires_at:%Y-%m-%d %H:%M} UTC; users send /register CODE")
     print(code)
@@ -151,7 +151,7 @@ def cmd_admin_assign(args: argparse.Namespace) -> int:
     from bot.answering.catalogue import load_catalogue
 
     store = open_store()
-    user = store.user_by_id(args.user)
+    user = store.users.get(args.user)
     ids = (parse_commitments(" ".join(args.commitments), load_catalogue(args.knowledge))
            if args.commitments else [])
     problem = (ids if isinstance(ids, str) else f"no user {args.user}" if user is None
@@ -160,13 +160,13 @@ def cmd_admin_assign(args: argparse.Namespace) -> int:
         print(f"a4pbot: {problem}", file=sys.stderr)
         return 2
     if user.role == "reader":
-        store.set_role(user.id, "focal_point", by=None)
+        store.users.set_role(user.id, "focal_point", by=None)
     if ids:
-        store.assign(user.id, ids, by=None)
+        store.assignments.add(user.id, ids, by=None)
     if args.mission:
-        store.assign_mission(user.id, args.mission, by=None)
-    print(f"user {user.id} now owns {' '.join(store.assigned(user.id)) or '-'}"
-          f"; missions {' '.join(store.missions(user.id)) or '-'}")
+        store.assignments.add_mission(user.id, args.mission, by=None)
+    print(f"user {user.id} now owns {' '.join(store.assignments.commitments(user.id)) or '-'}"
+          f"; missions {' '.join(store.assignments.missions(user.id)) or '-'}")
     return 0
 
 
@@ -174,19 +174,19 @@ def cmd_admin_link(args: argparse.Namespace) -> int:
     from bot.desk.access import can_link
 
     store = open_store()
-    alias, main = store.user_by_id(args.alias), store.user_by_id(args.main)
+    alias, main = store.users.get(args.alias), store.users.get(args.main)
     if alias is None or main is None or not can_link(alias, main):
         print("a4pbot: give two existing users on different platforms; the main one must not "
               "itself be linked", file=sys.stderr)
         return 2
-    store.link(alias.id, main.id, by=None)
+    store.users.link(alias.id, main.id, by=None)
     print(f"user {alias.id} ({alias.platform}:{alias.external_id}) now acts as user {main.id}")
     return 0
 
 
 def cmd_admin_unanswered(args: argparse.Namespace) -> int:
     """The most frequent questions the bot could not answer: candidates for knowledge/."""
-    rows = open_store().unanswered(since=args.since, limit=args.limit)
+    rows = open_store().misses.unanswered(since=args.since, limit=args.limit)
     if not rows:
         print("no unanswered questions logged" + (" since then" if args.since else ""))
         return 0
@@ -200,8 +200,8 @@ def cmd_admin_unanswered(args: argparse.Namespace) -> int:
 
 def cmd_admin_users(_args: argparse.Namespace) -> int:
     store = open_store()
-    owners = store.owners()
-    for user in store.users():
+    owners = store.assignments.owners()
+    for user in store.users.all():
         mine = " ".join(c for c, ids in owners.items() if user.id in ids)
         print(f"{user.id}\t{user.platform}:{user.external_id}\t{user.role}\t{user.name}\t"
               f"{user.mission or ''}\t{mine}")
@@ -212,8 +212,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.briefing.export import render
 
     until = args.until + timedelta(days=1) if args.until else None  # --to is inclusive
-    items = open_store().list_updates(since=args.since, until=until, include_withdrawn=True,
-                                      newest_first=False)
+    items = open_store().updates.where(since=args.since, until=until, include_withdrawn=True,
+                                       newest_first=False)
     data = render(items, args.format)
     if args.out == "-":
         if args.format != "csv":
@@ -253,7 +253,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     it still reaches a head kept from before; the head goes on the last line, to keep."""
     from bot.storage.audit import GENESIS, check_rows, first_broken, reaches
 
-    entries, update_rows, revision_rows = open_store().audit_snapshot()
+    entries, update_rows, revision_rows = open_store().audit_log.snapshot()
     broken = first_broken(entries)
     if broken is not None:
         print(f"audit chain BROKEN at entry {broken} (of {len(entries)})", file=sys.stderr)
@@ -280,7 +280,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_audit_export(args: argparse.Namespace) -> int:
     from bot.briefing.export import audit_csv
 
-    data = audit_csv(open_store().audit_entries())
+    data = audit_csv(open_store().audit_log.entries())
     if args.out == "-":
         sys.stdout.write(data.decode("utf-8"))
     else:

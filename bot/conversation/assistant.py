@@ -31,7 +31,8 @@ if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when progress tracking is
     from bot.desk.drafts import UpdateFlow
     from bot.desk.progress import Progress
     from bot.desk.reminders import Reminders
-    from bot.storage.store import Session, Store
+    from bot.storage.sessions import Session
+    from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ class Assistant:
             return None
         from bot.storage.store import StoreError
         try:
-            return self.store.session(sender.platform, sender.id)
+            return self.store.sessions.find(sender.platform, sender.id)
         except StoreError:
             return None  # answer anyway; the draft and the preference are still there
 
@@ -213,8 +214,8 @@ class Assistant:
         source = sender.platform if sender is not ANONYMOUS else "cli"
         best_id = chosen or (best.id if best else None)
         try:
-            self.store.record_miss(kind, source, result.question, result.normalised,
-                                   best_id, best.score if best else 0.0)
+            self.store.misses.record(kind, source, result.question, result.normalised,
+                                     best_id, best.score if best else 0.0)
         except StoreError as exc:  # the answer matters more than the log
             log.warning("could not log an unanswered question: %s", exc)
 
@@ -329,7 +330,8 @@ class Assistant:
         if self.access is not None and sender is not ANONYMOUS:
             from bot.storage.store import StoreError
             try:
-                self.access.store.set_language(self.access.user(sender).id, language)
+                user = self.access.get_or_create_user(sender)
+                self.access.store.users.set_language(user.id, language)
             except StoreError:
                 state.language = language
                 return replies.error(t("assistant.database_down"), t("lang.not_saved"))

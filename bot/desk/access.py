@@ -22,7 +22,9 @@ from bot.answering.numbers import is_number, parse_count, parse_entry, parse_id
 from bot.conversation.identity import Sender
 from bot.conversation.replies import Reply, error, joined
 from bot.storage.schema import MAX_MISSION
-from bot.storage.store import ROLES, Rights, Store, TooManyFailures, User
+from bot.storage.invites import TooManyFailures
+from bot.storage.store import Rights, Store
+from bot.storage.users import ROLES, User
 
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES = 5
@@ -86,22 +88,22 @@ class Access:
         # adapter knows the bot's username: https://t.me/<bot>?start=)
         self.deep_links: dict[str, str] = {}
 
-    def user(self, sender: Sender) -> User:
+    def get_or_create_user(self, sender: Sender) -> User:
         """The stored user for a sender, created on first contact; ADMIN_IDS become admins."""
         role = "admin" if sender.key in self.admin_ids else None
         chosen = i18n.choose(None, sender.language)  # an English or French app: stored so
         language = chosen if chosen != i18n.DEFAULT else None  # reminders come in it too
-        return self.store.user(sender.platform, sender.id, sender.name, role=role,
-                               language=language)
+        return self.store.users.get_or_create(sender.platform, sender.id, sender.name, role=role,
+                                              language=language)
 
     def whoami(self, sender: Sender, _args: str = "") -> Reply:
-        user = self.user(sender)
+        user = self.get_or_create_user(sender)
         lines = [t("whoami.number", id=user.id, key=sender.key),
                  t("whoami.role", role=role_name(user.role)),
                  t("whoami.mission", mission=user.mission or t("common.not_set"))]
         if user.role in ("focal_point", "admin"):
-            mine = self.store.assigned(user.id)
-            missions = self.store.missions(user.id)
+            mine = self.store.assignments.commitments(user.id)
+            missions = self.store.assignments.missions(user.id)
             owned = (joined(mine) if mine else
                      t("whoami.all_admin") if user.role == "admin" else
                      t("whoami.all_mission") if missions else t("whoami.none_yet"))
@@ -114,13 +116,13 @@ class Access:
 
     def register(self, sender: Sender, args: str) -> Reply:
         """Redeem an invite code; failures are counted and rate-limited per user."""
-        user = self.user(sender)
+        user = self.get_or_create_user(sender)
         code = args.strip()  # groups may come with spaces: `K7QMX 3HRTW 9PZDA`
         if not code:
             return error(t("register.no_code"), t("register.no_code_hint"))
         try:
-            role = self.store.redeem(user.id, code[:64], max_failures=MAX_FAILURES,
-                                     window=FAILURE_WINDOW)
+            role = self.store.invites.redeem(user.id, code[:64], max_failures=MAX_FAILURES,
+                                             window=FAILURE_WINDOW)
         except TooManyFailures as locked:
             wait = (locked.until - self.store.clock()).total_seconds()
             minutes = max(1, math.ceil(wait / 60))  # the user sees when to try again
@@ -132,7 +134,7 @@ class Access:
 
     def require(self, sender: Sender, role: str) -> User:
         """The user, if they hold `role` (or higher); raises `NotAllowed` otherwise."""
-        user = self.user(sender)
+        user = self.get_or_create_user(sender)
         if (refusal := refuse_role(user.role, role)) is not None:
             raise NotAllowed.of(refusal)
         return user
@@ -145,7 +147,7 @@ class Access:
             return error(parsed, t("invite.usage"))
         role, uses, days = parsed
         code = new_code()
-        invite = self.store.create_invite(code, role, uses, days, by=admin.id, check=still_admin)
+        invite = self.store.invites.create(code, role, uses, days, by=admin.id, check=still_admin)
         link = self.deep_links.get(sender.platform)
         return Reply(t("invite.heading", role=role_name(role), uses=uses,
                        expires=f"{invite.expires_at:%Y-%m-%d %H:%M}"),
@@ -156,7 +158,7 @@ class Access:
     def users(self, sender: Sender, _args: str = "") -> Reply:
         self.require(sender, "admin")
         owners: dict[int, list[str]] = {}
-        for commitment, user_ids in self.store.owners().items():
+        for commitment, user_ids in self.store.assignments.owners().items():
             for user_id in user_ids:
                 owners.setdefault(user_id, []).append(commitment)
         sep = t("sep.clause")
@@ -166,8 +168,9 @@ class Access:
                  + (sep + t("users.owns", list=joined(sorted(owners[u.id],
                                                              key=lambda c: int(c[1:]))))
                     if u.id in owners else "")
-                 + "".join(sep + t("users.mission", mission=m) for m in self.store.missions(u.id))
-                 for u in self.store.users()]
+                 + "".join(sep + t("users.mission", mission=m)
+                           for m in self.store.assignments.missions(u.id))
+                 for u in self.store.users.all()]
         return Reply(t("users.heading", count=len(lines)), tuple(lines))
 
     def revoke(self, sender: Sender, args: str) -> Reply:
@@ -176,7 +179,7 @@ class Access:
         target = self._target(args)
         if target.id == admin.id:
             return error(t("revoke.self"))
-        self.store.set_role(target.id, "reader", by=admin.id, check=still_admin)
+        self.store.users.set_role(target.id, "reader", by=admin.id, check=still_admin)
         return Reply(t("revoke.done", name=target.label), (t("revoke.kept"),))
 
     def assign(self, sender: Sender, args: str) -> Reply:
@@ -193,15 +196,15 @@ class Access:
             mission = mission_name(typed)
             if not mission:
                 return error(t("assign.mission_name", max=MAX_MISSION))
-            self.store.assign_mission(target.id, mission, by=admin.id, check=still_admin)
+            self.store.assignments.add_mission(target.id, mission, by=admin.id, check=still_admin)
             return Reply(t("assign.mission_done", mission=mission, name=target.label),
                          (t("assign.mission_scope"),))
         ids = parse_commitments(rest, self.catalogue)
         if isinstance(ids, str):
             return error(ids, t("assign.usage"))
-        self.store.assign(target.id, ids, by=admin.id, check=still_admin)
+        self.store.assignments.add(target.id, ids, by=admin.id, check=still_admin)
         return Reply(t("assign.done", list=joined(ids), name=target.label),
-                     (t("assign.now", list=joined(self.store.assigned(target.id))),))
+                     (t("assign.now", list=joined(self.store.assignments.commitments(target.id))),))
 
     def link(self, sender: Sender, args: str) -> Reply:
         """`/link ALIAS MAIN` — two accounts (Slack, Telegram) of one person act as MAIN."""
@@ -213,7 +216,7 @@ class Access:
         alias, main = targets
         if not can_link(alias, main):
             return error(t("link.refused"))
-        self.store.link(alias.id, main.id, by=admin.id, check=still_admin)
+        self.store.users.link(alias.id, main.id, by=admin.id, check=still_admin)
         return Reply(t("link.done", alias=f"{alias.platform}:{alias.external_id}", name=main.label),
                      (t("link.follows", name=main.label),))
 
@@ -223,7 +226,7 @@ class Access:
         if not is_number(token):
             raise BadArguments(t("users.give_number"))
         user_id = parse_id(token)  # None when out of range: no such user either
-        user = self.store.user_by_id(user_id) if user_id is not None else None
+        user = self.store.users.get(user_id) if user_id is not None else None
         if user is None:
             raise NotFound(t("users.no_such", id=token[:12]), t("users.no_such_hint"))
         return user

@@ -29,11 +29,14 @@ from bot.conversation.identity import Sender
 from bot.answering.catalogue import Catalogue
 from bot.conversation.refusals import NotAllowed
 from bot.conversation.i18n import t
-from .progress import (MAX_TEXT, Progress, may_set_mission, may_submit, parse_status,
-                       status_label, status_labels, too_long)
+from .progress import MAX_TEXT, Progress, may_set_mission, may_submit, too_long
+from .statuses import parse_status, status_label, status_labels
 from .sanitise import clean_text
 from bot.conversation.replies import Button, Reply, commitment_label, error, title
-from bot.storage.store import STATUSES, Draft, Rights, Store, Update, User
+from bot.storage.drafts import Draft
+from bot.storage.store import Rights, Store
+from bot.storage.updates import STATUSES, ProgressUpdate
+from bot.storage.users import User
 
 ABANDONED = timedelta(minutes=30)  # a draft untouched this long no longer captures free text
 DUPLICATE_WINDOW = timedelta(hours=24)
@@ -160,10 +163,10 @@ class UpdateFlow:
         """`/update` (or `/update C12`, a reminder's button): resume the user's draft, else
         start one — at the status step when the commitment is given."""
         user = self.access.require(sender, "focal_point")
-        draft = self.store.draft(user.id)
+        draft = self.store.drafts.get(user.id)
         if draft is not None and not (commitment and draft.step == "commitment"):
             return self._prompt(user, draft, resumed=True)  # never drop what was typed
-        draft = draft or self.store.save_draft(user.id, "commitment", {})
+        draft = draft or self.store.drafts.save(user.id, "commitment", {})
         if commitment:
             return self.text(user, draft, commitment)
         return self._prompt(user, draft)
@@ -180,20 +183,21 @@ class UpdateFlow:
         twin = self._near_duplicate(user, commitment_id, text)
         # Checked after the twin search: a concurrent copy of this message that commits in
         # between is recognised here, or by the key's unique constraint when storing.
-        if key and (seen := self.store.by_key(key)) is not None:
+        if key and (seen := self.store.updates.by_key(key)) is not None:
             return self.progress.stored(seen, created=False)  # the same message, delivered again
         data = {"commitment": commitment_id, "status": status, "text": text,
                 "mission": user.mission or "", "key": key}
         if twin is not None:
-            return self._prompt(user, self.store.save_draft(user.id, "duplicate",
-                                                            {**data, "twin": twin.id}))
+            return self._prompt(user, self.store.drafts.save(user.id, "duplicate",
+                                                             {**data, "twin": twin.id}))
         return self.progress.record(user, commitment_id, status, text, key)
 
     def form_choices(self, sender: Sender) -> FormChoices:
         """The choices of the one-screen form; raises when this user may not submit."""
         user = self.access.require(sender, "focal_point")
-        mine = self.store.assigned(user.id)
-        if user.role == "admin" or self.store.missions(user.id):  # may update any commitment
+        mine = self.store.assignments.commitments(user.id)
+        # admins and mission owners may update any commitment
+        if user.role == "admin" or self.store.assignments.missions(user.id):
             mine += [c for c in self.catalogue.commitments if c not in mine]
         if not mine:
             raise NotAllowed(t("update.none_yours"))
@@ -235,7 +239,7 @@ class UpdateFlow:
             if not invalid.readable and step.unreadable is not None:
                 return step.unreadable(self, user, draft, text)
             if invalid.keep:  # nothing typed is lost
-                self.store.save_draft(user.id, draft.step, {**draft.data, **invalid.keep})
+                self.store.drafts.save(user.id, draft.step, {**draft.data, **invalid.keep})
             # the step's buttons stay under the correction: a wrong word is no dead end
             return Reply(invalid.reply.heading, invalid.reply.body,
                          invalid.reply.buttons or self._prompt(user, draft).buttons)
@@ -243,8 +247,8 @@ class UpdateFlow:
 
     def press(self, sender: Sender, action: str) -> Reply:
         """A `draft:verb[:value]` button: one of the current step's, or cancel."""
-        user = self.access.user(sender)
-        draft = self.store.draft(user.id)
+        user = self.access.get_or_create_user(sender)
+        draft = self.store.drafts.get(user.id)
         verb, _, value = action.partition(":")
         if draft is None:
             return error(t("draft.gone"), t("draft.gone_hint"))
@@ -270,10 +274,10 @@ class UpdateFlow:
         return self.fast(sender, args, key)
 
     def cancel(self, sender: Sender, _args: str = "") -> Reply:
-        user = self.access.user(sender)
-        if self.store.draft(user.id) is None:
+        user = self.access.get_or_create_user(sender)
+        if self.store.drafts.get(user.id) is None:
             return error(t("draft.none"))
-        self.store.delete_draft(user.id)
+        self.store.drafts.delete(user.id)
         return Reply(t("draft.cancelled"), (t("draft.cancelled_hint"),))
 
     def put_aside_notice(self, draft: Draft) -> str | None:
@@ -287,7 +291,7 @@ class UpdateFlow:
     def _save(self, user: User, draft: Draft, step: str, **changes: object) -> Reply:
         """Move to `step` with `changes` applied (None removes a field) and show its prompt."""
         data = {k: v for k, v in {**draft.data, **changes}.items() if v is not None}
-        return self._prompt(user, self.store.save_draft(user.id, step, data))
+        return self._prompt(user, self.store.drafts.save(user.id, step, data))
 
     def _take(self, user: User, draft: Draft, value: Any) -> Reply:
         """Fill the current step's field and go to the next step (back to the preview when
@@ -312,7 +316,7 @@ class UpdateFlow:
     def _remember_mission(self, user: User, mission: str) -> None:
         """A mission typed in the flow becomes the user's mission for next time."""
         if mission and mission != user.mission:
-            self.store.set_mission(user.id, mission, check=lambda rights: keeping_draft(
+            self.store.users.set_mission(user.id, mission, check=lambda rights: keeping_draft(
                 may_set_mission(rights, mission)))
 
     # -- buttons -----------------------------------------------------------------------
@@ -353,20 +357,20 @@ class UpdateFlow:
         def check(rights: Rights) -> Reply | None:
             return keeping_draft(may_submit(rights, data["commitment"], mission))
 
-        stored, created = self.store.add_update(user.id, data["commitment"], data["status"],
-                                                data["text"], mission, key=key, check=check)
-        self.store.delete_draft(user.id)
+        stored, created = self.store.updates.add(user.id, data["commitment"], data["status"],
+                                                 data["text"], mission, key=key, check=check)
+        self.store.drafts.delete(user.id)
         return self.progress.stored(stored, created)
 
     def _amend(self, user: User, draft: Draft, _value: str) -> Reply:
         twin_id = draft.data.get("twin")
-        twin = self.store.get_update(twin_id) if isinstance(twin_id, int) else None
+        twin = self.store.updates.get(twin_id) if isinstance(twin_id, int) else None
         if twin is None or twin.withdrawn_at is not None:
             return self._store_new(user, draft, "")
-        edited = self.store.edit_update(
+        edited = self.store.updates.edit(
             twin.id, by=user.id, status=draft.data["status"], text=draft.data["text"],
             check=lambda rights, item: keeping_draft(self.progress.may_change_now(rights, item)))
-        self.store.delete_draft(user.id)
+        self.store.drafts.delete(user.id)
         return Reply(t("edit.done", id=edited.id, revision=edited.revision),
                      self.progress.describe(edited))
 
@@ -374,7 +378,7 @@ class UpdateFlow:
                     ) -> Reply | dict[str, str]:
         """Store a form's read values once per key; a near-duplicate or a refusal inside
         the write goes back into the form."""
-        if (seen := self.store.by_key(key)) is not None:
+        if (seen := self.store.updates.by_key(key)) is not None:
             return self.progress.stored(seen, created=False)
         commitment, status, text = values["commitment"], values["status"], values["text"]
         mission = values["mission"]
@@ -382,20 +386,20 @@ class UpdateFlow:
             return {"text": t("form.duplicate", id=twin.id)}
         try:
             if mission != (user.mission or ""):
-                self.store.set_mission(user.id, mission,
-                                       check=lambda rights: may_set_mission(rights, mission))
-            stored, created = self.store.add_update(
+                self.store.users.set_mission(user.id, mission,
+                                             check=lambda rights: may_set_mission(rights, mission))
+            stored, created = self.store.updates.add(
                 user.id, commitment, status, text, mission, key=key,
                 check=lambda rights: may_submit(rights, commitment, mission))
         except NotAllowed as refusal:
             return {"commitment": refusal.reply.plain()}
         return self.progress.stored(stored, created)
 
-    def _near_duplicate(self, user: User, commitment_id: str, text: str) -> Update | None:
+    def _near_duplicate(self, user: User, commitment_id: str, text: str) -> ProgressUpdate | None:
         """The user's own update on this commitment in the last 24 h with almost this text."""
         since = self.store.clock() - DUPLICATE_WINDOW
-        for item in self.store.list_updates(user_id=user.id, since=since,
-                                            commitment_id=commitment_id):
+        for item in self.store.updates.where(user_id=user.id, since=since,
+                                             commitment_id=commitment_id):
             if fuzz.ratio(item.text, text) >= DUPLICATE_SIMILARITY:
                 return item
         return None
@@ -409,7 +413,7 @@ class UpdateFlow:
         return reply
 
     def _ask_commitment(self, user: User, _draft: Draft) -> Reply:
-        mine = self.store.assigned(user.id)[:OWN_BUTTONS]
+        mine = self.store.assignments.commitments(user.id)[:OWN_BUTTONS]
         buttons = tuple((Button(commitment_label(self.catalogue.commitments[c]), f"draft:c:{c}"),)
                         for c in mine)
         return Reply(t("draft.step1"), (t("draft.step1_hint"),), (*buttons, (cancel_button(),)))
@@ -443,7 +447,7 @@ class UpdateFlow:
                       (cancel_button(),)))
 
     def _ask_duplicate(self, _user: User, draft: Draft) -> Reply:
-        twin = self.store.get_update(draft.data["twin"])
+        twin = self.store.updates.get(draft.data["twin"])
         assert twin is not None
         return Reply(t("draft.duplicate", commitment=twin.commitment_id, id=twin.id),
                      (twin.text, t("draft.duplicate_hint")),

@@ -8,83 +8,28 @@ inside the write on the writer's rights as they are then, so a revocation is nev
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from .access import MAX_MISSION, Access, mission_name, parse_commitments, refuse_role
+from .statuses import status_at_start, status_label
 from bot.conversation.identity import Sender
 from bot.briefing import export
 from bot.answering.catalogue import Catalogue
 from bot.conversation.refusals import BadArguments, NotAllowed, NotFound
-from bot.conversation.i18n import LANGUAGES, t, translate
-from bot.answering.normalisation import normalise, strip_punctuation
+from bot.conversation.i18n import t
+from bot.answering.normalisation import normalise
 from bot.answering.numbers import FIRST_DAY, LAST_DAY, day_start, is_number, parse_count, parse_day, parse_id
 from bot.conversation.replies import Attachment, Button, Reply, area_name, error, joined, title
-from bot.storage.store import STATUSES, Rights, Store, StoreError, Update, User
+from bot.storage.store import Rights, Store, StoreError
+from bot.storage.updates import STATUSES, ProgressUpdate
+from bot.storage.users import User
 
-# Status words users type besides the codes and the labels of every language.
-_STATUS_SYNONYMS = {  # how people say it in a chat (after `_status_key` trims 已经…了)
-    "未启动": "not_started", "没开始": "not_started", "还没开始": "not_started",
-    "还没做": "not_started", "没动": "not_started", "not yet": "not_started",
-    "pas commencé": "not_started", "pas encore commencé": "not_started",
-    "进行": "in_progress", "推进中": "in_progress", "正在做": "in_progress", "在做": "in_progress",
-    "在弄": "in_progress", "还在做": "in_progress", "还在弄": "in_progress", "做着": "in_progress",
-    "ongoing": "in_progress", "in-progress": "in_progress", "started": "in_progress",
-    "working on it": "in_progress", "en cours": "in_progress",
-    "完成": "done", "已完成了": "done", "搞定": "done", "做完": "done", "弄好": "done",
-    "办完": "done", "完事": "done", "结束": "done", "completed": "done", "complete": "done",
-    "finished": "done", "fini": "done", "terminé": "done", "termine": "done",
-    "阻碍": "blocked", "停滞": "blocked", "卡住": "blocked", "卡壳": "blocked", "被卡": "blocked",
-    "推不动": "blocked", "停了": "blocked", "stuck": "blocked", "bloqué": "blocked",
-    "bloque": "blocked",
-}
-# Spoken padding around a status word: 已经搞定了, 都完成啦, 基本做完了
-_STATUS_PADDING = re.compile(r"^(?:已经|已|都|基本上?|全部|目前|现在|还是)|(?:了|啦|的|啊|呢|吧)+$")
 MAX_TEXT = 500
 ECHO_LIMIT = 600  # an over-long text longer than this is not echoed: the refusal stays one message
 EDIT_WINDOW = timedelta(hours=24)
 DAYS = r"天|日|days?|d|jours?|j"  # what may follow a number of days: "七天", "30 days"
 SHOWN = 5
-
-
-def status_label(status: str) -> str:
-    """未开始 / Not started … in the current language."""
-    return t(f"status.{status}")
-
-
-def status_labels() -> dict[str, str]:
-    """Every status code with its label in the current language, in order."""
-    return {code: status_label(code) for code in STATUSES}
-
-
-@lru_cache(maxsize=1)
-def _status_words() -> tuple[dict[str, str], re.Pattern[str]]:
-    """What may name a status: codes, the labels in every language, a few synonyms."""
-    words = {code: code for code in STATUSES}
-    words |= {normalise(translate(language, f"status.{code}")): code
-              for language in LANGUAGES for code in STATUSES}
-    words |= _STATUS_SYNONYMS
-    at_start = re.compile("^(" + "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-                          + r")(?![a-z])[\s:：,，、-]*")
-    return words, at_start
-
-
-def parse_status(word: str) -> str | None:
-    """A status from a code, a label in any language, or how people say it (搞定了, done)."""
-    words = _status_words()[0]
-    text = strip_punctuation(normalise(word)).strip()
-    return words.get(text) or words.get(_STATUS_PADDING.sub("", text))
-
-
-def _status_at_start(text: str) -> tuple[str, str] | None:
-    """(status code, the rest) when `text` starts with a status word."""
-    words, at_start = _status_words()
-    found = at_start.match(normalise(text))
-    if found is None:
-        return None
-    return words[found.group(1)], text[found.end():]
 
 
 def too_long(text: str, hint: str = "update.too_long_hint",
@@ -140,7 +85,7 @@ def may_submit(rights: Rights, commitment_id: str, mission: str) -> Reply | None
     return may_set_mission(rights, mission) or unassigned(rights, commitment_id)
 
 
-def may_change(rights: Rights, item: Update, now: datetime) -> Reply | None:
+def may_change(rights: Rights, item: ProgressUpdate, now: datetime) -> Reply | None:
     """Why this user may not edit or withdraw this update now; None when they may: admins
     any, focal points their own for 24 hours. Checked before and again inside the write."""
     if rights.role != "admin":
@@ -172,7 +117,7 @@ class Progress:
         if isinstance(ids, str):
             return error(ids, update_usage())
         rest = rest.strip()
-        found = _status_at_start(rest)
+        found = status_at_start(rest)
         if found is None:
             return error(t("update.which_status"), update_usage())
         status, text = found[0], found[1].strip()
@@ -187,7 +132,7 @@ class Progress:
         """Store an update (once per key) and show it with an undo button."""
         mission = user.mission or ""
         try:
-            stored, created = self.store.add_update(
+            stored, created = self.store.updates.add(
                 user.id, commitment_id, status, text, mission, key=key,
                 check=lambda rights: may_submit(rights, commitment_id, mission))
         except StoreError:
@@ -196,7 +141,7 @@ class Progress:
                                                             f"{status_label(status)} {text}"))
         return self.stored(stored, created, user)
 
-    def stored(self, item: Update, created: bool = True, user: User | None = None) -> Reply:
+    def stored(self, item: ProgressUpdate, created: bool = True, user: User | None = None) -> Reply:
         heading = t("update.stored" if created else "update.stored_before", id=item.id)
         hint = (t("update.mission_hint"),) if user is not None and not user.mission else ()
         return Reply(heading, (*self.describe(item), *hint),
@@ -210,7 +155,7 @@ class Progress:
         """`wrong_mission` on the user's rights now (an early answer; the write checks again)."""
         return wrong_mission(self.store.rights(user.id), mission)
 
-    def may_change_now(self, rights: Rights, item: Update) -> Reply | None:
+    def may_change_now(self, rights: Rights, item: ProgressUpdate) -> Reply | None:
         """`may_change` at the store's current time (the check edits and withdrawals pass)."""
         return may_change(rights, item, self.store.clock())
 
@@ -219,7 +164,7 @@ class Progress:
         if not is_number(number):  # a button's payload, perhaps forged
             return error(t("common.button_expired"))
         user, item = self._own_recent(sender, number)
-        withdrawn = self.store.withdraw_update(item.id, by=user.id, check=self.may_change_now)
+        withdrawn = self.store.updates.withdraw(item.id, by=user.id, check=self.may_change_now)
         return Reply(t("withdraw.done", id=withdrawn.id), (t("withdraw.kept"),))
 
     def edit(self, sender: Sender, args: str) -> Reply:
@@ -229,15 +174,15 @@ class Progress:
             return error(t("edit.give_number"), t("edit.give_number_hint"))
         user, item = self._own_recent(sender, head)
         rest = rest.strip()
-        found = _status_at_start(rest)
+        found = status_at_start(rest)
         status = found[0] if found else None
         text = found[1].strip() if found else rest
         if not text and status is None:
             return error(t("edit.what"))
         if len(text) > MAX_TEXT:
             return too_long(text)
-        edited = self.store.edit_update(item.id, by=user.id, status=status, text=text or None,
-                                        check=self.may_change_now)
+        edited = self.store.updates.edit(item.id, by=user.id, status=status, text=text or None,
+                                         check=self.may_change_now)
         return Reply(t("edit.done", id=edited.id, revision=edited.revision), self.describe(edited))
 
     def mission(self, sender: Sender, args: str) -> Reply:
@@ -251,14 +196,14 @@ class Progress:
                          t("mission.usage"))
         if (refusal := self.refuse_mission(user, name)) is not None:
             return error(refusal, t("mission.ask_admin"))
-        self.store.set_mission(user.id, name, check=lambda rights: may_set_mission(rights, name))
+        self.store.users.set_mission(user.id, name, check=lambda rights: may_set_mission(rights, name))
         return Reply(t("mission.done", mission=name), (t("mission.done_hint"),))
 
-    def _own_recent(self, sender: Sender, number: str) -> tuple[User, Update]:
+    def _own_recent(self, sender: Sender, number: str) -> tuple[User, ProgressUpdate]:
         """The update numbered `number` (`42`, `#42`), if `sender` may still change it."""
-        user = self.access.user(sender)
+        user = self.access.get_or_create_user(sender)
         update_id = parse_id(number)
-        item = self.store.get_update(update_id) if update_id is not None else None
+        item = self.store.updates.get(update_id) if update_id is not None else None
         if item is None:
             raise NotFound(t("edit.no_such", id=number.strip().lstrip("#")[:12]))
         if (refusal := self.may_change_now(self.store.rights(user.id), item)) is not None:
@@ -267,7 +212,7 @@ class Progress:
 
     # -- reading -----------------------------------------------------------------------
 
-    def describe(self, item: Update) -> tuple[str, ...]:
+    def describe(self, item: ProgressUpdate) -> tuple[str, ...]:
         commitment = self.catalogue.commitments[item.commitment_id]
         return (f"{commitment.id} {title(commitment)}", t("update.status", status=status_label(item.status)),
                 item.text,
@@ -281,7 +226,7 @@ class Progress:
             return error(ids, t("updates.usage"))
         commitment = self.catalogue.commitments[ids[0]]
         name = f"{commitment.id} {title(commitment)}"
-        items = self.store.list_updates(commitment_id=commitment.id, limit=SHOWN)
+        items = self.store.updates.where(commitment_id=commitment.id, limit=SHOWN)
         if not items:
             return Reply(t("updates.none", commitment=name), (t("updates.none_hint"),))
         lines = [line for item in items for line in (
@@ -291,8 +236,8 @@ class Progress:
                      ((Button(t("updates.text_button", id=commitment.id), commitment.id),),))
 
     def my_updates(self, sender: Sender, _args: str = "") -> Reply:
-        user = self.access.user(sender)
-        items = self.store.list_updates(user_id=user.id, limit=10)
+        user = self.access.get_or_create_user(sender)
+        items = self.store.updates.where(user_id=user.id, limit=10)
         if not items:
             return Reply(t("mine.none"), (update_usage(),))
         now = self.store.clock()
@@ -306,7 +251,7 @@ class Progress:
 
     def progress(self, _sender: Sender, args: str) -> Reply:
         """`/progress` per area, `/progress A2` per commitment: short lines for a phone."""
-        latest = self.store.latest_by_commitment()
+        latest = self.store.updates.latest_by_commitment()
         token = normalise(args).strip().upper().removeprefix("A")
         if token:
             number = parse_count(token, 1, len(self.catalogue.areas))
@@ -329,7 +274,7 @@ class Progress:
                      tuple(tuple(Button(t("progress.button", id=a), f"progress:{a}") for a in pair)
                            for pair in zip(*[iter(self.catalogue.areas)] * 2)))
 
-    def _area_progress(self, area_id: str, latest: dict[str, Update]) -> Reply:
+    def _area_progress(self, area_id: str, latest: dict[str, ProgressUpdate]) -> Reply:
         area = self.catalogue.areas[area_id]
         lines = []
         for c in self.catalogue.commitments_in(area_id):
@@ -350,8 +295,8 @@ class Progress:
         bounds = [day_start(d) for d in days if d is not None]
         since = bounds[0] if bounds else None
         until = bounds[1] + timedelta(days=1) if len(bounds) > 1 else None
-        items = self.store.list_updates(since=since, until=until, include_withdrawn=True,
-                                        newest_first=False)
+        items = self.store.updates.where(since=since, until=until, include_withdrawn=True,
+                                         newest_first=False)
         span = " – ".join(args.split()[:2]) or t("export.all")
         stamp = f"{self.store.clock():%Y%m%d}"
         return Reply(t("export.heading", count=len(items), span=span), (t("export.files"),),

@@ -21,7 +21,14 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from .schema import audit_log, revisions, updates
+
+if TYPE_CHECKING:
+    from .store import Store
 
 GENESIS = "0" * 64
 
@@ -36,6 +43,33 @@ class AuditEntry:
     detail: str
     prev_hash: str
     hash: str
+
+
+class AuditLog:
+    """Reading the log (`store.audit_log`); entries are appended by `Store.append_audit`
+    inside the write they record."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def entries(self) -> list[AuditEntry]:
+        with self.store.read() as connection:
+            rows = connection.execute(select(audit_log).order_by(audit_log.c.id)).all()
+        return [_entry(row) for row in rows]
+
+    def snapshot(self) -> tuple[list[AuditEntry], list[dict[str, Any]], list[dict[str, Any]]]:
+        """The audit log with every stored update and revision, read together under the
+        writers' lock, so a write committing meanwhile cannot look like tampering."""
+        with self.store.write() as connection:
+            entries = connection.execute(select(audit_log).order_by(audit_log.c.id)).all()
+            rows = connection.execute(select(updates).order_by(updates.c.id)).all()
+            revs = connection.execute(select(revisions).order_by(revisions.c.id)).all()
+        return ([_entry(row) for row in entries],
+                [dict(row._mapping) for row in rows], [dict(row._mapping) for row in revs])
+
+
+def _entry(row: Any) -> AuditEntry:  # Any: a SQLAlchemy Row
+    return AuditEntry(**{**row._mapping, "at": utc(row.at)})
 
 
 def utc(value: datetime) -> datetime:

@@ -6,9 +6,7 @@ from __future__ import annotations
 from sqlalchemy import (Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table,
                         Text, UniqueConstraint)
 
-ROLES = ("reader", "focal_point", "admin")
 INBOX_STATES = ("pending", "done", "dropped")  # dropped: given up after too many attempts
-STATUSES = ("not_started", "in_progress", "done", "blocked")
 MAX_MISSION = 100  # a mission name's length: these columns, and the one rule (access.mission_name)
 
 metadata = MetaData(naming_convention={
@@ -53,6 +51,7 @@ assignments = Table(
     "assignments", metadata,
     Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
     Column("commitment_id", String(8), primary_key=True),
+    Column("assigned_at", DateTime(timezone=True)),  # NULL: assigned before this was kept
 )
 mission_assignments = Table(
     "mission_assignments", metadata,
