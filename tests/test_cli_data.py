@@ -33,7 +33,7 @@ def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
 
 
 def test_db_upgrade_reports_the_revision(cli_store: Store, capsys) -> None:
-    assert run(capsys, "db", "upgrade")[:2] == (0, "database at revision 0009\n")
+    assert run(capsys, "db", "upgrade")[:2] == (0, "database at revision 0010\n")
 
 
 def test_admin_add_invite_assign_users(cli_store: Store, assistant: Assistant, capsys) -> None:

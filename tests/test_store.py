@@ -17,7 +17,7 @@ LIMIT = {"max_failures": 5, "window": timedelta(minutes=15)}
 
 
 def test_migrations_build_exactly_the_declared_schema(store: Store) -> None:
-    assert current(store.engine) == "0009"
+    assert current(store.engine) == "0010"
     with store.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
 

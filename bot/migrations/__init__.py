@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 HERE = Path(__file__).parent
-HEAD = "0009"  # the newest revision in versions/ (tests/test_store.py checks they agree)
+HEAD = "0010"  # the newest revision in versions/ (tests/test_store.py checks they agree)
 _MIGRATION_LOCK = 0x4A4C
 logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO chatter at every start
 
