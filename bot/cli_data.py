@@ -360,7 +360,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
     report = sub.add_parser("report", help="a one-page progress briefing")
     report.add_argument("--area", help="one priority area, e.g. A5")
-    report.add_argument("--format", choices=("md", "html", "png", "xlsx"), default="md")
+    report.add_argument("--format", choices=("md", "html", "pdf", "png", "xlsx"), default="md")
     report.add_argument("--stale-days", type=_count(1, 3650), default=90,
                         help="a commitment is silent after this many days without an update")
     report.add_argument("--out", required=True, help="file to write, or - for md/html on stdout")

@@ -17,11 +17,11 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
-from tornado.web import Application, RequestHandler
+from tornado.web import Application, HTTPError, RequestHandler
 
 from .. import export, i18n
 from ..assistant import Assistant
@@ -311,14 +311,16 @@ class Export(Page):
         self.finish(data)
 
 
-def raise_not_found() -> None:
-    from tornado.web import HTTPError
+def raise_not_found() -> NoReturn:
     raise HTTPError(404)
 
 
-def routes(site: Site) -> list[tuple[str, type[RequestHandler], dict[str, Any]]]:
-    """Every page, under `site.prefix`."""
-    p, kw = site.prefix, {"site": site}
+def routes(assistant: Assistant, prefix: str = ""
+           ) -> list[tuple[str, type[RequestHandler], dict[str, Any]]]:
+    """Every page, under `prefix` ("" or "/dashboard"); the assistant must have a store."""
+    assert assistant.store is not None, "the dashboard needs the store"
+    site = Site(assistant, WebSessions(assistant.store), prefix)
+    p, kw = prefix, {"site": site}
     return [
         (f"{p}/" if p else "/", Overview, kw),
         *([(p, Overview, kw)] if p else []),
@@ -336,11 +338,6 @@ def routes(site: Site) -> list[tuple[str, type[RequestHandler], dict[str, Any]]]
     ]
 
 
-def application(assistant: Assistant, prefix: str = "") -> Application:
-    assert assistant.store is not None, "the dashboard needs the store"
-    return Application(routes(Site(assistant, WebSessions(assistant.store), prefix)))
-
-
 async def serve(assistant: Assistant, *, listen: str, port: int,
                 stop: asyncio.Event | None = None, ready: Callable[[int], None] | None = None,
                 handle_signals: bool = True) -> None:
@@ -350,7 +347,7 @@ async def serve(assistant: Assistant, *, listen: str, port: int,
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-    server = HTTPServer(application(assistant), xheaders=True)  # X-Forwarded-Proto from a proxy
+    server = HTTPServer(Application(routes(assistant)), xheaders=True)  # X-Forwarded-Proto from a proxy
     sockets = bind_sockets(port, listen)
     server.add_sockets(sockets)
     bound = sockets[0].getsockname()[1]
