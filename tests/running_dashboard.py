@@ -8,8 +8,8 @@ import re
 import threading
 from datetime import UTC, datetime, timedelta
 
-from bot.assistant import Assistant
-from bot.identity import Sender
+from bot.conversation.assistant import Assistant
+from bot.conversation.identity import Sender
 from bot.web.server import serve
 
 ADMIN = Sender("telegram", "1", "Admin")

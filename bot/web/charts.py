@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..briefing import STATUS_COLOURS
+from bot.briefing.summary import STATUS_COLOURS
 
 NONE_COLOUR = "#ffffff"
 OUTLINE = "#8a8a8a"

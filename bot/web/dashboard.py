@@ -14,13 +14,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..access import mission_name
-from ..audit import utc
-from ..catalogue import Catalogue, Commitment
-from ..numbers import day_start, parse_day
-from ..replies import area_name, title
-from ..schema import invites
-from ..store import STATUSES, Store, Update, User
+from bot.desk.access import mission_name
+from bot.storage.audit import utc
+from bot.answering.catalogue import Catalogue, Commitment
+from bot.answering.numbers import day_start, parse_day
+from bot.conversation.replies import area_name, title
+from bot.storage.schema import invites
+from bot.storage.store import STATUSES, Store, Update, User
 
 STALE_DAYS = 90
 MONTH = timedelta(days=30)

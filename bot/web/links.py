@@ -6,10 +6,10 @@ bot says so and points to an admin, who can make a link with `a4pbot admin webli
 
 from __future__ import annotations
 
-from ..access import Access
-from ..i18n import t
-from ..identity import Sender
-from ..replies import Reply, error
+from bot.desk.access import Access
+from bot.conversation.i18n import t
+from bot.conversation.identity import Sender
+from bot.conversation.replies import Reply, error
 from .sessions import LINK_MINUTES, WebSessions
 
 

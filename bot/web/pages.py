@@ -15,11 +15,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from .. import i18n
-from ..i18n import t
-from ..progress import status_label
-from ..replies import area_name, rendering, title
-from ..store import STATUSES
+from bot.conversation import i18n
+from bot.conversation.i18n import t
+from bot.desk.progress import status_label
+from bot.conversation.replies import area_name, rendering, title
+from bot.storage.store import STATUSES
 from . import charts
 from .dashboard import ORDER
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..catalogue import Catalogue
+from bot.answering.catalogue import Catalogue
 from .dashboard import ORDER
 from .pages import render
 

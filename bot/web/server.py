@@ -23,11 +23,12 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application, HTTPError, RequestHandler
 
-from .. import export, i18n
-from ..assistant import Assistant
-from ..i18n import t
-from ..numbers import parse_count
-from ..sanitise import clean_text
+from bot.briefing import export
+from bot.conversation import i18n
+from bot.conversation.assistant import Assistant
+from bot.conversation.i18n import t
+from bot.answering.numbers import parse_count
+from bot.desk.sanitise import clean_text
 from . import dashboard
 from .pages import render, status_chart, style_hash
 from .sessions import SESSION_HOURS, LinkRefused, WebSession, WebSessions
@@ -273,7 +274,7 @@ class Invites(Page):
         admin = self.session.user
 
         def make() -> dict[str, Any]:
-            from ..access import new_code, parse_invite_args, still_admin
+            from bot.desk.access import new_code, parse_invite_args, still_admin
             parsed = parse_invite_args(args)
             made, problem = None, None
             if isinstance(parsed, str):

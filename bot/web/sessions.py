@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from ..audit import utc
-from ..schema import ROLES, users, web_links, web_sessions
-from ..store import Rights, Store, User
+from bot.storage.audit import utc
+from bot.storage.schema import ROLES, users, web_links, web_sessions
+from bot.storage.store import Rights, Store, User
 
 LINK_MINUTES = 15
 MAX_LINK_MINUTES = 24 * 60
