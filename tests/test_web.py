@@ -11,12 +11,11 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import closing
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from running_dashboard import ADMIN, AMARA, HOSTILE, LI, READER, RunningDashboard, link, seed
+from running_dashboard import ADMIN, LI, READER, RunningDashboard, link, seed
 
 from bot.briefing import summary as briefing
 from bot.conversation.assistant import Assistant
