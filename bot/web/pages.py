@@ -58,10 +58,11 @@ def signed(value: int) -> str:
     return f"+{value}" if value > 0 else ("±0" if value == 0 else f"−{-value}")
 
 
-def status_chart(rows: list[tuple[str, dict[str, int]]]) -> Markup:
-    """The stacked bar of commitments by status, per area (safe: built from escaped text)."""
+def status_chart(rows: list[tuple[str, dict[str, int]]], width: int = 1000) -> Markup:
+    """The stacked bar of commitments by status, per area (safe: built from escaped text);
+    narrower on paper, where the page is: its labels then print larger."""
     return Markup(charts.stacked_bars(rows, ORDER, status_names(),
-                                      title=t("web.chart.status")))
+                                      title=t("web.chart.status"), width=width))
 
 
 def mini_bar(counts: dict[str, int]) -> Markup:
