@@ -25,10 +25,12 @@ COPY bot ./bot
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM ${PYTHON_IMAGE}
-# fonts-wqy-microhei: the CJK font of the briefing charts, at bookworm's version.
+# fonts-wqy-microhei: the CJK font of the briefing charts, at bookworm's version; Pango: what
+# WeasyPrint lays out the PDF report with (`report --format pdf`).
 # uid/gid 10001, numeric in USER below: Kubernetes' runAsNonRoot can check it.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends fonts-wqy-microhei=0.2.0-beta-3.1 \
+       libpango-1.0-0=1.50.12+ds-1 libpangoft2-1.0-0=1.50.12+ds-1 \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --gid 10001 a4p \
     && useradd --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin a4p

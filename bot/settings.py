@@ -7,7 +7,7 @@ import re
 import secrets
 from pathlib import Path
 
-from pydantic import PrivateAttr, SecretStr
+from pydantic import PrivateAttr, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org/bot"
@@ -43,7 +43,18 @@ class Settings(BaseSettings):
     postgres_password: SecretStr | None = None
     postgres_db: str = "a4p"
     admin_ids: str = ""
+    # The web dashboard's public address (https://bot.example.org/dashboard): /web's links.
+    a4p_public_url: str | None = None
     _random_secret: str | None = PrivateAttr(default=None)
+
+    @field_validator("a4p_public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        """An absolute http(s) address (the links are opened from a chat); "" = not set."""
+        value = (value or "").strip().rstrip("/")
+        if value and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", value):
+            raise ValueError("expected an address such as https://bot.example.org/dashboard")
+        return value or None
 
     def db_url(self) -> str:
         """DATABASE_URL (checked for shape; never echoed), else PostgreSQL from POSTGRES_HOST and

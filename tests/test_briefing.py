@@ -43,7 +43,7 @@ def test_markdown_and_html_show_stored_text_as_text(seeded: Assistant) -> None:
     report = summary.build(seeded.store, seeded.catalogue)
     md = summary.markdown(report)
     assert "## 90 天无更新的承诺" in md and "<script>" not in md
-    page = summary.to_html(report)
+    page = summary.render(report, seeded.catalogue, "html").decode()
     assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>" not in page
 
 

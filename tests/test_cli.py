@@ -160,7 +160,7 @@ def test_run_with_rejected_token_never_prints_it(tmp_path):
 
 
 def test_ask_json_carries_suggestions_when_unsure_and_nothing_when_out_of_scope(capsys):
-    assert main(["ask", "--json", "战略沟同"]) == 0
+    assert main(["ask", "--json", "沟通"]) == 0
     unsure = json.loads(capsys.readouterr().out)
     assert unsure["results"] == [] and 1 <= len(unsure["suggestions"]) <= 3
     assert unsure["suggestions"][0]["id"] == "C15"

@@ -349,7 +349,7 @@ def test_a_reminder_that_cannot_be_delivered_does_not_stop_the_others(
 
 def test_did_you_mean_buttons_open_the_chosen_card_in_place(bot: RunningSlackBot) -> None:
     before = len(bot.fake.calls_to("chat.postMessage"))
-    bot.post(bot.fake.direct_message("战略沟同", channel="D7"))
+    bot.post(bot.fake.direct_message("沟通", channel="D7"))
     (unsure,) = bot.fake.wait_for("chat.postMessage", before + 1)[before:]
     assert "我不太确定您问的是哪一项" in texts(unsure.params["blocks"])
     message = bot.fake.messages("D7")[-1]

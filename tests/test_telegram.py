@@ -256,7 +256,7 @@ def test_webhook_serves_only_requests_with_the_secret(assistant: Assistant) -> N
 
 def test_did_you_mean_offers_choices_and_a_tap_opens_the_card(bot: RunningBot, tg: FakeTelegram
                                                               ) -> None:
-    (reply,) = say(tg, "战略沟同", user_id=2077)
+    (reply,) = say(tg, "沟通", user_id=2077)
     assert shown(reply).startswith("我不太确定您问的是哪一项")
     data = [d for _, d in buttons(reply)]
     assert data[0] == "pick:C15" and data[-1] == "pick:none" and len(data) <= 4

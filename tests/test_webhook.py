@@ -67,6 +67,27 @@ def test_healthz_reports_catalogue_and_database(webhook_bot) -> None:
     assert report["catalogue"] == {"areas": 8, "commitments": 45, "paragraphs": 24}
 
 
+def test_the_dashboard_is_served_beside_the_webhook(webhook_bot) -> None:
+    import re
+
+    import httpx
+
+    from bot.web.sessions import WebSessions
+
+    _, port, store = webhook_bot
+    token = WebSessions(store).new_link(store.users.get_or_create("telegram", "5", "W").id)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        assert client.get("/dashboard/").headers["location"] == "/dashboard/signin"
+        form = client.get(f"/dashboard/signin/{token}")
+        done = client.post(f"/dashboard/signin/{token}", data={
+            "csrf": re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)})
+        assert done.headers["location"] == "/dashboard/"
+        assert "Path=/dashboard/" in done.headers["set-cookie"]
+        page = client.get("/dashboard/updates")
+        assert page.status_code == 200 and 'href="/dashboard/area/A1"' not in page.text
+        assert 'action="/dashboard/search"' in page.text
+
+
 def test_healthz_fails_when_the_database_does_not_answer(assistant: Assistant) -> None:
     gone = Store(make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"))
     port = free_port()

@@ -1,13 +1,12 @@
 """Briefings: where progress stands per area, what is new, and where we are silent.
 
-One `Briefing` is computed from the store and rendered as Markdown, HTML, XLSX or a PNG
-chart (matplotlib, Agg backend, a CJK font); every transport and `a4pbot report` send the
+One `Briefing` is computed from the store and rendered as Markdown, HTML or PDF (with the
+web dashboard's look, bot/web/report.py), XLSX or a PNG chart (matplotlib, Agg backend, a CJK font); every transport and `a4pbot report` send the
 same bytes. Nothing here imports a transport.
 """
 
 from __future__ import annotations
 
-import html
 import io
 import logging
 import re
@@ -33,7 +32,7 @@ CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source 
              "Noto Sans CJK JP", "Microsoft YaHei", "SimHei", "PingFang SC")
 STATUS_COLOURS = {"not_started": "#b0b7c3", "in_progress": "#3b82c4", "done": "#2e9e5b",
                   "blocked": "#d9534f"}
-FORMATS = ("md", "html", "png", "xlsx")
+FORMATS = ("md", "html", "pdf", "png", "xlsx")
 
 
 @dataclass(frozen=True)
@@ -148,30 +147,6 @@ def _md(text: str) -> str:
     return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def to_html(briefing: Briefing) -> str:
-    e = html.escape
-    rows = []
-    for a in briefing.areas:
-        cells = "".join(f"<td>{n}</td>" for n in a.counts.values())
-        rows.append(f"<tr><th>{e(a.id)} {e(a.name)}</th>{cells}"
-                    f"<td>{a.commitments - a.with_updates}</td></tr>")
-    latest = "".join(
-        f"<li>{u.created_at:%Y-%m-%d} {e(u.commitment_id)} {e(status_label(u.status))} — "
-        f"{e(u.text)}{e(t('sep.parens', text=_who(u)))}</li>"
-        for a in briefing.areas for u in a.latest)
-    stale = ("".join(f"<li>{e(line)}</li>" for line in stale_lines(briefing))
-             or f"<li>{e(t('briefing.none'))}</li>")
-    head = "".join(f"<th>{e(status_label(s))}</th>" for s in STATUSES)
-    generated = t("briefing.generated", at=f"{briefing.generated:%Y-%m-%d %H:%M}")
-    return (f"<!doctype html><html lang=\"{i18n.current()}\"><meta charset=\"utf-8\">"
-            f"<title>{e(t('briefing.title'))}</title>"
-            f"<h1>{e(t('briefing.title'))}</h1><p>{e(generated)}</p>"
-            f"<table><tr><th>{e(t('briefing.area'))}</th>{head}<th>{e(t('briefing.no_update'))}</th>"
-            f"</tr>{''.join(rows)}</table>"
-            f"<h2>{e(t('briefing.latest'))}</h2><ul>{latest}</ul>"
-            f"<h2>{e(t('briefing.stale_heading', days=briefing.stale_days))}</h2><ul>{stale}</ul></html>")
-
-
 def to_xlsx(briefing: Briefing) -> bytes:
     from openpyxl import Workbook
 
@@ -244,8 +219,9 @@ def chart(briefing: Briefing, catalogue: Catalogue) -> bytes:
 def render(briefing: Briefing, catalogue: Catalogue, fmt: str) -> bytes:
     if fmt == "md":
         return markdown(briefing).encode("utf-8")
-    if fmt == "html":
-        return to_html(briefing).encode("utf-8")
+    if fmt in ("html", "pdf"):  # the dashboard's look: bot/web/report.py
+        from bot.web.report import render_report
+        return render_report(briefing, catalogue, fmt)
     if fmt == "xlsx":
         return to_xlsx(briefing)
     return chart(briefing, catalogue)

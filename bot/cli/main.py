@@ -59,7 +59,7 @@ def _with_store(assistant, settings):  # -> Assistant with the progress desk
     from bot.storage.store import Store
 
     return assistant.with_store(Store.open(settings.db_url()), parse_admin_ids(settings.admin_ids),
-                                settings.remind_after_days)
+                                settings.remind_after_days, settings.a4p_public_url)
 
 
 def result_json(result: Result) -> dict:
@@ -209,6 +209,22 @@ def cmd_slack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_web(args: argparse.Namespace) -> int:
+    """The dashboard on its own (the webhook mode of `run` also serves it, under /dashboard)."""
+    import asyncio
+
+    from bot.settings import Settings
+    from bot.web.server import serve
+
+    settings = Settings()
+    _quiet_secrets(settings)
+    assistant = _with_store(_assistant(args), settings)
+    print(f"dashboard on http://{args.listen}:{args.port}/ — sign in with a link from /web "
+          "or `a4pbot admin weblink USER`", file=sys.stderr)
+    asyncio.run(serve(assistant, listen=args.listen, port=args.port))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="a4pbot", description="A4P declaration chatbot.")
     parser.add_argument("--knowledge", default=os.environ.get("A4P_KNOWLEDGE_DIR"),
@@ -241,6 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
     slack.add_argument("--listen", default="0.0.0.0", help="HTTP listen address")
     slack.add_argument("--port", type=int, default=3000, help="HTTP listen port")
     slack.set_defaults(func=cmd_slack)
+
+    web = sub.add_parser("web", help="serve the web dashboard (sign in with a link from /web)")
+    web.add_argument("--listen", default="127.0.0.1", help="listen address")
+    web.add_argument("--port", type=int, default=8080, help="listen port")
+    web.set_defaults(func=cmd_web)
 
     operations.add_parsers(sub)
 

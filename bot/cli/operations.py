@@ -184,6 +184,30 @@ def cmd_admin_link(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_admin_weblink(args: argparse.Namespace) -> int:
+    """A one-time sign-in link to the dashboard for a user, on the last line."""
+    from bot.settings import Settings
+    from bot.web.links import sign_in_url
+    from bot.web.sessions import WebSessions
+
+    store = open_store()
+    user = store.users.get(args.user)
+    if user is None:
+        print(f"a4pbot: no user {args.user} (see `a4pbot admin users`)", file=sys.stderr)
+        return 2
+    main = user.linked_to or user.id  # a linked account signs in as the one it acts as
+    base = Settings().a4p_public_url
+    if base is None:
+        base = "http://127.0.0.1:8080"
+        print(f"note: A4P_PUBLIC_URL is not set; this link is for `a4pbot web` on {base}",
+              file=sys.stderr)
+    token = WebSessions(store).new_link(main, args.minutes)
+    print(f"sign-in link for user {main}, valid once within {args.minutes} minutes:",
+          file=sys.stderr)
+    print(sign_in_url(base, token))
+    return 0
+
+
 def cmd_admin_unanswered(args: argparse.Namespace) -> int:
     """The most frequent questions the bot could not answer: candidates for knowledge/."""
     rows = open_store().misses.unanswered(since=args.since, limit=args.limit)
@@ -315,6 +339,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     link.add_argument("alias", type=_user_number, help="user number of the account to link (e.g. Slack)")
     link.add_argument("main", type=_user_number, help="user number of the main account")
     link.set_defaults(func=cmd_admin_link)
+    weblink = admin.add_parser("weblink", help="a one-time sign-in link to the web dashboard "
+                               "(printed on the last line)")
+    weblink.add_argument("user", type=_user_number, help="user number (see `a4pbot admin users`)")
+    weblink.add_argument("--minutes", type=_count(1, 24 * 60), default=15,
+                         help="how long the link stays valid (default 15)")
+    weblink.set_defaults(func=cmd_admin_weblink)
     unanswered = admin.add_parser("unanswered", help="questions the bot could not answer")
     unanswered.add_argument("--since", type=_date, help="only those asked since (YYYY-MM-DD)")
     unanswered.add_argument("--limit", type=_count(1, 100_000), default=50)
@@ -330,7 +360,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
     report = sub.add_parser("report", help="a one-page progress briefing")
     report.add_argument("--area", help="one priority area, e.g. A5")
-    report.add_argument("--format", choices=("md", "html", "png", "xlsx"), default="md")
+    report.add_argument("--format", choices=("md", "html", "pdf", "png", "xlsx"), default="md")
     report.add_argument("--stale-days", type=_count(1, 3650), default=90,
                         help="a commitment is silent after this many days without an update")
     report.add_argument("--out", required=True, help="file to write, or - for md/html on stdout")

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when progress tracking is
     from bot.desk.reminders import Reminders
     from bot.storage.sessions import Session
     from bot.storage.store import Store
+    from bot.web.links import WebLinks
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class Assistant:
 
     def __init__(self, catalogue: Catalogue, index: Index | None = None, *,
                  store: Store | None = None, admin_ids: frozenset[str] = frozenset(),
-                 remind_after_days: int = 30) -> None:
+                 remind_after_days: int = 30, public_url: str | None = None) -> None:
         self.catalogue = catalogue
         self.index = index or Index(catalogue)
         self.store = store
@@ -77,6 +78,8 @@ class Assistant:
         self.progress: Progress | None = None
         self.flow: UpdateFlow | None = None
         self.reminders: Reminders | None = None
+        self.web: WebLinks | None = None
+        self.public_url = public_url
         if store is not None:
             from bot.desk.access import Access
             from bot.desk.drafts import UpdateFlow
@@ -87,12 +90,15 @@ class Assistant:
             self.progress = Progress(store, catalogue, self.access)
             self.flow = UpdateFlow(store, catalogue, self.access, self.progress, self._suggest)
             self.reminders = Reminders(store, catalogue, self.access, remind_after_days)
+            from bot.web.links import WebLinks
+            self.web = WebLinks(self.access, public_url)
 
     def with_store(self, store: Store, admin_ids: frozenset[str] = frozenset(),
-                   remind_after_days: int = 30) -> Assistant:
-        """The same catalogue and index, with the progress desk over `store`."""
+                   remind_after_days: int = 30, public_url: str | None = None) -> Assistant:
+        """The same catalogue and index, with the progress desk over `store` (and /web's
+        sign-in links on `public_url`, the dashboard's address)."""
         return Assistant(self.catalogue, self.index, store=store, admin_ids=admin_ids,
-                         remind_after_days=remind_after_days)
+                         remind_after_days=remind_after_days, public_url=public_url)
 
     @classmethod
     def load(cls, directory: Path | str | None = None) -> Assistant:
@@ -255,7 +261,7 @@ class Assistant:
         if not command.desk:
             return getattr(self, f"_on_{command.handler}")(args, state, sender)
         if (self.access is None or self.progress is None or self.flow is None
-                or self.reminders is None):
+                or self.reminders is None or self.web is None):
             return no_store()
         if sender is ANONYMOUS and not command.anonymous:
             return replies.error(t("assistant.who_are_you"))

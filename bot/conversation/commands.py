@@ -93,6 +93,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("overdue", "reminders.overdue", role="admin", desk=True),
     Command("link", "access.link", True, role="admin", desk=True),
     Command("revoke", "access.revoke", True, role="admin", desk=True),
+    Command("web", "web.link", role="reader", desk=True),
     # button actions: never typed
     Command("withdraw", "progress.withdraw", role="reader", desk=True, typed=False),
     Command("draft", "flow.press", role="focal_point", desk=True, typed=False),

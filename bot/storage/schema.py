@@ -132,3 +132,23 @@ inbox = Table(  # updates and events received, kept until answered (bot/storage/
     Column("owner", Integer, nullable=False),  # the process answering it (PostgreSQL: alive?)
     UniqueConstraint("platform", "key", name="uq_inbox_platform_key"),
 )
+web_links = Table(  # one-time sign-in links to the web dashboard (bot/web/sessions.py)
+    "web_links", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of the link's token
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),  # set once: a link signs in one browser
+)
+web_sessions = Table(  # signed-in browsers, shared by every replica
+    "web_sessions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of the cookie
+    Column("csrf", String(64), nullable=False),  # the token every form of the session carries
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("role", String(16), nullable=False),  # at sign-in: a lower role since ends it
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),  # signed out (or the role was lowered)
+)

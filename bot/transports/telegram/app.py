@@ -23,6 +23,7 @@ from .webhook import serve_webhook
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "telegram"
+DASHBOARD_PATH = "/dashboard"  # the web dashboard (bot/web/) beside the webhook
 HTTP_SESSIONS = "http_sessions"  # bot_data key: the AiohttpRequest objects, closed by `run`
 
 # Updates handled at once. Answering costs ~2 ms of CPU on the event loop; with every pending
@@ -139,8 +140,18 @@ def serve(application: Application, *, webhook_url: str | None = None, listen: s
         application, webhook_url=webhook_url.rstrip("/") + "/" + WEBHOOK_PATH, path=WEBHOOK_PATH,
         listen=listen, port=port, secret=secret or secrets.token_urlsafe(32),
         health=lambda: health(assistant), stop=stop,
-        handle_signals=run_options.get("stop_signals", ()) is not None)
+        handle_signals=run_options.get("stop_signals", ()) is not None,
+        more=dashboard(assistant))
     asyncio.get_event_loop_policy().get_event_loop().run_until_complete(serving)
+
+
+def dashboard(assistant: Assistant) -> list[Any]:
+    """The web dashboard's routes under /dashboard (it needs the store)."""
+    if assistant.store is None:
+        return []
+    from bot.web.server import routes
+
+    return routes(assistant, DASHBOARD_PATH)
 
 
 def health(assistant: Assistant) -> dict[str, Any]:

@@ -78,8 +78,10 @@ class Health(RequestHandler):
 
 async def serve_webhook(application: Application, *, webhook_url: str, path: str, listen: str,
                         port: int, secret: str, health: Callable[[], dict[str, Any]],
-                        stop: asyncio.Event | None = None, handle_signals: bool = True) -> None:
-    """Register the webhook with Telegram and serve until `stop` is set (or SIGTERM/SIGINT)."""
+                        stop: asyncio.Event | None = None, handle_signals: bool = True,
+                        more: list[Any] | None = None) -> None:
+    """Register the webhook with Telegram and serve until `stop` is set (or SIGTERM/SIGINT);
+    `more` routes are served beside it (the dashboard under /dashboard)."""
     stop = stop or asyncio.Event()
     if handle_signals:
         loop = asyncio.get_running_loop()
@@ -88,6 +90,7 @@ async def serve_webhook(application: Application, *, webhook_url: str, path: str
     web = WebApplication([
         (f"/{path}", TelegramUpdates, {"bot_application": application, "secret": secret}),
         (HEALTH_PATH, Health, {"check": health}),
+        *(more or []),
     ])
     async with application:  # initialize … shutdown
         if application.post_init is not None:

@@ -8,7 +8,7 @@ Setting them all to the migration's time instead would make every overdue commit
 freshly assigned and empty `/overdue` and the reminders for a month.
 
 Revision ID: 0011
-Revises: 0009 (re-chained onto 0010 when merged)
+Revises: 0010 (re-chained onto 0010 when merged)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

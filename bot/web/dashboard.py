@@ -1,0 +1,251 @@
+"""What the dashboard shows, computed from the store: per-area status counts (by each
+commitment's latest live update) with the change over the last month, updates per month,
+one area's and one commitment's picture, the filtered feed and the silent commitments.
+
+Plain data (frozen dataclasses) for the templates; nothing here knows HTTP or HTML.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.desk.access import mission_name
+from bot.storage.audit import utc
+from bot.answering.catalogue import Catalogue, Commitment
+from bot.answering.numbers import day_start, parse_day
+from bot.conversation.replies import area_name, title
+from bot.storage.schema import invites
+from bot.storage.store import Store
+from bot.storage.updates import STATUSES, ProgressUpdate
+from bot.storage.users import User
+
+STALE_DAYS = 90
+MONTH = timedelta(days=30)
+TREND_MONTHS = 12
+FEED_LIMIT = 300
+ORDER = (*STATUSES, "none")  # the chart's segments: every status, then "no update yet"
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    id: str
+    name: str
+    commitments: int
+    counts: dict[str, int]  # ORDER -> commitments whose latest update has it ("none": no update)
+    silent: int             # no live update for `stale_days`
+    reporting_change: int   # commitments with an update now, minus a month ago
+    done_change: int        # commitments done now, minus a month ago
+    recent: int             # updates in the last 30 days
+
+
+@dataclass(frozen=True)
+class Trend:
+    months: tuple[str, ...]                           # "2026-01" …, oldest first
+    rows: tuple[tuple[str, str, tuple[int, ...]], ...]  # area id, name, updates per month
+
+
+@dataclass(frozen=True)
+class Overview:
+    generated: datetime
+    month_ago: datetime
+    stale_days: int
+    rows: tuple[AreaRow, ...]
+    trend: Trend
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {s: sum(r.counts[s] for r in self.rows) for s in ORDER}
+
+
+@dataclass(frozen=True)
+class CommitmentRow:
+    commitment: Commitment
+    latest: ProgressUpdate | None
+    owners: tuple[str, ...]
+    silent: bool
+
+
+@dataclass(frozen=True)
+class History:
+    """One update with its earlier revisions (oldest first) and who wrote each."""
+
+    update: ProgressUpdate
+    revisions: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    """The feed's GET parameters, checked; `problems` are message keys for what was ignored."""
+
+    area: str = ""
+    mission: str = ""
+    status: str = ""
+    since: datetime | None = None
+    until: datetime | None = None  # the last day, inclusive (its start)
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def active(self) -> bool:
+        return bool(self.area or self.mission or self.status or self.since or self.until)
+
+
+def latest_of(items: list[ProgressUpdate]) -> dict[str, ProgressUpdate]:
+    """Commitment id -> its newest update among `items` (oldest first)."""
+    return {u.commitment_id: u for u in items}
+
+
+def overview(store: Store, catalogue: Catalogue, *, stale_days: int = STALE_DAYS) -> Overview:
+    now = store.clock()
+    month_ago = now - MONTH
+    items = store.updates.where(newest_first=False)
+    latest, before = latest_of(items), latest_of([u for u in items if u.created_at < month_ago])
+    horizon = now - timedelta(days=stale_days)
+    rows = []
+    for area in catalogue.areas.values():
+        ids = [c.id for c in catalogue.commitments_in(area.id)]
+        counts = Counter(latest[c].status if c in latest else "none" for c in ids)
+        then = Counter(before[c].status for c in ids if c in before)
+        rows.append(AreaRow(
+            area.id, area_name(area), len(ids), {s: counts[s] for s in ORDER},
+            sum(1 for c in ids if c not in latest or latest[c].created_at < horizon),
+            sum(1 for c in ids if c in latest) - sum(then.values()),
+            counts["done"] - then["done"],
+            sum(1 for u in items if u.commitment_id in ids and u.created_at >= month_ago)))
+    return Overview(now, month_ago, stale_days, tuple(rows), trend(items, catalogue, now))
+
+
+def trend(items: list[ProgressUpdate], catalogue: Catalogue, now: datetime,
+          months: int = TREND_MONTHS) -> Trend:
+    """Updates per calendar month (UTC) per area, the last `months` months."""
+    keys = []
+    year, month = now.year, now.month
+    for _ in range(months):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    keys.reverse()
+    per = Counter((catalogue.commitments[u.commitment_id].area, f"{u.created_at:%Y-%m}")
+                  for u in items if u.commitment_id in catalogue.commitments)
+    return Trend(tuple(keys), tuple((a.id, area_name(a), tuple(per[a.id, k] for k in keys))
+                                    for a in catalogue.areas.values()))
+
+
+def owner_names(store: Store) -> dict[str, tuple[str, ...]]:
+    """Commitment id -> the names of its assigned focal points."""
+    names = {u.id: u.label for u in store.users.all()}
+    return {c: tuple(names.get(u, str(u)) for u in ids) for c, ids in store.assignments.owners().items()}
+
+
+def area_rows(store: Store, catalogue: Catalogue, area_id: str,
+              stale_days: int = STALE_DAYS) -> list[CommitmentRow]:
+    latest = store.updates.latest_by_commitment()
+    owners = owner_names(store)
+    horizon = store.clock() - timedelta(days=stale_days)
+    return [CommitmentRow(c, latest.get(c.id), owners.get(c.id, ()),
+                          c.id not in latest or latest[c.id].created_at < horizon)
+            for c in catalogue.commitments_in(area_id)]
+
+
+def history(store: Store, commitment_id: str) -> list[History]:
+    """Every update on a commitment, withdrawn ones too, newest first, with its revisions."""
+    items = store.updates.where(commitment_id=commitment_id, include_withdrawn=True)
+    return [History(u, tuple(r for r in store.updates.revisions(u.id) if r["revision"] < u.revision))
+            for u in items]
+
+
+def feed_filter(catalogue: Catalogue, args: dict[str, str]) -> FeedFilter:
+    """The feed's filters from query parameters; what cannot be used is named, not fatal."""
+    problems = []
+    area = args.get("area", "").strip().upper()
+    if area and area not in catalogue.areas:
+        problems.append("web.filter.bad_area")
+        area = ""
+    status = args.get("status", "").strip()
+    if status and status not in STATUSES:
+        problems.append("web.filter.bad_status")
+        status = ""
+    mission = mission_name(args.get("mission", "")) or ""
+    days = []
+    for name in ("from", "to"):
+        text = args.get(name, "").strip()
+        parsed = parse_day(text) if text else None
+        if text and parsed is None:
+            problems.append("web.filter.bad_date")
+        days.append(day_start(parsed) if parsed else None)
+    return FeedFilter(area, mission, status, days[0], days[1], tuple(dict.fromkeys(problems)))
+
+
+def feed(store: Store, catalogue: Catalogue, chosen: FeedFilter,
+         limit: int = FEED_LIMIT) -> list[ProgressUpdate]:
+    """Live updates, newest first, that pass every filter."""
+    until = chosen.until + timedelta(days=1) if chosen.until else None
+    found = []
+    for u in store.updates.where(since=chosen.since, until=until):
+        commitment = catalogue.commitments.get(u.commitment_id)
+        if ((chosen.area and (commitment is None or commitment.area != chosen.area))
+                or (chosen.status and u.status != chosen.status)
+                or (chosen.mission and u.mission.casefold() != chosen.mission.casefold())):
+            continue
+        found.append(u)
+        if len(found) >= limit:
+            break
+    return found
+
+
+def missions(store: Store) -> list[str]:
+    """Every mission some live update was reported for (the feed's choices)."""
+    return sorted({u.mission for u in store.updates.where() if u.mission}, key=str.casefold)
+
+
+def silent(store: Store, catalogue: Catalogue, days: int = STALE_DAYS
+           ) -> list[tuple[str, str, list[CommitmentRow]]]:
+    """Per area (id, name, rows): the commitments with no live update for `days`."""
+    out = []
+    for area in catalogue.areas.values():
+        rows = [r for r in area_rows(store, catalogue, area.id, days) if r.silent]
+        if rows:
+            out.append((area.id, area_name(area), rows))
+    return out
+
+
+@dataclass(frozen=True)
+class UserRow:
+    user: User
+    commitments: tuple[str, ...]
+    missions: tuple[str, ...]
+
+
+def user_rows(store: Store) -> list[UserRow]:
+    owned: dict[int, list[str]] = {}
+    for commitment, ids in store.assignments.owners().items():
+        for user_id in ids:
+            owned.setdefault(user_id, []).append(commitment)
+    return [UserRow(u, tuple(sorted(owned.get(u.id, []), key=lambda c: int(c[1:]))),
+                    tuple(store.assignments.missions(u.id))) for u in store.users.all()]
+
+
+@dataclass(frozen=True)
+class LiveInvite:
+    id: int
+    role: str
+    uses_left: int
+    expires_at: datetime
+    created_at: datetime
+
+
+def live_invites(store: Store) -> list[LiveInvite]:
+    """Invites that can still be used, newest first (their codes are not stored)."""
+    now = store.clock()
+    with store.read() as connection:
+        rows = connection.execute(select(invites).where(invites.c.uses_left > 0)
+                                  .order_by(invites.c.id.desc())).all()
+    return [LiveInvite(r.id, r.role, r.uses_left, utc(r.expires_at), utc(r.created_at))
+            for r in rows if utc(r.expires_at) > now]
+
+
+def commitment_title(c: Commitment) -> str:
+    return f"{c.id} {title(c)}"
