@@ -68,7 +68,7 @@ class Assistant:
 
     def __init__(self, catalogue: Catalogue, index: Index | None = None, *,
                  store: Store | None = None, admin_ids: frozenset[str] = frozenset(),
-                 remind_after_days: int = 30) -> None:
+                 remind_after_days: int = 30, public_url: str | None = None) -> None:
         self.catalogue = catalogue
         self.index = index or Index(catalogue)
         self.store = store
@@ -83,15 +83,16 @@ class Assistant:
             from .reminders import Reminders
 
             self.access = Access(store, catalogue, admin_ids)
-            self.progress = Progress(store, catalogue, self.access)
+            self.progress = Progress(store, catalogue, self.access, public_url=public_url)
             self.flow = UpdateFlow(store, catalogue, self.access, self.progress, self._suggest)
             self.reminders = Reminders(store, catalogue, self.access, remind_after_days)
 
     def with_store(self, store: Store, admin_ids: frozenset[str] = frozenset(),
-                   remind_after_days: int = 30) -> Assistant:
-        """The same catalogue and index, with the progress desk over `store`."""
+                   remind_after_days: int = 30, public_url: str | None = None) -> Assistant:
+        """The same catalogue and index, with the progress desk over `store` (`public_url`:
+        the web dashboard, linked from /brief)."""
         return Assistant(self.catalogue, self.index, store=store, admin_ids=admin_ids,
-                         remind_after_days=remind_after_days)
+                         remind_after_days=remind_after_days, public_url=public_url)
 
     @classmethod
     def load(cls, directory: Path | str | None = None) -> Assistant:

@@ -59,7 +59,7 @@ def _with_store(assistant, settings):  # -> Assistant with the progress desk
     from .store import Store
 
     return assistant.with_store(Store.open(settings.db_url()), parse_admin_ids(settings.admin_ids),
-                                settings.remind_after_days)
+                                settings.remind_after_days, settings.public_url())
 
 
 def result_json(result: Result) -> dict:
@@ -176,7 +176,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .handlers.startup import start_error
     secrets = _quiet_secrets(settings)
     try:
-        run(settings, _with_store(_assistant(args), settings), webhook_url=args.webhook_url, listen=args.listen,
+        assistant = _with_store(_assistant(args), settings)
+        _warm_charts()
+        run(settings, assistant, webhook_url=args.webhook_url, listen=args.listen,
             port=args.port)
     except Exception as exc:  # noqa: BLE001 - Telegram's start-up failures become one line
         failure = start_error(exc, secrets.redact)
@@ -205,8 +207,17 @@ def cmd_slack(args: argparse.Namespace) -> int:
     from .slack.app import run
 
     _quiet_secrets(settings)
-    run(settings, _with_store(_assistant(args), settings), listen=args.listen, port=args.port)
+    assistant = _with_store(_assistant(args), settings)
+    _warm_charts()
+    run(settings, assistant, listen=args.listen, port=args.port)
     return 0
+
+
+def _warm_charts() -> None:
+    """Servers pay matplotlib's start-up in the background, not in the first /brief."""
+    from .chart import warm
+
+    warm()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -158,10 +158,12 @@ def may_change(rights: Rights, item: Update, now: datetime) -> Reply | None:
 class Progress:
     """The focal points' desk: updates in, progress out."""
 
-    def __init__(self, store: Store, catalogue: Catalogue, access: Access) -> None:
+    def __init__(self, store: Store, catalogue: Catalogue, access: Access, *,
+                 public_url: str | None = None) -> None:
         self.store = store
         self.catalogue = catalogue
         self.access = access
+        self.public_url = public_url  # the web dashboard's address (A4P_PUBLIC_URL), if served
 
     # -- writing -----------------------------------------------------------------------
 
@@ -359,17 +361,20 @@ class Progress:
                                  for fmt in export.FORMATS))
 
     def brief(self, _sender: Sender, args: str) -> Reply:
-        """`/brief [A5]`: the progress chart with a one-line-per-area summary."""
-        from . import briefing
+        """`/brief [A5]`: the progress chart with a one-line-per-area summary (and a link to
+        the dashboard when one is served)."""
+        from . import briefing, chart
 
         area = self._area_arg(args)
-        report = briefing.build(self.store, self.catalogue, area=area)
+        report = briefing.build(self.store, self.catalogue, briefing.Scope(area=area))
+        link = ((t("brief.dashboard", url=self.public_url.rstrip("/") + "/"),)
+                if self.public_url else ())
         stamp = f"{report.generated:%Y%m%d}"
         return Reply(t("brief.heading_area", area=area) if area else t("brief.heading"),
-                     tuple(briefing.summary_lines(report)),
+                     (*briefing.summary_lines(report), *link),
                      ((Button(t("brief.stale_button"), "stale"),),),
                      files=(Attachment(f"a4p-brief-{stamp}.png",
-                                       briefing.chart(report, self.catalogue)),))
+                                       chart.render(report, self.catalogue, "png")),))
 
     def stale(self, _sender: Sender, args: str) -> Reply:
         """`/stale [days]`: commitments with no update for that long, with their focal points."""
