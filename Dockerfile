@@ -49,12 +49,12 @@ COPY knowledge /app/knowledge
 # matplotlib's font cache now, so a container answers its first question without that work.
 # jieba trusts its cache only when it is strictly newer than the dictionary, and image
 # layers keep whole seconds: the dictionary is dated back so the cache stays newer (the bot
-# also accepts a cache from the same second, see bot/cli.py).
+# also accepts a cache from the same second, see bot/cli/main.py).
 RUN mkdir -p /app/cache /data \
     && a4pbot catalogue check \
     && a4pbot ask --json 保护平民 > /dev/null \
     && touch -d "2000-01-01 00:00:00" /app/cache/jieba-general-*.txt \
-    && python -c "from bot.briefing import cjk_font; assert cjk_font(), 'no CJK font'" \
+    && python -c "from bot.briefing.summary import cjk_font; assert cjk_font(), 'no CJK font'" \
     && rm -rf /data/* \
     && chown -R 10001:10001 /app/cache /data
 USER 10001:10001

@@ -3,10 +3,10 @@
     python benchmarks/calibrate.py [--write]
 
 1. Every development question is ranked once; for each free-text question with candidates
-   the decision features of its best entry (`bot.matching.features`) are recorded, labelled
+   the decision features of its best entry (`bot.answering.matching.features`) are recorded, labelled
    1 when that entry is a right answer and 0 otherwise (out-of-scope questions are all 0).
 2. An L2-regularised logistic regression is fitted on them (Newton's method, numpy): its
-   coefficients are the `coefficients` of `bot.matching.Tuning`.
+   coefficients are the `coefficients` of `bot.answering.matching.Tuning`.
 3. `answer_at` is the lowest confidence whose answers keep a precision of at least
    `PRECISION` on each development set (a wrong card costs a field officer more than a
    "did you mean"); `suggest_at` the lowest confidence at which at most `OOS_SUGGESTED`
@@ -29,10 +29,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.catalogue import load_catalogue  # noqa: E402
-from bot.matching import DEFAULT, Index, features, rank  # noqa: E402
-from bot.normalisation import normalise  # noqa: E402
-from bot.references import find_references  # noqa: E402
+from bot.answering.catalogue import load_catalogue  # noqa: E402
+from bot.answering.matching import DEFAULT, Index, features, rank  # noqa: E402
+from bot.answering.normalisation import normalise  # noqa: E402
+from bot.answering.references import find_references  # noqa: E402
 
 DEV_SETS = ("questions.yaml", "holdout.yaml", "field_dev.yaml")
 FEATURES = ("share", "evidence", "share_evidence", "example_share", "specific", "generic_only", "exact", "margin", "unknown",

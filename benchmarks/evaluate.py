@@ -21,8 +21,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.assistant import Assistant  # noqa: E402
-from bot.bench import correct, shown  # noqa: E402
+from bot.conversation.assistant import Assistant  # noqa: E402
+from bot.cli.bench import correct, shown  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 SETS = ("questions.yaml", "holdout.yaml", "field_dev.yaml", "field_holdout.yaml")

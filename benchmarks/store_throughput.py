@@ -21,9 +21,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bot.identity import Sender
-from bot.assistant import Assistant
-from bot.store import Store, first_broken
+from bot.conversation.identity import Sender
+from bot.conversation.assistant import Assistant
+from bot.storage.store import Store, first_broken
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

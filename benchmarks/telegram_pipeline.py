@@ -100,10 +100,10 @@ def serve_bot(base_url: str) -> None:
     """The bot process: production wiring against the fake server, until SIGTERM."""
     import tempfile
 
-    from bot.assistant import Assistant
-    from bot.handlers.app import build_application, serve
+    from bot.conversation.assistant import Assistant
+    from bot.transports.telegram.app import build_application, serve
     from bot.settings import Settings
-    from bot.store import Store
+    from bot.storage.store import Store
 
     # As in production, with the progress store (SQLite): each question checks for a draft.
     store = Store.open(f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3")

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     def db_url(self) -> str:
         """DATABASE_URL (checked for shape; never echoed), else PostgreSQL from POSTGRES_HOST and
         its companions, else a SQLite file in the data directory."""
-        from .store import default_url
+        from .storage.store import default_url
         if not self.database_url:
             if self.postgres_host:
                 return postgres_url(self.postgres_host, self.postgres_port, self.postgres_user,

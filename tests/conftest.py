@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant import Assistant
-from bot.catalogue import DEFAULT_DIR
-from bot.store import Store
+from bot.conversation.assistant import Assistant
+from bot.answering.catalogue import DEFAULT_DIR
+from bot.storage.store import Store
 
 DATA = Path(__file__).parent / "data"
 

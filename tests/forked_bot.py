@@ -2,7 +2,7 @@
 
 `a4pbot run` spends most of its ~4 s start loading the knowledge; a child forked from the
 test process, which has loaded it once, starts serving in a fraction of a second and runs
-the same production function (`bot.handlers.app.run`, `bot.slack.app.serve`) in a process
+the same production function (`bot.transports.telegram.app.run`, `bot.transports.slack.app.serve`) in a process
 of its own that SIGKILL ends with no cleanup of any kind. The CLI's own start and
 SIGTERM paths are tested with real `a4pbot` subprocesses (test_shutdown.py, test_webhook.py).
 """

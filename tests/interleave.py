@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
-from bot.store import Store
+from bot.storage.store import Store
 
 T = TypeVar("T")
 TIMEOUT = 30.0

@@ -1,4 +1,4 @@
-"""Run the real bot (`bot.handlers.app.serve`) in a background thread against FakeTelegram.
+"""Run the real bot (`bot.transports.telegram.app.serve`) in a background thread against FakeTelegram.
 
 Used by the Telegram tests and the Telegram benchmark: the Application is built by the
 same wiring function production uses and served by the same `serve`, only without
@@ -16,8 +16,8 @@ from typing import Any
 from fake_telegram import Call, FakeTelegram, visible_text
 from telegram.ext import Application
 
-from bot.assistant import Assistant
-from bot.handlers.app import build_application, serve
+from bot.conversation.assistant import Assistant
+from bot.transports.telegram.app import build_application, serve
 from bot.settings import Settings
 
 TOKEN = "123456789:AAH-fake-token-for-tests-0123456789abc"

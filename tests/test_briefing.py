@@ -9,11 +9,11 @@ import warnings
 import pytest
 from openpyxl import load_workbook
 
-from bot import briefing
-from bot.assistant import Assistant
-from bot.cli import main
-from bot.identity import Sender
-from bot.store import Store
+from bot.briefing import summary
+from bot.conversation.assistant import Assistant
+from bot.cli.main import main
+from bot.conversation.identity import Sender
+from bot.storage.store import Store
 
 ADMIN = Sender("telegram", "1", "Admin")
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -30,7 +30,7 @@ def seeded(desk: Assistant, clock) -> Assistant:
 
 
 def test_counts_follow_each_commitments_latest_update(seeded: Assistant) -> None:
-    report = briefing.build(seeded.store, seeded.catalogue)
+    report = summary.build(seeded.store, seeded.catalogue)
     by_id = {a.id: a for a in report.areas}
     area12 = seeded.catalogue.commitments["C12"].area
     assert by_id[area12].counts["done"] >= 1 and by_id[area12].counts["in_progress"] == 0
@@ -40,25 +40,25 @@ def test_counts_follow_each_commitments_latest_update(seeded: Assistant) -> None
 
 
 def test_markdown_and_html_show_stored_text_as_text(seeded: Assistant) -> None:
-    report = briefing.build(seeded.store, seeded.catalogue)
-    md = briefing.markdown(report)
+    report = summary.build(seeded.store, seeded.catalogue)
+    md = summary.markdown(report)
     assert "## 90 天无更新的承诺" in md and "<script>" not in md
-    page = briefing.to_html(report)
+    page = summary.to_html(report)
     assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>" not in page
 
 
 def test_xlsx_has_areas_and_stale_sheets(seeded: Assistant) -> None:
-    book = load_workbook(io.BytesIO(briefing.to_xlsx(briefing.build(seeded.store, seeded.catalogue))))
+    book = load_workbook(io.BytesIO(summary.to_xlsx(summary.build(seeded.store, seeded.catalogue))))
     assert book.sheetnames == ["areas", "stale"]
     assert [row[0] for row in book["areas"].iter_rows(min_row=2, values_only=True)] == \
         [f"A{n}" for n in range(1, 9)]
 
 
 def test_chart_is_a_png_with_every_glyph(seeded: Assistant) -> None:
-    report = briefing.build(seeded.store, seeded.catalogue)
+    report = summary.build(seeded.store, seeded.catalogue)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"
-        image = briefing.chart(report, seeded.catalogue)
+        image = summary.chart(report, seeded.catalogue)
     assert image.startswith(PNG) and len(image) > 10_000
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.catalogue import ACTORS, TITLE_MAX, CatalogueError, check_catalogue, load_catalogue
+from bot.answering.catalogue import ACTORS, TITLE_MAX, CatalogueError, check_catalogue, load_catalogue
 
 
 def edit(directory: Path, name: str, change) -> None:

@@ -2,7 +2,7 @@
 
 import io
 
-from bot.console import chat
+from bot.transports.console import chat
 
 
 def session(assistant, *lines: str) -> str:

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -86,7 +86,7 @@ def test_console_script_is_installed():
     from importlib.metadata import entry_points
 
     scripts = {e.name: e.value for e in entry_points(group="console_scripts")}
-    assert scripts.get("a4pbot") == "bot.cli:main"
+    assert scripts.get("a4pbot") == "bot.cli.main:main"
 
 
 @pytest.mark.parametrize("command", ["ask", "chat", "catalogue", "bench"])

@@ -11,11 +11,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import inspect, text
 
-from bot.identity import Sender
-from bot.assistant import Assistant, ChatState
-from bot.cli import main
-from bot.export import COLUMNS
-from bot.store import Store
+from bot.conversation.identity import Sender
+from bot.conversation.assistant import Assistant, ChatState
+from bot.cli.main import main
+from bot.briefing.export import COLUMNS
+from bot.storage.store import Store
 
 
 @pytest.fixture
@@ -183,7 +183,7 @@ def _as_written_before_content_hashing(store: Store) -> None:
     """Rewrite the log as the bot wrote it before update entries carried content hashes."""
     import json
 
-    from bot.store import GENESIS, entry_hash
+    from bot.storage.store import GENESIS, entry_hash
 
     prev = GENESIS
     for entry in store.audit_entries():
@@ -221,7 +221,7 @@ def test_sqlite_file_survives_sigkill_mid_submission(tmp_path) -> None:
     """A writer killed with SIGKILL: the file opens cleanly and holds every committed update."""
     url = f"sqlite:///{tmp_path / 'a4p.sqlite3'}"
     script = (
-        "import sys\nfrom bot.store import Store\n"
+        "import sys\nfrom bot.storage.store import Store\n"
         f"s = Store.open({url!r}); u = s.user('telegram', '1', 'A')\n"
         "n = 0\n"
         "while True:\n"
@@ -236,7 +236,7 @@ def test_sqlite_file_survives_sigkill_mid_submission(tmp_path) -> None:
     assert {f"u{int(n)}" for n in confirmed} <= texts
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
-    from bot.store import first_broken
+    from bot.storage.store import first_broken
     assert first_broken(store.audit_entries()) is None
     store.close()
 
@@ -256,7 +256,7 @@ def test_database_password_is_redacted_from_logs() -> None:
 def test_audit_export_carries_a_chain_anyone_can_recompute(cli_store: Store, capsys) -> None:
     from datetime import datetime
 
-    from bot.store import GENESIS, entry_hash
+    from bot.storage.store import GENESIS, entry_hash
 
     _seed(cli_store)
     code, out, _ = run(capsys, "audit", "export", "--out", "-")
@@ -290,7 +290,7 @@ def test_admin_assign_a_mission(cli_store: Store, capsys) -> None:
 
 def test_unanswered_questions_are_logged_without_identity_and_listed(
         cli_store: Store, assistant: Assistant, capsys) -> None:
-    from bot.identity import Sender
+    from bot.conversation.identity import Sender
 
     desk = assistant.with_store(cli_store)
     ann = Sender("telegram", "42", "Ann")

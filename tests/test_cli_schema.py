@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.database import make_engine
-from bot.migrations import HEAD, config, schema_revision, upgrade
+from bot.storage.database import make_engine
+from bot.storage.migrations import HEAD, config, schema_revision, upgrade
 
-HEAVY = ("alembic", "jieba", "rapidfuzz", "bot.matching", "bot.assistant", "telegram",
+HEAVY = ("alembic", "jieba", "rapidfuzz", "bot.answering.matching", "bot.conversation.assistant", "telegram",
          "slack_bolt", "matplotlib", "openpyxl")
 
 
@@ -65,7 +65,7 @@ def _main(url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixtu
           *args: str) -> tuple[int, str, str]:
     """`a4pbot ARGS` through its `main`, in this process (the import checks below need a
     fresh process; this one needs only the command's behaviour)."""
-    from bot.cli import main
+    from bot.cli.main import main
 
     monkeypatch.setenv("DATABASE_URL", url)
     try:
@@ -115,7 +115,7 @@ def test_operator_commands_load_neither_alembic_nor_the_matcher(
         command: list[str], sqlite_template: Path, tmp_path: Path) -> None:
     database = tmp_path / "a4p.sqlite3"
     shutil.copyfile(sqlite_template, database)
-    probe = (f"import sys; from bot.cli import main; code = main({command!r}); "
+    probe = (f"import sys; from bot.cli.main import main; code = main({command!r}); "
              f"print(code, sorted(m for m in {HEAVY!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          timeout=120, env={**os.environ, "DATABASE_URL": f"sqlite:///{database}"})
@@ -124,7 +124,7 @@ def test_operator_commands_load_neither_alembic_nor_the_matcher(
 
 
 def test_bench_measures_health_and_admin_against_the_bare_import() -> None:
-    from bot.bench import cli_cost, cli_cost_rows
+    from bot.cli.bench import cli_cost, cli_cost_rows
 
     times = cli_cost(None, runs=1)  # each command ran to exit 0 on the scratch database
     rows = cli_cost_rows(times)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot import i18n
-from bot.assistant import Assistant, ChatState
-from bot.commands import COMMANDS, ROLES, find_command
-from bot.identity import Sender
+from bot.conversation import i18n
+from bot.conversation.assistant import Assistant, ChatState
+from bot.conversation.commands import COMMANDS, ROLES, find_command
+from bot.conversation.identity import Sender
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)

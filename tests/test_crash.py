@@ -24,12 +24,12 @@ from forked_bot import Forked
 from running_bot import TOKEN, free_port
 from test_webhook import SECRET, command_update, post_update
 
-from bot.assistant import Assistant
-from bot.handlers.app import CONCURRENT_UPDATES, run
-from bot.inbox import Inbox
+from bot.conversation.assistant import Assistant
+from bot.transports.telegram.app import CONCURRENT_UPDATES, run
+from bot.storage.inbox import Inbox
 from bot.settings import Settings
-from bot.slack.app import run as slack_run
-from bot.store import Store, make_engine
+from bot.transports.slack.app import run as slack_run
+from bot.storage.store import Store, make_engine
 
 FIRST, LATER = 8, 32  # messages answered before the kill; messages in flight at the kill
 SLACK_LATER = 4  # in flight in Slack: each holds one of bolt's 5 worker threads

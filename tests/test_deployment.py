@@ -22,8 +22,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from sqlalchemy.engine import make_url
 
-from bot.cli import build_parser, main
-from bot.segmenter import GENERAL_DICT_MIN_FREQ
+from bot.cli.main import build_parser, main
+from bot.answering.segmenter import GENERAL_DICT_MIN_FREQ
 from bot.settings import RedactSecrets, Settings, postgres_url
 
 ROOT = Path(__file__).parent.parent

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from interleave import when_writing
 
-from bot.identity import Sender
-from bot.assistant import Assistant
-from bot.progress import MAX_TEXT
-from bot.replies import Reply
-from bot.store import Store
+from bot.conversation.identity import Sender
+from bot.conversation.assistant import Assistant
+from bot.desk.progress import MAX_TEXT
+from bot.conversation.replies import Reply
+from bot.storage.store import Store
 
 ADMIN = Sender("telegram", "1", "Admin")
 ANN = Sender("telegram", "42", "Ann")
@@ -162,7 +162,7 @@ def test_near_duplicate_can_still_be_stored_as_new(ann: Assistant) -> None:
 def test_console_chat_runs_the_same_flow(ann: Assistant) -> None:
     import io
 
-    from bot.console import chat
+    from bot.transports.console import chat
 
     out = io.StringIO()
     script = "/update\n1\n2\n培训已完成\n1\n1\n"  # C12 → 进行中 → text → 不填 → 确认
@@ -266,7 +266,7 @@ def test_a_revoked_users_text_is_answered_as_a_question_and_the_draft_waits(ann:
 def test_the_console_conversation_refuses_after_a_revoke(ann: Assistant) -> None:
     import io
 
-    from bot.console import chat
+    from bot.transports.console import chat
 
     class Keyboard(io.StringIO):
         """Ann types the flow up to the preview; the admin revokes her before she confirms."""
@@ -294,7 +294,7 @@ def test_a_revoke_committed_while_the_slack_form_is_stored_refuses_it(ann: Assis
 def test_a_mission_name_has_one_rule_wherever_it_is_typed(ann: Assistant) -> None:
     """/mission, /assign … mission, the flow's mission step and the Slack form: the same
     limit (the column's width) and the same spacing, so a name one accepts the others do."""
-    from bot.schema import MAX_MISSION
+    from bot.storage.schema import MAX_MISSION
 
     spaced, longest, too_long = "UN   MISS", "M" * MAX_MISSION, "M" * (MAX_MISSION + 1)
     ann_id = ann.access.user(ANN).id
@@ -319,8 +319,8 @@ def test_a_mission_name_has_one_rule_wherever_it_is_typed(ann: Assistant) -> Non
 def test_the_step_table_is_whole_and_the_form_has_every_field() -> None:
     """Each step leads to a step that exists, each button belongs to one step, and every
     field typed in the chat flow is a field of the Slack form, in the same order."""
-    from bot.drafts import FIELDS, STEPS, FormChoices
-    from bot.slack.blocks import form_values, update_modal
+    from bot.desk.drafts import FIELDS, STEPS, FormChoices
+    from bot.transports.slack.blocks import form_values, update_modal
 
     for step in STEPS.values():
         assert step.next is None or step.next in STEPS

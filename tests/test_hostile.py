@@ -17,10 +17,10 @@ import sys
 import pytest
 from openpyxl import load_workbook
 
-from bot.assistant import Assistant
-from bot.identity import Sender
-from bot.numbers import MAX_ID, parse_count, parse_day, parse_id
-from bot.sanitise import FORMULA_START
+from bot.conversation.assistant import Assistant
+from bot.conversation.identity import Sender
+from bot.answering.numbers import MAX_ID, parse_count, parse_day, parse_id
+from bot.desk.sanitise import FORMULA_START
 
 ADMIN = Sender("telegram", "1", "Admin")
 ANN = Sender("telegram", "42", "Ann")
@@ -183,18 +183,18 @@ def test_every_export_cell_is_neutralised_and_rows_match_updates(desk: Assistant
 
 
 def test_briefing_xlsx_and_reports_neutralise_names(desk: Assistant, tmp_path) -> None:
-    from bot import briefing
+    from bot.briefing import summary
 
     for n, attack in enumerate((*ATTACKS, "[click](javascript:alert(1))")):  # silent owners
         sender = Sender("telegram", str(700 + n), attack)
         focal_point(desk, sender, f"C{20 + n}")
-    report = briefing.build(desk.store, desk.catalogue)
-    book = load_workbook(io.BytesIO(briefing.render(report, desk.catalogue, "xlsx")))
+    report = summary.build(desk.store, desk.catalogue)
+    book = load_workbook(io.BytesIO(summary.render(report, desk.catalogue, "xlsx")))
     names = [c.value for row in book["stale"].iter_rows() for c in row]
     assert "=1+2" in " ".join(str(v) for v in names)
     for sheet in book.worksheets:
         _assert_no_formula(sheet)
-    markdown = briefing.render(report, desk.catalogue, "md").decode()
+    markdown = summary.render(report, desk.catalogue, "md").decode()
     assert "[click](javascript" not in markdown
     assert "\r" not in markdown
 
@@ -229,7 +229,7 @@ def test_ask_batch_survives_invalid_utf8_and_nul_lines(tmp_path) -> None:
 
 def _exit_and_stderr(argv: list[str], capsys) -> tuple[int | str | None, str]:
     """Run `a4pbot` in this process (its `main`): exit status and what it wrote to stderr."""
-    from bot.cli import main
+    from bot.cli.main import main
 
     try:
         code = main(argv)
@@ -268,7 +268,7 @@ def test_a_malformed_setting_is_named_in_one_line_without_its_value(monkeypatch,
     (("report", "--stale-days", "99999999999", "--out", "-"), "not a whole number"),
 ])
 def test_cli_numbers_and_dates_are_bounded(args: tuple[str, ...], problem: str, capsys) -> None:
-    from bot.cli import main
+    from bot.cli.main import main
 
     with pytest.raises(SystemExit) as exit_:
         main(list(args))
@@ -276,8 +276,8 @@ def test_cli_numbers_and_dates_are_bounded(args: tuple[str, ...], problem: str, 
 
 
 def test_cli_mission_and_ids_are_stored_clean(capsys) -> None:
-    from bot.cli import main
-    from bot.cli_data import open_store
+    from bot.cli.main import main
+    from bot.cli.operations import open_store
 
     # Undecodable bytes on the command line arrive as lone surrogates (NUL cannot be in argv).
     assert main(["db", "upgrade"]) == 0  # operator commands never migrate
@@ -299,8 +299,8 @@ def test_console_chat_survives_unicode_digits_and_undecodable_lines(tmp_path) ->
 def test_a_heading_over_a_message_is_split_into_valid_html() -> None:
     from fake_telegram import visible_text
 
-    from bot.handlers import render
-    from bot.replies import Reply
+    from bot.transports.telegram import render
+    from bot.conversation.replies import Reply
 
     heading = "<&>" * 3000 + "\n" + "标题" * 2500
     pieces = render.chunks(render.html(Reply(heading, ("正文 <b>", "第二行"))))
@@ -312,7 +312,7 @@ def test_a_heading_over_a_message_is_split_into_valid_html() -> None:
 def test_an_over_long_update_gets_one_telegram_message(tg, assistant: Assistant, tmp_path) -> None:
     from running_bot import RunningBot, answer
 
-    from bot.store import Store
+    from bot.storage.store import Store
 
     store = Store.open(f"sqlite:///{tmp_path / 'a4p.sqlite3'}")
     desk = assistant.with_store(store, frozenset({"telegram:1"}))
@@ -330,7 +330,7 @@ def test_telegram_names_with_nul_are_stored(tg, assistant: Assistant) -> None:
     from conftest import postgres_schema
     from running_bot import RunningBot, answer
 
-    from bot.store import Store
+    from bot.storage.store import Store
 
     with postgres_schema() as url:
         store = Store.open(url)

@@ -12,10 +12,10 @@ import pytest
 from fake_telegram import FakeTelegram
 from running_bot import RunningBot, answer
 
-from bot import i18n
-from bot.assistant import Assistant, ChatState
-from bot.identity import Sender
-from bot.store import Store
+from bot.conversation import i18n
+from bot.conversation.assistant import Assistant, ChatState
+from bot.conversation.identity import Sender
+from bot.storage.store import Store
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 ADMIN = Sender("telegram", "1", "Admin")
@@ -55,7 +55,7 @@ def test_a_missing_english_string_falls_back_to_chinese() -> None:
 
 
 def test_status_words_in_both_languages_are_understood(desk: Assistant) -> None:
-    from bot.progress import parse_status
+    from bot.desk.progress import parse_status
 
     for word, code in (("进行中", "in_progress"), ("in progress", "in_progress"),
                        ("In Progress", "in_progress"), ("not started", "not_started"),
@@ -192,7 +192,7 @@ def test_french_speakers_read_french_and_their_status_words_work(desk: Assistant
     card = desk.respond("/c 13", ChatState(), amina)
     assert card.heading == f"Engagement C13 · {c13.title_fr}" and card.body[0] == c13.text_fr
     assert desk.respond("/help", ChatState(), amina).heading != desk.respond("/help").heading
-    from bot.progress import parse_status
+    from bot.desk.progress import parse_status
     assert parse_status("en cours") == "in_progress" and parse_status("terminé") == "done"
 
 

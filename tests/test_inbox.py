@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 
-from bot import schema
-from bot.inbox import MAX_ATTEMPTS, Inbox
-from bot.store import Store
+from bot.storage import schema
+from bot.storage.inbox import MAX_ATTEMPTS, Inbox
+from bot.storage.store import Store
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_a_poison_update_is_dropped_after_the_last_attempt(
         inbox = Inbox(store.engine, store.clock)
         assert [p.key for p in inbox.pending("telegram")] == ["1:1"]
     inbox.close()
-    with caplog.at_level(logging.WARNING, logger="bot.inbox"):
+    with caplog.at_level(logging.WARNING, logger="bot.storage.inbox"):
         assert Inbox(store.engine, store.clock).pending("telegram") == []
     assert "gave up on 1 update(s)" in caplog.text and inbox.backlog() == 0
     assert inbox.receive("telegram", "1:1", "{}") is False  # and it does not come back

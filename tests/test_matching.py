@@ -17,9 +17,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.assistant import Assistant
-from bot.bench import correct, shown
-from bot.matching import match
+from bot.conversation.assistant import Assistant
+from bot.cli.bench import correct, shown
+from bot.answering.matching import match
 
 DATA = Path(__file__).parent / "data"
 

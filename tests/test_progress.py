@@ -9,10 +9,10 @@ import threading
 import pytest
 from interleave import when_writing
 
-from bot.access import FAILURE_WINDOW, MAX_FAILURES
-from bot.identity import Sender
-from bot.assistant import Assistant
-from bot.progress import MAX_TEXT
+from bot.desk.access import FAILURE_WINDOW, MAX_FAILURES
+from bot.conversation.identity import Sender
+from bot.conversation.assistant import Assistant
+from bot.desk.progress import MAX_TEXT
 
 ADMIN = Sender("telegram", "1", "Admin")
 ANN = Sender("telegram", "42", "Ann")

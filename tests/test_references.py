@@ -1,7 +1,7 @@
 import pytest
 
-from bot.normalisation import normalise
-from bot.references import find_references
+from bot.answering.normalisation import normalise
+from bot.answering.references import find_references
 
 
 @pytest.mark.parametrize("question, ids", [

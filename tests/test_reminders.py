@@ -8,9 +8,9 @@ from pathlib import Path
 from fake_telegram import FakeTelegram, visible_text
 from running_bot import TOKEN, RunningBot
 
-from bot.assistant import Assistant
-from bot.identity import Sender
-from bot.store import Store
+from bot.conversation.assistant import Assistant
+from bot.conversation.identity import Sender
+from bot.storage.store import Store
 
 ADMIN = Sender("telegram", "1", "Admin")
 ANN = Sender("telegram", "1001", "Ann")

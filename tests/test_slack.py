@@ -19,10 +19,10 @@ import yaml
 from fake_slack import FakeSlack
 from running_bot import free_port
 
-from bot.assistant import Assistant
+from bot.conversation.assistant import Assistant
 from bot.settings import Settings
-from bot.slack.app import COMMAND, EVENTS_PATH, build_app, make_server
-from bot.store import Store
+from bot.transports.slack.app import COMMAND, EVENTS_PATH, build_app, make_server
+from bot.storage.store import Store
 
 ADMIN, ANN, BOB = "UADMIN", "UANN", "UBOB"
 QUIET = 0.4
@@ -271,7 +271,7 @@ def test_replies_follow_the_slack_locale(bot: RunningSlackBot) -> None:
 def test_socket_mode_answers_a_slash_command(fake: FakeSlack, assistant: Assistant) -> None:
     from fake_slack_socket import FakeSocketMode
 
-    from bot.slack.app import socket_mode
+    from bot.transports.slack.app import socket_mode
 
     settings = Settings(slack_bot_token=fake.bot_token, slack_app_token=fake.app_token,
                         slack_api_url=fake.base_url)
@@ -296,8 +296,8 @@ def test_slack_focal_points_get_their_reminders_by_dm(fake: FakeSlack, assistant
                                                       tmp_path: Path) -> None:
     from slack_sdk import WebClient
 
-    from bot.identity import Sender
-    from bot.slack.app import start_reminders
+    from bot.conversation.identity import Sender
+    from bot.transports.slack.app import start_reminders
 
     store = Store.open(f"sqlite:///{tmp_path / 'a4p.sqlite3'}")
     desk = assistant.with_store(store, frozenset({"slack:UBOSS"}), remind_after_days=0)
@@ -324,8 +324,8 @@ def test_a_reminder_that_cannot_be_delivered_does_not_stop_the_others(
     from the workspace) must not lose the ones after it until the next period."""
     from slack_sdk import WebClient
 
-    from bot.identity import Sender
-    from bot.slack.app import start_reminders
+    from bot.conversation.identity import Sender
+    from bot.transports.slack.app import start_reminders
 
     store = Store.open(f"sqlite:///{tmp_path / 'a4p.sqlite3'}")
     desk = assistant.with_store(store, frozenset({"slack:UBOSS"}), remind_after_days=0)

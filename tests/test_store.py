@@ -10,8 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from bot.migrations import current, upgrade
-from bot.store import Store, code_hash, first_broken, metadata
+from bot.storage.migrations import current, upgrade
+from bot.storage.store import Store, code_hash, first_broken, metadata
 
 LIMIT = {"max_failures": 5, "window": timedelta(minutes=15)}
 
@@ -137,7 +137,7 @@ def test_concurrent_writers_store_every_update_once_and_keep_one_chain(db_url: s
 
 
 def test_unreachable_database_is_a_store_error(tmp_path) -> None:
-    from bot.store import StoreError
+    from bot.storage.store import StoreError
 
     with pytest.raises(StoreError):
         Store.open("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
@@ -165,7 +165,7 @@ def test_the_cheap_head_check_agrees_with_alembic(store: Store) -> None:
     """`migrations.HEAD` skips alembic on an up-to-date database: it must name the newest script."""
     from alembic.script import ScriptDirectory
 
-    from bot.migrations import HEAD, at_head, config
+    from bot.storage.migrations import HEAD, at_head, config
 
     assert ScriptDirectory.from_config(config(store.engine)).get_current_head() == HEAD
     assert at_head(store.engine)

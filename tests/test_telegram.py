@@ -15,10 +15,10 @@ import pytest
 from fake_telegram import Call, FakeTelegram
 from running_bot import TOKEN, RunningBot, free_port, shown
 
-from bot import i18n
-from bot.assistant import Assistant
-from bot.handlers.conversation import SORRY
-from bot.handlers.render import MESSAGE_LIMIT
+from bot.conversation import i18n
+from bot.conversation.assistant import Assistant
+from bot.transports.telegram.conversation import SORRY
+from bot.transports.telegram.render import MESSAGE_LIMIT
 
 QUIET = 0.4  # seconds to wait before concluding the bot stayed silent
 

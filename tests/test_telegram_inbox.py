@@ -11,11 +11,11 @@ from fake_telegram import FakeTelegram
 from running_bot import TOKEN, RunningBot, free_port, shown
 from test_webhook import SECRET, command_update, post_update
 
-from bot import i18n
-from bot.assistant import Assistant
-from bot.handlers.conversation import SORRY
-from bot.inbox import Inbox
-from bot.store import Store, make_engine
+from bot.conversation import i18n
+from bot.conversation.assistant import Assistant
+from bot.transports.telegram.conversation import SORRY
+from bot.storage.inbox import Inbox
+from bot.storage.store import Store, make_engine
 
 GONE = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
 

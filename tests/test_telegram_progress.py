@@ -10,8 +10,8 @@ import pytest
 from fake_telegram import FakeTelegram
 from running_bot import TOKEN, RunningBot, answer, shown
 
-from bot.assistant import Assistant
-from bot.store import Store
+from bot.conversation.assistant import Assistant
+from bot.storage.store import Store
 
 ADMIN, ANN, BOB = 1, 1001, 1002
 

@@ -17,8 +17,8 @@ import pytest
 from fake_telegram import FakeTelegram
 from running_bot import TOKEN, RunningBot, free_port
 
-from bot.assistant import Assistant
-from bot.store import Store, make_engine
+from bot.conversation.assistant import Assistant
+from bot.storage.store import Store, make_engine
 
 SECRET = "s3cret-token_for-tests"
 

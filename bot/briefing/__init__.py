@@ -1,0 +1,1 @@
+"""Briefings for staff: the progress summary and its renderings, and the exports."""

@@ -1,0 +1,253 @@
+"""Briefings: where progress stands per area, what is new, and where we are silent.
+
+One `Briefing` is computed from the store for a `Scope` (an area, a mission, a period) and
+rendered in any of `FORMATS` (`render` dispatches): Markdown and HTML here, the chart
+(PNG/SVG) in chart.py, the workbook (XLSX) in workbook.py. Every transport and
+`a4pbot report` send the same bytes. Nothing here imports a transport.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.answering.catalogue import Catalogue
+from bot.conversation import i18n
+from bot.conversation.i18n import t
+from bot.conversation.replies import area_name, joined, title
+from bot.desk.progress import status_label
+from bot.storage.store import STATUSES, Store, Update
+
+STALE_DAYS = 90
+LATEST = 3
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a briefing covers: one area, one mission (an update's mission field, any case),
+    updates created from `since` up to (not including) `until`; None: no limit."""
+
+    area: str | None = None
+    mission: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def admits(self, item: Update, area: str | None) -> bool:
+        """Is this update (of a commitment in `area`) one the briefing counts?"""
+        return ((not self.area or area == self.area)
+                and (not self.mission or item.mission.casefold() == self.mission.casefold()))
+
+    @property
+    def last_day(self) -> datetime | None:
+        """The last day the period includes (`until` is exclusive)."""
+        return self.until - timedelta(days=1) if self.until else None
+
+
+@dataclass(frozen=True)
+class CommitmentStatus:
+    """One commitment as the briefing sees it: its latest update in scope, if any."""
+
+    id: str
+    area: str
+    title: str
+    latest: Update | None
+    owners: tuple[str, ...]
+    silent: bool
+
+
+@dataclass(frozen=True)
+class AreaStatus:
+    id: str
+    name: str
+    commitments: int
+    counts: dict[str, int]  # status -> commitments whose latest update has it
+    latest: tuple[Update, ...]
+    stale: tuple[tuple[str, str, datetime | None, tuple[str, ...]], ...]  # id, title, last, owners
+
+    @property
+    def with_updates(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class Briefing:
+    generated: datetime
+    stale_days: int
+    areas: tuple[AreaStatus, ...]
+    scope: Scope = Scope()
+    commitments: tuple[CommitmentStatus, ...] = ()
+    updates: tuple[Update, ...] = field(default=(), repr=False)  # in scope, newest first
+
+
+def build(store: Store, catalogue: Catalogue, scope: Scope = Scope(), *,
+          stale_days: int = STALE_DAYS) -> Briefing:
+    """Status counts (by each commitment's latest update in scope), the latest updates and
+    the commitments silent for `stale_days` before the period's end (or now)."""
+    now = store.clock()
+    area_of = {c.id: c.area for c in catalogue.commitments.values()}
+    updates = tuple(u for u in store.list_updates(since=scope.since, until=scope.until)
+                    if scope.admits(u, area_of.get(u.commitment_id)))
+    latest: dict[str, Update] = {}
+    for item in updates:  # newest first: the first seen is the latest
+        latest.setdefault(item.commitment_id, item)
+    owners = store.owners()
+    names = {u.id: u.label for u in store.users()}
+    horizon = min(scope.until or now, now) - timedelta(days=stale_days)
+    areas, rows = [], []
+    for a in catalogue.areas.values():
+        if scope.area and a.id != scope.area:
+            continue
+        members = catalogue.commitments_in(a.id)
+        for c in members:
+            last = latest.get(c.id)
+            rows.append(CommitmentStatus(c.id, a.id, title(c), last,
+                                         tuple(names.get(u, str(u)) for u in owners.get(c.id, ())),
+                                         last is None or last.created_at < horizon))
+        mine = rows[-len(members):]
+        counts = Counter(r.latest.status for r in mine if r.latest)
+        areas.append(AreaStatus(
+            a.id, area_name(a), len(members), {s: counts[s] for s in STATUSES},
+            tuple(u for u in updates if area_of.get(u.commitment_id) == a.id)[:LATEST],
+            tuple((r.id, r.title, r.latest.created_at if r.latest else None, r.owners)
+                  for r in mine if r.silent)))
+    return Briefing(now, stale_days, tuple(areas), scope, tuple(rows), updates)
+
+
+def summary_lines(briefing: Briefing) -> list[str]:
+    """A phone-sized summary: one line per area."""
+    lines = []
+    for a in briefing.areas:
+        counts = t("sep.clause").join(f"{status_label(s)} {n}" for s, n in a.counts.items() if n)
+        lines.append(t("progress.area_line", id=a.id, area=a.name, done=a.with_updates,
+                       total=a.commitments)
+                     + (t("sep.parens", text=counts) if counts else "")
+                     + (t("briefing.stale_count", count=len(a.stale), days=briefing.stale_days)
+                        if a.stale else ""))
+    return lines
+
+
+def stale_line(cid: str, name: str, last: datetime | None, owners: tuple[str, ...]) -> str:
+    """`C5 title — last updated 2026-01-02; focal points: …` (one silent commitment)."""
+    return (f"{cid} {name} — "
+            + (t("briefing.last_update", day=f"{last:%Y-%m-%d}") if last
+               else t("briefing.never_updated"))
+            + (t("briefing.owners", list=joined(owners)) if owners else t("briefing.no_owner")))
+
+
+def stale_lines(briefing: Briefing) -> list[str]:
+    return [stale_line(*row) for a in briefing.areas for row in a.stale]
+
+
+def scope_words(briefing: Briefing) -> list[str]:
+    """What the briefing is limited to, in words (mission, period); [] when it is not."""
+    scope, words = briefing.scope, []
+    if scope.mission:
+        words.append(t("briefing.scope_mission", mission=scope.mission))
+    if scope.since or scope.until:
+        words.append(t("briefing.scope_period",
+                       start=f"{scope.since:%Y-%m-%d}" if scope.since else "…",
+                       end=f"{scope.last_day:%Y-%m-%d}" if scope.last_day else "…"))
+    return words
+
+
+def _who(u: Update) -> str:
+    return u.user_name + (t("sep.parens", text=u.mission) if u.mission else "")
+
+
+def markdown(briefing: Briefing) -> str:
+    out = [f"# {t('briefing.title')}", "",
+           t("briefing.generated", at=f"{briefing.generated:%Y-%m-%d %H:%M}"), ""]
+    if words := scope_words(briefing):
+        out += [_md(t("sep.clause").join(words)), ""]
+    for a in briefing.areas:
+        out += [f"## {a.id} {a.name}", "",
+                f"| {t('briefing.status')} | {t('briefing.commitments')} |", "| --- | --- |",
+                *(f"| {status_label(s)} | {n} |" for s, n in a.counts.items()),
+                f"| {t('briefing.no_update')} | {a.commitments - a.with_updates} |", ""]
+        if a.latest:
+            out += [t("briefing.latest_colon"), ""] + [
+                f"- {u.created_at:%Y-%m-%d} {u.commitment_id} {status_label(u.status)} — "
+                f"{_md(u.text)}{t('sep.parens', text=_md(_who(u)))}" for u in a.latest] + [""]
+    return "\n".join(out + _stale_markdown(briefing))
+
+
+def _stale_markdown(briefing: Briefing) -> list[str]:
+    """The silent commitments, compact: a count per area first, the details after."""
+    silent = [a for a in briefing.areas if a.stale]
+    total = sum(len(a.stale) for a in silent)
+    out = [f"## {t('briefing.stale_heading', days=briefing.stale_days)}: {total}", ""]
+    if not silent:
+        return out + [t("briefing.none"), ""]
+    out += [f"| {t('briefing.area')} | {t('briefing.commitments')} |", "| --- | --- |",
+            *(f"| {a.id} {a.name} | {len(a.stale)} |" for a in silent), ""]
+    for a in silent:
+        out += [f"### {a.id} {a.name} ({len(a.stale)})", "",
+                *(f"- {_md(stale_line(*row))}" for row in a.stale), ""]
+    return out
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]|])")
+
+
+def _md(text: str) -> str:
+    """Stored text in Markdown: no line breaks, no table, link, emphasis or HTML markup."""
+    flat = _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
+    return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_html(briefing: Briefing) -> str:
+    e = html.escape
+    rows = []
+    for a in briefing.areas:
+        cells = "".join(f"<td>{n}</td>" for n in a.counts.values())
+        rows.append(f"<tr><th>{e(a.id)} {e(a.name)}</th>{cells}"
+                    f"<td>{a.commitments - a.with_updates}</td></tr>")
+    latest = "".join(
+        f"<li>{u.created_at:%Y-%m-%d} {e(u.commitment_id)} {e(status_label(u.status))} — "
+        f"{e(u.text)}{e(t('sep.parens', text=_who(u)))}</li>"
+        for a in briefing.areas for u in a.latest)
+    stale = ("".join(f"<li>{e(line)}</li>" for line in stale_lines(briefing))
+             or f"<li>{e(t('briefing.none'))}</li>")
+    head = "".join(f"<th>{e(status_label(s))}</th>" for s in STATUSES)
+    generated = t("briefing.generated", at=f"{briefing.generated:%Y-%m-%d %H:%M}")
+    return (f"<!doctype html><html lang=\"{i18n.current()}\"><meta charset=\"utf-8\">"
+            f"<title>{e(t('briefing.title'))}</title>"
+            f"<h1>{e(t('briefing.title'))}</h1><p>{e(generated)}</p>"
+            f"<table><tr><th>{e(t('briefing.area'))}</th>{head}<th>{e(t('briefing.no_update'))}</th>"
+            f"</tr>{''.join(rows)}</table>"
+            f"<h2>{e(t('briefing.latest'))}</h2><ul>{latest}</ul>"
+            f"<h2>{e(t('briefing.stale_heading', days=briefing.stale_days))}</h2><ul>{stale}</ul></html>")
+
+
+def _chart(fmt: str) -> Callable[[Briefing, Catalogue], bytes]:
+    def draw(report: Briefing, catalogue: Catalogue) -> bytes:
+        from . import chart  # matplotlib loads only for a chart
+
+        return chart.render(report, catalogue, fmt)
+    return draw
+
+
+def _xlsx(report: Briefing, catalogue: Catalogue) -> bytes:
+    from . import workbook
+
+    return workbook.to_xlsx(report, catalogue)
+
+
+RENDERERS: dict[str, Callable[[Briefing, Catalogue], bytes]] = {
+    "md": lambda report, _catalogue: markdown(report).encode("utf-8"),
+    "html": lambda report, _catalogue: to_html(report).encode("utf-8"),
+    "png": _chart("png"),
+    "svg": _chart("svg"),
+    "xlsx": _xlsx,
+}
+FORMATS = tuple(RENDERERS)
+TEXT_FORMATS = ("md", "html", "svg")  # may go to standard output
+
+
+def render(briefing: Briefing, catalogue: Catalogue, fmt: str) -> bytes:
+    """The briefing in one of `FORMATS`, in the current language."""
+    return RENDERERS[fmt](briefing, catalogue)

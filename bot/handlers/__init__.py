@@ -1,1 +1,0 @@
-"""python-telegram-bot adapter: thin handlers over `bot.assistant`, wired in `app.py`."""

@@ -1,0 +1,1 @@
+"""python-telegram-bot adapter: thin handlers over `bot.conversation.assistant`, wired in `app.py`."""
