@@ -23,7 +23,7 @@ import logging
 import threading
 import warnings
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.conversation import i18n
 from bot.conversation.i18n import t
@@ -87,7 +87,8 @@ def cjk_font() -> str | None:
     if found is None:
         known = {f.fname for f in font_manager.fontManager.ttflist}
         if set(font_manager.findSystemFonts()) - known:
-            manager = font_manager._load_fontmanager(try_read_cache=False)
+            # what matplotlib itself runs when it finds no cache (private by name, stable since 3.4)
+            manager = font_manager._load_fontmanager(try_read_cache=False)  # type: ignore[attr-defined]
             font_manager.fontManager = manager
             font_manager.findfont = manager.findfont
             font_manager.get_font_names = manager.get_font_names
@@ -106,18 +107,26 @@ def language_drawn() -> str:
     return "en" if language == "zh" and cjk_font() is None else language
 
 
-def warm() -> threading.Thread:
-    """Pay matplotlib's import, the font lookup and a first draw in the background, so the
-    first /brief of a running bot answers as fast as the next (a render waits for it)."""
-    thread = threading.Thread(target=_warm_up, name="chart-warm-up", daemon=True)
+def warm(catalogue: Catalogue | None = None) -> threading.Thread:
+    """Pay matplotlib's import, the font lookup and a first full draw (every area's name, every
+    status) in the background, so the first /brief of a running bot answers as fast as the
+    next; a render that comes sooner waits for it."""
+    thread = threading.Thread(target=_warm_up, args=(catalogue,), name="chart-warm-up",
+                              daemon=True)
     thread.start()
     return thread
 
 
-def _warm_up() -> None:
+def _warm_up(catalogue: Catalogue | None) -> None:
     with _LOCK:
         font = cjk_font()
-        _draw(["A1 安全"], [[1], [0], [0], [0], [1]], [2], ("A4P", ""), [], font, "png")
+        with i18n.use(language_drawn()):
+            labels = tuple(f"{a.id} {area_name(a)}" for a in catalogue.areas.values()) \
+                if catalogue else ("A1",)
+            legend = tuple(_legend(s.status) for s in SERIES)
+            title = t("briefing.chart_title")
+        _draw(labels, tuple((1,) * len(labels) for _ in SERIES), (len(SERIES),) * len(labels),
+              (title, title), legend, font, "png")
     if font is None:
         log.warning("no CJK font installed (Debian: apt-get install fonts-wqy-microhei): "
                     "charts for Chinese readers are drawn in English")
@@ -129,22 +138,27 @@ def render(briefing: Briefing, catalogue: Catalogue, fmt: str = "png") -> bytes:
     with _LOCK:
         font = cjk_font()
         with i18n.use(language_drawn()):
-            labels = [f"{a.id} {area_name(catalogue.areas[a.id])}" for a in briefing.areas]
-            legend = [status_label(s.status) if s.status != "none" else t("briefing.legend_none")
-                      for s in SERIES]
+            labels = tuple(f"{a.id} {area_name(catalogue.areas[a.id])}" for a in briefing.areas)
+            legend = tuple(_legend(s.status) for s in SERIES)
             titles = (f"{t('briefing.chart_title')} — {briefing.generated:%Y-%m-%d}",
                       " · ".join(scope_words(briefing)))
-        values = [[a.counts[s.status] if s.status != "none" else a.commitments - a.with_updates
-                   for a in briefing.areas] for s in SERIES]
+        values = tuple(tuple(a.counts[s.status] if s.status != "none"
+                             else a.commitments - a.with_updates for a in briefing.areas)
+                       for s in SERIES)
         with warnings.catch_warnings():
             if font is None:  # a mission typed in Chinese: drawn as boxes, not a warning
                 warnings.simplefilter("ignore", UserWarning)
-            return _draw(labels, values, [a.commitments for a in briefing.areas], titles, legend,
-                         font, fmt)
+            return _draw(labels, values, tuple(a.commitments for a in briefing.areas), titles,
+                         legend, font, fmt)
 
 
-def _draw(labels: list[str], values: list[list[int]], totals: list[int], titles: tuple[str, str],
-          legend: list[str], font: str | None, fmt: str) -> bytes:
+def _legend(status: str) -> str:
+    return status_label(status) if status != "none" else t("briefing.legend_none")
+
+
+@lru_cache(maxsize=16)  # the same picture asked again (no update since): the same bytes at once
+def _draw(labels: tuple[str, ...], values: tuple[tuple[int, ...], ...], totals: tuple[int, ...],
+          titles: tuple[str, str], legend: tuple[str, ...], font: str | None, fmt: str) -> bytes:
     """The figure itself: each area's name above its bar, so long names need no margin.
 
     The layout is fixed in inches (title, a row per area, the legend), not measured: matplotlib's
@@ -152,11 +166,10 @@ def _draw(labels: list[str], values: list[list[int]], totals: list[int], titles:
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
-    style = {"font.family": [LATIN_FONT, font] if font else [LATIN_FONT],
-             "axes.unicode_minus": False, "svg.hashsalt": "a4p", "hatch.linewidth": 0.8}
     top = TITLE_IN + (SUBTITLE_IN if titles[1] else 0)
     height = top + ROW_IN * len(labels) + LEGEND_IN
-    with rc_context(style):
+    with rc_context({"font.family": [LATIN_FONT, font] if font else [LATIN_FONT],
+                     "axes.unicode_minus": False, "svg.hashsalt": "a4p", "hatch.linewidth": 0.8}):
         figure = Figure(figsize=(WIDTH_IN, height), dpi=DPI, facecolor="white")
         axes = figure.add_axes((0.02, LEGEND_IN / height, 0.96, ROW_IN * len(labels) / height))
         handles = _bars(axes, labels, values, totals, legend)
@@ -178,8 +191,8 @@ def _draw(labels: list[str], values: list[list[int]], totals: list[int], titles:
     return buffer.getvalue()
 
 
-def _bars(axes, labels: list[str], values: list[list[int]], totals: list[int],
-          legend: list[str]) -> list:
+def _bars(axes, labels: tuple[str, ...], values: tuple[tuple[int, ...], ...],
+          totals: tuple[int, ...], legend: tuple[str, ...]) -> list:
     """One stacked bar per area (axes: a matplotlib Axes), counts centred on each segment,
     the total after it, the area's name above it; the legend's handles are returned.
 
@@ -190,8 +203,8 @@ def _bars(axes, labels: list[str], values: list[list[int]], totals: list[int],
 
     left = [0] * len(labels)
     handles = []
-    for series, counts, name in zip(SERIES, values, legend or [""] * len(SERIES)):
-        look = {"facecolor": series.colour, "edgecolor": EDGE, "hatch": series.hatch,
+    for series, counts, name in zip(SERIES, values, legend or ("",) * len(SERIES)):
+        look: dict[str, Any] = {"facecolor": series.colour, "edgecolor": EDGE, "hatch": series.hatch,
                 "linewidth": 0.6}
         boxes = [Rectangle((start, y - BAR / 2), n, BAR)
                  for y, (start, n) in enumerate(zip(left, counts)) if n]
@@ -204,7 +217,7 @@ def _bars(axes, labels: list[str], values: list[list[int]], totals: list[int],
                 axes.text(start + n / 2, y, str(n), ha="center", va="center", fontsize=9,
                           fontweight="bold", color=series.ink,
                           bbox={"boxstyle": "round,pad=0.2", "facecolor": series.colour,
-                                "edgecolor": "none"})
+                                "edgecolor": "none"} if series.hatch else None)  # over a hatch
         left = [x + n for x, n in zip(left, counts)]
     longest = max(totals, default=1) or 1
     for y, (label, total) in enumerate(zip(labels, totals)):

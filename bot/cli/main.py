@@ -177,7 +177,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     secrets = _quiet_secrets(settings)
     try:
         assistant = _with_store(_assistant(args), settings)
-        _warm_charts()
+        _warm_charts(assistant)
         run(settings, assistant, webhook_url=args.webhook_url, listen=args.listen,
             port=args.port)
     except Exception as exc:  # noqa: BLE001 - Telegram's start-up failures become one line
@@ -208,16 +208,16 @@ def cmd_slack(args: argparse.Namespace) -> int:
 
     _quiet_secrets(settings)
     assistant = _with_store(_assistant(args), settings)
-    _warm_charts()
+    _warm_charts(assistant)
     run(settings, assistant, listen=args.listen, port=args.port)
     return 0
 
 
-def _warm_charts() -> None:
+def _warm_charts(assistant) -> None:  # assistant: Assistant
     """Servers pay matplotlib's start-up in the background, not in the first /brief."""
     from bot.briefing.chart import warm
 
-    warm()
+    warm(assistant.catalogue)
 
 
 def build_parser() -> argparse.ArgumentParser:
