@@ -369,7 +369,7 @@ class Progress:
         report = summary.build(self.store, self.catalogue, summary.Scope(area=area))
         link = ((t("brief.dashboard", url=self.public_url.rstrip("/") + "/"),)
                 if self.public_url else ())
-        stamp = f"{report.generated:%Y%m%d}"
+        stamp = f"{report.generated:%Y%m%d}" + (f"-{area}" if area else "")
         return Reply(t("brief.heading_area", area=area) if area else t("brief.heading"),
                      (*summary.summary_lines(report), *link),
                      ((Button(t("brief.stale_button"), "stale"),),),
