@@ -43,7 +43,8 @@ class Settings(BaseSettings):
     postgres_password: SecretStr | None = None
     postgres_db: str = "a4p"
     admin_ids: str = ""
-    # The web dashboard's public address (https://bot.example.org/dashboard): /web's links.
+    # The web dashboard's public address (https://bot.example.org/dashboard): /web's sign-in
+    # links, and /brief's link to it.
     a4p_public_url: str | None = None
     _random_secret: str | None = PrivateAttr(default=None)
 
@@ -111,6 +112,17 @@ class Settings(BaseSettings):
             self._random_secret = secrets.token_urlsafe(32)
         configured = _value(self.telegram_webhook_secret)
         return configured or self._random_secret
+
+    def public_url(self) -> str | None:
+        """A4P_PUBLIC_URL without a trailing slash; None when unset. Only http(s) URLs: it
+        is sent to users as a link."""
+        url = (self.a4p_public_url or "").strip().rstrip("/")
+        if not url:
+            return None
+        if not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", url):
+            raise SettingsError("A4P_PUBLIC_URL is malformed: expected the dashboard's address, "
+                                "like https://a4p.example.org or https://example.org/a4p.")
+        return url
 
     def base_url(self) -> str:
         url = self.telegram_base_url.rstrip("/")

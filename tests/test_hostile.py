@@ -191,7 +191,7 @@ def test_briefing_xlsx_and_reports_neutralise_names(desk: Assistant, clock, tmp_
     clock.advance(days=summary.STALE_DAYS + 1)  # silent since their assignment
     report = summary.build(desk.store, desk.catalogue)
     book = load_workbook(io.BytesIO(summary.render(report, desk.catalogue, "xlsx")))
-    names = [c.value for row in book["stale"].iter_rows() for c in row]
+    names = [c.value for row in book["90 天无更新"].iter_rows() for c in row]
     assert "=1+2" in " ".join(str(v) for v in names)
     for sheet in book.worksheets:
         _assert_no_formula(sheet)

@@ -1,38 +1,67 @@
 """Briefings: where progress stands per area, what is new, and where we are silent.
 
-One `Briefing` is computed from the store and rendered as Markdown, HTML or PDF (with the
-web dashboard's look, bot/web/report.py), XLSX or a PNG chart (matplotlib, Agg backend, a CJK font); every transport and `a4pbot report` send the
-same bytes. Nothing here imports a transport.
+One `Briefing` is computed from the store for a `Scope` (an area, a mission, a period) and
+rendered in any of `FORMATS` (`render` dispatches): Markdown here, HTML and PDF with the
+web dashboard's look (bot/web/report.py), the chart (PNG/SVG) in chart.py, the workbook
+(XLSX) in workbook.py. Every transport and
+`a4pbot report` send the same bytes. Nothing here imports a transport.
 """
 
 from __future__ import annotations
 
-import io
-import logging
 import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 
-from bot.conversation import i18n
 from bot.answering.catalogue import Catalogue
 from bot.conversation.i18n import t
-from bot.desk.statuses import status_label, status_labels
 from bot.conversation.replies import area_name, joined, title
-from bot.desk.sanitise import append_safe
+from bot.desk.statuses import status_label
 from bot.storage.assignments import silent_since
 from bot.storage.store import Store
 from bot.storage.updates import STATUSES, ProgressUpdate
 
-log = logging.getLogger(__name__)
 STALE_DAYS = 90
+#: Okabe & Ito's colour-blind-safe colours, whose grey levels also differ (the chart, the
+#: workbook and the web page draw statuses in these)
+STATUS_COLOURS = {"done": "#009E73", "in_progress": "#56B4E9", "blocked": "#D55E00",
+                  "not_started": "#F0E442"}
 LATEST = 3
-CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
-             "Noto Sans CJK JP", "Microsoft YaHei", "SimHei", "PingFang SC")
-STATUS_COLOURS = {"not_started": "#b0b7c3", "in_progress": "#3b82c4", "done": "#2e9e5b",
-                  "blocked": "#d9534f"}
-FORMATS = ("md", "html", "pdf", "png", "xlsx")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a briefing covers: one area, one mission (an update's mission field, any case),
+    updates created from `since` up to (not including) `until`; None: no limit."""
+
+    area: str | None = None
+    mission: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def admits(self, item: ProgressUpdate, area: str | None) -> bool:
+        """Is this update (of a commitment in `area`) one the briefing counts?"""
+        return ((not self.area or area == self.area)
+                and (not self.mission or item.mission.casefold() == self.mission.casefold()))
+
+    @property
+    def last_day(self) -> datetime | None:
+        """The last day the period includes (`until` is exclusive)."""
+        return self.until - timedelta(days=1) if self.until else None
+
+
+@dataclass(frozen=True)
+class CommitmentStatus:
+    """One commitment as the briefing sees it: its latest update in scope, if any."""
+
+    id: str
+    area: str
+    title: str
+    latest: ProgressUpdate | None
+    owners: tuple[str, ...]
+    silent: bool
 
 
 @dataclass(frozen=True)
@@ -54,40 +83,50 @@ class Briefing:
     generated: datetime
     stale_days: int
     areas: tuple[AreaStatus, ...]
+    scope: Scope = Scope()
+    commitments: tuple[CommitmentStatus, ...] = ()
+    updates: tuple[ProgressUpdate, ...] = field(default=(), repr=False)  # in scope, newest first
 
 
-def build(store: Store, catalogue: Catalogue, *, area: str | None = None,
+def build(store: Store, catalogue: Catalogue, scope: Scope = Scope(), *,
           stale_days: int = STALE_DAYS) -> Briefing:
-    """Status counts (by each commitment's latest update), latest updates and silent commitments."""
+    """Status counts (by each commitment's latest update in scope), the latest updates and
+    the commitments silent for `stale_days` before the period's end (or now)."""
     now = store.clock()
-    latest = store.updates.latest_by_commitment()
-    updates = store.updates.where()
+    area_of = {c.id: c.area for c in catalogue.commitments.values()}
+    updates = tuple(u for u in store.updates.where(since=scope.since, until=scope.until)
+                    if scope.admits(u, area_of.get(u.commitment_id)))
+    latest: dict[str, ProgressUpdate] = {}
+    for item in updates:  # newest first: the first seen is the latest
+        latest.setdefault(item.commitment_id, item)
     owners = store.assignments.owners()
     held_since = store.assignments.held_since()
     names = {u.id: u.label for u in store.users.all()}
-    horizon = now - timedelta(days=stale_days)
-    areas = []
+    horizon = min(scope.until or now, now) - timedelta(days=stale_days)
+    areas, rows = [], []
     for a in catalogue.areas.values():
-        if area and a.id != area:
+        if scope.area and a.id != scope.area:
             continue
         members = catalogue.commitments_in(a.id)
-        ids = {c.id for c in members}
-        counts = Counter(latest[c].status for c in ids if c in latest)
-        stale = tuple((c.id, title(c), latest[c.id].created_at if c.id in latest else None,
-                       tuple(names.get(u, str(u)) for u in owners.get(c.id, ())))
-                      for c in members if _silent(c.id, latest, held_since, horizon))
-        areas.append(AreaStatus(a.id, area_name(a), len(members),
-                                {s: counts[s] for s in STATUSES},
-                                tuple(u for u in updates if u.commitment_id in ids)[:LATEST],
-                                stale))
-    return Briefing(now, stale_days, tuple(areas))
+        for c in members:
+            last = latest.get(c.id)
+            rows.append(CommitmentStatus(c.id, a.id, title(c), last,
+                                         tuple(names.get(u, str(u)) for u in owners.get(c.id, ())),
+                                         _silent(last, held_since.get(c.id), horizon)))
+        mine = rows[-len(members):]
+        counts = Counter(r.latest.status for r in mine if r.latest)
+        areas.append(AreaStatus(
+            a.id, area_name(a), len(members), {s: counts[s] for s in STATUSES},
+            tuple(u for u in updates if area_of.get(u.commitment_id) == a.id)[:LATEST],
+            tuple((r.id, r.title, r.latest.created_at if r.latest else None, r.owners)
+                  for r in mine if r.silent)))
+    return Briefing(now, stale_days, tuple(areas), scope, tuple(rows), updates)
 
 
-def _silent(commitment: str, latest: dict[str, ProgressUpdate],
-            held_since: dict[str, datetime | None], horizon: datetime) -> bool:
-    """No update since `horizon`, and a focal point since before it (or none at all)."""
-    last = latest[commitment].created_at if commitment in latest else None
-    since = silent_since(last, held_since.get(commitment))
+def _silent(last: ProgressUpdate | None, held_since: datetime | None, horizon: datetime) -> bool:
+    """No update since `horizon`, and a focal point since before it (or none at all): a
+    commitment assigned yesterday is not silent yet."""
+    since = silent_since(last.created_at if last else None, held_since)
     return since is None or since < horizon
 
 
@@ -104,16 +143,28 @@ def summary_lines(briefing: Briefing) -> list[str]:
     return lines
 
 
+def stale_line(cid: str, name: str, last: datetime | None, owners: tuple[str, ...]) -> str:
+    """`C5 title — last updated 2026-01-02; focal points: …` (one silent commitment)."""
+    return (f"{cid} {name} — "
+            + (t("briefing.last_update", day=f"{last:%Y-%m-%d}") if last
+               else t("briefing.never_updated"))
+            + (t("briefing.owners", list=joined(owners)) if owners else t("briefing.no_owner")))
+
+
 def stale_lines(briefing: Briefing) -> list[str]:
-    lines = []
-    for a in briefing.areas:
-        for cid, name, last, owners in a.stale:
-            lines.append(f"{cid} {name} — "
-                         + (t("briefing.last_update", day=f"{last:%Y-%m-%d}") if last
-                            else t("briefing.never_updated"))
-                         + (t("briefing.owners", list=joined(owners)) if owners
-                            else t("briefing.no_owner")))
-    return lines
+    return [stale_line(*row) for a in briefing.areas for row in a.stale]
+
+
+def scope_words(briefing: Briefing) -> list[str]:
+    """What the briefing is limited to, in words (mission, period); [] when it is not."""
+    scope, words = briefing.scope, []
+    if scope.mission:
+        words.append(t("briefing.scope_mission", mission=scope.mission))
+    if scope.since or scope.until:
+        words.append(t("briefing.scope_period",
+                       start=f"{scope.since:%Y-%m-%d}" if scope.since else "…",
+                       end=f"{scope.last_day:%Y-%m-%d}" if scope.last_day else "…"))
+    return words
 
 
 def _who(u: ProgressUpdate) -> str:
@@ -123,6 +174,8 @@ def _who(u: ProgressUpdate) -> str:
 def markdown(briefing: Briefing) -> str:
     out = [f"# {t('briefing.title')}", "",
            t("briefing.generated", at=f"{briefing.generated:%Y-%m-%d %H:%M}"), ""]
+    if words := scope_words(briefing):
+        out += [_md(t("sep.clause").join(words)), ""]
     for a in briefing.areas:
         out += [f"## {a.id} {a.name}", "",
                 f"| {t('briefing.status')} | {t('briefing.commitments')} |", "| --- | --- |",
@@ -132,10 +185,22 @@ def markdown(briefing: Briefing) -> str:
             out += [t("briefing.latest_colon"), ""] + [
                 f"- {u.created_at:%Y-%m-%d} {u.commitment_id} {status_label(u.status)} — "
                 f"{_md(u.text)}{t('sep.parens', text=_md(_who(u)))}" for u in a.latest] + [""]
-    stale = stale_lines(briefing)
-    out += [f"## {t('briefing.stale_heading', days=briefing.stale_days)}", ""] + \
-        ([f"- {_md(line)}" for line in stale] or [t("briefing.none")]) + [""]
-    return "\n".join(out)
+    return "\n".join(out + _stale_markdown(briefing))
+
+
+def _stale_markdown(briefing: Briefing) -> list[str]:
+    """The silent commitments, compact: a count per area first, the details after."""
+    silent = [a for a in briefing.areas if a.stale]
+    total = sum(len(a.stale) for a in silent)
+    out = [f"## {t('briefing.stale_heading', days=briefing.stale_days)}: {total}", ""]
+    if not silent:
+        return out + [t("briefing.none"), ""]
+    out += [f"| {t('briefing.area')} | {t('briefing.commitments')} |", "| --- | --- |",
+            *(f"| {a.id} {a.name} | {len(a.stale)} |" for a in silent), ""]
+    for a in silent:
+        out += [f"### {a.id} {a.name} ({len(a.stale)})", "",
+                *(f"- {_md(stale_line(*row))}" for row in a.stale), ""]
+    return out
 
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]|])")
@@ -147,81 +212,40 @@ def _md(text: str) -> str:
     return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def to_xlsx(briefing: Briefing) -> bytes:
-    from openpyxl import Workbook
+def _page(fmt: str) -> Callable[[Briefing, Catalogue], bytes]:
+    def page(report: Briefing, catalogue: Catalogue) -> bytes:
+        from bot.web.report import render_report  # the dashboard's look; Jinja2 loads only here
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "areas"
-    sheet.append(["area", "name", "commitments", *STATUSES, "no_update", "stale"])
-    for a in briefing.areas:
-        append_safe(sheet, (a.id, a.name, a.commitments, *a.counts.values(),
-                            a.commitments - a.with_updates, len(a.stale)))
-    stale = book.create_sheet("stale")
-    stale.append(["commitment_id", "title", "last_update", "focal_points"])
-    for a in briefing.areas:
-        for cid, name, last, owners in a.stale:  # owners' names are typed by users
-            append_safe(stale, (cid, name, f"{last:%Y-%m-%d}" if last else "", ", ".join(owners)))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        return render_report(report, catalogue, fmt)
+    return page
 
 
-@lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """The first installed font that has Chinese glyphs (None: charts fall back to English)."""
-    from matplotlib import font_manager
+def _chart(fmt: str) -> Callable[[Briefing, Catalogue], bytes]:
+    def draw(report: Briefing, catalogue: Catalogue) -> bytes:
+        from . import chart  # matplotlib loads only for a chart
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    found = next((name for name in CJK_FONTS if name in installed), None)
-    if found is None:
-        log.warning("no CJK font installed (e.g. Debian's fonts-wqy-microhei): chart labels "
-                    "will be in English")
-    return found
+        return chart.render(report, catalogue, fmt)
+    return draw
 
 
-def chart(briefing: Briefing, catalogue: Catalogue) -> bytes:
-    """A stacked horizontal bar per area: commitments by the status of their latest update."""
-    import matplotlib
+def _xlsx(report: Briefing, catalogue: Catalogue) -> bytes:
+    from . import workbook
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    return workbook.to_xlsx(report, catalogue)
 
-    font = cjk_font()
-    # Without a CJK font the labels are English whatever the reader's language.
-    language = i18n.current() if font else "en"
-    with i18n.use(language):
-        labels = [f"{a.id} {area_name(catalogue.areas[a.id])}" for a in briefing.areas]
-        status_names = {**status_labels(), "none": t("briefing.no_update")}
-        xlabel, title_ = t("briefing.commitments"), t("briefing.chart_title")
-    with plt.rc_context({"font.family": [font] if font else ["DejaVu Sans"],
-                         "axes.unicode_minus": False}):
-        figure, axes = plt.subplots(figsize=(8, 0.55 * len(labels) + 1.6), dpi=120)
-        left = [0] * len(labels)
-        for status in (*STATUSES, "none"):
-            values = ([a.counts[status] for a in briefing.areas] if status != "none" else
-                      [a.commitments - a.with_updates for a in briefing.areas])
-            axes.barh(labels, values, left=left, label=status_names[status],
-                      color=STATUS_COLOURS.get(status, "#eeeeee"), edgecolor="white")
-            left = [x + v for x, v in zip(left, values)]
-        axes.invert_yaxis()
-        axes.set_xlabel(xlabel)
-        axes.set_title(f"{title_} — {briefing.generated:%Y-%m-%d}")
-        axes.legend(ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.18 if len(labels) > 1
-                                                                 else -0.5), frameon=False)
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-        plt.close(figure)
-    return buffer.getvalue()
+
+RENDERERS: dict[str, Callable[[Briefing, Catalogue], bytes]] = {
+    "md": lambda report, _catalogue: markdown(report).encode("utf-8"),
+    "html": _page("html"),
+    "pdf": _page("pdf"),
+    "png": _chart("png"),
+    "svg": _chart("svg"),
+    "xlsx": _xlsx,
+}
+FORMATS = tuple(RENDERERS)
+TEXT_FORMATS = ("md", "html", "svg")  # may go to standard output
 
 
 def render(briefing: Briefing, catalogue: Catalogue, fmt: str) -> bytes:
-    if fmt == "md":
-        return markdown(briefing).encode("utf-8")
-    if fmt in ("html", "pdf"):  # the dashboard's look: bot/web/report.py
-        from bot.web.report import render_report
-        return render_report(briefing, catalogue, fmt)
-    if fmt == "xlsx":
-        return to_xlsx(briefing)
-    return chart(briefing, catalogue)
+    """The briefing in one of `FORMATS`, in the current language."""
+    return RENDERERS[fmt](briefing, catalogue)

@@ -1,7 +1,8 @@
 """`a4pbot bench`: cold start, per-question latency (real and 100x catalogue), peak memory.
 
 Targets (README): cold start <= 1.0 s, p99 <= 5 ms, p99 <= 20 ms on a catalogue 100x larger;
-`a4pbot health` and an admin command within 2x a bare `import sqlalchemy`.
+`a4pbot health` and an admin command within 2x a bare `import sqlalchemy`; /brief < 1 s
+in a running bot (first and warm).
 Numbers are printed, not asserted: a benchmark informs, tests decide.
 """
 
@@ -221,12 +222,76 @@ def _row(label: str, values: list[float], unit: str) -> str:
             f"p99 {percentile(values, 99):8.2f} {unit}   max {max(values):8.2f} {unit}   n={len(values)}")
 
 
+def brief_probe(knowledge: str | None, warm: bool, runs: int = 5) -> None:
+    """In a fresh process: /brief on a scratch store with 30 updates, as a running bot answers
+    it. Prints JSON: with `warm`, the warm-up a server starts with (`chart.warm`) and the first
+    /brief after it; without, the first /brief paying matplotlib's import; then `runs` more."""
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from bot.briefing import chart
+    from bot.conversation.identity import Sender
+    from bot.storage.store import Store
+
+    with tempfile.TemporaryDirectory() as scratch:
+        day = [datetime(2026, 11, 1, tzinfo=UTC)]
+        store = Store.open(f"sqlite:///{Path(scratch) / 'a4p.sqlite3'}", clock=lambda: day[0])
+        desk = Assistant.load(knowledge).with_store(store, frozenset({"console:bench"}))
+        admin = Sender("console", "bench", "Bench")
+        rng = random.Random(7)
+        for n in range(1, 31):
+            desk.respond(f"/update C{rng.randint(1, 45)} {rng.choice(['进行中', '已完成', '受阻'])} "
+                         f"进展 {n}", None, admin)
+            day[0] += timedelta(days=1)
+        out: dict[str, object] = {}
+        if warm:
+            started = time.perf_counter()
+            chart.warm(desk.catalogue).join()
+            out["warm_up"] = time.perf_counter() - started
+        started = time.perf_counter()
+        desk.respond("/brief", None, admin)
+        out["first"] = time.perf_counter() - started
+        times = []
+        for n in range(runs):  # a new update each time: a new picture, drawn
+            desk.respond(f"/update C{n + 1} 已完成 进展", None, admin)
+            started = time.perf_counter()
+            desk.respond("/brief", None, admin)
+            times.append(time.perf_counter() - started)
+        out["next"] = times
+        started = time.perf_counter()
+        desk.respond("/brief", None, admin)  # nothing new: the picture drawn last time
+        out["again"] = time.perf_counter() - started
+        store.close()
+    print(json.dumps(out))
+
+
+def brief_rows(knowledge: str | None) -> list[str]:
+    """/brief's time, first and warm, in fresh processes: without the warm-up (what a bot
+    paid before) and after it (what `a4pbot run` and `a4pbot slack` do at start; target < 1 s)."""
+    import json
+
+    rows = []
+    for warm in (False, True):
+        code = f"from bot.cli.bench import brief_probe; brief_probe({knowledge!r}, {warm})"
+        found = json.loads(subprocess.run([sys.executable, "-c", code], check=True,
+                                          capture_output=True, text=True).stdout)
+        label = "/brief after the warm-up" if warm else "/brief, no warm-up"
+        rows.append(f"{label:<34} first {found['first']:.3f} s   after a new update median "
+                    f"{statistics.median(found['next']):.3f} s   max {max(found['next']):.3f} s   "
+                    f"unchanged {found['again']:.3f} s"
+                    + (f"   (warm-up {found['warm_up']:.3f} s, in the background at start)"
+                       if warm else ""))
+    return rows
+
+
 def run_benchmarks(args: argparse.Namespace) -> int:
     questions = _questions(args.questions)
     starts = cold_start(args.knowledge)
     print(f"{'cold start (process -> first answer)':<34} median {statistics.median(starts):.3f} s"
           f"   min {min(starts):.3f} s   max {max(starts):.3f} s   runs={len(starts)}")
     for row in cli_cost_rows(cli_cost(args.knowledge)):
+        print(row)
+    for row in brief_rows(args.knowledge):
         print(row)
 
     started = time.perf_counter()

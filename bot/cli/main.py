@@ -176,7 +176,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.transports.telegram.startup import start_error
     secrets = _quiet_secrets(settings)
     try:
-        run(settings, _with_store(_assistant(args), settings), webhook_url=args.webhook_url, listen=args.listen,
+        assistant = _with_store(_assistant(args), settings)
+        _warm_charts(assistant)
+        run(settings, assistant, webhook_url=args.webhook_url, listen=args.listen,
             port=args.port)
     except Exception as exc:  # noqa: BLE001 - Telegram's start-up failures become one line
         failure = start_error(exc, secrets.redact)
@@ -205,7 +207,9 @@ def cmd_slack(args: argparse.Namespace) -> int:
     from bot.transports.slack.app import run
 
     _quiet_secrets(settings)
-    run(settings, _with_store(_assistant(args), settings), listen=args.listen, port=args.port)
+    assistant = _with_store(_assistant(args), settings)
+    _warm_charts(assistant)
+    run(settings, assistant, listen=args.listen, port=args.port)
     return 0
 
 
@@ -223,6 +227,13 @@ def cmd_web(args: argparse.Namespace) -> int:
           "or `a4pbot admin weblink USER`", file=sys.stderr)
     asyncio.run(serve(assistant, listen=args.listen, port=args.port))
     return 0
+
+
+def _warm_charts(assistant) -> None:  # assistant: Assistant
+    """Servers pay matplotlib's start-up in the background, not in the first /brief."""
+    from bot.briefing.chart import warm
+
+    warm(assistant.catalogue)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,10 @@ if TYPE_CHECKING:  # SQLAlchemy loads only when a store command runs
     from bot.storage.store import Store
 
 
+# summary.FORMATS, named here so the parser loads no store (tests/test_briefing.py compares)
+REPORT_FORMATS = ("md", "html", "pdf", "png", "svg", "xlsx")
+
+
 class SchemaNotCurrent(Exception):
     """The database's schema is not the revision this a4pbot is written for. Operator commands
     never migrate (a migration takes a lock and loads Alembic): `db upgrade` and server start do."""
@@ -251,25 +255,58 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """A one-page briefing: per area status counts, latest updates, silent commitments."""
-    from bot.briefing import summary
+    """A one-page briefing: per area status counts, latest updates, silent commitments; the
+    path written goes on standard output."""
     from bot.answering.catalogue import load_catalogue
+    from bot.briefing import summary
 
     area = args.area.upper() if args.area else None
     catalogue = load_catalogue(args.knowledge)
-    if area and area not in catalogue.areas:
-        print(f"a4pbot: no area {args.area} (A1–A8)", file=sys.stderr)
+    problem = (f"no area {args.area} (A1–A{len(catalogue.areas)})" if area and area not in catalogue.areas
+               else "--from is after --to" if args.since and args.until and args.since > args.until
+               else f"only {', '.join(summary.TEXT_FORMATS)} can be written to standard output"
+               if args.out == "-" and args.format not in summary.TEXT_FORMATS else None)
+    if problem:
+        print(f"a4pbot: {problem}", file=sys.stderr)
         return 2
-    report = summary.build(open_store(), catalogue, area=area, stale_days=args.stale_days)
+    until = args.until + timedelta(days=1) if args.until else None  # --to is inclusive
+    scope = summary.Scope(area=area, mission=args.mission, since=args.since, until=until)
+    report = summary.build(open_store(), catalogue, scope, stale_days=args.stale_days)
     data = summary.render(report, catalogue, args.format)
     if args.out == "-":
-        if args.format not in ("md", "html"):
-            print("a4pbot: only md and html can be written to standard output", file=sys.stderr)
-            return 2
         sys.stdout.write(data.decode("utf-8"))
-    else:
-        Path(args.out).write_bytes(data)
+        return 0
+    out = Path(args.out) if args.out else Path(report_name(report, args.format))
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        print(f"a4pbot: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    if args.format in ("png", "svg") and _english_only():
+        print("a4pbot: no CJK font installed, so the chart is in English (Debian: "
+              "apt-get install fonts-wqy-microhei)", file=sys.stderr)
+    print(out)
     return 0
+
+
+def report_name(report, fmt: str) -> str:  # report: bot.briefing.summary.Briefing
+    """`a4p-briefing-2026-11-25[-A5][-UNMISS].png`: the day, and what the briefing covers."""
+    import re
+
+    parts = ["a4p-briefing", f"{report.generated:%Y-%m-%d}"]
+    if report.scope.area:
+        parts.append(report.scope.area)
+    if report.scope.mission and (slug := re.sub(r"[^\w-]+", "-", report.scope.mission).strip("-_.")):
+        parts.append(slug[:40])
+    return "-".join(parts) + f".{fmt}"
+
+
+def _english_only() -> bool:
+    """Was a Chinese chart drawn in English for want of a font?"""
+    from bot.briefing import chart
+    from bot.conversation import i18n
+
+    return i18n.current() == "zh" and chart.cjk_font() is None
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
@@ -358,12 +395,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--out", required=True, help="file to write, or - for CSV on stdout")
     export.set_defaults(func=cmd_export)
 
-    report = sub.add_parser("report", help="a one-page progress briefing")
+    report = sub.add_parser("report", help="a progress briefing: md, html, png, svg or xlsx")
+    report.add_argument("--format", choices=REPORT_FORMATS, default="md")
     report.add_argument("--area", help="one priority area, e.g. A5")
-    report.add_argument("--format", choices=("md", "html", "pdf", "png", "xlsx"), default="md")
+    report.add_argument("--mission", type=_text, help="only updates reported for this mission")
+    report.add_argument("--from", dest="since", type=_date, help="only updates from this day "
+                        "(YYYY-MM-DD, UTC)")
+    report.add_argument("--to", dest="until", type=_date, help="only updates to this day, "
+                        "inclusive")
     report.add_argument("--stale-days", type=_count(1, 3650), default=90,
                         help="a commitment is silent after this many days without an update")
-    report.add_argument("--out", required=True, help="file to write, or - for md/html on stdout")
+    report.add_argument("--out", help="file to write (default: a4p-briefing-DAY.FORMAT here), "
+                        "or - for md, html or svg on standard output")
     report.set_defaults(func=cmd_report)
 
     audit = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(

@@ -87,7 +87,7 @@ class Assistant:
             from bot.desk.reminders import Reminders
 
             self.access = Access(store, catalogue, admin_ids)
-            self.progress = Progress(store, catalogue, self.access)
+            self.progress = Progress(store, catalogue, self.access, public_url=public_url)
             self.flow = UpdateFlow(store, catalogue, self.access, self.progress, self._suggest)
             self.reminders = Reminders(store, catalogue, self.access, remind_after_days)
             from bot.web.links import WebLinks
@@ -95,8 +95,8 @@ class Assistant:
 
     def with_store(self, store: Store, admin_ids: frozenset[str] = frozenset(),
                    remind_after_days: int = 30, public_url: str | None = None) -> Assistant:
-        """The same catalogue and index, with the progress desk over `store` (and /web's
-        sign-in links on `public_url`, the dashboard's address)."""
+        """The same catalogue and index, with the progress desk over `store` (`public_url`:
+        the web dashboard's address, for /web's sign-in links and /brief's link)."""
         return Assistant(self.catalogue, self.index, store=store, admin_ids=admin_ids,
                          remind_after_days=remind_after_days, public_url=public_url)
 

@@ -103,10 +103,12 @@ def may_change(rights: Rights, item: ProgressUpdate, now: datetime) -> Reply | N
 class Progress:
     """The focal points' desk: updates in, progress out."""
 
-    def __init__(self, store: Store, catalogue: Catalogue, access: Access) -> None:
+    def __init__(self, store: Store, catalogue: Catalogue, access: Access, *,
+                 public_url: str | None = None) -> None:
         self.store = store
         self.catalogue = catalogue
         self.access = access
+        self.public_url = public_url  # the web dashboard's address (A4P_PUBLIC_URL), if served
 
     # -- writing -----------------------------------------------------------------------
 
@@ -304,17 +306,20 @@ class Progress:
                                  for fmt in export.FORMATS))
 
     def brief(self, _sender: Sender, args: str) -> Reply:
-        """`/brief [A5]`: the progress chart with a one-line-per-area summary."""
-        from bot.briefing import summary
+        """`/brief [A5]`: the progress chart with a one-line-per-area summary (and a link to
+        the dashboard when one is served)."""
+        from bot.briefing import chart, summary
 
         area = self._area_arg(args)
-        report = summary.build(self.store, self.catalogue, area=area)
-        stamp = f"{report.generated:%Y%m%d}"
+        report = summary.build(self.store, self.catalogue, summary.Scope(area=area))
+        link = ((t("brief.dashboard", url=self.public_url.rstrip("/") + "/"),)
+                if self.public_url else ())
+        stamp = f"{report.generated:%Y%m%d}" + (f"-{area}" if area else "")
         return Reply(t("brief.heading_area", area=area) if area else t("brief.heading"),
-                     tuple(summary.summary_lines(report)),
+                     (*summary.summary_lines(report), *link),
                      ((Button(t("brief.stale_button"), "stale"),),),
                      files=(Attachment(f"a4p-brief-{stamp}.png",
-                                       summary.chart(report, self.catalogue)),))
+                                       chart.render(report, self.catalogue, "png")),))
 
     def stale(self, _sender: Sender, args: str) -> Reply:
         """`/stale [days]`: commitments with no update for that long, with their focal points."""

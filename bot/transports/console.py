@@ -1,12 +1,15 @@
 """The console transport: `a4pbot chat`, a conversation in the terminal with no token.
 
-Buttons are shown as numbered choices; typing the number presses the button.
+Buttons are shown as numbered choices; typing the number presses the button. Files a reply
+carries (the /brief chart, exports) are saved in the working directory, their paths printed.
 """
 
 from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from bot.conversation import i18n
@@ -19,16 +22,33 @@ from bot.conversation.replies import Button, Reply
 QUIT = {"/quit", "/exit", "quit", "exit", "退出"}
 
 
-def render(reply: Reply) -> str:
-    """Plain text with the buttons numbered underneath (its own words in the current language)."""
+def render(reply: Reply, saved: Sequence[str] = ()) -> str:
+    """Plain text with the buttons numbered underneath; `saved`: a line per attachment, from
+    `save` (the console's own words, in the current language)."""
     text = reply.plain()
-    for attachment in reply.files:
-        text += "\n" + t("console.attachment", filename=attachment.filename,
-                          size=len(attachment.data))
+    if saved:
+        text += "\n" + "\n".join(saved)
     buttons = [b for row in reply.buttons for b in row]
     if buttons:
         text += "\n" + "\n".join(f"  [{n}] {b.label}" for n, b in enumerate(buttons, start=1))
     return text
+
+
+def save(reply: Reply, directory: Path) -> list[str]:
+    """Write the reply's files (the /brief chart, exports) into `directory`; a line each
+    saying where, or why not. A file of the same name is replaced (same day, same report)."""
+    lines = []
+    for attachment in reply.files:
+        name = Path(attachment.filename).name  # never a path the reply chose
+        path = directory / name
+        try:
+            path.write_bytes(attachment.data)
+        except OSError as exc:
+            lines.append(t("console.attachment_not_saved", filename=name,
+                           reason=exc.strerror or type(exc).__name__))
+        else:
+            lines.append(t("console.attachment", filename=name, path=str(path.resolve())))
+    return lines
 
 
 def _pressed(line: str, buttons: list[Button]) -> Button | None:
@@ -43,9 +63,11 @@ def console_sender() -> Sender:
 
 
 def chat(assistant: Assistant, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-         sender: Sender | None = None) -> int:
-    """Run the conversation until end of input or /quit."""
+         sender: Sender | None = None, directory: Path | None = None) -> int:
+    """Run the conversation until end of input or /quit; files a reply carries are saved in
+    `directory` (default: the working directory)."""
     sender = sender or console_sender()
+    directory = directory or Path.cwd()
     interactive = stdin.isatty()
     state = ChatState()
     print(render(assistant.respond("/start", state, sender)), file=stdout)
@@ -72,7 +94,7 @@ def chat(assistant: Assistant, stdin: TextIO = sys.stdin, stdout: TextIO = sys.s
         buttons = [b for row in reply.buttons for b in row]
         if reply.files:  # the only words the console adds to a reply
             with i18n.use(assistant.language(sender, state)):
-                text = render(reply)
+                text = render(reply, save(reply, directory))
         else:
             text = render(reply)
         print(("" if interactive else "\n") + text, file=stdout, flush=True)

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from bot.conversation import i18n
 from bot.conversation.i18n import t
-from bot.desk.progress import status_label
+from bot.desk.statuses import status_label
 from bot.conversation.replies import area_name, rendering, title
 from bot.storage.updates import STATUSES
 from . import charts
