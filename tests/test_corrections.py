@@ -383,3 +383,13 @@ def test_a_focal_point_walks_the_console_without_a_dead_end(ann: Assistant,
     assert stored.text == f"Training started\n{marker}Second phase next month"
     assert stored.revision == 2 and draft(ann) is None
     assert "⚠" not in shown and "Traceback" not in shown
+
+
+def test_a_pending_edit_takes_no_text_and_is_recalled_later(ann: Assistant, clock) -> None:
+    number = _stored(ann)
+    ann.respond(f"/edit {number} 新说明", None, ANN)
+    assert "C13" in ann.respond("保护平民", None, ANN).plain()  # a question stays a question
+    clock.advance(minutes=31)
+    later = ann.respond("保护平民", None, ANN).plain()
+    assert f"你对进展 #{number} 的修改还没确认" in later
+    assert f"修改进展 #{number}" in ann.respond("/update", None, ANN).heading

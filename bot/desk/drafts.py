@@ -324,6 +324,8 @@ class UpdateFlow:
         """A line under other answers reminding the user of an abandoned draft."""
         if self.store.clock() - draft.updated_at <= ABANDONED:
             return None
+        if draft.step == "edit":
+            return t("edit.put_aside", id=draft.data["update"])
         return t("draft.put_aside")
 
     # -- moving between steps ----------------------------------------------------------
