@@ -88,10 +88,13 @@ def seed(desk: Assistant, clock) -> None:  # clock: conftest.Clock
     for days, sender, command in plan:
         clock.now = start + timedelta(days=days)
         command = command.format(last=store.updates.where(limit=1)[0].id if "{" in command else "")
-        if command.startswith("withdraw:"):
+        if command.startswith("withdraw:"):  # asks first, then withdraws
             desk.press(command, None, sender)
+            desk.press(command.replace("withdraw:", "withdraw_yes:"), None, sender)
             continue
         reply = desk.respond(command, None, sender)
-        assert "#" in reply.heading or "/edit" in command, (command, reply.plain())
+        if command.startswith("/edit"):  # a preview first: replace the text
+            reply = desk.press("draft:apply:replace", None, sender)
+        assert "#" in reply.heading, (command, reply.plain())
     assert store.updates.where(limit=1, include_withdrawn=True)[0].withdrawn_at is not None
     clock.now = start + timedelta(days=260)

@@ -66,7 +66,7 @@ def test_commitment_by_number_or_by_words(ann: Assistant) -> None:
     ann.respond("/cancel", None, ANN)
     ann.respond("/update", None, ANN)
     proposals = ann.respond("保护平民", None, ANN)
-    assert proposals.heading == "是这一项吗？请点选："
+    assert proposals.heading == "你负责的承诺里，是这一项吗？请点选："
     assert actions(proposals)[0].startswith("draft:c:C") and actions(proposals)[-1] == "draft:cancel"
 
 

@@ -98,7 +98,8 @@ def test_nul_and_lone_surrogates_are_stored_without_them(desk: Assistant) -> Non
     assert (item.text, item.mission, item.user_name) == ("培训完成\ufffd了", "UNMISS", "Ann\ufffd")
     keyed = desk.respond("/update C12 已完成 另一条", None, named, "slack:command:1\x00")
     assert "已记录进展" in keyed.plain() and desk.store.updates.by_key("slack:command:1") is not None
-    edit = say(desk, named, f"/edit {item.id} 已完成 定\x00稿")
+    assert "请确认" in say(desk, named, f"/edit {item.id} 已完成 定\x00稿")
+    edit = desk.press("draft:apply:replace\x00", None, named).plain()
     assert "第 2 版" in edit and desk.store.updates.get(item.id).text == "定稿"
 
 

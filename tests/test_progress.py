@@ -88,7 +88,9 @@ def test_fast_path_stores_and_offers_undo(desk: Assistant) -> None:
     assert undo.action.startswith("withdraw:")
     (stored,) = desk.store.updates.where()
     assert (stored.commitment_id, stored.status, stored.user_name) == ("C12", "in_progress", "Ann")
-    assert "已撤回" in desk.press(undo.action, None, ANN).plain()
+    assert "确定撤回" in desk.press(undo.action, None, ANN).plain()  # asks first
+    assert len(desk.store.updates.where()) == 1
+    assert "已撤回" in desk.press(f"withdraw_yes:{stored.id}", None, ANN).plain()
     assert desk.store.updates.where() == []
 
 
@@ -99,8 +101,8 @@ def test_fast_path_stores_and_offers_undo(desk: Assistant) -> None:
 def test_fast_path_accepts_the_forms_people_type(desk: Assistant, command: str) -> None:
     focal_point(desk, ANN, "C12")
     reply = say(desk, ANN, command)
-    if "doing-nothing" in command:
-        assert "请写明状态" in reply
+    if "doing-nothing" in command:  # no status word: the status step, the text kept
+        assert "第 2/4 步" in reply and "当前说明：doing-nothing 说明" in reply
     else:
         assert "已记录进展" in reply and desk.store.updates.where()[0].text == "说明"
 
@@ -134,7 +136,8 @@ def test_users_edit_only_their_own_updates_within_a_day(desk: Assistant, clock) 
     say(desk, ANN, "/update C12 进行中 初稿")
     update_id = desk.store.updates.where()[0].id
     assert "只能修改或撤回自己" in say(desk, BOB, f"/edit {update_id} 改别人的")
-    assert "第 2 版" in say(desk, ANN, f"/edit {update_id} 已完成 定稿")
+    assert "请确认" in say(desk, ANN, f"/edit {update_id} 已完成 定稿")
+    assert "第 2 版" in desk.press("draft:apply:replace", None, ANN).heading
     clock.advance(hours=25)
     assert "超过 24 小时" in say(desk, ANN, f"/edit {update_id} 再改")
     assert [r["text"] for r in desk.store.updates.revisions(update_id)] == ["初稿", "定稿"]
@@ -269,10 +272,12 @@ def test_a_revoke_committed_during_an_edit_or_withdrawal_refuses_it(desk: Assist
     say(desk, ANN, "/update C12 进行中 初稿")
     (item,) = desk.store.updates.where()
     action = command.format(id=item.id)
+    if action.startswith("/edit"):
+        desk.respond(action, None, ANN)  # the preview; the write is the choice
+    pressed = "draft:apply:replace" if action.startswith("/edit") else f"withdraw_yes:{item.id}"
 
     def step() -> str:
-        return (desk.press(action, None, ANN) if action.startswith("withdraw:")
-                else desk.respond(action, None, ANN)).plain()
+        return desk.press(pressed, None, ANN).plain()
 
     assert "修改或撤回" in when_writing(desk.store, step, lambda: revoke(desk, ANN))
     (unchanged,) = desk.store.updates.where()

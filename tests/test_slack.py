@@ -405,3 +405,48 @@ def test_a_command_with_nul_is_answered(bot: RunningSlackBot, slack_store: Store
 def test_fallback_text_is_escaped_like_the_blocks(bot: RunningSlackBot) -> None:
     answer = command(bot, "lang <!channel>")
     assert "<!channel>" not in answer["text"] and "&lt;!channel&gt;" in answer["text"]
+
+
+# -- corrections (issue 14): the preview changes any field; withdraw asks, undo restores -------
+
+def _dm(bot: RunningSlackBot, text: str, channel: str) -> str:
+    """Ann writes `text` in her DM with the bot; what the bot posts back."""
+    before = len(bot.fake.calls_to("chat.postMessage"))
+    assert bot.post(bot.fake.direct_message(text, user_id=ANN, channel=channel))[0] == 200
+    (call,) = bot.fake.wait_for("chat.postMessage", before + 1)[before:]
+    return texts(call.params["blocks"])
+
+
+def _tap(bot: RunningSlackBot, value: str, channel: str) -> str:
+    """Ann taps the button `value` on the bot's newest message there; the message as updated."""
+    message = bot.fake.messages(channel)[-1]
+    (button,) = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+                 if e["value"] == value]
+    updates = len(bot.fake.calls_to("chat.update"))
+    bot.post(bot.fake.block_actions(button["action_id"], channel=channel, ts=message["ts"],
+                                    user_id=ANN))
+    (update,) = bot.fake.wait_for("chat.update", updates + 1)[updates:]
+    return texts(update.params["blocks"])
+
+
+def test_the_preview_changes_the_mission_in_slack(bot: RunningSlackBot, ann_focal_point: int,
+                                                  slack_store: Store) -> None:
+    assert "第 3/4 步" in _dm(bot, "update C12 进行中", "D21")
+    assert "第 4/4 步" in _dm(bot, "维和警察培训开始", "D21")
+    assert "请确认" in _dm(bot, "UNMISS", "D21")
+    assert "第 4/4 步" in _tap(bot, "draft:edit:mission", "D21")
+    assert "请确认" in _tap(bot, "draft:m:none", "D21")
+    assert "已记录进展" in _tap(bot, "draft:confirm", "D21")
+    latest = slack_store.updates.where(user_id=ann_focal_point)[0]
+    assert (latest.text, latest.mission) == ("维和警察培训开始", "")
+
+
+def test_withdraw_asks_and_undo_restores_in_slack(bot: RunningSlackBot, ann_focal_point: int,
+                                                  slack_store: Store) -> None:
+    assert "已记录进展" in _dm(bot, "update C12 已完成 第三期培训结束", "D22")
+    number = slack_store.updates.where(user_id=ann_focal_point)[0].id
+    assert "确定撤回" in _tap(bot, f"withdraw:{number}", "D22")
+    assert "已撤回" in _tap(bot, f"withdraw_yes:{number}", "D22")
+    assert slack_store.updates.get(number).withdrawn_at is not None
+    assert "已恢复" in _tap(bot, f"restore:{number}", "D22")
+    assert slack_store.updates.get(number).withdrawn_at is None

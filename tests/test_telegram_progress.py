@@ -74,16 +74,29 @@ def test_update_is_stored_once_even_when_the_message_comes_again(
     assert len(module_store.updates.where()) == before + 1
 
 
-def test_undo_button_withdraws_by_editing_the_message(ann_is_focal_point: int, tg: FakeTelegram,
-                                                      module_store: Store) -> None:
+def test_undo_button_asks_withdraws_and_can_be_undone_in_place(
+        ann_is_focal_point: int, tg: FakeTelegram, module_store: Store) -> None:
     assert "已记录进展" in say(tg, "/update C12 已完成 培训全部结束", ANN)
-    card = max(tg.sent_messages(ANN), key=lambda m: m["message_id"])
-    (button,) = [b for row in card["reply_markup"]["inline_keyboard"] for b in row]
-    edits = len(tg.calls_to("editMessageText"))
-    tg.callback(button["callback_data"], message=card, user_id=ANN)
-    (edit,) = tg.wait_for("editMessageText", edits + 1)[edits:]
-    assert "已撤回" in shown(edit)
+    number = module_store.updates.where()[0].id
+    assert f"确定撤回进展 #{number}？" in _press(tg, ANN, f"withdraw:{number}")
+    assert module_store.updates.get(number).withdrawn_at is None  # asked, nothing done
+    assert "10 分钟内" in _press(tg, ANN, f"withdraw_yes:{number}")
     assert all(u.text != "培训全部结束" for u in module_store.updates.where())
+    assert f"已恢复进展 #{number}" in _press(tg, ANN, f"restore:{number}")
+    assert module_store.updates.get(number).withdrawn_at is None
+
+
+def test_the_preview_changes_the_status_in_place(ann_is_focal_point: int, tg: FakeTelegram,
+                                                 module_store: Store) -> None:
+    assert "第 3/4 步" in say(tg, "/update C12 进行中", ANN)
+    assert "第 4/4 步" in say(tg, "女性警官培训班开课", ANN)
+    assert "请确认" in _press(tg, ANN, "draft:m:none")
+    assert "当前状态：进行中" in _press(tg, ANN, "draft:edit:status")
+    preview = _press(tg, ANN, "draft:s:blocked")
+    assert "状态：受阻" in preview and "女性警官培训班开课" in preview
+    assert "已记录进展" in _press(tg, ANN, "draft:confirm")
+    latest = module_store.updates.where()[0]
+    assert (latest.status, latest.text) == ("blocked", "女性警官培训班开课")
 
 
 def test_someone_elses_undo_button_does_nothing(ann_is_focal_point: int, tg: FakeTelegram,

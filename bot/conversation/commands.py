@@ -81,7 +81,7 @@ COMMANDS: tuple[Command, ...] = (
             brief=True),
     Command("cancel", "flow.cancel", role="focal_point", desk=True),
     Command("myupdates", "progress.my_updates", role="focal_point", desk=True, brief=True),
-    Command("edit", "progress.edit", True, role="reader", desk=True),
+    Command("edit", "flow.edit", True, role="reader", desk=True),
     Command("mission", "progress.mission", True, role="focal_point", desk=True),
     Command("remind", "reminders.remind", True, role="focal_point", desk=True),
     Command("register", "access.register", True, desk=True, brief=True),
@@ -95,7 +95,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("revoke", "access.revoke", True, role="admin", desk=True),
     Command("web", "web.link", role="reader", desk=True),
     # button actions: never typed
-    Command("withdraw", "progress.withdraw", role="reader", desk=True, typed=False),
+    Command("withdraw", "progress.withdraw", role="reader", desk=True, typed=False),  # asks
+    Command("withdraw_yes", "progress.confirm_withdraw", role="reader", desk=True, typed=False),
+    Command("withdraw_no", "progress.keep", role="reader", desk=True, typed=False),
+    Command("restore", "progress.restore", role="reader", desk=True, typed=False),  # undo
     Command("draft", "flow.press", role="focal_point", desk=True, typed=False),
     Command("wrong", "wrong", typed=False),
     Command("pick", "pick", typed=False),

@@ -27,12 +27,12 @@ from rapidfuzz import fuzz
 from .access import MAX_MISSION, Access, mission_name, parse_commitments, refuse_role
 from bot.conversation.identity import Sender
 from bot.answering.catalogue import Catalogue
-from bot.conversation.refusals import NotAllowed
+from bot.conversation.refusals import NotAllowed, Refusal
 from bot.conversation.i18n import t
-from .progress import MAX_TEXT, Progress, may_set_mission, may_submit, too_long
+from .progress import MAX_TEXT, Progress, may_set_mission, may_submit, too_long, unassigned
 from .statuses import parse_status, status_label, status_labels
 from .sanitise import clean_text
-from bot.conversation.replies import Button, Reply, commitment_label, error, title
+from bot.conversation.replies import Button, Reply, commitment_label, error, joined, title
 from bot.storage.drafts import Draft
 from bot.storage.store import Rights, Store
 from bot.storage.updates import STATUSES, ProgressUpdate
@@ -48,6 +48,13 @@ Suggest = Callable[[str], list[str]]  # free text -> commitment ids, best first
 
 def cancel_button() -> Button:
     return Button(t("draft.cancel_button"), "draft:cancel")
+
+
+def back_button() -> Button:
+    return Button(t("draft.back"), "draft:back")
+
+
+EDITABLE = ("status", "text", "mission")  # what the preview's buttons go back to change
 
 
 def keeping_draft(refusal: Reply | None) -> Reply | None:
@@ -159,17 +166,31 @@ class UpdateFlow:
 
     # -- entry points ------------------------------------------------------------------
 
-    def start(self, sender: Sender, commitment: str | None = None) -> Reply:
-        """`/update` (or `/update C12`, a reminder's button): resume the user's draft, else
-        start one — at the status step when the commitment is given."""
+    def start(self, sender: Sender, given: Mapping[str, str] | None = None) -> Reply:
+        """`/update` (or part of an update — `/update C12`, `/update C12 进行中`, a
+        reminder's button): resume the user's draft, else start one with what is given, at
+        the first step still to fill. `words` naming no commitment go to the commitment step."""
         user = self.access.require(sender, "focal_point")
+        given = dict(given or {})
         draft = self.store.drafts.get(user.id)
-        if draft is not None and not (commitment and draft.step == "commitment"):
-            return self._prompt(user, draft, resumed=True)  # never drop what was typed
+        if draft is not None and not (given and draft.step == "commitment"):
+            reply = self._prompt(user, draft, resumed=True)  # never drop what was typed
+            if given:
+                reply = Reply(reply.heading, (*reply.body, t("draft.resumed_instead")),
+                              reply.buttons)
+            return reply
         draft = draft or self.store.drafts.save(user.id, "commitment", {})
-        if commitment:
-            return self.text(user, draft, commitment)
-        return self._prompt(user, draft)
+        if not given:
+            return self._prompt(user, draft)
+        if words := given.pop("words", None):
+            return self.text(user, draft, words)
+        if "commitment" in given:
+            try:
+                allowed_commitment(self, user, given["commitment"])
+            except Invalid as invalid:  # the commitment step stays, its buttons under the no
+                return Reply(invalid.reply.heading, invalid.reply.body,
+                             self._prompt(user, draft).buttons)
+        return self._save(user, draft, self._first_to_fill("commitment", given), **given)
 
     def fast(self, sender: Sender, args: str, key: str | None) -> Reply:
         """`/update C12 进行中 text`: stored at once, unless it nearly repeats a recent one."""
@@ -189,15 +210,14 @@ class UpdateFlow:
                 "mission": user.mission or "", "key": key}
         if twin is not None:
             return self._prompt(user, self.store.drafts.save(user.id, "duplicate",
-                                                             {**data, "twin": twin.id}))
+                                                            {**data, "twin": twin.id}))
         return self.progress.record(user, commitment_id, status, text, key)
 
     def form_choices(self, sender: Sender) -> FormChoices:
         """The choices of the one-screen form; raises when this user may not submit."""
         user = self.access.require(sender, "focal_point")
         mine = self.store.assignments.commitments(user.id)
-        # admins and mission owners may update any commitment
-        if user.role == "admin" or self.store.assignments.missions(user.id):
+        if user.role == "admin" or self.store.assignments.missions(user.id):  # may update any commitment
             mine += [c for c in self.catalogue.commitments if c not in mine]
         if not mine:
             raise NotAllowed(t("update.none_yours"))
@@ -256,6 +276,8 @@ class UpdateFlow:
             return self.cancel(sender)
         if (refusal := keeping_draft(refuse_role(user.role, "focal_point"))) is not None:
             return refusal  # revoked since the draft began: it waits, untouched
+        if verb == "back" and draft.data.get("editing"):  # from a step back to the preview
+            return self._save(user, draft, "preview", editing=None)
         if verb not in STEP_OF_BUTTON:
             return error(t("common.button_expired"), t("draft.continue_hint"))
         if STEP_OF_BUTTON[verb] != draft.step:  # a button from an earlier message
@@ -268,15 +290,36 @@ class UpdateFlow:
             return invalid.reply
 
     def command(self, sender: Sender, args: str, key: str | None) -> Reply:
-        """`/update` or `/update C12`: step by step; `/update C12 进行中 text`: at once."""
-        if not args or len(args.split()) == 1:
-            return self.start(sender, args or None)
-        return self.fast(sender, args, key)
+        """`/update C12 进行中 text`: at once; `/update` or any part of it (`/update C12`,
+        `/update C12 进行中`, `/update 女性警官`): step by step from what it gives."""
+        if not args:
+            return self.start(sender)
+        given = self.progress.parse_partial(args)
+        if isinstance(given, Reply):
+            return given
+        if {"commitment", "status", "text"} <= given.keys():
+            return self.fast(sender, args, key)
+        return self.start(sender, given)
+
+    def edit(self, sender: Sender, args: str) -> Reply:
+        """`/edit 42 [status] text`: a preview first, offering to add the text to the
+        original or to replace it; nothing changes until the user chooses. A draft of
+        /update in progress is put aside meanwhile and comes back afterwards."""
+        user, item, status, text = self.progress.read_edit(sender, args)
+        draft = self.store.drafts.get(user.id)
+        aside = (draft.data.get("aside") if draft is not None and draft.step == "edit"
+                 else {"step": draft.step, "data": draft.data} if draft is not None else None)
+        data = {"update": item.id, "status": status, "text": text or None, "aside": aside}
+        return self._prompt(user, self.store.drafts.save(
+            user.id, "edit", {k: v for k, v in data.items() if v is not None}))
 
     def cancel(self, sender: Sender, _args: str = "") -> Reply:
         user = self.access.get_or_create_user(sender)
-        if self.store.drafts.get(user.id) is None:
+        draft = self.store.drafts.get(user.id)
+        if draft is None:
             return error(t("draft.none"))
+        if draft.step == "edit":
+            return Reply(t("edit.cancelled", id=draft.data["update"]), self._put_back(user, draft))
         self.store.drafts.delete(user.id)
         return Reply(t("draft.cancelled"), (t("draft.cancelled_hint"),))
 
@@ -284,6 +327,8 @@ class UpdateFlow:
         """A line under other answers reminding the user of an abandoned draft."""
         if self.store.clock() - draft.updated_at <= ABANDONED:
             return None
+        if draft.step == "edit":
+            return t("edit.put_aside", id=draft.data["update"])
         return t("draft.put_aside")
 
     # -- moving between steps ----------------------------------------------------------
@@ -300,18 +345,39 @@ class UpdateFlow:
         assert step.fills is not None and step.next is not None
         if step.then is not None:
             step.then(self, user, value)
-        after = "preview" if draft.data.get("editing") else step.next
+        after = ("preview" if draft.data.get("editing")
+                 else self._first_to_fill(step.next, {**draft.data, step.fills.name: value}))
         return self._save(user, draft, after, **{step.fills.name: value}, overlong=None,
                           editing=None)
 
-    def _propose(self, user: User, _draft: Draft, text: str) -> Reply:
-        """Typed words naming no commitment: the matcher's best three, as buttons."""
-        proposals = [c for c in self.suggest(text) if c in self.catalogue.commitments][:3]
-        if not proposals:
-            return error(t("draft.no_match", text=text[:30]), t("draft.no_match_hint"))
-        buttons = tuple((Button(commitment_label(self.catalogue.commitments[c]), f"draft:c:{c}"),)
-                        for c in proposals)
-        return Reply(t("draft.is_it"), (), (*buttons, (cancel_button(),)))
+    @staticmethod
+    def _first_to_fill(name: str, data: Mapping[str, Any]) -> str:
+        """`name` or the first step after it whose field `data` does not hold yet (a
+        partial /update fills some at once)."""
+        while (fills := STEPS[name].fills) is not None and fills.name in data:
+            assert STEPS[name].next is not None
+            name = STEPS[name].next  # type: ignore[assignment]  # a typing step leads on
+        return name
+
+    def _propose(self, user: User, draft: Draft, text: str) -> Reply:
+        """Typed words naming no commitment: the matcher's best three the user may update,
+        as buttons; related ones that are not theirs are named, with how to get them."""
+        found = [c for c in self.suggest(text) if c in self.catalogue.commitments]
+        rights = self.store.rights(user.id)
+        own = [c for c in found if unassigned(rights, c) is None][:3]
+        others = [c for c in found if c not in own][:3]
+        note = (t("draft.not_yours_found", list=joined(others)), t("update.ask_assign"))
+        if own:
+            buttons = tuple((Button(commitment_label(self.catalogue.commitments[c]), f"draft:c:{c}"),)
+                            for c in own)
+            mine_only = bool(others) or rights.role != "admin" and not rights.missions
+            return Reply(t("draft.is_it_yours" if mine_only else "draft.is_it"),
+                         note if others else (), (*buttons, (cancel_button(),)))
+        step_buttons = self._prompt(user, draft).buttons  # the user's own, and cancel
+        if others:
+            return Reply(t("draft.none_yours_match", text=text[:30]), note, step_buttons)
+        return Reply(t("draft.no_match", text=text[:30]), (t("draft.no_match_hint"),),
+                     step_buttons)
 
     def _remember_mission(self, user: User, mission: str) -> None:
         """A mission typed in the flow becomes the user's mission for next time."""
@@ -337,8 +403,13 @@ class UpdateFlow:
             return error(refusal, t("draft.type_one"))
         return self._take(user, draft, mission)
 
-    def _edit(self, user: User, draft: Draft, _value: str) -> Reply:
-        return self._save(user, draft, "text", editing=True)
+    def _edit(self, user: User, draft: Draft, value: str) -> Reply:
+        """A preview button: back to the status, text or mission step; the step's answer
+        (or its "back" button) returns to the preview with every other field kept."""
+        target = value or "text"  # `draft:edit` alone: the text (buttons sent before)
+        if target not in EDITABLE:
+            return error(t("common.button_expired"), t("draft.continue_hint"))
+        return self._save(user, draft, target, editing=True)
 
     def _confirm(self, user: User, draft: Draft, _value: str) -> Reply:
         twin = self._near_duplicate(user, draft.data["commitment"], draft.data["text"])
@@ -358,7 +429,7 @@ class UpdateFlow:
             return keeping_draft(may_submit(rights, data["commitment"], mission))
 
         stored, created = self.store.updates.add(user.id, data["commitment"], data["status"],
-                                                 data["text"], mission, key=key, check=check)
+                                                data["text"], mission, key=key, check=check)
         self.store.drafts.delete(user.id)
         return self.progress.stored(stored, created)
 
@@ -374,6 +445,37 @@ class UpdateFlow:
         return Reply(t("edit.done", id=edited.id, revision=edited.revision),
                      self.progress.describe(edited))
 
+    def _apply_edit(self, user: User, draft: Draft, how: str) -> Reply:
+        """The /edit preview's choice: add the new text to the original ("add"), replace it
+        ("replace"), or only change the status; the rule is checked again inside the write."""
+        data = draft.data
+        item = self.store.updates.get(data["update"])
+        text = data.get("text")
+        if item is None or (text and how not in ("add", "replace")):
+            return error(t("common.button_expired"), t("draft.continue_hint"))
+        if text and how == "add":
+            text = added(item.text, text)
+            if len(text) > MAX_TEXT:
+                return error(t("edit.too_long_to_add", max=MAX_TEXT))
+        try:
+            edited = self.store.updates.edit(item.id, by=user.id, status=data.get("status"),
+                                            text=text, check=self.progress.may_change_now)
+        except Refusal as refusal:  # too late now, or no longer theirs: the edit cannot be
+            return Reply(refusal.reply.heading,  # done, so it is dropped, the draft put back
+                         (*refusal.reply.body, *self._put_back(user, draft)))
+        return Reply(t("edit.done", id=edited.id, revision=edited.revision),
+                     (*self.progress.describe(edited), *self._put_back(user, draft)))
+
+    def _put_back(self, user: User, draft: Draft) -> tuple[str, ...]:
+        """End a pending /edit: the /update draft it put aside comes back (a line saying
+        so), or there is no draft any more."""
+        aside = draft.data.get("aside")
+        if not aside:
+            self.store.drafts.delete(user.id)
+            return ()
+        self.store.drafts.save(user.id, aside["step"], aside["data"])
+        return (t("draft.aside_back"),)
+
     def _store_form(self, user: User, values: dict[str, Any], key: str
                     ) -> Reply | dict[str, str]:
         """Store a form's read values once per key; a near-duplicate or a refusal inside
@@ -387,7 +489,7 @@ class UpdateFlow:
         try:
             if mission != (user.mission or ""):
                 self.store.users.set_mission(user.id, mission,
-                                             check=lambda rights: may_set_mission(rights, mission))
+                                       check=lambda rights: may_set_mission(rights, mission))
             stored, created = self.store.updates.add(
                 user.id, commitment, status, text, mission, key=key,
                 check=lambda rights: may_submit(rights, commitment, mission))
@@ -399,7 +501,7 @@ class UpdateFlow:
         """The user's own update on this commitment in the last 24 h with almost this text."""
         since = self.store.clock() - DUPLICATE_WINDOW
         for item in self.store.updates.where(user_id=user.id, since=since,
-                                             commitment_id=commitment_id):
+                                            commitment_id=commitment_id):
             if fuzz.ratio(item.text, text) >= DUPLICATE_SIMILARITY:
                 return item
         return None
@@ -420,21 +522,29 @@ class UpdateFlow:
 
     def _ask_status(self, _user: User, draft: Draft) -> Reply:
         commitment = self.catalogue.commitments[draft.data["commitment"]]
-        return Reply(t("draft.step2", id=commitment.id, title=title(commitment)), (),
+        lines = []
+        if draft.data.get("editing"):
+            lines.append(t("draft.current_status", status=status_label(draft.data["status"])))
+        elif draft.data.get("text"):  # given with /update C12 text: kept for step 3
+            lines.append(t("draft.current_text", text=draft.data["text"]))
+        return Reply(t("draft.step2", id=commitment.id, title=title(commitment)), tuple(lines),
                      (tuple(Button(label, f"draft:s:{code}") for code, label in status_labels().items()),
-                      (cancel_button(),)))
+                      _last_row(draft)))
 
     def _ask_text(self, _user: User, draft: Draft) -> Reply:
         lines = [t("draft.step3_hint", max=MAX_TEXT)]
         if draft.data.get("text"):
             lines.append(t("draft.current_text", text=draft.data["text"]))
-        return Reply(t("draft.step3"), tuple(lines), ((cancel_button(),),))
+        return Reply(t("draft.step3"), tuple(lines), (_last_row(draft),))
 
-    def _ask_mission(self, user: User, _draft: Draft) -> Reply:
+    def _ask_mission(self, user: User, draft: Draft) -> Reply:
         buttons = ([Button(t("draft.keep_mission", mission=user.mission), "draft:m:keep")]
                    if user.mission else [])
         buttons.append(Button(t("draft.no_mission"), "draft:m:none"))
-        return Reply(t("draft.step4"), (t("draft.step4_hint"),), (tuple(buttons), (cancel_button(),)))
+        lines = [t("draft.step4_hint")]
+        if draft.data.get("editing"):
+            lines.append(t("draft.mission", mission=draft.data.get("mission") or t("draft.blank")))
+        return Reply(t("draft.step4"), tuple(lines), (tuple(buttons), _last_row(draft)))
 
     def _preview(self, _user: User, draft: Draft) -> Reply:
         data = draft.data
@@ -443,8 +553,33 @@ class UpdateFlow:
                      (f"{commitment.id} {title(commitment)}",
                       t("update.status", status=status_label(data["status"])),
                       data["text"], t("draft.mission", mission=data.get("mission") or t("draft.blank"))),
-                     ((Button(t("draft.confirm"), "draft:confirm"), Button(t("draft.edit"), "draft:edit")),
-                      (cancel_button(),)))
+                     ((Button(t("draft.confirm"), "draft:confirm"),),
+                      (Button(t("draft.edit_status"), "draft:edit:status"),
+                       Button(t("draft.edit"), "draft:edit:text")),
+                      (Button(t("draft.edit_mission"), "draft:edit:mission"), cancel_button())))
+
+    def _ask_edit(self, _user: User, draft: Draft) -> Reply:
+        """The /edit preview: what changes, and the choice of adding or replacing."""
+        data = draft.data
+        item = self.store.updates.get(data["update"])
+        if item is None:  # cannot happen: updates are never deleted
+            return error(t("edit.no_such", id=data["update"]))
+        lines = [f"{item.commitment_id} {title(self.catalogue.commitments[item.commitment_id])}"]
+        if data.get("status"):
+            lines.append(t("edit.status_change", old=status_label(item.status),
+                           new=status_label(data["status"])))
+        if not data.get("text"):
+            return Reply(t("edit.preview", id=item.id), tuple(lines),
+                         ((Button(t("edit.apply"), "draft:apply"),), (cancel_button(),)))
+        lines += [t("edit.old_text", text=item.text), t("edit.new_text", text=data["text"])]
+        choices = [Button(t("edit.replace"), "draft:apply:replace")]
+        if len(added(item.text, data["text"])) <= MAX_TEXT:
+            choices.insert(0, Button(t("edit.add"), "draft:apply:add"))
+            lines.append(t("edit.choose_hint"))
+        else:
+            lines.append(t("edit.too_long_to_add", max=MAX_TEXT))
+        return Reply(t("edit.preview", id=item.id), tuple(lines),
+                     (tuple(choices), (cancel_button(),)))
 
     def _ask_duplicate(self, _user: User, draft: Draft) -> Reply:
         twin = self.store.updates.get(draft.data["twin"])
@@ -454,6 +589,20 @@ class UpdateFlow:
                      ((Button(t("draft.amend", id=twin.id), "draft:amend"),
                        Button(t("draft.new"), "draft:new")),
                       (cancel_button(),)))
+
+
+def _last_row(draft: Draft) -> tuple[Button, ...]:
+    """Cancel — and, when the step was opened from the preview, back to it unchanged."""
+    return (back_button(), cancel_button()) if draft.data.get("editing") else (cancel_button(),)
+
+
+def added(original: str, addition: str) -> str:
+    """The original text with the addition below it, marked as one ("补充：…") unless the
+    user already wrote such a word."""
+    marked = t("edit.addition", text=addition)
+    if addition.startswith(marked.replace(addition, "").strip()):
+        marked = addition
+    return f"{original}\n{marked}"
 
 
 Prompt = Callable[[UpdateFlow, User, Draft], Reply]
@@ -474,7 +623,8 @@ class Step:
     then: Callable[[UpdateFlow, User, Any], None] | None = None
 
 
-# The /update conversation on one screen; `draft:cancel` works at every step.
+# The /update conversation on one screen; `draft:cancel` works at every step, `draft:back`
+# at a step opened from the preview. "edit" is /edit's preview (an existing update changed).
 STEPS: dict[str, Step] = {
     "commitment": Step(UpdateFlow._ask_commitment, COMMITMENT, {"c": UpdateFlow._choose_commitment},
                        next="status", unreadable=UpdateFlow._propose),
@@ -486,6 +636,7 @@ STEPS: dict[str, Step] = {
                                                   "edit": UpdateFlow._edit}),
     "duplicate": Step(UpdateFlow._ask_duplicate, buttons={"amend": UpdateFlow._amend,
                                                           "new": UpdateFlow._store_new}),
+    "edit": Step(UpdateFlow._ask_edit, buttons={"apply": UpdateFlow._apply_edit}),  # /edit N
 }
 STEP_OF_BUTTON = {verb: name for name, step in STEPS.items() for verb in step.buttons}
 FIELDS = tuple(step.fills for step in STEPS.values() if step.fills is not None)  # the form's

@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from .access import MAX_MISSION, Access, mission_name, parse_commitments, refuse_role
-from .statuses import status_at_start, status_label
+from .statuses import parse_status, status_at_start, status_label
 from bot.conversation.identity import Sender
 from bot.briefing import export
 from bot.answering.catalogue import Catalogue
@@ -28,6 +28,7 @@ from bot.storage.users import User
 MAX_TEXT = 500
 ECHO_LIMIT = 600  # an over-long text longer than this is not echoed: the refusal stays one message
 EDIT_WINDOW = timedelta(hours=24)
+UNDO_WINDOW = timedelta(minutes=10)  # how long a withdrawal can be undone
 DAYS = r"天|日|days?|d|jours?|j"  # what may follow a number of days: "七天", "30 days"
 SHOWN = 5
 
@@ -38,6 +39,13 @@ def too_long(text: str, hint: str = "update.too_long_hint",
     back to copy only when that still fits one chat message (escaped, under 4,096)."""
     echo = t(hint, text=text) if len(text) <= ECHO_LIMIT else t(short_hint, max=MAX_TEXT)
     return error(t("update.too_long", max=MAX_TEXT, length=len(text)), echo)
+
+
+def _button_number(payload: str) -> str:
+    """A button's update number; a forged or garbled payload is an expired button."""
+    if not is_number(payload):
+        raise BadArguments(t("common.button_expired"))
+    return payload
 
 
 def update_usage() -> str:
@@ -59,8 +67,10 @@ def unassigned(rights: Rights, commitment_id: str) -> Reply | None:
     if commitment_id in rights.commitments or (rights.missions and rights.mission in rights.missions):
         return None
     mine = sorted(rights.commitments, key=lambda c: int(c[1:]))
-    return error(t("update.not_yours", id=commitment_id),
-                 t("update.yours", list=joined(mine)) if mine else t("update.none_yours"))
+    if not mine:
+        return error(t("update.not_yours", id=commitment_id), t("update.none_yours"))
+    return Reply(t("update.not_yours", id=commitment_id),
+                 (t("update.yours", list=joined(mine)), t("update.ask_assign")))
 
 
 def wrong_mission(rights: Rights, mission: str) -> str | None:
@@ -100,6 +110,27 @@ def may_change(rights: Rights, item: ProgressUpdate, now: datetime) -> Reply | N
     return None
 
 
+def may_restore(rights: Rights, item: ProgressUpdate, now: datetime) -> Reply | None:
+    """Why this user may not undo this withdrawal now; None when they may: within
+    UNDO_WINDOW of it, their own update (admins: any), still a focal point and the
+    commitment still theirs — checked before and again inside the write."""
+    if item.withdrawn_at is None:
+        return error(t("restore.not_withdrawn", id=item.id))
+    if rights.role != "admin":
+        if item.user_id != rights.user_id:
+            return error(t("edit.not_yours"))
+        if refuse_role(rights.role, "focal_point") is not None:
+            return error(t("access.focal_points_only_change"), t("access.focal_points_only_hint"))
+    if now - item.withdrawn_at > UNDO_WINDOW:
+        return error(t("restore.too_late", id=item.id, minutes=_minutes(UNDO_WINDOW)),
+                     t("restore.too_late_hint", commitment=item.commitment_id))
+    return unassigned(rights, item.commitment_id)
+
+
+def _minutes(span: timedelta) -> int:
+    return int(span.total_seconds() // 60)
+
+
 class Progress:
     """The focal points' desk: updates in, progress out."""
 
@@ -111,6 +142,28 @@ class Progress:
         self.public_url = public_url  # the web dashboard's address (A4P_PUBLIC_URL), if served
 
     # -- writing -----------------------------------------------------------------------
+
+    def parse_partial(self, args: str) -> dict[str, str] | Reply:
+        """What `/update …` names of an update — `commitment`, `status`, `text` — for the
+        step-by-step flow to ask the rest; `words` when it names no commitment (keywords
+        the commitment step reads); a refusal for an id that does not exist or a text
+        over the limit (as the fast path says it)."""
+        args = args.strip()
+        if (status := parse_status(args)) is not None:
+            return {"status": status}
+        head, _, rest = args.partition(" ")
+        ids = parse_commitments(head, self.catalogue)
+        if isinstance(ids, str):
+            if any(c.isnumeric() for c in head):  # a number, but no commitment's (C99, X1)
+                return error(ids, update_usage())
+            return {"words": args}
+        given = {"commitment": ids[0]}
+        rest = rest.strip()
+        if (found := status_at_start(rest)) is not None:
+            given["status"], rest = found[0], found[1].strip()
+        if len(rest) > MAX_TEXT:
+            return too_long(rest)
+        return given | ({"text": rest} if rest else {})
 
     def parse_update(self, args: str) -> tuple[str, str, str] | Reply:
         """(commitment id, status, text) from `C12 进行中 text`, or what is wrong with it."""
@@ -149,6 +202,11 @@ class Progress:
         return Reply(heading, (*self.describe(item), *hint),
                      ((Button(t("update.undo"), f"withdraw:{item.id}"),),))
 
+    def shown(self, heading: str, item: ProgressUpdate) -> Reply:
+        """An update under `heading`, with the button that withdraws it (after asking)."""
+        return Reply(heading, self.describe(item),
+                     ((Button(t("mine.withdraw", id=item.id), f"withdraw:{item.id}"),),))
+
     def refuse_unassigned(self, user: User, commitment_id: str) -> Reply | None:
         """`unassigned` on the user's rights now (an early answer; the write checks again)."""
         return unassigned(self.store.rights(user.id), commitment_id)
@@ -162,30 +220,61 @@ class Progress:
         return may_change(rights, item, self.store.clock())
 
     def withdraw(self, sender: Sender, number: str) -> Reply:
-        """Withdraw your own update within 24 hours (admins: any); it stays in history."""
-        if not is_number(number):  # a button's payload, perhaps forged
-            return error(t("common.button_expired"))
-        user, item = self._own_recent(sender, number)
-        withdrawn = self.store.updates.withdraw(item.id, by=user.id, check=self.may_change_now)
-        return Reply(t("withdraw.done", id=withdrawn.id), (t("withdraw.kept"),))
+        """The withdraw (or undo) button: asks first — a tap too many is cheap, a lost
+        update is not."""
+        _user, item = self._own_recent(sender, _button_number(number))
+        return Reply(t("withdraw.confirm", id=item.id), self.describe(item),
+                     ((Button(t("withdraw.confirm_button"), f"withdraw_yes:{item.id}"),
+                       Button(t("withdraw.keep_button"), f"withdraw_no:{item.id}")),))
 
-    def edit(self, sender: Sender, args: str) -> Reply:
-        """`/edit 42 [status] new text` — a new revision; the old one stays in history."""
+    def confirm_withdraw(self, sender: Sender, number: str) -> Reply:
+        """Withdraw your own update within 24 hours (admins: any); it stays in history, and
+        the withdrawal can be undone for UNDO_WINDOW."""
+        user, item = self._own_recent(sender, _button_number(number))
+        withdrawn = self.store.updates.withdraw(item.id, by=user.id, check=self.may_change_now)
+        return Reply(t("withdraw.done", id=withdrawn.id),
+                     (t("withdraw.kept"), t("withdraw.undo_hint", minutes=_minutes(UNDO_WINDOW))),
+                     ((Button(t("withdraw.undo"), f"restore:{withdrawn.id}"),),))
+
+    def keep(self, sender: Sender, number: str) -> Reply:
+        """"Do not withdraw": nothing changes; the update is shown again."""
+        self.access.get_or_create_user(sender)
+        item = self.store.updates.get(parse_id(_button_number(number)) or 0)
+        if item is None:
+            raise NotFound(t("common.button_expired"))
+        return self.shown(t("withdraw.not_done", id=item.id), item)
+
+    def restore(self, sender: Sender, number: str) -> Reply:
+        """Undo a withdrawal within UNDO_WINDOW; after that, say so and how to report again."""
+        user = self.access.get_or_create_user(sender)
+        item = self.store.updates.get(parse_id(_button_number(number)) or 0)
+        if item is None:
+            raise NotFound(t("common.button_expired"))
+        if (refusal := self.may_restore_now(self.store.rights(user.id), item)) is not None:
+            raise NotAllowed.of(refusal)
+        restored = self.store.updates.restore(item.id, by=user.id, check=self.may_restore_now)
+        return self.shown(t("restore.done", id=restored.id), restored)
+
+    def may_restore_now(self, rights: Rights, item: ProgressUpdate) -> Reply | None:
+        """`may_restore` at the store's current time (the check the undo write passes)."""
+        return may_restore(rights, item, self.store.clock())
+
+    def read_edit(self, sender: Sender, args: str) -> tuple[User, ProgressUpdate, str | None, str]:
+        """`/edit 42 [status] new text` read: the editor, the update they may still change,
+        the new status (or None) and the new text (or "")."""
         head, _, rest = args.strip().partition(" ")
         if not is_number(head):
-            return error(t("edit.give_number"), t("edit.give_number_hint"))
+            raise BadArguments(t("edit.give_number"), t("edit.give_number_hint"))
         user, item = self._own_recent(sender, head)
         rest = rest.strip()
         found = status_at_start(rest)
         status = found[0] if found else None
         text = found[1].strip() if found else rest
         if not text and status is None:
-            return error(t("edit.what"))
+            raise BadArguments(t("edit.what"))
         if len(text) > MAX_TEXT:
-            return too_long(text)
-        edited = self.store.updates.edit(item.id, by=user.id, status=status, text=text or None,
-                                         check=self.may_change_now)
-        return Reply(t("edit.done", id=edited.id, revision=edited.revision), self.describe(edited))
+            raise BadArguments.of(too_long(text))
+        return user, item, status, text
 
     def mission(self, sender: Sender, args: str) -> Reply:
         """`/mission UNMISS` — remembered and put on your next updates."""

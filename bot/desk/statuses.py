@@ -48,7 +48,7 @@ def _status_words() -> tuple[dict[str, str], re.Pattern[str]]:
               for language in LANGUAGES for code in STATUSES}
     words |= _STATUS_SYNONYMS
     at_start = re.compile("^(" + "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-                          + r")(?![a-z])[\s:：,，、-]*")
+                          + r")(?![a-z])(?:了|啦)*[\s:：,，、-]*")  # 搞定了：…
     return words, at_start
 
 

@@ -105,7 +105,8 @@ CONTENT = {
     "update_revisions": ("id", "update_id", "revision", "status", "text", "mission", "at",
                          "by_user_id"),
 }
-ROW_ACTIONS = ("update.created", "update.edited", "update.withdrawn")
+ROW_ACTIONS = ("update.created", "update.edited", "update.withdrawn", "update.restored")
+REVISION_ACTIONS = ("update.created", "update.edited")  # the others write no revision
 
 
 def row_digest(table: str, row: Mapping[str, Any] | Any) -> str:  # Any: SQLAlchemy RowMapping
@@ -142,7 +143,7 @@ def check_rows(entries: list[AuditEntry], update_rows: Sequence[Mapping[str, Any
             continue
         update_id, detail = int(entry.subject[1:]), json.loads(entry.detail)
         latest[update_id] = entry.id, detail
-        if entry.action != "update.withdrawn":
+        if entry.action in REVISION_ACTIONS:
             revision = 1 if entry.action == "update.created" else int(detail.get("revision", 0))
             written[update_id, revision] = entry.id, detail
     result = RowCheck()

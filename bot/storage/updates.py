@@ -127,6 +127,20 @@ class Updates:
         assert stored is not None
         return stored
 
+    def restore(self, update_id: int, by: int, *, check: ItemCheck | None = None) -> ProgressUpdate:
+        """Undo a withdrawal: the update counts again. The withdrawal and its undoing both
+        stay in the audit log; `check` judges the writer and the update inside the write."""
+        with self.store.write() as connection:
+            self._require_on(connection, by, update_id, check)
+            connection.execute(update(updates).where(updates.c.id == update_id,
+                                                     updates.c.withdrawn_at.is_not(None))
+                               .values(withdrawn_at=None))
+            self.store.append_audit(connection, by, "update.restored", f"#{update_id}",
+                                    **_digests(connection, update_id))
+        stored = self.get(update_id)
+        assert stored is not None
+        return stored
+
     def _require_on(self, connection: Connection, by: int, update_id: int,
                     check: ItemCheck | None) -> None:
         """`Store.require` for a write on one stored update: the rule sees it as it is now."""
