@@ -182,6 +182,9 @@ def paragraph_card(catalogue: Catalogue, p: Paragraph, others: tuple[str, ...] =
     if p.area:
         area = catalogue.areas[p.area]
         buttons.append(Button(f"↩ {area.id} {short(area_name(area))}", area.id))
+    if not buttons:  # the preamble and the closing paragraphs: read on, or browse
+        following = catalogue.paragraphs.get(f"P{p.number + 1}")
+        buttons = [*([_button(catalogue, following.id)] if following else []), browse_button()]
     section = p.section
     if current() != "zh":
         section = title(catalogue.areas[p.area]) if p.area else t("card.preamble")
