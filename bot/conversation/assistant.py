@@ -151,8 +151,9 @@ class Assistant:
         elif result.intent == "search":
             reply = replies.with_feedback(reply)
         if pending is not None and self.flow is not None:
-            if notice := self.flow.put_aside_notice(pending[1]):
-                reply = Reply(reply.heading, (*reply.body, notice), reply.buttons)  # not paged
+            if notice := self.flow.put_aside_notice(pending[1]):  # under the page shown
+                shown = pages.first(reply)
+                reply = replace(shown, body=(*shown.body, notice), origin=None)
         return reply
 
     def _captured(self, session: Session | None) -> bool:
