@@ -58,7 +58,11 @@ def test_admin_errors_exit_2_with_a_message(cli_store: Store, capsys) -> None:
     code, _, err = run(capsys, "admin", "assign", "99", "C12")
     assert code == 2 and "no user 99" in err
     code, _, err = run(capsys, "admin", "invite", "--uses", "0")
-    assert code == 2 and "次数" in err
+    assert code == 2 and "Uses are 1–100" in err  # the CLI speaks English (issue 14)
+    code, _, err = run(capsys, "admin", "assign", "1", "C99")
+    assert code == 2 and err == 'a4pbot: "C99" is not a commitment number (C1–C45).\n'
+    code, _, err = run(capsys, "admin", "invite", "--role", "boss")
+    assert code == 2 and 'Role "boss" is not valid' in err
 
 
 def _seed(store: Store) -> None:

@@ -450,3 +450,17 @@ def test_withdraw_asks_and_undo_restores_in_slack(bot: RunningSlackBot, ann_foca
     assert slack_store.updates.get(number).withdrawn_at is not None
     assert "已恢复" in _tap(bot, f"restore:{number}", "D22")
     assert slack_store.updates.get(number).withdrawn_at is None
+
+
+def test_a_long_card_is_paged_and_more_replaces_it(bot: RunningSlackBot) -> None:
+    before = len(bot.fake.calls_to("chat.postMessage"))
+    bot.post(bot.fake.direct_message("/area 5", channel="D11"))
+    bot.fake.wait_for("chat.postMessage", before + 1)
+    message = bot.fake.messages("D11")[-1]
+    assert "（1/2）" in texts(message["blocks"])
+    more = next(e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+                if e["value"].startswith("more:2:"))
+    updates = len(bot.fake.calls_to("chat.update"))
+    bot.post(bot.fake.block_actions(more["action_id"], channel="D11", ts=message["ts"]))
+    (update,) = bot.fake.wait_for("chat.update", updates + 1)[updates:]
+    assert "（2/2）" in texts(update.params["blocks"]) and "C29" in texts(update.params["blocks"])

@@ -264,3 +264,16 @@ def test_did_you_mean_offers_choices_and_a_tap_opens_the_card(bot: RunningBot, t
     tg.callback("pick:C15", message=last_message(tg, 2077), user_id=2077)
     (edit,) = tg.wait_for("editMessageText", edits + 1)[edits:]
     assert shown(edit).startswith("承诺 C15 · ")
+
+
+def test_a_long_card_is_paged_and_more_edits_it_in_place(bot: RunningBot, tg: FakeTelegram) -> None:
+    (reply,) = say(tg, "/area 5", user_id=2090)
+    card = last_message(tg, 2090)
+    assert shown(reply).splitlines()[0].endswith("（1/2）")
+    more = next(data for label, data in buttons(reply) if label == "更多 ▸")
+    edits = len(tg.calls_to("editMessageText"))
+    tg.callback(more, message=card, user_id=2090)
+    (edit,) = tg.wait_for("editMessageText", edits + 1)[edits:]
+    assert edit.params["message_id"] == card["message_id"]
+    assert shown(edit).splitlines()[0].endswith("（2/2）") and "C29" in shown(edit)
+    assert [label for label, _ in buttons(edit)][-1] == "◂ 上一页"

@@ -91,9 +91,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result_json(result), ensure_ascii=False))
     elif args.explain:
-        print(render(replies.explanation(result)))
-    else:
-        print(render(replies.answer(assistant.catalogue, result)))
+        with operations.in_english():  # a developer's view: the operator's language
+            print(render(replies.explanation(result)))
+    else:  # what a chat user asking this would see, in the question's language
+        from bot.conversation import i18n
+
+        with i18n.use(i18n.detect(args.question) or i18n.DEFAULT):
+            print(render(replies.answer(assistant.catalogue, result)))
     _log_misses(assistant, [result] if result.missed else [])
     return 0
 
@@ -128,12 +132,12 @@ def _log_misses(assistant, missed: list[Result]) -> None:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from bot.transports.console import chat
+    from bot.transports.console import chat, console_sender
     from bot.settings import Settings
 
     if hasattr(sys.stdin, "reconfigure"):  # an undecodable line is its text with U+FFFD, not the end
         sys.stdin.reconfigure(errors="replace")
-    return chat(_with_store(_assistant(args), Settings()))
+    return chat(_with_store(_assistant(args), Settings()), sender=console_sender(args.user))
 
 
 def cmd_catalogue_check(args: argparse.Namespace) -> int:
@@ -250,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.set_defaults(func=cmd_ask)
 
     chat = sub.add_parser("chat", help="talk to the bot in the console (no token needed)")
+    chat.add_argument("--user", type=_name, help="who you are in the chat: the console user "
+                      "NAME (default: your login name); `a4pbot admin add NAME --platform "
+                      "console` makes NAME an admin")
     chat.set_defaults(func=cmd_chat)
 
     catalogue = sub.add_parser("catalogue", help="knowledge maintenance")
@@ -280,7 +287,29 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--questions", type=int, default=0,
                        help="limit the labelled questions used (0 = all)")
     bench.set_defaults(func=cmd_bench)
+    _describe(parser)
     return parser
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """`a4pbot X --help` opens with what X does: each subcommand's one-line help is also
+    its description (argparse shows `help=` only in the parent's list)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                sub.description = sub.description or helps.get(name)
+                _describe(sub)
+
+
+def _name(value: str) -> str:
+    """A console user name: what `admin add NAME --platform console` names."""
+    from bot.desk.sanitise import clean_text
+
+    name = clean_text(value).strip()
+    if not name or len(name) > 64:
+        raise argparse.ArgumentTypeError(f"not a user name (1–64 characters): {value[:20]!r}")
+    return name
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,12 +2,20 @@
 
 Output that scripts read is put on the last line (an invite code) or on standard output
 (`export --out -`); messages for people go to standard error.
+
+One language rule: everything a4pbot says to its operator — confirmations, listings,
+errors, help — is in English, whatever the locale; only what the bot says to chat users
+(`ask`, `chat`, and the servers) follows the chat's language rules. Checks shared with the
+chat commands (invite arguments, commitment lists) speak through the message catalogue,
+so they run here `in_english()`.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +32,15 @@ REPORT_FORMATS = ("md", "html", "pdf", "png", "svg", "xlsx")
 class SchemaNotCurrent(Exception):
     """The database's schema is not the revision this a4pbot is written for. Operator commands
     never migrate (a migration takes a lock and loads Alembic): `db upgrade` and server start do."""
+
+
+@contextmanager
+def in_english() -> Iterator[None]:
+    """Messages from the catalogue in English, the CLI's one language (see above)."""
+    from bot.conversation import i18n
+
+    with i18n.use("en"):
+        yield
 
 
 def open_store() -> Store:
@@ -138,7 +155,8 @@ def cmd_admin_add(args: argparse.Namespace) -> int:
 def cmd_admin_invite(args: argparse.Namespace) -> int:
     from bot.desk.access import new_code, parse_invite_args
 
-    parsed = parse_invite_args(f"{args.role} {args.uses} {args.days}")
+    with in_english():
+        parsed = parse_invite_args(f"{args.role} {args.uses} {args.days}")
     if isinstance(parsed, str):
         print(f"a4pbot: {parsed}", file=sys.stderr)
         return 2
@@ -156,8 +174,9 @@ def cmd_admin_assign(args: argparse.Namespace) -> int:
 
     store = open_store()
     user = store.users.get(args.user)
-    ids = (parse_commitments(" ".join(args.commitments), load_catalogue(args.knowledge))
-           if args.commitments else [])
+    with in_english():
+        ids = (parse_commitments(" ".join(args.commitments), load_catalogue(args.knowledge))
+               if args.commitments else [])
     problem = (ids if isinstance(ids, str) else f"no user {args.user}" if user is None
                else "give commitments and/or --mission" if not ids and not args.mission else None)
     if problem or user is None or isinstance(ids, str):
@@ -360,12 +379,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         dest="action", required=True)
     add = admin.add_parser("add", help="make a user an admin")
     add.add_argument("id", type=_text, help="the user's platform id (Telegram: the numeric user id)")
-    add.add_argument("--platform", default="telegram", choices=("telegram", "slack", "console"))
+    add.add_argument("--platform", default="telegram", choices=("telegram", "slack", "console"),
+                     help="where the id comes from (default telegram; console: the name "
+                          "`a4pbot chat --user NAME` uses)")
     add.set_defaults(func=cmd_admin_add)
     invite = admin.add_parser("invite", help="create an invite code (printed on the last line)")
-    invite.add_argument("--role", default="focal_point", help="focal_point or admin")
-    invite.add_argument("--uses", type=_count(0, 10**9), default=1)
-    invite.add_argument("--days", type=float, default=7.0)
+    invite.add_argument("--role", default="focal_point", help="focal_point (default) or admin")
+    invite.add_argument("--uses", type=_count(0, 10**9), default=1,
+                        help="how many people may register with it (default 1, at most 100)")
+    invite.add_argument("--days", type=float, default=7.0,
+                        help="days until it expires (default 7, at most 90)")
     invite.set_defaults(func=cmd_admin_invite)
     assign = admin.add_parser("assign", help="assign commitments to a focal point")
     assign.add_argument("user", type=_user_number, help="user number (see `a4pbot admin users`)")
@@ -384,19 +407,23 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     weblink.set_defaults(func=cmd_admin_weblink)
     unanswered = admin.add_parser("unanswered", help="questions the bot could not answer")
     unanswered.add_argument("--since", type=_date, help="only those asked since (YYYY-MM-DD)")
-    unanswered.add_argument("--limit", type=_count(1, 100_000), default=50)
+    unanswered.add_argument("--limit", type=_count(1, 100_000), default=50,
+                            help="at most this many questions (default 50)")
     unanswered.set_defaults(func=cmd_admin_unanswered)
     admin.add_parser("users", help="list users (tab-separated)").set_defaults(func=cmd_admin_users)
 
     export = sub.add_parser("export", help="export progress updates as CSV or XLSX")
     export.add_argument("--from", dest="since", type=_date, help="first day (YYYY-MM-DD, UTC)")
     export.add_argument("--to", dest="until", type=_date, help="last day, inclusive")
-    export.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    export.add_argument("--format", choices=("csv", "xlsx"), default="csv",
+                        help="file format (default csv)")
     export.add_argument("--out", required=True, help="file to write, or - for CSV on stdout")
     export.set_defaults(func=cmd_export)
 
-    report = sub.add_parser("report", help="a progress briefing: md, html, png, svg or xlsx")
-    report.add_argument("--format", choices=REPORT_FORMATS, default="md")
+    report = sub.add_parser("report", help="a progress briefing: md, html, pdf, png, svg or xlsx")
+    report.add_argument("--format", choices=REPORT_FORMATS, default="md",
+                        help="Markdown; HTML or PDF with the dashboard's look; the chart as PNG "
+                             "or SVG; an XLSX workbook with an Excel chart (default md)")
     report.add_argument("--area", help="one priority area, e.g. A5")
     report.add_argument("--mission", type=_text, help="only updates reported for this mission")
     report.add_argument("--from", dest="since", type=_date, help="only updates from this day "

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import i18n, replies
+from . import i18n, pages, replies
 from .i18n import t
 from .identity import ANONYMOUS, Sender
 from bot.answering.catalogue import EXPECTED_COUNTS, KINDS, Catalogue, load_catalogue
@@ -129,7 +129,8 @@ class Assistant:
         text = clean_text(text).strip()
         asked = None if _COMMAND.match(text) or self._captured(session) else i18n.detect(text)
         with i18n.use(self._language(session, state, sender, asked)):
-            return self._respond(text, state, sender, clean_text(key) if key else key, session)
+            return pages.first(self._respond(text, state, sender, clean_text(key) if key else key,
+                                             session))
 
     def _respond(self, text: str, state: ChatState, sender: Sender, key: str | None,
                  session: Session | None) -> Reply:
@@ -151,14 +152,15 @@ class Assistant:
                                      t("assistant.step_not_saved_hint"))
         result = self.ask(text)
         state.last = result
-        reply = replies.answer(self.catalogue, result)
+        reply = replies.answer(self.catalogue, result, self.tracking)
         if result.missed:
             self.log_miss("miss", sender, result)
         elif result.intent == "search":
             reply = replies.with_feedback(reply)
         if pending is not None and self.flow is not None:
-            if notice := self.flow.put_aside_notice(pending[1]):
-                reply = Reply(reply.heading, (*reply.body, notice), reply.buttons)
+            if notice := self.flow.put_aside_notice(pending[1]):  # under the page shown
+                shown = pages.first(reply)
+                reply = replace(shown, body=(*shown.body, notice), origin=None)
         return reply
 
     def _captured(self, session: Session | None) -> bool:
@@ -208,7 +210,15 @@ class Assistant:
             return replies.error(t("common.button_expired"), t("assistant.press_expired_hint"))
         if last is not None and choice in {m.id for m in last.suggestions}:
             self.log_miss("chose", sender, last, chosen=choice.upper())
-        return replies.with_feedback(replies.card(self.catalogue, choice.upper()))
+        return replies.with_feedback(self._card(choice.upper()))
+
+    @property
+    def tracking(self) -> bool:
+        """Is progress tracking on (cards then lead to a commitment's updates)?"""
+        return self.progress is not None
+
+    def _card(self, entry_id: str, others: tuple[str, ...] = ()) -> Reply:
+        return replies.card(self.catalogue, entry_id, others, self.tracking)
 
     def log_miss(self, kind: str, sender: Sender, result: Result, chosen: str | None = None
                  ) -> None:
@@ -234,7 +244,7 @@ class Assistant:
         """Reply to a button: a catalogue id, a command name or `verb:argument`."""
         state = state if state is not None else ChatState()
         with i18n.use(self._language(self._session(sender), state, sender)):
-            return self._press(clean_text(action), state, sender)
+            return pages.first(self._press(clean_text(action), state, sender))
 
     def _press(self, action: str, state: ChatState, sender: Sender) -> Reply:
         """A button: `verb[:argument]` runs that command (typed or button-only), a bare
@@ -243,7 +253,7 @@ class Assistant:
         if (command := find_command(verb, typed=False)) is not None:
             return self._run(command, argument, state, sender, None)
         if parse_entry(action) and self.catalogue.get(action):
-            return replies.card(self.catalogue, action.upper())
+            return self._card(action.upper())
         return replies.error(t("common.button_expired"), t("assistant.press_expired_hint"))
 
     def _command(self, name: str, args: str, state: ChatState, sender: Sender,
@@ -258,6 +268,13 @@ class Assistant:
              key: str | None) -> Reply:
         """Dispatch from the command table: desk commands through the store (a refusal
         raised where its rule lives becomes a reply here, once), the rest here."""
+        reply = self._dispatch(command, args, state, sender, key)
+        if command.paged and reply.origin is None:  # made again for its next page
+            reply = replace(reply, origin=f"{command.name}:{args}")
+        return reply
+
+    def _dispatch(self, command: Command, args: str, state: ChatState, sender: Sender,
+                  key: str | None) -> Reply:
         if not command.desk:
             return getattr(self, f"_on_{command.handler}")(args, state, sender)
         if (self.access is None or self.progress is None or self.flow is None
@@ -283,7 +300,7 @@ class Assistant:
             return self._run(_REGISTER, payload[4:], state, sender, None)
         # Deep links (t.me/<bot>?start=C17) arrive as "/start C17".
         if payload and parse_entry(payload) and self.catalogue.get(payload):
-            return replies.card(self.catalogue, payload.upper())
+            return self._card(payload.upper())
         return replies.welcome(self.catalogue)
 
     def _on_help(self, args: str, _state: ChatState, sender: Sender) -> Reply:
@@ -320,7 +337,33 @@ class Assistant:
         if not (parse_entry(entry_id) and self.catalogue.get(entry_id)):
             return replies.error(t("common.button_expired"), t("assistant.press_expired_hint"))
         with i18n.use("zh"):
-            return replies.card(self.catalogue, entry_id.upper())
+            return replace(self._card(entry_id.upper()), origin=f"official:{entry_id.upper()}")
+
+    def _on_card(self, args: str, _state: ChatState, _sender: Sender) -> Reply:
+        """A card made again (for its next page): `A5`, its next-best ids, its feedback button."""
+        entry_id, _, rest = args.partition(":")
+        others, _, feedback = rest.partition(":")
+        if not (parse_entry(entry_id) and self.catalogue.get(entry_id)):
+            return replies.error(t("common.button_expired"), t("assistant.press_expired_hint"))
+        reply = self._card(entry_id.upper(), tuple(o for o in others.split(",")
+                                                   if parse_entry(o) and self.catalogue.get(o)))
+        return replies.with_feedback(reply) if feedback == replies.FEEDBACK else reply
+
+    def _on_actor(self, actor: str, _state: ChatState, _sender: Sender) -> Reply:
+        if actor not in {c.actor for c in self.catalogue.commitments.values()}:
+            return replies.error(t("common.button_expired"), t("assistant.press_expired_hint"))
+        return replies.actor_list(self.catalogue, actor)
+
+    def _on_more(self, args: str, state: ChatState, sender: Sender) -> Reply:
+        """`more:2:stale:七天` — page 2 of what `stale:七天` says now (pages are never stored:
+        any replica, after any restart, makes the reply again)."""
+        number, _, origin = args.partition(":")
+        verb, _, argument = origin.partition(":")
+        page = parse_count(number, 1, 99)
+        command = find_command(verb, typed=False)
+        if page is None or command is None or not command.paged:
+            return replies.error(t("common.button_expired"), t("assistant.press_expired_hint"))
+        return pages.page(self._run(command, argument, state, sender, None), page)
 
     def _on_lang(self, args: str, state: ChatState, sender: Sender) -> Reply:
         return self._lang(args, state, sender)
@@ -358,7 +401,7 @@ class Assistant:
         entry_id = f"{prefix}{number}"
         if self.catalogue.get(entry_id) is None:
             return replies.not_found(entry_id)
-        return replies.card(self.catalogue, entry_id)
+        return self._card(entry_id)
 
     def _why(self, state: ChatState) -> Reply:
         if state.last is None:

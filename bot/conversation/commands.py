@@ -33,6 +33,7 @@ class Command:
     keyed: bool = False       # gets the message key, so a redelivery writes nothing twice
     typed: bool = True        # False: a button action only, never typed, not in /help
     brief: bool = False       # in the short /help (the rest is one tap away)
+    paged: bool = False       # a read-only view, made again for its next page (pages.py)
 
     @property
     def admin(self) -> bool:
@@ -66,31 +67,33 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("start", "start"),
-    Command("help", "help"),
+    Command("help", "help", paged=True),
     Command("lang", "lang", True, brief=True),
-    Command("areas", "areas", brief=True),
-    Command("area", "area", True),
-    Command("c", "commitment", True, ("commitment",), brief=True),
-    Command("p", "paragraph", True, ("paragraph",), brief=True),
+    Command("areas", "areas", brief=True, paged=True),
+    Command("area", "area", True, paged=True),
+    Command("c", "commitment", True, ("commitment",), brief=True, paged=True),
+    Command("p", "paragraph", True, ("paragraph",), brief=True, paged=True),
     Command("why", "why", brief=True),
-    Command("progress", "progress.progress", True, desk=True, anonymous=True, brief=True),
+    Command("progress", "progress.progress", True, desk=True, anonymous=True, brief=True,
+            paged=True),
     Command("brief", "progress.brief", True, desk=True, anonymous=True),
-    Command("stale", "progress.stale", True, desk=True, anonymous=True),
-    Command("updates", "progress.updates", True, desk=True, anonymous=True),
+    Command("stale", "progress.stale", True, desk=True, anonymous=True, paged=True),
+    Command("updates", "progress.updates", True, desk=True, anonymous=True, paged=True),
     Command("update", "flow.command", True, role="focal_point", desk=True, keyed=True,
             brief=True),
     Command("cancel", "flow.cancel", role="focal_point", desk=True),
-    Command("myupdates", "progress.my_updates", role="focal_point", desk=True, brief=True),
+    Command("myupdates", "progress.my_updates", role="focal_point", desk=True, brief=True,
+            paged=True),
     Command("edit", "flow.edit", True, role="reader", desk=True),
     Command("mission", "progress.mission", True, role="focal_point", desk=True),
     Command("remind", "reminders.remind", True, role="focal_point", desk=True),
     Command("register", "access.register", True, desk=True, brief=True),
-    Command("whoami", "access.whoami", desk=True),
+    Command("whoami", "access.whoami", desk=True, paged=True),
     Command("invite", "access.invite", True, role="admin", desk=True, brief=True),
-    Command("users", "access.users", role="admin", desk=True),
+    Command("users", "access.users", role="admin", desk=True, paged=True),
     Command("assign", "access.assign", True, role="admin", desk=True, brief=True),
     Command("export", "progress.export", True, role="admin", desk=True),
-    Command("overdue", "reminders.overdue", role="admin", desk=True),
+    Command("overdue", "reminders.overdue", role="admin", desk=True, paged=True),
     Command("link", "access.link", True, role="admin", desk=True),
     Command("revoke", "access.revoke", True, role="admin", desk=True),
     Command("web", "web.link", role="reader", desk=True),
@@ -102,7 +105,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("draft", "flow.press", role="focal_point", desk=True, typed=False),
     Command("wrong", "wrong", typed=False),
     Command("pick", "pick", typed=False),
-    Command("official", "official", typed=False),
+    Command("official", "official", typed=False, paged=True),
+    Command("card", "card", typed=False, paged=True),    # a card again, for its next page
+    Command("actor", "actor", typed=False, paged=True),  # the commitments of one actor
+    Command("more", "more", typed=False),                # another page of a long reply
 )
 MENU = tuple(c for c in COMMANDS if c.typed and not c.admin)
 

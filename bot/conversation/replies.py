@@ -7,7 +7,7 @@ console — so wording and card layout are decided once, here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.answering.catalogue import Area, Catalogue, Commitment, Faq, Paragraph
@@ -44,6 +44,9 @@ class Reply:
     body: tuple[str, ...] = ()
     buttons: tuple[tuple[Button, ...], ...] = ()
     files: tuple[Attachment, ...] = ()
+    # what makes this reply again, as a button action (`card:A5:`, `stale:七天`): a long
+    # reply is sent in pages, and its "more" button asks for the next one (see pages.py)
+    origin: str | None = None
 
     def plain(self) -> str:
         """The reply as plain text, without buttons."""
@@ -132,7 +135,8 @@ def _rows(buttons: list[Button], per_row: int = 1) -> tuple[tuple[Button, ...], 
     return tuple(tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row))
 
 
-def commitment_card(catalogue: Catalogue, c: Commitment, others: tuple[str, ...] = ()) -> Reply:
+def commitment_card(catalogue: Catalogue, c: Commitment, others: tuple[str, ...] = (),
+                    updates: bool = False) -> Reply:
     """Number, short title, text, area, actor, paragraph; buttons for the paragraph, area and next-best.
 
     In English the heading carries the English title, followed by the Chinese title and
@@ -144,6 +148,8 @@ def commitment_card(catalogue: Catalogue, c: Commitment, others: tuple[str, ...]
     buttons = [[_button(catalogue, paragraph.id),
                 Button(f"↩ {area.id} {short(area_name(area))}", area.id)]]
     others = tuple(o for o in others if o not in (area.id, paragraph.id))  # already buttons
+    if updates:  # the commitment's progress history (when progress tracking is on)
+        buttons.append([Button(t("button.updates", id=c.id), f"updates:{c.id}")])
     buttons += [[_button(catalogue, other)] for other in others[:NEXT_BEST]]
     if official := official_button(c):
         buttons.append(list(official))
@@ -176,6 +182,9 @@ def paragraph_card(catalogue: Catalogue, p: Paragraph, others: tuple[str, ...] =
     if p.area:
         area = catalogue.areas[p.area]
         buttons.append(Button(f"↩ {area.id} {short(area_name(area))}", area.id))
+    if not buttons:  # the preamble and the closing paragraphs: read on, or browse
+        following = catalogue.paragraphs.get(f"P{p.number + 1}")
+        buttons = [*([_button(catalogue, following.id)] if following else []), browse_button()]
     section = p.section
     if current() != "zh":
         section = title(catalogue.areas[p.area]) if p.area else t("card.preamble")
@@ -201,31 +210,39 @@ def faq_card(catalogue: Catalogue, faq: Faq, others: tuple[str, ...] = ()) -> Re
                  (*_rows(buttons), (browse_button(),)))
 
 
-def card(catalogue: Catalogue, entry_id: str, others: tuple[str, ...] = ()) -> Reply:
-    """The card for any catalogue id; `others` become next-best buttons."""
+def card(catalogue: Catalogue, entry_id: str, others: tuple[str, ...] = (),
+         updates: bool = False) -> Reply:
+    """The card for any catalogue id; `others` become next-best buttons; `updates` adds a
+    commitment's "updates" button (only where progress tracking is on)."""
     entry = catalogue.get(entry_id)
     if isinstance(entry, Commitment):
-        return commitment_card(catalogue, entry, others)
-    if isinstance(entry, Area):
-        return area_card(catalogue, entry, others)
-    if isinstance(entry, Paragraph):
-        return paragraph_card(catalogue, entry, others)
-    if isinstance(entry, Faq):
-        return faq_card(catalogue, entry, others)
-    return not_found(entry_id)
+        reply = commitment_card(catalogue, entry, others, updates)
+    elif isinstance(entry, Area):
+        reply = area_card(catalogue, entry, others)
+    elif isinstance(entry, Paragraph):
+        reply = paragraph_card(catalogue, entry, others)
+    elif isinstance(entry, Faq):
+        reply = faq_card(catalogue, entry, others)
+    else:
+        return not_found(entry_id)
+    return replace(reply, origin=f"{CARD}:{entry.id}:{','.join(others[:NEXT_BEST])}")
+
+
+CARD = "card"  # button action: a card made again for its next page (`card:A5:C12,C13`)
 
 
 def areas_list(catalogue: Catalogue) -> Reply:
     lines = [f"{a.id} {area_name(a)} — {a.title}" for a in catalogue.areas.values()]
     buttons = [_button(catalogue, a) for a in catalogue.areas]
-    return Reply(t("card.areas"), tuple(lines), _rows(buttons, 2))
+    return Reply(t("card.areas"), tuple(lines), _rows(buttons, 2), origin="areas:")
 
 
 def actor_list(catalogue: Catalogue, actor: str) -> Reply:
     commitments = catalogue.commitments_by(actor)
     lines = [f"{c.id} {title(c)}" for c in commitments]
     return Reply(t("card.actor", actor=t(f"actor_list.{actor}"), count=len(commitments)),
-                 tuple(lines), _rows([_button(catalogue, c.id) for c in commitments], 2))
+                 tuple(lines), _rows([_button(catalogue, c.id) for c in commitments], 2),
+                 origin=f"actor:{actor}")
 
 
 def _quoted(items: tuple[str, ...]) -> list[str]:
@@ -283,7 +300,7 @@ def error(message: str, hint: str = "") -> Reply:
     return Reply(message, (hint,) if hint else ())
 
 
-def answer(catalogue: Catalogue, result: Result) -> Reply:
+def answer(catalogue: Catalogue, result: Result, updates: bool = False) -> Reply:
     """The reply to a matched question: a card, a list, a friendly line or a plain miss."""
     if result.intent == "smalltalk":
         return smalltalk(result.smalltalk or "greeting")
@@ -296,7 +313,7 @@ def answer(catalogue: Catalogue, result: Result) -> Reply:
     if not result.matches:
         return miss()
     best, *rest = result.matches
-    return card(catalogue, best.id, tuple(m.id for m in rest))
+    return card(catalogue, best.id, tuple(m.id for m in rest), updates)
 
 
 PICK = "pick"  # button action prefix: a suggestion the user chose (`pick:C12`)
@@ -315,8 +332,13 @@ def feedback_button() -> Button:
 
 
 def with_feedback(reply: Reply) -> Reply:
-    """An answer to a free question, with a way to say it missed."""
-    return Reply(reply.heading, reply.body, (*reply.buttons, (feedback_button(),)), reply.files)
+    """An answer to a free question, with a way to say it missed (kept on every page)."""
+    origin = f"{reply.origin}:{FEEDBACK}" if reply.origin and reply.origin.startswith(CARD) \
+        else reply.origin
+    return replace(reply, buttons=(*reply.buttons, (feedback_button(),)), origin=origin)
+
+
+FEEDBACK = "wrong"  # the last field of a card's origin when it carries the feedback button
 
 
 def not_what_i_meant(catalogue: Catalogue, result: Result) -> Reply:

@@ -176,7 +176,7 @@ class Access:
     def revoke(self, sender: Sender, args: str) -> Reply:
         """`/revoke ID` — back to reader; their assignments go, their updates stay."""
         admin = self.require(sender, "admin")
-        target = self._target(args)
+        target = self._target(args, "/revoke 3")
         if target.id == admin.id:
             return error(t("revoke.self"))
         self.store.users.set_role(target.id, "reader", by=admin.id, check=still_admin)
@@ -187,7 +187,7 @@ class Access:
         that mission) — what the focal point may then update."""
         admin = self.require(sender, "admin")
         head, _, rest = args.strip().partition(" ")
-        target = self._target(head)
+        target = self._target(head, "/assign 3 C12 C13")
         if target.role == "reader":
             return error(t("assign.not_focal_point", name=target.label),
                          t("assign.not_focal_point_hint"))
@@ -212,7 +212,7 @@ class Access:
         parts = args.split()
         if len(parts) < 2:
             return error(t("link.usage"))
-        targets = [self._target(part) for part in parts[:2]]
+        targets = [self._target(part, "/link 4 2") for part in parts[:2]]
         alias, main = targets
         if not can_link(alias, main):
             return error(t("link.refused"))
@@ -220,11 +220,12 @@ class Access:
         return Reply(t("link.done", alias=f"{alias.platform}:{alias.external_id}", name=main.label),
                      (t("link.follows", name=main.label),))
 
-    def _target(self, args: str) -> User:
-        """The user numbered by the first word of `args`; raises when there is none."""
+    def _target(self, args: str, example: str) -> User:
+        """The user numbered by the first word of `args`; raises when there is none (with
+        `example`, the command's own)."""
         token = args.strip().split()[0] if args.strip() else ""
         if not is_number(token):
-            raise BadArguments(t("users.give_number"))
+            raise BadArguments(t("users.give_number", example=example))
         user_id = parse_id(token)  # None when out of range: no such user either
         user = self.store.users.get(user_id) if user_id is not None else None
         if user is None:

@@ -373,9 +373,13 @@ class Progress:
             state = (t("progress.latest", status=status_label(item.status), day=day(item.created_at))
                      if item else t("progress.none"))
             lines.append(t("progress.commitment_line", id=c.id, title=title(c), state=state))
+        # each commitment with updates leads to them (the others have none to show)
+        history = [Button(t("button.updates", id=c), f"updates:{c}")
+                   for c in (c.id for c in self.catalogue.commitments_in(area_id)) if c in latest]
         return Reply(t("progress.area_heading", id=area.id, title=title(area)), tuple(lines),
-                     ((Button(t("progress.all_button"), "progress:"),
-                       Button(t("progress.about_button", id=area.id), area.id)),))
+                     (*(tuple(history[i:i + 2]) for i in range(0, len(history), 2)),
+                      (Button(t("progress.all_button"), "progress:"),
+                       Button(t("progress.about_button", id=area.id), area.id))))
 
     def export(self, sender: Sender, args: str) -> Reply:
         """`/export [from] [to]` (YYYY-MM-DD, inclusive): CSV and XLSX files, admins only."""

@@ -56,16 +56,19 @@ def _pressed(line: str, buttons: list[Button]) -> Button | None:
     return buttons[number - 1] if number is not None else None
 
 
-def console_sender() -> Sender:
-    """The person at the terminal: their login name on the `console` platform."""
-    name = getpass.getuser()
+def console_sender(name: str | None = None) -> Sender:
+    """The person at the terminal on the `console` platform: `name` (`a4pbot chat --user`),
+    else their login name (LOGNAME, USER, LNAME or USERNAME, as `getpass.getuser` finds it)."""
+    name = name or getpass.getuser()
     return Sender("console", name, name)
 
 
-def chat(assistant: Assistant, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+def chat(assistant: Assistant, stdin: TextIO | None = None, stdout: TextIO | None = None,
          sender: Sender | None = None, directory: Path | None = None) -> int:
-    """Run the conversation until end of input or /quit; files a reply carries are saved in
-    `directory` (default: the working directory)."""
+    """Run the conversation until end of input or /quit (on the standard streams of the
+    moment, not of the import); files a reply carries are saved in `directory` (default:
+    the working directory)."""
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     sender = sender or console_sender()
     directory = directory or Path.cwd()
     interactive = stdin.isatty()
