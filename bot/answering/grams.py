@@ -15,26 +15,18 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
-from .normalisation import normalise
-from .segmenter import is_han
 
 Vector = Mapping[str, float]
 _LATIN = re.compile(r"[a-zà-ÿ0-9]{3,}")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")  # as segmenter.is_han
 _STEM = 6  # civilians / civilian, sécurité / securite share their first six letters
 
 
 def grams(normalised: str) -> Counter[str]:
     """Han bigrams (a lone Han character counts as itself) and Latin word stems."""
     found: Counter[str] = Counter()
-    run: list[str] = []
-    for char in (*normalised, " "):
-        if is_han(char):
-            run.append(char)
-            continue
-        if len(run) == 1:
-            found[run[0]] += 1
-        found.update("".join(run[k:k + 2]) for k in range(len(run) - 1))
-        run = []
+    for run in _HAN_RUN.findall(normalised):
+        found.update(map(str.__add__, run, run[1:]) if len(run) > 1 else (run,))
     found.update("#" + word[:_STEM] for word in _LATIN.findall(normalised))
     return found
 
@@ -42,11 +34,16 @@ def grams(normalised: str) -> Counter[str]:
 class CharGrams:
     """Unit-length bigram vectors of every entry (all its fields) and of each example."""
 
-    def __init__(self, documents: Iterable[tuple[list[str], list[str]]]) -> None:
-        """`documents`: per entry, (all its texts, its example questions), in index order."""
-        counted = [([grams(normalise(t)) for t in texts], [grams(normalise(e)) for e in examples])
-                   for texts, examples in documents]
-        wholes = [sum(parts, Counter()) for parts, _ in counted]
+    def __init__(self, documents: Iterable[list[tuple[str, bool]]]) -> None:
+        """`documents`: per entry, its normalised texts, each marked True when it is a
+        phrasing (a title or an example question), in index order."""
+        counted = [[(grams(text), phrasing) for text, phrasing in texts] for texts in documents]
+        wholes = []
+        for parts in counted:
+            whole: Counter[str] = Counter()
+            for part, _ in parts:
+                whole.update(part)
+            wholes.append(whole)
         frequency = Counter(g for whole in wholes for g in whole)
         n = len(wholes)
         self.idf = {g: math.log((n + 1) / (c + 0.5)) for g, c in frequency.items()}
@@ -54,7 +51,8 @@ class CharGrams:
         # per entry: gram -> ((example, weight), …), so a question's grams are looked up
         # once per entry rather than once per example
         self.examples: list[dict[str, tuple[tuple[int, float], ...]]] = [
-            _postings([self.vector(e) for e in examples if e]) for _, examples in counted]
+            _postings([self.vector(g) for g, phrasing in parts if phrasing and g])
+            for parts in counted]
 
     def vector(self, counts: Mapping[str, int]) -> dict[str, float]:
         """Sublinear tf × idf, unit length; grams the catalogue never uses carry nothing."""

@@ -240,12 +240,11 @@ def _fields(entry: Entry) -> list[tuple[str, str]]:
     return [("text", entry.text), ("context", entry.section)]
 
 
-def _documents(entries: list[Entry]) -> list[tuple[list[str], list[str]]]:
-    """Per entry: all its texts, and its phrasings — titles and example questions (for
-    `CharGrams`)."""
+def _documents(entries: list[Entry]) -> list[list[tuple[str, bool]]]:
+    """Per entry: its normalised texts, each marked when it is a phrasing — a title or an
+    example question (for `CharGrams`)."""
     phrasings = ("examples", "title", "foreign")
-    return [([text for _, text in _fields(e)], [text for f, text in _fields(e) if f in phrasings])
-            for e in entries]
+    return [[(normalise(text), f in phrasings) for f, text in _fields(e)] for e in entries]
 
 
 Postings = dict[str, dict[int, tuple[str, float]]]  # term -> {entry: (best field, its weight)}

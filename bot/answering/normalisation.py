@@ -29,6 +29,7 @@ def to_simplified(text: str) -> str:
     return _converter().convert(text)
 
 
+@lru_cache(maxsize=16384)  # the catalogue's texts are normalised twice at start (terms, grams)
 def normalise(text: str) -> str:
     """Return the canonical form of a question: NFKC, lower case, simplified, no controls.
 
