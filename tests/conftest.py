@@ -103,36 +103,48 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_session() -> Iterator[tuple[str, object]]:
+def postgres_session() -> Iterator[tuple[str, object, str]]:
     """One schema migrated once per session, emptied before each test that uses it."""
     from sqlalchemy import create_engine
 
     with postgres_schema() as url:
         Store.open(url).close()
         engine = create_engine(url)
-        yield url, engine
+        yield url, engine, _emptying(engine)
         engine.dispose()
 
 
-def _emptied(engine) -> None:  # engine: sqlalchemy Engine
-    """Every table but alembic's emptied, ids restarting at 1, as in a new database."""
+def _emptying(engine) -> str:  # engine: sqlalchemy Engine
+    """SQL that empties every table but alembic's, ids restarting at 1, as in a new database.
+    DELETE without foreign-key triggers (replica role, this transaction only) and restarted
+    sequences: ~6 ms, where TRUNCATE … RESTART IDENTITY takes ~85 ms a test."""
     from sqlalchemy import inspect, text
 
     tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    with engine.connect() as connection:
+        sequences = list(connection.execute(text(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")).scalars())
+    return "; ".join(["SET LOCAL session_replication_role = replica",
+                      *(f"DELETE FROM {t}" for t in tables),
+                      *(f"ALTER SEQUENCE {q} RESTART" for q in sequences)])
+
+
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path, kind: str) -> str:
+    """A migrated, empty database of `kind` (sqlite: a copy of the session's template;
+    postgresql: the session's schema, emptied)."""
+    if kind == "sqlite":
+        target = tmp_path / "a4p.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    url, engine, emptying = request.getfixturevalue("postgres_session")
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        connection.exec_driver_sql(emptying)
+    return url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        target = tmp_path / "a4p.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
-        yield f"sqlite:///{target}"
-        return
-    url, engine = request.getfixturevalue("postgres_session")
-    _emptied(engine)
-    yield url
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return fresh_database(request, tmp_path, request.param)
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ and offers to add to the text or replace it — in Chinese, English and French."
 from __future__ import annotations
 
 import io
-import shutil
-from collections.abc import Iterator
 
 import pytest
 from interleave import when_writing
@@ -25,19 +23,12 @@ BOB = Sender("telegram", "43", "Bob")
 
 
 @pytest.fixture(params=["sqlite"])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
     """SQLite for the conversation; the tests of the new write (the undo) run on PostgreSQL
     too (`parametrize("db_url", BOTH, indirect=True)`)."""
-    if request.param == "sqlite":
-        target = tmp_path / "a4p.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
-        yield f"sqlite:///{target}"
-        return
-    from conftest import _emptied
+    from conftest import fresh_database
 
-    url, engine = request.getfixturevalue("postgres_session")
-    _emptied(engine)
-    yield url
+    return fresh_database(request, tmp_path, request.param)
 
 
 BOTH = ["sqlite", "postgresql"]

@@ -12,6 +12,19 @@ from bot.desk.progress import MAX_TEXT
 from bot.conversation.replies import Reply
 from bot.storage.store import Store
 
+@pytest.fixture(params=["sqlite"])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """SQLite for the conversation; the tests whose writes or values the database itself
+    judges (a lock, a revoke racing a write, NUL, big numbers) run on PostgreSQL too
+    (`@BOTH`)."""
+    from conftest import fresh_database
+
+    return fresh_database(request, tmp_path, request.param)
+
+
+BOTH = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+
+
 ADMIN = Sender("telegram", "1", "Admin")
 ANN = Sender("telegram", "42", "Ann")
 
@@ -122,6 +135,7 @@ def test_a_stale_button_shows_the_current_step(ann: Assistant) -> None:
     assert ann.store.updates.where() == []
 
 
+@BOTH
 def test_a_restart_continues_the_draft(ann: Assistant, store: Store) -> None:
     ann.respond("/update", None, ANN)
     ann.press("draft:c:C12", None, ANN)
@@ -210,6 +224,7 @@ def _revoke_ann(ann: Assistant) -> None:
     assert "已撤销" in ann.respond(f"/revoke {ann.access.get_or_create_user(ANN).id}", None, ADMIN).plain()
 
 
+@BOTH
 def test_a_revoke_committed_while_confirming_refuses_and_keeps_the_draft(ann: Assistant) -> None:
     _at_preview(ann)
     # Ann's press passes every early check; the admin's /revoke commits before her write.
@@ -221,6 +236,7 @@ def test_a_revoke_committed_while_confirming_refuses_and_keeps_the_draft(ann: As
     assert draft.step == "preview" and draft.data["text"] == "本季度女性警官比例升至18%"
 
 
+@BOTH
 def test_a_revoke_committed_while_amending_refuses(ann: Assistant) -> None:
     ann.respond("/update C12 进行中 本季度女性警官比例升至18%", None, ANN, "tg:42:1")
     assert "draft:amend" in actions(ann.respond("/update C12 进行中 本季度女性警官比例升至18％。",
@@ -284,6 +300,7 @@ def test_the_console_conversation_refuses_after_a_revoke(ann: Assistant) -> None
     assert ann.store.updates.where() == []
 
 
+@BOTH
 def test_a_revoke_committed_while_the_slack_form_is_stored_refuses_it(ann: Assistant) -> None:
     fields = {"commitment": "C12", "status": "done", "text": "培训全部完成", "mission": ""}
     errors = when_writing(ann.store, lambda: ann.flow.form(ANN, fields, "slack:view:V1"),

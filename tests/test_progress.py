@@ -14,6 +14,19 @@ from bot.conversation.identity import Sender
 from bot.conversation.assistant import Assistant
 from bot.desk.progress import MAX_TEXT
 
+@pytest.fixture(params=["sqlite"])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """SQLite for the conversation; the tests whose writes the database itself judges (a
+    unique key, a revoke racing a write, concurrent attempts, linked rows) run on
+    PostgreSQL too (`@BOTH`)."""
+    from conftest import fresh_database
+
+    return fresh_database(request, tmp_path, request.param)
+
+
+BOTH = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+
+
 ADMIN = Sender("telegram", "1", "Admin")
 ANN = Sender("telegram", "42", "Ann")
 BOB = Sender("telegram", "43", "Bob")
@@ -35,6 +48,7 @@ def focal_point(desk: Assistant, sender: Sender, *commitments: str) -> None:
     assert "已把" in say(desk, ADMIN, f"/assign {user_id} {' '.join(commitments)}")
 
 
+@BOTH
 def test_admin_invites_and_a_user_registers(desk: Assistant) -> None:
     code = invite(desk, "focal_point 2 14")
     assert re.fullmatch(r"[A-HJKMNP-TW-Z2-9]{5}(-[A-HJKMNP-TW-Z2-9]{5}){2}", code)
@@ -61,6 +75,7 @@ def test_bad_invite_arguments_are_explained(desk: Assistant, args: str, problem:
     assert problem in say(desk, ADMIN, f"/invite {args}")
 
 
+@BOTH
 def test_wrong_codes_are_rate_limited(desk: Assistant, clock) -> None:
     for _ in range(MAX_FAILURES):
         assert "无效" in say(desk, ANN, "/register wrong-code-123")
@@ -79,6 +94,7 @@ def test_a_code_is_read_as_people_type_it(desk: Assistant) -> None:
     assert "登记成功" in say(desk, ANN, f"/register {code.lower().replace('-', ' ')}")
 
 
+@BOTH
 def test_fast_path_stores_and_offers_undo(desk: Assistant) -> None:
     focal_point(desk, ANN, "C12")
     reply = desk.respond("/update C12 进行中 本季度女性警官比例升至18%", None, ANN, "tg:42:1")
@@ -107,6 +123,7 @@ def test_fast_path_accepts_the_forms_people_type(desk: Assistant, command: str) 
         assert "已记录进展" in reply and desk.store.updates.where()[0].text == "说明"
 
 
+@BOTH
 def test_redelivered_message_stores_one_update(desk: Assistant) -> None:
     focal_point(desk, ANN, "C12")
     first = say(desk, ANN, "/update C12 已完成 培训结束", key="tg:42:7")
@@ -130,6 +147,7 @@ def test_focal_points_update_only_their_commitments(desk: Assistant) -> None:
     assert "已记录进展" in say(desk, ADMIN, "/update C20 进行中 管理员可以更新任何承诺")
 
 
+@BOTH
 def test_users_edit_only_their_own_updates_within_a_day(desk: Assistant, clock) -> None:
     focal_point(desk, ANN, "C12")
     focal_point(desk, BOB, "C12")
@@ -150,6 +168,7 @@ def test_mission_is_remembered_for_the_next_update(desk: Assistant) -> None:
     assert "Ann（UNMISS）" in say(desk, ANN, "/update C12 进行中 二")
 
 
+@BOTH
 def test_views_show_latest_updates_and_counts(desk: Assistant, clock) -> None:
     area = desk.catalogue.commitments["C12"].area
     first, second = (c.id for c in desk.catalogue.commitments_in(area)[:2])
@@ -178,6 +197,7 @@ def test_bad_arguments_get_a_polite_explanation(desk: Assistant, command: str, p
     assert problem in say(desk, ADMIN, command)
 
 
+@BOTH
 def test_revoke_makes_a_reader_and_keeps_their_updates(desk: Assistant) -> None:
     focal_point(desk, ANN, "C12")
     say(desk, ANN, "/update C12 进行中 说明")
@@ -197,6 +217,7 @@ def test_without_a_store_the_commands_say_so(assistant: Assistant) -> None:
     assert "没有启用" in assistant.respond("/progress", None, ANN).plain()
 
 
+@BOTH
 def test_linked_accounts_act_as_one_person(desk: Assistant) -> None:
     focal_point(desk, ANN, "C12")
     ann_on_slack = Sender("slack", "U42", "ann")
@@ -210,6 +231,7 @@ def test_linked_accounts_act_as_one_person(desk: Assistant) -> None:
     assert "只有管理员" in say(desk, ANN, f"/link {slack_id} {main_id}")
 
 
+@BOTH
 def test_a_mission_owner_updates_any_commitment_for_that_mission_only(desk: Assistant) -> None:
     assert "登记成功" in say(desk, ANN, f"/register {invite(desk)}")
     ann = desk.access.get_or_create_user(ANN)
@@ -244,6 +266,7 @@ def revoke(desk: Assistant, sender: Sender, by: Sender = ADMIN) -> None:
     assert "已撤销" in say(desk, by, f"/revoke {desk.access.get_or_create_user(sender).id}")
 
 
+@BOTH
 def test_a_revoke_committed_during_a_fast_update_refuses_it(desk: Assistant) -> None:
     focal_point(desk, ANN, "C12")
     refused = when_writing(desk.store, lambda: say(desk, ANN, "/update C12 进行中 抢在撤销之后", "tg:42:1"),
@@ -265,6 +288,7 @@ def test_a_revoked_reader_can_no_longer_edit_or_withdraw(desk: Assistant, comman
     assert (unchanged.revision, unchanged.text, unchanged.withdrawn_at) == (1, "初稿", None)
 
 
+@BOTH
 @pytest.mark.parametrize("command", ["/edit {id} 已完成 抢在撤销之后", "withdraw:{id}"])
 def test_a_revoke_committed_during_an_edit_or_withdrawal_refuses_it(desk: Assistant,
                                                                     command: str) -> None:
@@ -313,6 +337,7 @@ def test_a_mission_change_refused_after_a_revoke(desk: Assistant) -> None:
     assert "只有登记的联络人" in refused and desk.access.get_or_create_user(ANN).mission is None
 
 
+@BOTH
 def test_concurrent_wrong_codes_are_limited_to_the_allowance(desk: Assistant) -> None:
     """Twelve guesses at once: exactly MAX_FAILURES are evaluated, the rest are turned away."""
     desk.access.get_or_create_user(ANN)
