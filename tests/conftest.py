@@ -147,6 +147,19 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return fresh_database(request, tmp_path, request.param)
 
 
+def sqlite_first():  # -> a pytest fixture
+    """A module's `db_url` for conversation tests: SQLite, and PostgreSQL too for the tests
+    marked `@BOTH` (those whose writes or values the database itself judges: a unique key,
+    a revoke racing a write, NUL, big numbers). Use as `db_url = sqlite_first()`."""
+    @pytest.fixture(params=["sqlite"])
+    def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+        return fresh_database(request, tmp_path, request.param)
+    return db_url
+
+
+BOTH = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from conftest import BOTH, sqlite_first
 from interleave import when_writing
 
 from bot.conversation.assistant import Assistant
@@ -22,16 +23,7 @@ ANN = Sender("telegram", "42", "Ann")
 BOB = Sender("telegram", "43", "Bob")
 
 
-@pytest.fixture(params=["sqlite"])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    """SQLite for the conversation; the tests of the new write (the undo) run on PostgreSQL
-    too (`parametrize("db_url", BOTH, indirect=True)`)."""
-    from conftest import fresh_database
-
-    return fresh_database(request, tmp_path, request.param)
-
-
-BOTH = ["sqlite", "postgresql"]
+db_url = sqlite_first()  # PostgreSQL too for the tests marked @BOTH (the undo's write)
 
 
 @pytest.fixture
@@ -200,7 +192,7 @@ def _stored(ann: Assistant, text: str = "培训已开始") -> int:
     return ann.store.updates.where()[0].id
 
 
-@pytest.mark.parametrize("db_url", BOTH, indirect=True)
+@BOTH
 def test_withdraw_asks_then_withdraws_then_undo_restores(ann: Assistant) -> None:
     number = _stored(ann)
     asked = ann.press(f"withdraw:{number}", None, ANN)
@@ -257,7 +249,7 @@ def test_forged_correction_buttons_are_answered(ann: Assistant, payload: str) ->
     assert ann.press(payload, None, ANN).heading
 
 
-@pytest.mark.parametrize("db_url", BOTH, indirect=True)
+@BOTH
 def test_an_undo_rechecks_rights_inside_the_write(ann: Assistant) -> None:
     number = _stored(ann)
     ann.press(f"withdraw_yes:{number}", None, ANN)

@@ -4,6 +4,7 @@ cancel, stale buttons, over-long text kept, restarts, abandonment and near-dupli
 from __future__ import annotations
 
 import pytest
+from conftest import BOTH, sqlite_first
 from interleave import when_writing
 
 from bot.conversation.identity import Sender
@@ -12,17 +13,7 @@ from bot.desk.progress import MAX_TEXT
 from bot.conversation.replies import Reply
 from bot.storage.store import Store
 
-@pytest.fixture(params=["sqlite"])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    """SQLite for the conversation; the tests whose writes or values the database itself
-    judges (a lock, a revoke racing a write, NUL, big numbers) run on PostgreSQL too
-    (`@BOTH`)."""
-    from conftest import fresh_database
-
-    return fresh_database(request, tmp_path, request.param)
-
-
-BOTH = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+db_url = sqlite_first()  # PostgreSQL too for the tests marked @BOTH
 
 
 ADMIN = Sender("telegram", "1", "Admin")

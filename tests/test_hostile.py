@@ -15,6 +15,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import BOTH, sqlite_first
 from openpyxl import load_workbook
 
 from bot.cli.main import main
@@ -23,17 +24,7 @@ from bot.conversation.identity import Sender
 from bot.answering.numbers import MAX_ID, parse_count, parse_day, parse_id
 from bot.desk.sanitise import FORMULA_START
 
-@pytest.fixture(params=["sqlite"])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    """SQLite for the conversation; the tests whose writes or values the database itself
-    judges (a lock, a revoke racing a write, NUL, big numbers) run on PostgreSQL too
-    (`@BOTH`)."""
-    from conftest import fresh_database
-
-    return fresh_database(request, tmp_path, request.param)
-
-
-BOTH = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+db_url = sqlite_first()  # PostgreSQL too for the tests marked @BOTH
 
 
 ADMIN = Sender("telegram", "1", "Admin")

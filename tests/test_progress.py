@@ -7,6 +7,7 @@ import re
 import threading
 
 import pytest
+from conftest import BOTH, sqlite_first
 from interleave import when_writing
 
 from bot.desk.access import FAILURE_WINDOW, MAX_FAILURES
@@ -14,17 +15,7 @@ from bot.conversation.identity import Sender
 from bot.conversation.assistant import Assistant
 from bot.desk.progress import MAX_TEXT
 
-@pytest.fixture(params=["sqlite"])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    """SQLite for the conversation; the tests whose writes the database itself judges (a
-    unique key, a revoke racing a write, concurrent attempts, linked rows) run on
-    PostgreSQL too (`@BOTH`)."""
-    from conftest import fresh_database
-
-    return fresh_database(request, tmp_path, request.param)
-
-
-BOTH = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+db_url = sqlite_first()  # PostgreSQL too for the tests marked @BOTH
 
 
 ADMIN = Sender("telegram", "1", "Admin")
