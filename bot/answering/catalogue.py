@@ -229,28 +229,46 @@ def _read_yaml(path: Path, problems: _Problems) -> Any:
         return None
 
 
+def _check_text(kind: str, value: Any, _prefix: str) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return "must be non-empty text"
+    if kind == "title" and len(value) > TITLE_MAX:
+        return f"must be at most {TITLE_MAX} characters (has {len(value)})"
+    return None
+
+
+def _check_texts(_kind: str, value: Any, _prefix: str) -> str | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        return "must be a list of non-empty texts"
+    return None
+
+
+def _check_id(_kind: str, value: Any, prefix: str) -> str | None:
+    if not isinstance(value, str) or not re.fullmatch(prefix + r"[1-9][0-9]*", value):
+        return f"must look like {prefix}1, {prefix}2, …"
+    return None
+
+
+def _check_actor(_kind: str, value: Any, _prefix: str) -> str | None:
+    return None if value in ACTORS else f"must be one of {', '.join(ACTORS)}"
+
+
+def _check_ref(kind: str, value: Any, _prefix: str) -> str | None:
+    if value is None and kind == "ref?":
+        return None
+    if not isinstance(value, str) or not ID_PATTERN.match(value):
+        return "must be an id such as A3 or P12"
+    return None
+
+
+_CHECKS = {"text": _check_text, "title": _check_text, "texts": _check_texts, "id": _check_id,
+           "actor": _check_actor, "ref": _check_ref, "ref?": _check_ref}
+
+
 def _check_value(kind: str, value: Any, prefix: str) -> str | None:
     """Return a message when `value` does not have the declared `kind`."""
-    if kind in ("text", "title"):
-        if not isinstance(value, str) or not value.strip():
-            return "must be non-empty text"
-        if kind == "title" and len(value) > TITLE_MAX:
-            return f"must be at most {TITLE_MAX} characters (has {len(value)})"
-    elif kind == "texts":
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            return "must be a list of non-empty texts"
-    elif kind == "id":
-        if not isinstance(value, str) or not re.fullmatch(prefix + r"[1-9][0-9]*", value):
-            return f"must look like {prefix}1, {prefix}2, …"
-    elif kind == "actor":
-        if value not in ACTORS:
-            return f"must be one of {', '.join(ACTORS)}"
-    elif kind in ("ref", "ref?"):
-        if value is None and kind == "ref?":
-            return None
-        if not isinstance(value, str) or not ID_PATTERN.match(value):
-            return "must be an id such as A3 or P12"
-    return None
+    check = _CHECKS.get(kind)
+    return check(kind, value, prefix) if check else None
 
 
 def _entries(name: str, data: Any, problems: _Problems,
@@ -294,62 +312,79 @@ def _entries(name: str, data: Any, problems: _Problems,
     return good
 
 
+_VOCABULARY = "vocabulary.yaml"
+
+
 def _vocabulary(data: Any, problems: _Problems) -> Vocabulary:
-    file = "vocabulary.yaml"
     if data is None:
         return Vocabulary()
     if not isinstance(data, dict):
-        problems.add(file, "(file)", "", "must be a mapping with dictionary, synonyms, …")
+        problems.add(_VOCABULARY, "(file)", "", "must be a mapping with dictionary, synonyms, …")
         return Vocabulary()
 
     def texts(key: str) -> tuple[str, ...]:
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            problems.add(file, key, "", "must be a list of non-empty texts")
+            problems.add(_VOCABULARY, key, "", "must be a list of non-empty texts")
             return ()
         return tuple(v.strip() for v in value)
 
+    return Vocabulary(texts("dictionary"), _synonyms(data.get("synonyms"), problems),
+                      _glossary(data.get("glossary"), problems),
+                      _smalltalk(data.get("smalltalk"), problems),
+                      texts("stopwords"), texts("generic"))
+
+
+def _synonyms(raw: Any, problems: _Problems) -> tuple[tuple[str, ...], ...]:
+    """Groups of at least two words; a word in two groups is a problem."""
     groups: list[tuple[str, ...]] = []
     seen: dict[str, int] = {}
-    for number, group in enumerate(data.get("synonyms") or [], start=1):
+    for number, group in enumerate(raw or [], start=1):
         if not isinstance(group, list) or len(group) < 2 or not all(
             isinstance(w, (str, int)) and str(w).strip() for w in group
         ):
-            problems.add(file, f"synonyms group {number}", "", "must list at least two words")
+            problems.add(_VOCABULARY, f"synonyms group {number}", "", "must list at least two words")
             continue
         words = tuple(str(w).strip() for w in group)
         for word in words:
             if word.lower() in seen and seen[word.lower()] != number:
-                problems.add(file, f"synonyms group {number}", "",
+                problems.add(_VOCABULARY, f"synonyms group {number}", "",
                              f"'{word}' is also in group {seen[word.lower()]}")
             seen[word.lower()] = number
         groups.append(words)
+    return tuple(groups)
 
+
+def _phrases(item: dict[str, Any], language: str) -> tuple[str, ...]:
+    value = item.get(language) or []
+    value = [value] if isinstance(value, str) else value
+    return tuple(str(v).strip().lower() for v in value if str(v).strip())
+
+
+def _glossary(raw: Any, problems: _Problems) -> tuple[GlossaryEntry, ...]:
+    """Chinese terms with the English and French phrases that stand for them."""
     glossary: list[GlossaryEntry] = []
-    for number, item in enumerate(data.get("glossary") or [], start=1):
+    for number, item in enumerate(raw or [], start=1):
         if not isinstance(item, dict) or not isinstance(item.get("zh"), str):
-            problems.add(file, f"glossary entry {number}", "zh", "is missing")
+            problems.add(_VOCABULARY, f"glossary entry {number}", "zh", "is missing")
             continue
+        glossary.append(GlossaryEntry(item["zh"].strip(), _phrases(item, "en"),
+                                      _phrases(item, "fr")))
+    return tuple(glossary)
 
-        def phrases(lang: str) -> tuple[str, ...]:
-            value = item.get(lang) or []  # noqa: B023 - used immediately
-            value = [value] if isinstance(value, str) else value
-            return tuple(str(v).strip().lower() for v in value if str(v).strip())
 
-        glossary.append(GlossaryEntry(item["zh"].strip(), phrases("en"), phrases("fr")))
-
-    smalltalk_raw = data.get("smalltalk") or {}
+def _smalltalk(raw: Any, problems: _Problems) -> dict[str, tuple[str, ...]]:
+    """greeting/thanks/goodbye -> the phrases that mean it."""
     smalltalk: dict[str, tuple[str, ...]] = {}
-    if not isinstance(smalltalk_raw, dict):
-        problems.add(file, "smalltalk", "", "must map greeting/thanks/goodbye to lists")
-    else:
-        for key, value in smalltalk_raw.items():
-            if not isinstance(value, list):
-                problems.add(file, f"smalltalk.{key}", "", "must be a list of texts")
-                continue
-            smalltalk[str(key)] = tuple(str(v).strip() for v in value if str(v).strip())
-    return Vocabulary(texts("dictionary"), tuple(groups), tuple(glossary), smalltalk,
-                      texts("stopwords"), texts("generic"))
+    if not isinstance(raw or {}, dict):
+        problems.add(_VOCABULARY, "smalltalk", "", "must map greeting/thanks/goodbye to lists")
+        return smalltalk
+    for key, value in (raw or {}).items():
+        if not isinstance(value, list):
+            problems.add(_VOCABULARY, f"smalltalk.{key}", "", "must be a list of texts")
+            continue
+        smalltalk[str(key)] = tuple(str(v).strip() for v in value if str(v).strip())
+    return smalltalk
 
 
 def _build(raw: dict[str, list[dict[str, Any]]], vocabulary: Vocabulary) -> Catalogue:

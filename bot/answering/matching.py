@@ -330,37 +330,50 @@ class Index:
         cut = _postings(self.segmenter, self.entries, tuning.field_weights)
         self.postings, self.labels, self.examples = cut.postings, cut.labels, cut.examples
         self.children = _children(self.entries)
+        self._weigh(cut)
+        self._phrasings()
+        self._lookups()
+        # The index is millions of long-lived objects; left to the cyclic garbage collector
+        # each full collection walks them all (~100 ms pauses at 100× catalogue size).
+        gc.freeze()
+
+    def _weigh(self, cut: _Cut) -> None:
+        """Term rarity (idf), the weight of each title, the parts of title terms, and the
+        words that weigh less: generic ones and those only users' examples use."""
         n = len(self.entries)
         self.idf = {t: math.log((n + 1) / (len(p) + 0.5)) for t, p in self.postings.items()}
         self.label_weights: list[list[tuple[frozenset[str], float]]] = [
             [(label, total) for label in own
              if (total := sum(self.idf.get(t, 1.0) for t in label))] for own in self.labels]
         self.parts = _parts(self.labels, self.postings)
-        self.generic = frozenset(t for w in catalogue.vocabulary.generic
+        self.generic = frozenset(t for w in self.catalogue.vocabulary.generic
                                  for t in self.segmenter.terms(normalise(w)))
         self.example_only = frozenset(self.postings.keys() - cut.documented)
-        # per entry: each example's term set with its idf norm, for whole-example similarity
+
+    def _phrasings(self) -> None:
+        """Per entry, its phrasings (titles, example questions) as term sets with their idf
+        norms and a term -> phrasings table, and as character bigrams."""
         self.example_norms: list[list[tuple[frozenset[str], float]]] = [
             [(e, math.sqrt(sum(self.idf[t] ** 2 for t in e))) for e in asked]
             for asked in self.examples]
-        self.grams = CharGrams(_documents(self.entries))
-        # per entry: catalogue term -> the examples (positions above) that hold it
         self.example_terms: list[dict[str, tuple[int, ...]]] = [
             _holders(asked) for asked in self.examples]
+        self.grams = CharGrams(_documents(self.entries))
+
+    def _lookups(self) -> None:
+        """The tables questions are looked up in besides the postings: vocabularies for
+        fuzzy look-up, actors, small talk, and the domain compounds repair rejoins."""
         self.han_vocab = [t for t in self.postings if is_han(t)]
         self.latin_vocab = [t for t in self.postings if is_latin(t)]
         self.actor_terms = {actor: set(self.segmenter.terms(normalise(label)))
                             for actor, label in ACTORS.items() if actor != "collective"}
         self.actor_terms["collective"] = {"集体"}
         self.smalltalk = {compact(normalise(p)): kind
-                          for kind, phrases in catalogue.vocabulary.smalltalk.items()
+                          for kind, phrases in self.catalogue.vocabulary.smalltalk.items()
                           for p in phrases}
         compounds = [w for w in self.segmenter.domain_words
                      if (ts := self.segmenter.terms(w)) and all(t in self.postings for t in ts)]
         self.repair = CompoundRepair(compounds, self._known)
-        # The index is millions of long-lived objects; left to the cyclic garbage collector
-        # each full collection walks them all (~100 ms pauses at 100× catalogue size).
-        gc.freeze()
 
     def _known(self, token: str) -> bool:
         """A question token that needs no repair: a stopword, or catalogue words only."""
