@@ -110,9 +110,11 @@ def language_drawn() -> str:
 def warm(catalogue: Catalogue | None = None) -> threading.Thread:
     """Pay matplotlib's import, the font lookup and a first full draw (every area's name, every
     status) in the background, so the first /brief of a running bot answers as fast as the
-    next; a render that comes sooner waits for it."""
+    next; a render that comes sooner waits for it. Not a daemon: a server stopped during
+    the warm-up waits for it (about a second) rather than tearing the interpreter down under
+    matplotlib's C code (a SIGTERM then crashed the process with SIGSEGV)."""
     thread = threading.Thread(target=_warm_up, args=(catalogue,), name="chart-warm-up",
-                              daemon=True)
+                              daemon=False)
     thread.start()
     return thread
 

@@ -23,6 +23,7 @@ from bot.storage.schema import invites
 from bot.storage.store import Store
 from bot.storage.updates import STATUSES, ProgressUpdate
 from bot.storage.users import User
+from bot.briefing import summary
 
 STALE_DAYS = 90
 MONTH = timedelta(days=30)
@@ -104,7 +105,8 @@ def overview(store: Store, catalogue: Catalogue, *, stale_days: int = STALE_DAYS
     month_ago = now - MONTH
     items = store.updates.where(newest_first=False)
     latest, before = latest_of(items), latest_of([u for u in items if u.created_at < month_ago])
-    horizon = now - timedelta(days=stale_days)
+    silent = {c.id for c in summary.build(store, catalogue, stale_days=stale_days).commitments
+              if c.silent}  # the briefing's rule: from the later of update and assignment
     rows = []
     for area in catalogue.areas.values():
         ids = [c.id for c in catalogue.commitments_in(area.id)]
@@ -112,7 +114,7 @@ def overview(store: Store, catalogue: Catalogue, *, stale_days: int = STALE_DAYS
         then = Counter(before[c].status for c in ids if c in before)
         rows.append(AreaRow(
             area.id, area_name(area), len(ids), {s: counts[s] for s in ORDER},
-            sum(1 for c in ids if c not in latest or latest[c].created_at < horizon),
+            sum(1 for c in ids if c in silent),
             sum(1 for c in ids if c in latest) - sum(then.values()),
             counts["done"] - then["done"],
             sum(1 for u in items if u.commitment_id in ids and u.created_at >= month_ago)))
@@ -142,12 +144,10 @@ def owner_names(store: Store) -> dict[str, tuple[str, ...]]:
 
 def area_rows(store: Store, catalogue: Catalogue, area_id: str,
               stale_days: int = STALE_DAYS) -> list[CommitmentRow]:
-    latest = store.updates.latest_by_commitment()
-    owners = owner_names(store)
-    horizon = store.clock() - timedelta(days=stale_days)
-    return [CommitmentRow(c, latest.get(c.id), owners.get(c.id, ()),
-                          c.id not in latest or latest[c.id].created_at < horizon)
-            for c in catalogue.commitments_in(area_id)]
+    """The area's commitments as the briefing sees them (one rule for latest and silent)."""
+    briefing = summary.build(store, catalogue, summary.Scope(area=area_id), stale_days=stale_days)
+    return [CommitmentRow(catalogue.commitments[c.id], c.latest, c.owners, c.silent)
+            for c in briefing.commitments]
 
 
 def history(store: Store, commitment_id: str) -> list[History]:
