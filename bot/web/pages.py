@@ -28,12 +28,13 @@ HERE = Path(__file__).parent
 
 @lru_cache(maxsize=1)
 def stylesheet() -> str:
-    """style.css after the status colours, which come from the charts' palette (one source:
-    a badge and its bar segment always match)."""
+    """style.css, then the status colours, which come from the charts' palette (one source:
+    a badge and its bar segment always match; last, so each badge's ink wins over the
+    stylesheet's default)."""
     palette = "".join(
         f".s-{s} {{ background: {charts.colour(s)}; color: {charts.ink_on(charts.colour(s))}; }}\n"
         f":root {{ --{s}: {charts.colour(s)}; }}\n" for s in STATUSES)
-    return palette + (HERE / "style.css").read_text(encoding="utf-8")
+    return (HERE / "style.css").read_text(encoding="utf-8") + palette
 
 
 def style_hash() -> str:
