@@ -103,6 +103,7 @@ def test_fast_path_stores_and_offers_undo(desk: Assistant) -> None:
 
 @pytest.mark.parametrize("command", [
     "/update 12 in_progress 说明", "/update c12 進行中 说明", "/update C12 进行中：说明",
+    "/update 十二 进行中 说明", "/update 第十二项 进行中 说明",
     "/update C12 doing-nothing 说明",
 ])
 def test_fast_path_accepts_the_forms_people_type(desk: Assistant, command: str) -> None:

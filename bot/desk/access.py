@@ -257,13 +257,13 @@ def parse_invite_args(args: str) -> tuple[str, int, float] | str:
 
 
 def parse_commitments(text: str, catalogue: Catalogue) -> list[str] | str:
-    """`C12 C13`, `12,13` -> ['C12', 'C13'], or what is wrong."""
+    """`C12 C13`, `12,13`, `十二 十三`, `第十二项` -> ['C12', 'C13'], or what is wrong."""
     tokens = [tok for tok in re.split(r"[\s,，、]+", text.strip()) if tok]
     if not tokens:
         return t("commitments.list_them")
     ids = []
     for token in tokens:
-        number = parse_count(token, 1, 999)
+        number = parse_count(token.removeprefix("第"), 1, 999, chinese=True, unit="项|号")
         parsed = ("commitment", number) if number is not None else parse_entry(token)
         entry_id = f"C{parsed[1]}" if parsed and parsed[0] == "commitment" else None
         if entry_id is None or catalogue.get(entry_id) is None:
