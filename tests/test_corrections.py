@@ -276,6 +276,19 @@ def test_edit_previews_and_changes_nothing_until_chosen(ann: Assistant) -> None:
     audit_intact(ann)
 
 
+def test_edit_with_only_a_number_asks_for_the_text(ann: Assistant) -> None:
+    number = _stored(ann, "第一阶段培训完成")
+    asked = ann.respond(f"/edit {number}", None, ANN)
+    assert asked.heading == f"修改进展 #{number}：请发送新的说明。"
+    assert "原文：第一阶段培训完成" in asked.plain() and actions(asked) == ["draft:cancel"]
+    preview = ann.respond("第二阶段下月开始", None, ANN)  # the typed text goes to the preview
+    assert preview.heading == f"修改进展 #{number} — 请确认："
+    assert actions(preview) == ["draft:apply:add", "draft:apply:replace", "draft:cancel"]
+    assert ann.store.updates.get(number).revision == 1
+    ann.press("draft:apply:replace", None, ANN)
+    assert ann.store.updates.get(number).text == "第二阶段下月开始" and draft(ann) is None
+
+
 def test_edit_add_marks_the_addition_and_replace_replaces(ann: Assistant) -> None:
     number = _stored(ann, "第一阶段培训完成")
     ann.respond(f"/edit {number} 已完成 第二阶段也完成了", None, ANN)

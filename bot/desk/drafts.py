@@ -38,6 +38,7 @@ from bot.storage.store import Rights, Store
 from bot.storage.updates import STATUSES, ProgressUpdate
 from bot.storage.users import User
 
+EDITING = ("edit_text", "edit")  # the steps of /edit (a draft holding an update's change)
 ABANDONED = timedelta(minutes=30)  # a draft untouched this long no longer captures free text
 DUPLICATE_WINDOW = timedelta(hours=24)
 DUPLICATE_SIMILARITY = 85.0
@@ -307,18 +308,19 @@ class UpdateFlow:
         /update in progress is put aside meanwhile and comes back afterwards."""
         user, item, status, text = self.progress.read_edit(sender, args)
         draft = self.store.drafts.get(user.id)
-        aside = (draft.data.get("aside") if draft is not None and draft.step == "edit"
+        aside = (draft.data.get("aside") if draft is not None and draft.step in EDITING
                  else {"step": draft.step, "data": draft.data} if draft is not None else None)
         data = {"update": item.id, "status": status, "text": text or None, "aside": aside}
+        step = "edit" if text or status else "edit_text"  # `/edit 42` alone asks for the text
         return self._prompt(user, self.store.drafts.save(
-            user.id, "edit", {k: v for k, v in data.items() if v is not None}))
+            user.id, step, {k: v for k, v in data.items() if v is not None}))
 
     def cancel(self, sender: Sender, _args: str = "") -> Reply:
         user = self.access.get_or_create_user(sender)
         draft = self.store.drafts.get(user.id)
         if draft is None:
             return error(t("draft.none"))
-        if draft.step == "edit":
+        if draft.step in EDITING:
             return Reply(t("edit.cancelled", id=draft.data["update"]), self._put_back(user, draft))
         self.store.drafts.delete(user.id)
         return Reply(t("draft.cancelled"), (t("draft.cancelled_hint"),))
@@ -327,7 +329,7 @@ class UpdateFlow:
         """A line under other answers reminding the user of an abandoned draft."""
         if self.store.clock() - draft.updated_at <= ABANDONED:
             return None
-        if draft.step == "edit":
+        if draft.step in EDITING:
             return t("edit.put_aside", id=draft.data["update"])
         return t("draft.put_aside")
 
@@ -558,6 +560,13 @@ class UpdateFlow:
                        Button(t("draft.edit"), "draft:edit:text")),
                       (Button(t("draft.edit_mission"), "draft:edit:mission"), cancel_button())))
 
+    def _ask_edit_text(self, _user: User, draft: Draft) -> Reply:
+        """`/edit 42` named no change: ask for the new text, showing the current one."""
+        item = self.store.updates.get(draft.data["update"])
+        assert item is not None  # updates are never deleted
+        return Reply(t("edit.ask_text", id=item.id), (t("edit.old_text", text=item.text),
+                                                      t("edit.what")), ((cancel_button(),),))
+
     def _ask_edit(self, _user: User, draft: Draft) -> Reply:
         """The /edit preview: what changes, and the choice of adding or replacing."""
         data = draft.data
@@ -636,7 +645,9 @@ STEPS: dict[str, Step] = {
                                                   "edit": UpdateFlow._edit}),
     "duplicate": Step(UpdateFlow._ask_duplicate, buttons={"amend": UpdateFlow._amend,
                                                           "new": UpdateFlow._store_new}),
+    "edit_text": Step(UpdateFlow._ask_edit_text, TEXT, next="edit"),  # `/edit N` alone
     "edit": Step(UpdateFlow._ask_edit, buttons={"apply": UpdateFlow._apply_edit}),  # /edit N
 }
 STEP_OF_BUTTON = {verb: name for name, step in STEPS.items() for verb in step.buttons}
-FIELDS = tuple(step.fills for step in STEPS.values() if step.fills is not None)  # the form's
+FIELDS = tuple(dict.fromkeys(  # the form's (a field filled at two steps appears once)
+    step.fills for step in STEPS.values() if step.fills is not None))

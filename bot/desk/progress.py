@@ -270,8 +270,6 @@ class Progress:
         found = status_at_start(rest)
         status = found[0] if found else None
         text = found[1].strip() if found else rest
-        if not text and status is None:
-            raise BadArguments(t("edit.what"))
         if len(text) > MAX_TEXT:
             raise BadArguments.of(too_long(text))
         return user, item, status, text
