@@ -11,6 +11,9 @@
    1 when that entry is a right answer and 0 otherwise (out-of-scope questions are all 0).
 2. An L2-regularised logistic regression is fitted on them (Newton's method, numpy): its
    coefficients are the `coefficients` of `bot.answering.matching.Tuning`.
+   A second model over the same features learns whether the right entry is among the
+   first `max_suggestions` (out-of-scope questions: never): its coefficients are
+   `suggest_coefficients` — "did you mean" is its own question, not a weaker answer.
 3. `answer_at` is the lowest confidence whose answers keep a precision of at least
    `PRECISION` on each development set (a wrong card costs a field officer more than a
    "did you mean"); `suggest_at` the lowest confidence at which at most `OOS_SUGGESTED`
@@ -90,9 +93,11 @@ def fit_rerank(data: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
 
 
 def samples(index: Index, names: list[str]
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(features, right?, out of scope?, which set) for every free-text development question."""
-    rows, labels, oos, sets = [], [], [], []
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(features, best entry right?, right entry among the choices?, out of scope?, which
+    set) for every free-text development question."""
+    rows, labels, shown, oos, sets = [], [], [], [], []
+    choices = index.tuning.max_suggestions
     for number, item, normalised, question in _questions(index, names):
         ranking = rank(index, question, index.tuning.rerank_depth)
         ranking = rerank(index, question, ranking, normalised)
@@ -101,14 +106,17 @@ def samples(index: Index, names: list[str]
                 oos.append(True)
                 rows.append([0.0] * len(FEATURES))
                 labels.append(0.0)
+                shown.append(0.0)
                 sets.append(number)
             continue
         feats = features(index, question, ranking, normalised)
         rows.append([feats[f] for f in FEATURES])
         labels.append(float(ranking.candidates[0].match.id in item["expect"]))
+        shown.append(float(any(c.match.id in item["expect"]
+                               for c in ranking.candidates[:choices])))
         oos.append(not item["expect"])
         sets.append(number)
-    return np.array(rows), np.array(labels), np.array(oos), np.array(sets)
+    return (np.array(rows), np.array(labels), np.array(shown), np.array(oos), np.array(sets))
 
 
 def fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -128,8 +136,8 @@ def fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return w
 
 
-def thresholds(p: np.ndarray, y: np.ndarray, oos: np.ndarray, sets: np.ndarray
-               ) -> tuple[float, float]:
+def thresholds(p: np.ndarray, y: np.ndarray, p_shown: np.ndarray, oos: np.ndarray,
+               sets: np.ndarray) -> tuple[float, float]:
     """The lowest answer threshold that keeps the precision of the development sets together
     and of each large one (the catalogue-worded set must not carry the field-worded one),
     then the suggestion threshold."""
@@ -140,9 +148,9 @@ def thresholds(p: np.ndarray, y: np.ndarray, oos: np.ndarray, sets: np.ndarray
                 y[answered & (sets == k)].mean() >= PRECISION
                 for k in np.unique(sets) if (answered & (sets == k)).sum() >= MIN_ANSWERS):
             answer_at = float(cut)
-    suggest_at = answer_at
-    for cut in np.arange(answer_at, 0.01, -0.01):
-        if (p[oos] >= cut).mean() <= OOS_SUGGESTED:
+    suggest_at = 0.99
+    for cut in np.arange(0.99, 0.01, -0.01):
+        if (p_shown[oos] >= cut).mean() <= OOS_SUGGESTED:
             suggest_at = float(cut)
     return round(answer_at, 2), round(suggest_at, 2)
 
@@ -162,24 +170,31 @@ def main() -> int:
     rerank_coefficients = {s: round(float(v), 3) for s, v in zip(SIGNALS, r)}
     print("rerank coefficients:", rerank_coefficients)
     index.tuning = replace(index.tuning, rerank_coefficients=rerank_coefficients)
-    x, y, oos, sets = samples(index, args.sets)
-    w = fit(x, y)
-    coefficients = {"bias": round(float(w[0]), 3),
-                    **{f: round(float(v), 3) for f, v in zip(FEATURES, w[1:])}}
+    x, y, y_shown, oos, sets = samples(index, args.sets)
+    w, w_shown = fit(x, y), fit(x, y_shown)
+    coefficients, suggest_coefficients = (
+        {"bias": round(float(v[0]), 3), **{f: round(float(c), 3) for f, c in zip(FEATURES, v[1:])}}
+        for v in (w, w_shown))
     design = np.hstack([np.ones((len(x), 1)), x])
     p = 1 / (1 + np.exp(-design @ w))
-    answer_at, suggest_at = thresholds(p, y, oos, sets)
+    p_shown = 1 / (1 + np.exp(-design @ w_shown))
+    answer_at, suggest_at = thresholds(p, y, p_shown, oos, sets)
     in_scope = int((~oos).sum())
     print(f"{len(y)} free-text development questions, {int(oos.sum())} out of scope; ranking: "
           f"right best entry for {y.sum() / in_scope:.3f} of the {in_scope} in scope")
     print("coefficients:", coefficients)
-    for cut in (suggest_at, answer_at):
-        answered = p >= cut
-        print(f"  at {cut:.2f}: {answered.sum()} above, precision {y[answered].mean():.3f}, "
-              f"out of scope above {int((answered & oos).sum())}")
+    answered = p >= answer_at
+    print(f"  answer at {answer_at:.2f}: {answered.sum()} answers, precision "
+          f"{y[answered].mean():.3f}, out of scope answered {int((answered & oos).sum())}")
+    offered = ~answered & (p_shown >= suggest_at)
+    print(f"  suggest at {suggest_at:.2f}: {offered.sum()} more get choices, the right one among "
+          f"them for {y_shown[offered].mean() if offered.any() else 0:.3f}, out of scope "
+          f"{int((offered & oos).sum())}; right entry shown overall "
+          f"{((answered & (y > 0)) | (offered & (y_shown > 0)))[~oos].mean():.3f}")
     print(f"answer_at {answer_at}  suggest_at {suggest_at}")
     if args.write:
         print(f"rerank_coefficients = {rerank_coefficients!r}\ncoefficients = {coefficients!r}\n"
+              f"suggest_coefficients = {suggest_coefficients!r}\n"
               f"answer_at = {answer_at}\nsuggest_at = {suggest_at}")
     return 0
 

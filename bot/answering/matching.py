@@ -110,8 +110,16 @@ class Tuning:
         "margin": 0.713, "unknown": -3.059, "number": 0.246, "quantity": -2.132,
         "example": 1.21, "matched": 0.972, "grams": 2.207, "grams_example": 1.801,
         "rerank": 0.97, "rerank_margin": 1.028}))
+    #: logistic coefficients of a second model over the same features: is the right entry
+    #: among the first `max_suggestions`? ("did you mean" is its own question)
+    suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
+        "bias": -3.567, "share": 1.943, "evidence": 1.847, "share_evidence": 0.925,
+        "example_share": 1.217, "specific": 0.562, "generic_only": -0.105, "exact": 0.497,
+        "margin": -0.084, "unknown": -3.862, "number": -0.026, "quantity": -3.065,
+        "example": 1.59, "matched": 1.947, "grams": 1.846, "grams_example": 2.037,
+        "rerank": 0.944, "rerank_margin": -0.372}))
     answer_at: float = 0.73  # confidence to answer with a card
-    suggest_at: float = 0.67  # confidence to offer "did you mean" choices
+    suggest_at: float = 0.76  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results and suggestions within this share of the best score (the rest are noise)
     keep_share: float = 0.5
@@ -775,9 +783,11 @@ def features(index: Index, question: Question, ranking: Ranking, normalised: str
     }
 
 
-def confidence(tuning: Tuning, feats: Mapping[str, float]) -> float:
-    """The logistic model's probability that the best entry is the right answer."""
-    w = tuning.coefficients
+def confidence(tuning: Tuning, feats: Mapping[str, float],
+               coefficients: Mapping[str, float] | None = None) -> float:
+    """The logistic model's probability that the best entry is the right answer (or, with
+    `suggest_coefficients`, that the right entry is among the choices)."""
+    w = tuning.coefficients if coefficients is None else coefficients
     z = w.get("bias", 0.0) + sum(w.get(name, 0.0) * value for name, value in feats.items())
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
@@ -800,9 +810,11 @@ def decide(index: Index, question: Question, ranking: Ranking, normalised: str) 
     if not ranking.candidates:
         return Decision("refuse", 0.0)
     feats = features(index, question, ranking, normalised)
-    p = confidence(index.tuning, feats)
-    verdict = ("answer" if p >= index.tuning.answer_at
-               else "suggest" if p >= index.tuning.suggest_at else "refuse")
+    knobs = index.tuning
+    p = confidence(knobs, feats)
+    verdict = ("answer" if p >= knobs.answer_at
+               else "suggest" if confidence(knobs, feats, knobs.suggest_coefficients)
+               >= knobs.suggest_at else "refuse")
     if verdict == "answer" and feats["generic_only"]:
         verdict = "suggest"  # a generic word alone (标准, 钱) is never a confident answer
     elif verdict == "refuse" and _all_domain(feats) and _only_terms(question, normalised):
