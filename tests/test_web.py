@@ -6,6 +6,7 @@ hostile text, the feed's filters, the history, search and language; the HTML and
 from __future__ import annotations
 
 import io
+import logging
 import re
 import shutil
 import subprocess
@@ -86,7 +87,8 @@ def test_without_a_session_every_page_answers_303_to_how_to_get_a_link(world) ->
     assert "/web" in help_page.text and "a4pbot admin weblink" in help_page.text
 
 
-def test_web_in_the_console_gives_a_link_that_signs_in_once(world) -> None:
+def test_web_in_the_console_gives_a_link_that_signs_in_once(world, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="tornado.access")
     desk, _, dashboard, _ = world
     out = io.StringIO()
     chat(desk, io.StringIO("/web\n/quit\n"), out, ADMIN)
@@ -107,6 +109,9 @@ def test_web_in_the_console_gives_a_link_that_signs_in_once(world) -> None:
         again = other.get(url)
         assert again.status_code == 410 and "此登录链接已被使用" in again.text
         assert other.post(url, data={"csrf": "x"}).status_code == 403  # no form token: refused
+    token = url.rsplit("/", 1)[1]  # the access log shows the link without its token
+    lines = [r.getMessage() for r in caplog.records if r.name == "tornado.access"]
+    assert any("/signin/…" in line for line in lines) and not any(token in line for line in lines)
 
 
 def test_expired_and_unknown_links_are_refused_clearly(world) -> None:

@@ -30,6 +30,7 @@ from bot.conversation.i18n import t
 from bot.answering.numbers import parse_count
 from bot.desk.sanitise import clean_text
 from . import dashboard
+from .logs import log_request
 from .pages import render, status_chart, style_hash
 from .sessions import SESSION_HOURS, LinkRefused, WebSession, WebSessions
 
@@ -348,7 +349,8 @@ async def serve(assistant: Assistant, *, listen: str, port: int,
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-    server = HTTPServer(Application(routes(assistant)), xheaders=True)  # X-Forwarded-Proto from a proxy
+    server = HTTPServer(Application(routes(assistant), log_function=log_request),
+                        xheaders=True)  # X-Forwarded-Proto from a proxy
     sockets = bind_sockets(port, listen)
     server.add_sockets(sockets)
     bound = sockets[0].getsockname()[1]

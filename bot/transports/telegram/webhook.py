@@ -27,6 +27,8 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
+from bot.web.logs import log_request
+
 from .delivery import InboxUnavailable
 
 log = logging.getLogger(__name__)
@@ -91,7 +93,7 @@ async def serve_webhook(application: Application, *, webhook_url: str, path: str
         (f"/{path}", TelegramUpdates, {"bot_application": application, "secret": secret}),
         (HEALTH_PATH, Health, {"check": health}),
         *(more or []),
-    ])
+    ], log_function=log_request)  # sign-in links under /dashboard are not logged whole
     async with application:  # initialize … shutdown
         if application.post_init is not None:
             await application.post_init(application)
