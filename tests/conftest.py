@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.conversation.assistant import Assistant
+from bot.conversation.identity import Sender
 from bot.answering.catalogue import DEFAULT_DIR
 from bot.storage.store import Store
 
@@ -176,3 +177,23 @@ def store(db_url: str, clock: Clock) -> Iterator[Store]:
 def desk(assistant: Assistant, store: Store) -> Assistant:
     """The session's assistant with the progress desk over a fresh store; 'telegram:1' is admin."""
     return assistant.with_store(store, frozenset({"telegram:1"}))
+
+
+ADMIN = Sender("telegram", "1", "Admin")  # the `desk` fixture's admin
+
+
+def make_focal_point(desk: Assistant, sender: Sender, *commitments: str) -> int:
+    """`sender` invited, registered and assigned `commitments` through the chat, as an admin
+    does it; their user number."""
+    code = desk.respond("/invite focal_point", None, ADMIN).body[0]
+    desk.respond(f"/register {code}", None, sender)
+    user_id = desk.access.get_or_create_user(sender).id
+    desk.respond(f"/assign {user_id} {' '.join(commitments)}", None, ADMIN)
+    assert desk.store.users.get(user_id).role == "focal_point"  # registered, in any language
+    assert desk.store.assignments.commitments(user_id)  # and assigned
+    return user_id
+
+
+def actions(reply) -> list[str]:  # reply: Reply
+    """A reply's button actions, row by row."""
+    return [b.action for row in reply.buttons for b in row]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import BOTH, sqlite_first
+from conftest import BOTH, actions, make_focal_point, sqlite_first
 from interleave import when_writing
 
 from bot.conversation.assistant import Assistant
@@ -29,15 +29,9 @@ db_url = sqlite_first()  # PostgreSQL too for the tests marked @BOTH (the undo's
 @pytest.fixture
 def ann(desk: Assistant) -> Assistant:
     """Ann is a focal point for C12 and C13; Bob for C20."""
-    for who, commitments in ((ANN, "C12 C13"), (BOB, "C20")):
-        code = desk.respond("/invite focal_point", None, ADMIN).body[0]
-        desk.respond(f"/register {code}", None, who)
-        desk.respond(f"/assign {desk.access.get_or_create_user(who).id} {commitments}", None, ADMIN)
+    make_focal_point(desk, ANN, "C12", "C13")
+    make_focal_point(desk, BOB, "C20")
     return desk
-
-
-def actions(reply: Reply) -> list[str]:
-    return [b.action for row in reply.buttons for b in row]
 
 
 def draft(desk: Assistant):

@@ -4,7 +4,7 @@ cancel, stale buttons, over-long text kept, restarts, abandonment and near-dupli
 from __future__ import annotations
 
 import pytest
-from conftest import BOTH, sqlite_first
+from conftest import BOTH, actions, make_focal_point, sqlite_first
 from interleave import when_writing
 
 from bot.conversation.identity import Sender
@@ -23,14 +23,8 @@ ANN = Sender("telegram", "42", "Ann")
 @pytest.fixture
 def ann(desk: Assistant) -> Assistant:
     """Ann is a focal point for C12 and C13."""
-    code = desk.respond("/invite focal_point", None, ADMIN).body[0]
-    desk.respond(f"/register {code}", None, ANN)
-    desk.respond(f"/assign {desk.access.get_or_create_user(ANN).id} C12 C13", None, ADMIN)
+    make_focal_point(desk, ANN, "C12", "C13")
     return desk
-
-
-def actions(reply: Reply) -> list[str]:
-    return [b.action for row in reply.buttons for b in row]
 
 
 def test_every_step_by_buttons_and_text(ann: Assistant) -> None:

@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import BOTH, sqlite_first
+from conftest import BOTH, make_focal_point, sqlite_first
 from openpyxl import load_workbook
 
 from bot.cli.main import main
@@ -34,14 +34,6 @@ HUGE = ("2147483648", "99999999999", "99999999999999999999", "1" * 5000)
 
 def say(desk: Assistant, sender: Sender, text: str) -> str:
     return desk.respond(text, None, sender).plain()
-
-
-def focal_point(desk: Assistant, sender: Sender, *commitments: str) -> int:
-    code = desk.respond("/invite focal_point", None, ADMIN).body[0]
-    assert "登记成功" in say(desk, sender, f"/register {code}")
-    user_id = desk.access.get_or_create_user(sender).id
-    assert "已把" in say(desk, ADMIN, f"/assign {user_id} {' '.join(commitments)}")
-    return user_id
 
 
 # -- numbers ---------------------------------------------------------------------------
@@ -98,7 +90,7 @@ def test_ids_beyond_the_database_are_no_such_user_or_update(desk: Assistant, num
 @BOTH
 def test_nul_and_lone_surrogates_are_stored_without_them(desk: Assistant) -> None:
     named = Sender("telegram", "44\x00", "A\x00nn\ud800")
-    focal_point(desk, named, "C12")
+    make_focal_point(desk, named, "C12")
     assert "已记住任务区/单位：UNMISS" in say(desk, named, "/mission UN\x00MISS")
     assert "已记录进展" in say(desk, named, "/update C12 进行中 培训\x00完成\udc80了")
     (item,) = desk.store.updates.where()
@@ -118,7 +110,7 @@ def test_a_question_with_nul_is_answered_and_logged(desk: Assistant) -> None:
 
 
 def test_the_update_form_stores_clean_text(desk: Assistant) -> None:
-    focal_point(desk, ANN, "C12")
+    make_focal_point(desk, ANN, "C12")
     reply = desk.flow.form(ANN, {"commitment": "C12", "status": "in_progress",
                                  "text": "表单\x00说明", "mission": "UN\x00MISS"}, key="view:1")
     assert "已记录进展" in reply.plain()
@@ -136,7 +128,7 @@ def test_export_dates_out_of_range_are_refused_politely(desk: Assistant, span: s
 
 
 def test_an_over_long_update_is_refused_in_one_short_message(desk: Assistant) -> None:
-    focal_point(desk, ANN, "C12")
+    make_focal_point(desk, ANN, "C12")
     text = "<" * 4000
     reply = say(desk, ANN, f"/update C12 进行中 {text}")
     assert "4000 字" in reply and len(reply) < 200
@@ -158,7 +150,7 @@ def _updates_from_attackers(desk: Assistant) -> int:
     """Updates whose text, author name and mission all try to become formulas."""
     for n, attack in enumerate(ATTACKS):
         sender = Sender("telegram", str(500 + n), attack)
-        focal_point(desk, sender, "C12")
+        make_focal_point(desk, sender, "C12")
         desk.store.users.set_mission(desk.access.get_or_create_user(sender).id, attack)
         assert "已记录进展" in say(desk, sender, f"/update C12 进行中 {attack}")
     return len(ATTACKS)
@@ -198,7 +190,7 @@ def test_briefing_xlsx_and_reports_neutralise_names(desk: Assistant, clock, tmp_
 
     for n, attack in enumerate((*ATTACKS, "[click](javascript:alert(1))")):  # silent owners
         sender = Sender("telegram", str(700 + n), attack)
-        focal_point(desk, sender, f"C{20 + n}")
+        make_focal_point(desk, sender, f"C{20 + n}")
     clock.advance(days=summary.STALE_DAYS + 1)  # silent since their assignment
     report = summary.build(desk.store, desk.catalogue)
     book = load_workbook(io.BytesIO(summary.render(report, desk.catalogue, "xlsx")))
@@ -330,7 +322,7 @@ def test_an_over_long_update_gets_one_telegram_message(tg, assistant: Assistant,
 
     store = Store.open(f"sqlite:///{tmp_path / 'a4p.sqlite3'}")
     desk = assistant.with_store(store, frozenset({"telegram:1"}))
-    focal_point(desk, Sender("telegram", "1001", "Ann"), "C12")
+    make_focal_point(desk, Sender("telegram", "1001", "Ann"), "C12")
     with RunningBot(tg, desk):
         before = len(tg.calls_to("sendMessage"))
         tg.message("/update C12 进行中 " + "<" * 4000, user_id=1001)

@@ -7,7 +7,7 @@ import re
 import threading
 
 import pytest
-from conftest import BOTH, sqlite_first
+from conftest import BOTH, make_focal_point, sqlite_first
 from interleave import when_writing
 
 from bot.desk.access import FAILURE_WINDOW, MAX_FAILURES
@@ -31,12 +31,6 @@ def say(desk: Assistant, sender: Sender, text: str, key: str | None = None) -> s
 def invite(desk: Assistant, args: str = "focal_point") -> str:
     reply = desk.respond(f"/invite {args}", None, ADMIN)
     return reply.body[0]
-
-
-def focal_point(desk: Assistant, sender: Sender, *commitments: str) -> None:
-    assert "登记成功" in say(desk, sender, f"/register {invite(desk)}")
-    user_id = desk.access.get_or_create_user(sender).id
-    assert "已把" in say(desk, ADMIN, f"/assign {user_id} {' '.join(commitments)}")
 
 
 @BOTH
@@ -87,7 +81,7 @@ def test_a_code_is_read_as_people_type_it(desk: Assistant) -> None:
 
 @BOTH
 def test_fast_path_stores_and_offers_undo(desk: Assistant) -> None:
-    focal_point(desk, ANN, "C12")
+    make_focal_point(desk, ANN, "C12")
     reply = desk.respond("/update C12 进行中 本季度女性警官比例升至18%", None, ANN, "tg:42:1")
     assert reply.heading.startswith("已记录进展 #")
     assert "本季度女性警官比例升至18%" in reply.plain() and "进行中" in reply.plain()
@@ -107,7 +101,7 @@ def test_fast_path_stores_and_offers_undo(desk: Assistant) -> None:
     "/update C12 doing-nothing 说明",
 ])
 def test_fast_path_accepts_the_forms_people_type(desk: Assistant, command: str) -> None:
-    focal_point(desk, ANN, "C12")
+    make_focal_point(desk, ANN, "C12")
     reply = say(desk, ANN, command)
     if "doing-nothing" in command:  # no status word: the status step, the text kept
         assert "第 2/4 步" in reply and "当前说明：doing-nothing 说明" in reply
@@ -117,7 +111,7 @@ def test_fast_path_accepts_the_forms_people_type(desk: Assistant, command: str) 
 
 @BOTH
 def test_redelivered_message_stores_one_update(desk: Assistant) -> None:
-    focal_point(desk, ANN, "C12")
+    make_focal_point(desk, ANN, "C12")
     first = say(desk, ANN, "/update C12 已完成 培训结束", key="tg:42:7")
     second = say(desk, ANN, "/update C12 已完成 培训结束", key="tg:42:7")
     assert "已记录进展" in first and "此前已记录" in second
@@ -125,7 +119,7 @@ def test_redelivered_message_stores_one_update(desk: Assistant) -> None:
 
 
 def test_too_long_text_is_refused_with_the_count_and_given_back(desk: Assistant) -> None:
-    focal_point(desk, ANN, "C12")
+    make_focal_point(desk, ANN, "C12")
     text = "进" * (MAX_TEXT + 1)
     reply = say(desk, ANN, f"/update C12 进行中 {text}")
     assert f"{MAX_TEXT + 1} 字" in reply and text in reply
@@ -133,7 +127,7 @@ def test_too_long_text_is_refused_with_the_count_and_given_back(desk: Assistant)
 
 
 def test_focal_points_update_only_their_commitments(desk: Assistant) -> None:
-    focal_point(desk, ANN, "C12", "C13")
+    make_focal_point(desk, ANN, "C12", "C13")
     reply = say(desk, ANN, "/update C20 进行中 说明")
     assert "C20 没有分配给你" in reply and "C12、C13" in reply
     assert "已记录进展" in say(desk, ADMIN, "/update C20 进行中 管理员可以更新任何承诺")
@@ -141,8 +135,8 @@ def test_focal_points_update_only_their_commitments(desk: Assistant) -> None:
 
 @BOTH
 def test_users_edit_only_their_own_updates_within_a_day(desk: Assistant, clock) -> None:
-    focal_point(desk, ANN, "C12")
-    focal_point(desk, BOB, "C12")
+    make_focal_point(desk, ANN, "C12")
+    make_focal_point(desk, BOB, "C12")
     say(desk, ANN, "/update C12 进行中 初稿")
     update_id = desk.store.updates.where()[0].id
     assert "只能修改或撤回自己" in say(desk, BOB, f"/edit {update_id} 改别人的")
@@ -154,7 +148,7 @@ def test_users_edit_only_their_own_updates_within_a_day(desk: Assistant, clock) 
 
 
 def test_mission_is_remembered_for_the_next_update(desk: Assistant) -> None:
-    focal_point(desk, ANN, "C12")
+    make_focal_point(desk, ANN, "C12")
     assert "提示：发送 /mission" in say(desk, ANN, "/update C12 进行中 一")
     assert "UNMISS" in say(desk, ANN, "/mission UNMISS")
     assert "Ann（UNMISS）" in say(desk, ANN, "/update C12 进行中 二")
@@ -164,7 +158,7 @@ def test_mission_is_remembered_for_the_next_update(desk: Assistant) -> None:
 def test_views_show_latest_updates_and_counts(desk: Assistant, clock) -> None:
     area = desk.catalogue.commitments["C12"].area
     first, second = (c.id for c in desk.catalogue.commitments_in(area)[:2])
-    focal_point(desk, ANN, first, second)
+    make_focal_point(desk, ANN, first, second)
     say(desk, ANN, f"/update {first} 进行中 第一条")
     clock.advance(days=1)
     say(desk, ANN, f"/update {first} 已完成 第二条")
@@ -191,7 +185,7 @@ def test_bad_arguments_get_a_polite_explanation(desk: Assistant, command: str, p
 
 @BOTH
 def test_revoke_makes_a_reader_and_keeps_their_updates(desk: Assistant) -> None:
-    focal_point(desk, ANN, "C12")
+    make_focal_point(desk, ANN, "C12")
     say(desk, ANN, "/update C12 进行中 说明")
     ann = desk.access.get_or_create_user(ANN)
     assert "已撤销" in say(desk, ADMIN, f"/revoke {ann.id}")
@@ -200,7 +194,7 @@ def test_revoke_makes_a_reader_and_keeps_their_updates(desk: Assistant) -> None:
 
 
 def test_users_list_shows_roles_and_assignments(desk: Assistant) -> None:
-    focal_point(desk, ANN, "C12")
+    make_focal_point(desk, ANN, "C12")
     listing = say(desk, ADMIN, "/users")
     assert "Ann — 联络人" in listing and "负责 C12" in listing
 
@@ -211,7 +205,7 @@ def test_without_a_store_the_commands_say_so(assistant: Assistant) -> None:
 
 @BOTH
 def test_linked_accounts_act_as_one_person(desk: Assistant) -> None:
-    focal_point(desk, ANN, "C12")
+    make_focal_point(desk, ANN, "C12")
     ann_on_slack = Sender("slack", "U42", "ann")
     assert "只有登记的联络人" in say(desk, ann_on_slack, "/update C12 进行中 来自 Slack")
     slack_id, main_id = desk.access.get_or_create_user(ann_on_slack).id, desk.access.get_or_create_user(ANN).id
@@ -244,7 +238,7 @@ def test_a_mission_owner_updates_any_commitment_for_that_mission_only(desk: Assi
 @pytest.mark.parametrize("command", ["/update C99 进行中 说明", "/update X1 进行中 说明",
                                      "/update 0 done 说明"])
 def test_a_bad_commitment_in_the_fast_path_is_explained(desk: Assistant, command: str) -> None:
-    focal_point(desk, ANN, "C12")
+    make_focal_point(desk, ANN, "C12")
     reply = say(desk, ANN, command)
     assert "不是承诺编号" in reply and "/update C12" in reply
 
@@ -260,7 +254,7 @@ def revoke(desk: Assistant, sender: Sender, by: Sender = ADMIN) -> None:
 
 @BOTH
 def test_a_revoke_committed_during_a_fast_update_refuses_it(desk: Assistant) -> None:
-    focal_point(desk, ANN, "C12")
+    make_focal_point(desk, ANN, "C12")
     refused = when_writing(desk.store, lambda: say(desk, ANN, "/update C12 进行中 抢在撤销之后", "tg:42:1"),
                            lambda: revoke(desk, ANN))
     assert "只有登记的联络人" in refused and desk.store.updates.where() == []
@@ -268,7 +262,7 @@ def test_a_revoke_committed_during_a_fast_update_refuses_it(desk: Assistant) -> 
 
 @pytest.mark.parametrize("command", ["/edit {id} 已完成 撤销后再改", "withdraw:{id}"])
 def test_a_revoked_reader_can_no_longer_edit_or_withdraw(desk: Assistant, command: str) -> None:
-    focal_point(desk, ANN, "C12")
+    make_focal_point(desk, ANN, "C12")
     say(desk, ANN, "/update C12 进行中 初稿")
     (item,) = desk.store.updates.where()
     revoke(desk, ANN)
@@ -284,7 +278,7 @@ def test_a_revoked_reader_can_no_longer_edit_or_withdraw(desk: Assistant, comman
 @pytest.mark.parametrize("command", ["/edit {id} 已完成 抢在撤销之后", "withdraw:{id}"])
 def test_a_revoke_committed_during_an_edit_or_withdrawal_refuses_it(desk: Assistant,
                                                                     command: str) -> None:
-    focal_point(desk, ANN, "C12")
+    make_focal_point(desk, ANN, "C12")
     say(desk, ANN, "/update C12 进行中 初稿")
     (item,) = desk.store.updates.where()
     action = command.format(id=item.id)
@@ -309,7 +303,7 @@ def _second_admin(desk: Assistant) -> None:
                                      "/link {slack} {ann}"])
 def test_an_admin_revoked_meanwhile_can_no_longer_act(desk: Assistant, command: str) -> None:
     _second_admin(desk)
-    focal_point(desk, ANN, "C12")
+    make_focal_point(desk, ANN, "C12")
     slack = desk.access.get_or_create_user(Sender("slack", "U42", "ann")).id
     ann = desk.access.get_or_create_user(ANN).id
     before = desk.store.audit_log.entries()
@@ -323,7 +317,7 @@ def test_an_admin_revoked_meanwhile_can_no_longer_act(desk: Assistant, command: 
 
 
 def test_a_mission_change_refused_after_a_revoke(desk: Assistant) -> None:
-    focal_point(desk, ANN, "C12")
+    make_focal_point(desk, ANN, "C12")
     refused = when_writing(desk.store, lambda: say(desk, ANN, "/mission UNMISS"),
                            lambda: revoke(desk, ANN))
     assert "只有登记的联络人" in refused and desk.access.get_or_create_user(ANN).mission is None

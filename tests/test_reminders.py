@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import make_focal_point
 from fake_telegram import FakeTelegram, visible_text
 from running_bot import TOKEN, RunningBot
 from sqlalchemy import insert
@@ -21,15 +22,6 @@ from bot.storage.store import Store
 
 ADMIN = Sender("telegram", "1", "Admin")
 ANN = Sender("telegram", "1001", "Ann")
-
-
-def make_focal_point(desk: Assistant, sender: Sender, *commitments: str) -> int:
-    code = desk.respond("/invite focal_point", None, ADMIN).body[0]
-    reply = desk.respond(f"/register {code}", None, sender).plain()
-    assert "登记成功" in reply or "Registered" in reply
-    user_id = desk.access.get_or_create_user(sender).id
-    desk.respond(f"/assign {user_id} {' '.join(commitments)}", None, ADMIN)
-    return user_id
 
 
 def test_only_silent_assigned_commitments_are_named(desk: Assistant, clock) -> None:
