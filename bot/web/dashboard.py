@@ -64,14 +64,6 @@ class Overview:
 
 
 @dataclass(frozen=True)
-class CommitmentRow:
-    commitment: Commitment
-    latest: ProgressUpdate | None
-    owners: tuple[str, ...]
-    silent: bool
-
-
-@dataclass(frozen=True)
 class History:
     """One update with its earlier revisions (oldest first) and who wrote each."""
 
@@ -101,12 +93,14 @@ def latest_of(items: list[ProgressUpdate]) -> dict[str, ProgressUpdate]:
 
 
 def overview(store: Store, catalogue: Catalogue, *, stale_days: int = STALE_DAYS) -> Overview:
-    now = store.clock()
+    """The briefing's numbers (latest status, silence) with a month's change and the trend."""
+    briefing = summary.build(store, catalogue, stale_days=stale_days)
+    now = briefing.generated
     month_ago = now - MONTH
-    items = store.updates.where(newest_first=False)
-    latest, before = latest_of(items), latest_of([u for u in items if u.created_at < month_ago])
-    silent = {c.id for c in summary.build(store, catalogue, stale_days=stale_days).commitments
-              if c.silent}  # the briefing's rule: from the later of update and assignment
+    items = list(reversed(briefing.updates))  # every live update, oldest first
+    latest = {c.id: c.latest for c in briefing.commitments if c.latest}
+    before = latest_of([u for u in items if u.created_at < month_ago])
+    silent = {c.id for c in briefing.commitments if c.silent}
     rows = []
     for area in catalogue.areas.values():
         ids = [c.id for c in catalogue.commitments_in(area.id)]
@@ -143,11 +137,10 @@ def owner_names(store: Store) -> dict[str, tuple[str, ...]]:
 
 
 def area_rows(store: Store, catalogue: Catalogue, area_id: str,
-              stale_days: int = STALE_DAYS) -> list[CommitmentRow]:
+              stale_days: int = STALE_DAYS) -> list[summary.CommitmentStatus]:
     """The area's commitments as the briefing sees them (one rule for latest and silent)."""
-    briefing = summary.build(store, catalogue, summary.Scope(area=area_id), stale_days=stale_days)
-    return [CommitmentRow(catalogue.commitments[c.id], c.latest, c.owners, c.silent)
-            for c in briefing.commitments]
+    return list(summary.build(store, catalogue, summary.Scope(area=area_id),
+                              stale_days=stale_days).commitments)
 
 
 def history(store: Store, commitment_id: str) -> list[History]:
@@ -202,14 +195,11 @@ def missions(store: Store) -> list[str]:
 
 
 def silent(store: Store, catalogue: Catalogue, days: int = STALE_DAYS
-           ) -> list[tuple[str, str, list[CommitmentRow]]]:
-    """Per area (id, name, rows): the commitments with no live update for `days`."""
-    out = []
-    for area in catalogue.areas.values():
-        rows = [r for r in area_rows(store, catalogue, area.id, days) if r.silent]
-        if rows:
-            out.append((area.id, area_name(area), rows))
-    return out
+           ) -> list[tuple[str, str, list[summary.CommitmentStatus]]]:
+    """Per area (id, name, rows): the commitments the briefing finds silent for `days`."""
+    rows = [c for c in summary.build(store, catalogue, stale_days=days).commitments if c.silent]
+    return [(area.id, area_name(area), mine) for area in catalogue.areas.values()
+            if (mine := [r for r in rows if r.area == area.id])]
 
 
 @dataclass(frozen=True)
