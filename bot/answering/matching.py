@@ -761,7 +761,7 @@ def features(index: Index, question: Question, ranking: Ranking, normalised: str
     mine = ranking.signals[0] if ranking.signals else {}
     example = (mine["example"] if mine
                else example_fit(index, ranking.positions[0], ranking.weights, ranking.lookups))
-    chances = sorted(ranking.probabilities, reverse=True) or [1.0]
+    chances = ranking.probabilities or (1.0,)  # in rerank order: best first
     return {
         "share": share,
         "evidence": evidence,

@@ -95,16 +95,25 @@ def may_submit(rights: Rights, commitment_id: str, mission: str) -> Reply | None
     return may_set_mission(rights, mission) or unassigned(rights, commitment_id)
 
 
+def not_the_owner(rights: Rights, item: ProgressUpdate) -> Reply | None:
+    """Why this user may not touch this update at all: not theirs (admins: any), or no
+    longer a focal point; None when they may."""
+    if rights.role == "admin":
+        return None
+    if item.user_id != rights.user_id:
+        return error(t("edit.not_yours"))
+    if refuse_role(rights.role, "focal_point") is not None:
+        return error(t("access.focal_points_only_change"), t("access.focal_points_only_hint"))
+    return None
+
+
 def may_change(rights: Rights, item: ProgressUpdate, now: datetime) -> Reply | None:
     """Why this user may not edit or withdraw this update now; None when they may: admins
     any, focal points their own for 24 hours. Checked before and again inside the write."""
-    if rights.role != "admin":
-        if item.user_id != rights.user_id:
-            return error(t("edit.not_yours"))
-        if refuse_role(rights.role, "focal_point") is not None:
-            return error(t("access.focal_points_only_change"), t("access.focal_points_only_hint"))
-        if now - item.created_at > EDIT_WINDOW:
-            return error(t("edit.too_old"), t("edit.too_old_hint"))
+    if (refusal := not_the_owner(rights, item)) is not None:
+        return refusal
+    if rights.role != "admin" and now - item.created_at > EDIT_WINDOW:
+        return error(t("edit.too_old"), t("edit.too_old_hint"))
     if item.withdrawn_at is not None:
         return error(t("edit.withdrawn", id=item.id))
     return None
@@ -116,11 +125,8 @@ def may_restore(rights: Rights, item: ProgressUpdate, now: datetime) -> Reply | 
     commitment still theirs — checked before and again inside the write."""
     if item.withdrawn_at is None:
         return error(t("restore.not_withdrawn", id=item.id))
-    if rights.role != "admin":
-        if item.user_id != rights.user_id:
-            return error(t("edit.not_yours"))
-        if refuse_role(rights.role, "focal_point") is not None:
-            return error(t("access.focal_points_only_change"), t("access.focal_points_only_hint"))
+    if (refusal := not_the_owner(rights, item)) is not None:
+        return refusal
     if now - item.withdrawn_at > UNDO_WINDOW:
         return error(t("restore.too_late", id=item.id, minutes=_minutes(UNDO_WINDOW)),
                      t("restore.too_late_hint", commitment=item.commitment_id))
