@@ -99,9 +99,8 @@ def build(store: Store, catalogue: Catalogue, scope: Scope = Scope(), *,
     latest: dict[str, ProgressUpdate] = {}
     for item in updates:  # newest first: the first seen is the latest
         latest.setdefault(item.commitment_id, item)
-    owners = store.assignments.owners()
+    owners = owner_names(store)
     held_since = store.assignments.held_since()
-    names = {u.id: u.label for u in store.users.all()}
     horizon = min(scope.until or now, now) - timedelta(days=stale_days)
     areas, rows = [], []
     for a in catalogue.areas.values():
@@ -111,7 +110,7 @@ def build(store: Store, catalogue: Catalogue, scope: Scope = Scope(), *,
         for c in members:
             last = latest.get(c.id)
             rows.append(CommitmentStatus(c.id, a.id, title(c), last,
-                                         tuple(names.get(u, str(u)) for u in owners.get(c.id, ())),
+                                         owners.get(c.id, ()),
                                          _silent(last, held_since.get(c.id), horizon)))
         mine = rows[-len(members):]
         counts = Counter(r.latest.status for r in mine if r.latest)
@@ -121,6 +120,13 @@ def build(store: Store, catalogue: Catalogue, scope: Scope = Scope(), *,
             tuple((r.id, r.title, r.latest.created_at if r.latest else None, r.owners)
                   for r in mine if r.silent)))
     return Briefing(now, stale_days, tuple(areas), scope, tuple(rows), updates)
+
+
+def owner_names(store: Store) -> dict[str, tuple[str, ...]]:
+    """Commitment id -> the names of its assigned focal points."""
+    names = {u.id: u.label for u in store.users.all()}
+    return {c: tuple(names.get(u, str(u)) for u in ids)
+            for c, ids in store.assignments.owners().items()}
 
 
 def _silent(last: ProgressUpdate | None, held_since: datetime | None, horizon: datetime) -> bool:

@@ -130,12 +130,6 @@ def trend(items: list[ProgressUpdate], catalogue: Catalogue, now: datetime,
                                     for a in catalogue.areas.values()))
 
 
-def owner_names(store: Store) -> dict[str, tuple[str, ...]]:
-    """Commitment id -> the names of its assigned focal points."""
-    names = {u.id: u.label for u in store.users.all()}
-    return {c: tuple(names.get(u, str(u)) for u in ids) for c, ids in store.assignments.owners().items()}
-
-
 def area_rows(store: Store, catalogue: Catalogue, area_id: str,
               stale_days: int = STALE_DAYS) -> list[summary.CommitmentStatus]:
     """The area's commitments as the briefing sees them (one rule for latest and silent)."""

@@ -23,7 +23,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application, HTTPError, RequestHandler
 
-from bot.briefing import export
+from bot.briefing import export, summary
 from bot.conversation import i18n
 from bot.conversation.assistant import Assistant
 from bot.conversation.i18n import t
@@ -155,7 +155,7 @@ class CommitmentPage(Page):
         await self.build("commitment.html", lambda: {
             "c": commitment, "area": catalogue.areas[commitment.area],
             "paragraph": catalogue.paragraphs.get(commitment.paragraph),
-            "owners": dashboard.owner_names(self.site.store).get(commitment.id, ()),
+            "owners": summary.owner_names(self.site.store).get(commitment.id, ()),
             "history": dashboard.history(self.site.store, commitment.id)})
 
 
