@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.desk.access import mission_name
 from bot.storage.audit import utc
-from bot.answering.catalogue import Catalogue, Commitment
+from bot.answering.catalogue import Area, Catalogue, Commitment
 from bot.answering.numbers import day_start, parse_day
 from bot.conversation.replies import area_name, title
 from bot.storage.schema import invites
@@ -98,21 +98,24 @@ def overview(store: Store, catalogue: Catalogue, *, stale_days: int = STALE_DAYS
     now = briefing.generated
     month_ago = now - MONTH
     items = list(reversed(briefing.updates))  # every live update, oldest first
-    latest = {c.id: c.latest for c in briefing.commitments if c.latest}
     before = latest_of([u for u in items if u.created_at < month_ago])
-    silent = {c.id for c in briefing.commitments if c.silent}
-    rows = []
-    for area in catalogue.areas.values():
-        ids = [c.id for c in catalogue.commitments_in(area.id)]
-        counts = Counter(latest[c].status if c in latest else "none" for c in ids)
-        then = Counter(before[c].status for c in ids if c in before)
-        rows.append(AreaRow(
-            area.id, area_name(area), len(ids), {s: counts[s] for s in ORDER},
-            sum(1 for c in ids if c in silent),
-            sum(1 for c in ids if c in latest) - sum(then.values()),
-            counts["done"] - then["done"],
-            sum(1 for u in items if u.commitment_id in ids and u.created_at >= month_ago)))
-    return Overview(now, month_ago, stale_days, tuple(rows), trend(items, catalogue, now))
+    recent = [u for u in items if u.created_at >= month_ago]
+    rows = tuple(_area_row(area, [c for c in briefing.commitments if c.area == area.id],
+                           before, recent) for area in catalogue.areas.values())
+    return Overview(now, month_ago, stale_days, rows, trend(items, catalogue, now))
+
+
+def _area_row(area: Area, mine: list[summary.CommitmentStatus],
+              before: dict[str, ProgressUpdate], recent: list[ProgressUpdate]) -> AreaRow:
+    """One area's line: status counts, silent commitments, change since `before`."""
+    counts = Counter(c.latest.status if c.latest else "none" for c in mine)
+    then = Counter(before[c.id].status for c in mine if c.id in before)
+    ids = {c.id for c in mine}
+    return AreaRow(area.id, area_name(area), len(mine), {s: counts[s] for s in ORDER},
+                   sum(1 for c in mine if c.silent),
+                   sum(1 for c in mine if c.latest) - sum(then.values()),
+                   counts["done"] - then["done"],
+                   sum(1 for u in recent if u.commitment_id in ids))
 
 
 def trend(items: list[ProgressUpdate], catalogue: Catalogue, now: datetime,
