@@ -328,6 +328,16 @@ def test_unsure_questions_offer_at_most_three_suggestions_best_first(assistant: 
     assert order == sorted(order, reverse=True)
 
 
+def test_suggestions_are_the_rerank_models_first_three(assistant: Assistant) -> None:
+    """However far below the best its lexical score is, a runner-up the rerank model puts
+    among the first three is offered (the suggestion model was fitted on exactly those)."""
+    result = assistant.ask("夜巡碰到一个被性侵的女孩，她说是武装分子干的")
+    assert result.decision.verdict == "suggest"
+    third = result.candidates[2].match
+    assert third.score < 0.5 * result.candidates[0].match.score  # lexically weak, yet the model ranks it third
+    assert [m.id for m in result.suggestions] == [c.match.id for c in result.candidates[:3]]
+
+
 @pytest.mark.parametrize("question, expected", [
     ("A4P是啥", "F1"), ("what is A4P", "F1"), ("qu'est-ce que l'A4P", "F1"),
     ("怎么提交进展", "F8"), ("how do I report progress", "F8"),

@@ -121,7 +121,7 @@ class Tuning:
     answer_at: float = 0.73  # confidence to answer with a card
     suggest_at: float = 0.76  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
-    #: results and suggestions within this share of the best score (the rest are noise)
+    #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
     max_suggestions: int = 3
 
@@ -881,7 +881,10 @@ def match(question: str, index: Index, *, limit: int | None = None) -> Result:
     ranked = tuple(c.match for c in ranking.candidates[:limit]
                    if c.match.score >= knobs.keep_share * top)
     matches = ranked if decision.verdict == "answer" else ()
-    suggestions = ranked[:knobs.max_suggestions] if decision.verdict == "suggest" else ()
+    # choices are the rerank model's first: a runner-up it ranks high is worth a button
+    # even when its rank score is far below the best one's
+    suggestions = (tuple(c.match for c in ranking.candidates[:knobs.max_suggestions])
+                   if decision.verdict == "suggest" else ())
     return Result(intent="search", matches=matches, suggestions=suggestions,
                   terms=tuple(asked.terms), weights=ranking.weights,
                   candidates=ranking.candidates, probabilities=ranking.probabilities,
