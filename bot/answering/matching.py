@@ -187,8 +187,16 @@ class Question:
 
 @dataclass(frozen=True)
 class Candidate:
+    """A ranked entry. Why it scored is spelt out only when asked: most candidates are
+    never explained, and building their evidence was a sixth of the rank step's time."""
+
     match: Match
-    evidence: tuple[Evidence, ...]
+    gains: Mapping[str, _Gain] = field(default_factory=dict, repr=False, compare=False)
+    weights: Mapping[str, float] = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def evidence(self) -> tuple[Evidence, ...]:
+        return _evidence(self.gains, self.weights)
 
 
 @dataclass(frozen=True)
@@ -256,6 +264,7 @@ def _documents(entries: list[Entry]) -> list[list[tuple[str, bool]]]:
 
 
 Postings = dict[str, dict[int, tuple[str, float]]]  # term -> {entry: (best field, its weight)}
+_TitleTerms = tuple[tuple[str, float, tuple[tuple[str, float], ...]], ...]  # (term, idf, parts)
 
 
 @dataclass(frozen=True)
@@ -350,10 +359,12 @@ class Index:
         words that weigh less: generic ones and those only users' examples use."""
         n = len(self.entries)
         self.idf = {t: math.log((n + 1) / (len(p) + 0.5)) for t, p in self.postings.items()}
-        self.label_weights: list[list[tuple[frozenset[str], float]]] = [
-            [(label, total) for label in own
-             if (total := sum(self.idf.get(t, 1.0) for t in label))] for own in self.labels]
         self.parts = _parts(self.labels, self.postings)
+        # per entry, per title: its terms with their idf and parts, and the title's weight
+        self.label_weights: list[list[tuple[_TitleTerms, float]]] = [
+            [(tuple((t, self.idf.get(t, 1.0), self.parts.get(t, ())) for t in label), total)
+             for label in own if (total := sum(self.idf.get(t, 1.0) for t in label))]
+            for own in self.labels]
         self.generic = frozenset(t for w in self.catalogue.vocabulary.generic
                                  for t in self.segmenter.terms(normalise(w)))
         self.example_only = frozenset(self.postings.keys() - cut.documented)
@@ -514,12 +525,12 @@ def _title_fit(index: Index, i: int, matched: set[str]) -> float:
     best = 0.0
     for label, total in index.label_weights[i]:
         covered = 0.0
-        for t in label:
+        for t, idf, parts in label:
             if t in matched:
-                covered += index.idf.get(t, 1.0)
-            elif parts := index.parts.get(t):
-                share = max((share for part, share in parts if part in matched), default=0.0)
-                covered += index.idf.get(t, 1.0) * share
+                covered += idf
+            elif parts:
+                covered += idf * max((share for part, share in parts if part in matched),
+                                     default=0.0)
         best = max(best, covered / total)
     return best
 
@@ -584,7 +595,7 @@ def rank(index: Index, question: Question, limit: int) -> Ranking:
         _family_order(index, gained, weights, exact, lambda c: score_of(*bound_of(c)), limit)
     scored = sorted(((s, e, i) for i, (s, e) in exact.items()),
                     key=lambda s: (-s[0], -s[1], s[2]))[:limit]
-    candidates = tuple(Candidate(_entry_match(index, i, score), _evidence(gained[i], weights))
+    candidates = tuple(Candidate(_entry_match(index, i, score), gained[i], weights)
                        for score, _, i in scored)
     return Ranking(candidates, tuple(e for _, e, _ in scored), weights, known, unknown, lookups,
                    tuple(i for _, _, i in scored))
@@ -639,7 +650,7 @@ def _family_order(index: Index, gained: dict[int, dict[str, _Gain]], weights: di
             exact[a], exact[c] = exact[c], exact[a]
 
 
-def _evidence(gains: dict[str, _Gain], weights: dict[str, float]) -> tuple[Evidence, ...]:
+def _evidence(gains: Mapping[str, _Gain], weights: Mapping[str, float]) -> tuple[Evidence, ...]:
     found = [Evidence(term, other, fld, channel, similarity, weights[term])
              for term, (_, other, fld, channel, similarity) in gains.items()]
     return tuple(sorted(found, key=lambda e: -e.weight))
