@@ -95,3 +95,15 @@ def test_an_admin_a_focal_point_and_a_field_officer_never_meet_a_dead_end(
     assert stale.startswith(say("stale.heading", days=7, count=44)[:10])
     assert "C13" in answer.splitlines()[0]
     assert why.splitlines()[1].startswith(ASKED[language])
+
+
+def test_help_typed_without_its_slash_lists_the_users_own_commands(console: Console) -> None:
+    """"帮助", "help", "aide" as a whole message is a request for /help, not a question the
+    bot does not know — and it lists what this user may run."""
+    slash_help, admin_help = console.session("amina", "/help", "帮助")
+    assert admin_help == slash_help
+    reader_help, french_help = console.session("sam", "help", "aide")
+    assert admin_help.startswith(translate("zh", "help.heading")) and "/invite" in admin_help
+    assert reader_help.startswith(translate("en", "help.heading"))
+    assert "/invite" not in reader_help
+    assert french_help.startswith(translate("fr", "help.heading"))

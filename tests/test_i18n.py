@@ -206,5 +206,8 @@ def test_a_question_is_answered_in_its_own_language_unless_one_was_chosen(desk: 
     assert desk.respond("protection des civils", ChatState(), wei).heading.startswith(
         "Engagement C13")
     assert desk.respond("保护平民", ChatState(), wei).heading.startswith("承诺 C13")
+    # a whole message of small talk is in a language too
+    assert desk.respond("hello", ChatState(), wei).heading == i18n.translate("en", "smalltalk.greeting")
+    assert desk.respond("merci", ChatState(), wei).heading == i18n.translate("fr", "smalltalk.thanks")
     desk.respond("/lang zh", None, wei)
     assert desk.respond("protection of civilians", ChatState(), wei).heading.startswith("承诺 C13")

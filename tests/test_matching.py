@@ -268,7 +268,8 @@ def test_unrelated_questions_get_no_answer(assistant: Assistant, question: str) 
 
 @pytest.mark.parametrize("question, kind", [("你好", "greeting"), ("您好！", "greeting"),
                                             ("谢谢", "thanks"), ("再见", "goodbye"),
-                                            ("hello", "greeting"), ("merci", "thanks")])
+                                            ("hello", "greeting"), ("merci", "thanks"),
+                                            ("帮助", "help"), ("help", "help"), ("aide", "help")])
 def test_small_talk_is_not_a_catalogue_match(assistant: Assistant, question: str,
                                              kind: str) -> None:
     result = assistant.ask(question)

@@ -373,13 +373,20 @@ def _glossary(raw: Any, problems: _Problems) -> tuple[GlossaryEntry, ...]:
     return tuple(glossary)
 
 
+SMALLTALK = ("greeting", "thanks", "goodbye", "help")  # each has its reply
+
+
 def _smalltalk(raw: Any, problems: _Problems) -> dict[str, tuple[str, ...]]:
-    """greeting/thanks/goodbye -> the phrases that mean it."""
+    """greeting/thanks/goodbye/help -> the phrases that mean it."""
     smalltalk: dict[str, tuple[str, ...]] = {}
     if not isinstance(raw or {}, dict):
-        problems.add(_VOCABULARY, "smalltalk", "", "must map greeting/thanks/goodbye to lists")
+        problems.add(_VOCABULARY, "smalltalk", "", f"must map {'/'.join(SMALLTALK)} to lists")
         return smalltalk
     for key, value in (raw or {}).items():
+        if key not in SMALLTALK:
+            problems.add(_VOCABULARY, f"smalltalk.{key}", "",
+                         f"unknown kind (one of {', '.join(SMALLTALK)})")
+            continue
         if not isinstance(value, list):
             problems.add(_VOCABULARY, f"smalltalk.{key}", "", "must be a list of texts")
             continue

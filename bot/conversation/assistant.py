@@ -152,7 +152,8 @@ class Assistant:
                                      t("assistant.step_not_saved_hint"))
         result = self.ask(text)
         state.last = result
-        reply = replies.answer(self.catalogue, result, self.tracking)
+        role = self._role(sender) if result.smalltalk == "help" else "anyone"
+        reply = replies.answer(self.catalogue, result, self.tracking, role)
         if result.missed:
             self.log_miss("miss", sender, result)
         elif result.intent == "search":
@@ -307,9 +308,13 @@ class Assistant:
         return replies.help_text(self._role(sender), everything=args.strip() == "all")
 
     def _role(self, sender: Sender) -> str:
-        """The sender's stored role; "anyone" when not stored (or no store, or it is down)."""
+        """The sender's stored role; before their first stored message an ADMIN_IDS admin is
+        an admin already, anyone else "anyone" (also with no store, or when it is down)."""
         session = self._session(sender)
-        return session.user.role if session is not None else "anyone"
+        if session is not None:
+            return session.user.role
+        configured = self.access is not None and sender.key in self.access.admin_ids
+        return "admin" if configured else "anyone"
 
     def _on_areas(self, _args: str, _state: ChatState, _sender: Sender) -> Reply:
         return replies.areas_list(self.catalogue)

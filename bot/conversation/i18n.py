@@ -103,9 +103,12 @@ _FRENCH_LETTERS = re.compile(r"[àâçéèêëîïôûùüÿœ]")
 # Function words that tell the two apart in a short question (no accents on many keyboards).
 _FRENCH = frozenset("le la les des du de un une est que qui quoi quel quelle quels quelles "
                     "comment pour avec sur dans au aux et ou pas ne ce cette ces nous vous "
-                    "je on il elle c'est qu'est d'a4p l'a4p".split())
+                    "je on il elle c'est qu'est d'a4p l'a4p "
+                    # a whole message of small talk says which language it is in too
+                    "bonjour salut bonsoir coucou merci aide revoir".split())
 _ENGLISH = frozenset("the a an is are what which who how for with on in of to and or not do "
-                     "does we you i it this that these about".split())
+                     "does we you i it this that these about "
+                     "hi hello hey thanks thank thx help bye goodbye".split())
 
 
 def detect(text: str) -> str | None:

@@ -300,8 +300,12 @@ def error(message: str, hint: str = "") -> Reply:
     return Reply(message, (hint,) if hint else ())
 
 
-def answer(catalogue: Catalogue, result: Result, updates: bool = False) -> Reply:
-    """The reply to a matched question: a card, a list, a friendly line or a plain miss."""
+def answer(catalogue: Catalogue, result: Result, updates: bool = False,
+           role: str = "anyone") -> Reply:
+    """The reply to a matched question: a card, a list, a friendly line or a plain miss
+    (`role`: whose commands "help" typed without its slash lists)."""
+    if result.intent == "smalltalk" and result.smalltalk == "help":
+        return help_text(role)
     if result.intent == "smalltalk":
         return smalltalk(result.smalltalk or "greeting")
     if result.intent == "actor" and result.actor:
