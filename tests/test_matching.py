@@ -320,9 +320,9 @@ def test_out_of_scope_gets_neither_answer_nor_suggestions(assistant: Assistant, 
 
 
 def test_unsure_questions_offer_at_most_three_suggestions_best_first(assistant: Assistant) -> None:
-    result = assistant.ask("沟通")  # one broad word: thin evidence, but plausible
+    result = assistant.ask("合作")  # one broad word: thin evidence, but plausible
     assert result.matches == () and result.decision.verdict == "suggest"
-    assert 1 <= len(result.suggestions) <= 3 and result.suggestions[0].id == "C15"
+    assert 1 <= len(result.suggestions) <= 3 and result.suggestions[0].id == "C37"
     # best first by the rerank model (the scores shown are the rank step's lexical scores)
     chances = dict(zip((c.match.id for c in result.candidates), result.probabilities))
     order = [chances[m.id] for m in result.suggestions]
@@ -332,7 +332,7 @@ def test_unsure_questions_offer_at_most_three_suggestions_best_first(assistant: 
 def test_suggestions_are_the_rerank_models_first_three(assistant: Assistant) -> None:
     """However far below the best its lexical score is, a runner-up the rerank model puts
     among the first three is offered (the suggestion model was fitted on exactly those)."""
-    result = assistant.ask("夜巡碰到一个被性侵的女孩，她说是武装分子干的")
+    result = assistant.ask("授权任务太多太乱")
     assert result.decision.verdict == "suggest"
     third = result.candidates[2].match
     assert third.score < 0.5 * result.candidates[0].match.score  # lexically weak, yet the model ranks it third

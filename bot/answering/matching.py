@@ -90,9 +90,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.362, "relative": 1.084, "example": 2.908, "grams": 1.448,
-        "grams_example": 3.195, "area": -1.427, "paragraph": -0.161, "faq": -0.778,
-        "listing_area": 0.865, "position": 1.027}))
+        "score": 5.462, "relative": 1.294, "example": 2.923, "grams": 1.411,
+        "grams_example": 3.096, "area": -1.459, "paragraph": -0.135, "faq": -1.118,
+        "listing_area": 1.022, "position": 0.908}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -105,21 +105,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.085, "share": 0.996, "evidence": 1.079, "share_evidence": 0.586,
-        "example_share": 1.583, "specific": 0.164, "generic_only": 0.566, "exact": 0.061,
-        "margin": 0.713, "unknown": -3.059, "number": 0.246, "quantity": -2.132,
-        "example": 1.21, "matched": 0.972, "grams": 2.207, "grams_example": 1.801,
-        "rerank": 0.97, "rerank_margin": 1.028}))
+        "bias": -4.161, "share": 0.928, "evidence": 1.157, "share_evidence": 0.434,
+        "example_share": 1.368, "specific": 0.299, "generic_only": 0.705,
+        "exact": 0.104, "margin": 0.778, "unknown": -3.355, "number": 0.317,
+        "quantity": -2.205, "example": 1.313, "matched": 0.491, "grams": 2.435,
+        "grams_example": 1.732, "rerank": 0.867, "rerank_margin": 1.34}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.567, "share": 1.943, "evidence": 1.847, "share_evidence": 0.925,
-        "example_share": 1.217, "specific": 0.562, "generic_only": -0.105, "exact": 0.497,
-        "margin": -0.084, "unknown": -3.862, "number": -0.026, "quantity": -3.065,
-        "example": 1.59, "matched": 1.947, "grams": 1.846, "grams_example": 2.037,
-        "rerank": 0.944, "rerank_margin": -0.372}))
-    answer_at: float = 0.73  # confidence to answer with a card
-    suggest_at: float = 0.76  # the suggestion model's confidence to offer "did you mean"
+        "bias": -3.629, "share": 2.111, "evidence": 1.46, "share_evidence": 0.814,
+        "example_share": 1.233, "specific": 0.57, "generic_only": -0.145,
+        "exact": 0.624, "margin": -0.004, "unknown": -3.928, "number": 0.029,
+        "quantity": -3.016, "example": 1.491, "matched": 1.614, "grams": 2.033,
+        "grams_example": 1.752, "rerank": 0.871, "rerank_margin": -0.063}))
+    answer_at: float = 0.71  # confidence to answer with a card
+    suggest_at: float = 0.74  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
