@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,31 @@ def test_every_entry_carries_users_example_questions(catalogue):
                   *catalogue.faqs.values()):
         assert 3 <= len(entry.examples) <= 12, entry.id
     assert sorted(catalogue.faqs, key=lambda i: int(i[1:])) == [f"F{n}" for n in range(1, 11)]
+
+
+def test_parsed_knowledge_is_reused_and_an_edit_is_never_missed(knowledge_copy, tmp_path,
+                                                                monkeypatch):
+    """The parsed YAML is kept per file content: a second load reads it back (parsing is
+    not repeated), an edit of the same size and time is seen, a damaged cache is ignored."""
+    monkeypatch.setenv("A4P_CACHE_DIR", str(tmp_path / "cache"))
+    first = load_catalogue(knowledge_copy)
+    kept = sorted((tmp_path / "cache" / "knowledge").glob("*.marshal"))
+    assert {p.name.split("-")[0] for p in kept} == {"areas", "commitments", "faq",
+                                                     "paragraphs", "vocabulary"}
+    monkeypatch.setattr(yaml, "load", lambda *a, **k: pytest.fail("parsed again"))
+    assert load_catalogue(knowledge_copy).commitments == first.commitments
+    monkeypatch.undo()
+    monkeypatch.setenv("A4P_CACHE_DIR", str(tmp_path / "cache"))
+
+    path = knowledge_copy / "commitments.yaml"
+    stat = path.stat()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: 推动政治解决与互补的政治目标",
+                                 "title: 推动政治解决与互补的政治方向"), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size, same time
+    assert load_catalogue(knowledge_copy).commitments["C1"].title == "推动政治解决与互补的政治方向"
+    assert len(list((tmp_path / "cache" / "knowledge").glob("commitments-*"))) == 1
+
+    for cached in (tmp_path / "cache" / "knowledge").glob("*.marshal"):
+        cached.write_bytes(b"\x00 not marshal")
+    assert load_catalogue(knowledge_copy).commitments["C1"].title == "推动政治解决与互补的政治方向"

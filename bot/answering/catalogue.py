@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from .derived import parsed
+
 try:  # libyaml parses the knowledge ~10x faster; pure Python is the fallback.
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -223,7 +225,7 @@ def _read_yaml(path: Path, problems: _Problems) -> Any:
         problems.add(path.name, "(file)", "", f"missing file {path}")
         return None
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        return parsed(path, lambda text: yaml.load(text, Loader=_Loader))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         problems.add(path.name, "(file)", "", f"cannot be read as UTF-8 YAML: {exc}")
         return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import tempfile
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import jieba
 
 from .catalogue import Vocabulary
+from .derived import cache_dir
 from .normalisation import normalise, strip_punctuation
 
 log = logging.getLogger(__name__)
@@ -36,23 +36,6 @@ _LIGATURES = {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l
 # "A-not-A" questions (管不管, 有没有, 参加不参加) ask yes or no about A: read them as A,
 # otherwise jieba cuts 管 / 不管 and the negation is left as a word that matches nothing.
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})[不没]\1")
-
-
-def cache_dir() -> Path:
-    """Where derived files (trimmed dictionary, jieba's cache) live between runs."""
-    configured = os.environ.get("A4P_CACHE_DIR")
-    base = Path(configured) if configured else Path(
-        os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "a4p-bot"
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-        probe = base / ".write-test"
-        probe.touch()
-        probe.unlink()
-        return base
-    except OSError:
-        fallback = Path(tempfile.gettempdir()) / "a4p-bot-cache"
-        fallback.mkdir(parents=True, exist_ok=True)
-        return fallback
 
 
 def _stopwords(vocabulary: Vocabulary, domain: frozenset[str]) -> frozenset[str]:

@@ -39,7 +39,8 @@ def keep_jieba_cache() -> None:
     (or nothing possible: a read-only image) is no error — jieba then builds it as before."""
     import hashlib
 
-    from bot.answering.segmenter import GENERAL_DICT_MIN_FREQ, cache_dir
+    from bot.answering.derived import cache_dir
+    from bot.answering.segmenter import GENERAL_DICT_MIN_FREQ
 
     directory = cache_dir()
     dictionary = directory / f"jieba-general-{GENERAL_DICT_MIN_FREQ}.txt"
