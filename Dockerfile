@@ -47,8 +47,9 @@ RUN --mount=type=bind,from=wheel,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-deps /wheels/*.whl \
     && pip check
 COPY knowledge /app/knowledge
-# Validate (and keep the parsed form of) the knowledge, build the trimmed jieba dictionary, jieba's cache of it and
-# matplotlib's font cache now, so a container answers its first question without that work.
+# Validate the knowledge (its parsed form is kept), build the trimmed jieba dictionary,
+# jieba's cache of it and matplotlib's font cache now, so a container answers its first
+# question without that work.
 # jieba trusts its cache only when it is strictly newer than the dictionary, and image
 # layers keep whole seconds: the dictionary is dated back so the cache stays newer (the bot
 # also accepts a cache from the same second, see bot/cli/main.py).
