@@ -160,14 +160,19 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="print the Tuning fields to paste")
     parser.add_argument("--sets", nargs="+", default=list(DEV_SETS), metavar="NAME",
                         help="development sets in tests/data to fit on (default: all four)")
+    parser.add_argument("--keep-rerank", action="store_true",
+                        help="keep Tuning's rerank coefficients; refit only the decision")
     parser.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE",
                         help="try another value of a numeric Tuning field (repeatable)")
     args = parser.parse_args()
     knobs = {k: type(getattr(DEFAULT, k))(float(v))
              for k, v in (item.split("=", 1) for item in args.set)}
     index = Index(load_catalogue(), tuning=replace(DEFAULT, **knobs))
-    r = fit_rerank(rerank_samples(index, args.sets))
-    rerank_coefficients = {s: round(float(v), 3) for s, v in zip(SIGNALS, r)}
+    if args.keep_rerank:
+        rerank_coefficients = dict(index.tuning.rerank_coefficients)
+    else:
+        r = fit_rerank(rerank_samples(index, args.sets))
+        rerank_coefficients = {s: round(float(v), 3) for s, v in zip(SIGNALS, r)}
     print("rerank coefficients:", rerank_coefficients)
     index.tuning = replace(index.tuning, rerank_coefficients=rerank_coefficients)
     x, y, y_shown, oos, sets = samples(index, args.sets)

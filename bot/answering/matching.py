@@ -90,9 +90,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.462, "relative": 1.294, "example": 2.923, "grams": 1.411,
-        "grams_example": 3.096, "area": -1.459, "paragraph": -0.135, "faq": -1.118,
-        "listing_area": 1.022, "position": 0.908}))
+        "score": 5.468, "relative": 1.299, "example": 2.863, "grams": 1.384,
+        "grams_example": 3.057, "area": -1.435, "paragraph": -0.126, "faq": -1.116,
+        "listing_area": 1.046, "position": 0.904}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -105,19 +105,19 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.161, "share": 0.928, "evidence": 1.157, "share_evidence": 0.434,
-        "example_share": 1.368, "specific": 0.299, "generic_only": 0.705,
-        "exact": 0.104, "margin": 0.778, "unknown": -3.355, "number": 0.317,
-        "quantity": -2.205, "example": 1.313, "matched": 0.491, "grams": 2.435,
-        "grams_example": 1.732, "rerank": 0.867, "rerank_margin": 1.34}))
+        "bias": -4.273, "share": 0.867, "evidence": 1.262, "share_evidence": 0.394,
+        "example_share": 1.488, "specific": 0.367, "generic_only": -1.004,
+        "exact": 0.008, "margin": 0.757, "unknown": -3.43, "number": 0.342,
+        "quantity": -2.128, "example": 1.312, "matched": 0.326, "grams": 2.317,
+        "grams_example": 1.747, "rerank": 0.943, "rerank_margin": 1.464}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.629, "share": 2.111, "evidence": 1.46, "share_evidence": 0.814,
-        "example_share": 1.233, "specific": 0.57, "generic_only": -0.145,
-        "exact": 0.624, "margin": -0.004, "unknown": -3.928, "number": 0.029,
-        "quantity": -3.016, "example": 1.491, "matched": 1.614, "grams": 2.033,
-        "grams_example": 1.752, "rerank": 0.871, "rerank_margin": -0.063}))
+        "bias": -3.707, "share": 2.138, "evidence": 1.785, "share_evidence": 1.016,
+        "example_share": 1.278, "specific": 0.594, "generic_only": -1.486,
+        "exact": 0.54, "margin": 0.003, "unknown": -4.087, "number": 0.001,
+        "quantity": -2.963, "example": 1.39, "matched": 1.563, "grams": 1.991,
+        "grams_example": 1.817, "rerank": 0.741, "rerank_margin": 0.03}))
     answer_at: float = 0.71  # confidence to answer with a card
     suggest_at: float = 0.74  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
