@@ -1,6 +1,6 @@
 """Fit the matcher's rerank and decide steps on the development sets, and print why.
 
-    python benchmarks/calibrate.py [--write] [--sets a.yaml b.yaml …]
+    python benchmarks/calibrate.py [--write] [--keep-rerank] [--sets a.yaml b.yaml …]
 
 0. Every development question is ranked once (`rerank_depth` candidates) and the rerank
    step's `signals` of each candidate are recorded; a conditional-logit model (softmax over
