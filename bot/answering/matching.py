@@ -90,9 +90,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.468, "relative": 1.299, "example": 2.863, "grams": 1.384,
-        "grams_example": 3.057, "area": -1.435, "paragraph": -0.126, "faq": -1.116,
-        "listing_area": 1.046, "position": 0.904}))
+        "score": 5.56, "relative": 1.373, "example": 2.669, "grams": 1.323,
+        "grams_example": 2.945, "area": -1.53, "paragraph": -0.17, "faq": -1.045,
+        "listing_area": 0.873, "position": 0.953}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -105,21 +105,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.273, "share": 0.867, "evidence": 1.262, "share_evidence": 0.394,
-        "example_share": 1.488, "specific": 0.367, "generic_only": -1.004,
-        "exact": 0.008, "margin": 0.757, "unknown": -3.43, "number": 0.342,
-        "quantity": -2.128, "example": 1.312, "matched": 0.326, "grams": 2.317,
-        "grams_example": 1.747, "rerank": 0.943, "rerank_margin": 1.464}))
+        "bias": -4.205, "share": 0.765, "evidence": 1.157, "share_evidence": 0.246,
+        "example_share": 1.499, "specific": 0.472, "generic_only": -1.005,
+        "exact": 0.091, "margin": 0.637, "unknown": -3.474, "number": 0.37,
+        "quantity": -2.095, "example": 1.467, "matched": 0.244, "grams": 2.349,
+        "grams_example": 1.705, "rerank": 0.629, "rerank_margin": 1.778}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.707, "share": 2.138, "evidence": 1.785, "share_evidence": 1.016,
-        "example_share": 1.278, "specific": 0.594, "generic_only": -1.486,
-        "exact": 0.54, "margin": 0.003, "unknown": -4.087, "number": 0.001,
-        "quantity": -2.963, "example": 1.39, "matched": 1.563, "grams": 1.991,
-        "grams_example": 1.817, "rerank": 0.741, "rerank_margin": 0.03}))
-    answer_at: float = 0.71  # confidence to answer with a card
-    suggest_at: float = 0.74  # the suggestion model's confidence to offer "did you mean"
+        "bias": -3.741, "share": 1.874, "evidence": 1.637, "share_evidence": 0.807,
+        "example_share": 1.459, "specific": 0.653, "generic_only": -1.493,
+        "exact": 0.546, "margin": 0.015, "unknown": -4.142, "number": 0.026,
+        "quantity": -2.96, "example": 1.651, "matched": 1.643, "grams": 2.026,
+        "grams_example": 1.808, "rerank": 0.77, "rerank_margin": 0.051}))
+    answer_at: float = 0.69  # confidence to answer with a card
+    suggest_at: float = 0.73  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
