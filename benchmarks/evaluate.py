@@ -66,7 +66,7 @@ def report(assistant: Assistant, path: Path, misses: bool) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sets", nargs="*", help="labelled sets (default: all in tests/data)")
+    parser.add_argument("sets", nargs="*", help="labelled sets (default: the development sets)")
     parser.add_argument("--misses", action="store_true", help="list the development sets' misses")
     parser.add_argument("--frozen", action="store_true",
                         help="also the frozen holdouts (aggregates only; a reading to report)")
