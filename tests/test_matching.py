@@ -26,14 +26,16 @@ DATA = Path(__file__).parent / "data"
 # Floors per labelled set, a little under the measured values (README, "Benchmarks"): a
 # change that makes the bot answer worse fails here; they move up as the matcher improves.
 # questions.yaml, holdout.yaml (older, now tuned on), field_dev.yaml and field_dev2.yaml
-# (two independent writers) are development sets; field_holdout.yaml is the frozen holdout, written by someone who never saw the
-# vocabulary and never used to choose a knob.
+# (two independent writers) are development sets; field_holdout.yaml and field_holdout2.yaml
+# are frozen holdouts, written by people who never saw the vocabulary, and never used to
+# choose a knob.
 FLOORS = {  # set: (top-1 in scope, precision of answers, right entry shown, out of scope refused)
     "questions.yaml": (0.92, 0.97, 0.95, 0.94),      # measured 0.943 0.982 0.971 0.967
     "holdout.yaml": (0.83, 0.90, 0.92, 0.90),        # measured 0.865 0.941 0.959 1.000
     "field_dev.yaml": (0.82, 0.93, 0.90, 0.90),      # measured 0.850 0.955 0.921 0.927
     "field_dev2.yaml": (0.82, 0.93, 0.88, 0.90),     # measured 0.847 0.955 0.905 0.925
     "field_holdout.yaml": (0.80, 0.93, 0.88, 0.91),  # measured 0.818 0.955 0.900 0.939
+    "field_holdout2.yaml": (0.82, 0.94, 0.86, 0.90),  # first reading 0.847 0.968 0.893 0.933
 }
 
 
@@ -90,6 +92,7 @@ def grade(assistant: Assistant, items: list[dict]) -> tuple[Graded, dict[str, Gr
 def test_labelled_sets_are_well_formed(catalogue) -> None:
     sets = {name: _load(name) for name in FLOORS}
     assert len(sets["field_holdout.yaml"]) >= 150 and len(sets["field_dev.yaml"]) >= 150
+    assert len(sets["field_holdout2.yaml"]) >= 150
     seen: set[str] = set()
     for items in sets.values():
         questions = {d["q"] for d in items}
@@ -281,7 +284,12 @@ def test_small_talk_is_not_a_catalogue_match(assistant: Assistant, question: str
 def test_any_text_gives_a_well_formed_result(assistant: Assistant, text: str) -> None:
     result = match(text, assistant.index)
     scores = [m.score for m in result.matches]
-    assert scores == sorted(scores, reverse=True)
+    if result.intent == "search":  # best first by the rerank model, not by lexical score
+        chances = dict(zip((c.match.id for c in result.candidates), result.probabilities))
+        order = [chances[m.id] for m in (*result.matches, *result.suggestions)]
+        assert order == sorted(order, reverse=True)
+    else:
+        assert scores == sorted(scores, reverse=True)
     assert all(0 <= s <= 100 for s in scores)
     assert len({m.id for m in result.matches}) == len(result.matches)
     assert result.intent in {"search", "reference", "actor", "smalltalk", "blank", "out_of_range"}
