@@ -21,7 +21,8 @@ from running_bot import free_port
 
 from bot.conversation.assistant import Assistant
 from bot.settings import Settings
-from bot.transports.slack.app import COMMAND, EVENTS_PATH, build_app, make_server
+from bot.transports.slack.app import (COMMAND, EVENTS_PATH, build_app, make_server,
+                                      run_until_closed)
 from bot.storage.store import Store
 
 ADMIN, ANN, BOB = "UADMIN", "UANN", "UBOB"
@@ -37,7 +38,7 @@ class RunningSlackBot:
         self.fake = fake
         self.server = make_server(build_app(settings, assistant), "127.0.0.1", free_port())
         self.url = f"http://127.0.0.1:{self.server.effective_port}{EVENTS_PATH}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=run_until_closed, args=(self.server,), daemon=True)
 
     def __enter__(self) -> RunningSlackBot:
         self.thread.start()

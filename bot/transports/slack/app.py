@@ -336,9 +336,15 @@ def serve(app: App, settings: Settings, *, listen: str = "0.0.0.0", port: int = 
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    run_until_closed(server)
+
+
+def run_until_closed(server) -> None:  # noqa: ANN001 - a waitress server
+    """Serve until `server.close()` (from a signal handler or another thread): waitress's
+    loop then fails on the closed listener (OSError, ValueError), which is how it ends."""
     try:
         server.run()
-    except (OSError, ValueError):  # the loop ends once the closed listener is gone
+    except (OSError, ValueError):
         pass
 
 
