@@ -12,6 +12,7 @@ import marshal
 import os
 import tempfile
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,14 @@ def cache_dir() -> Path:
     configured = os.environ.get("A4P_CACHE_DIR")
     base = Path(configured) if configured else Path(
         os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "a4p-bot"
+    directory = _writable(base)
+    directory.mkdir(parents=True, exist_ok=True)  # cheap; it may have been removed since
+    return directory
+
+
+@lru_cache(maxsize=8)  # each knowledge file asks: probe a directory once per process
+def _writable(base: Path) -> Path:
+    """`base`, created, when this process may write there; else a directory in /tmp."""
     try:
         base.mkdir(parents=True, exist_ok=True)
         probe = base / ".write-test"
@@ -49,7 +58,7 @@ def parsed(path: Path, parse: Callable[[str], Any]) -> Any:
         pass
     data = parse(raw.decode("utf-8"))
     try:
-        directory.mkdir(exist_ok=True)
+        directory.mkdir(parents=True, exist_ok=True)
         for old in directory.glob(f"{path.stem}-*.marshal"):  # earlier versions of the file
             old.unlink(missing_ok=True)
         partial = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")

@@ -227,10 +227,6 @@ class Result:
     smalltalk: str | None = None
 
     @property
-    def answered(self) -> bool:
-        return bool(self.matches)
-
-    @property
     def missed(self) -> bool:
         """A real question the knowledge could not answer (worth logging for maintainers)."""
         return self.intent == "search" and not self.matches

@@ -56,11 +56,6 @@ class Command:
         return self.describe("zh")
 
     @property
-    def help_en(self) -> str:
-        """The English help line (the Telegram menu for English-speaking users)."""
-        return self.describe("en")
-
-    @property
     def args(self) -> str:
         return self.usage("zh")
 
