@@ -152,8 +152,8 @@ class Assistant:
                                      t("assistant.step_not_saved_hint"))
         result = self.ask(text)
         state.last = result
-        role = self._role(sender) if result.smalltalk == "help" else "anyone"
-        reply = replies.answer(self.catalogue, result, self.tracking, role)
+        reply = replies.answer(self.catalogue, result, self.tracking,
+                               self._role_in(session, sender))
         if result.missed:
             self.log_miss("miss", sender, result)
         elif result.intent == "search":
@@ -308,9 +308,11 @@ class Assistant:
         return replies.help_text(self._role(sender), everything=args.strip() == "all")
 
     def _role(self, sender: Sender) -> str:
+        return self._role_in(self._session(sender), sender)
+
+    def _role_in(self, session: Session | None, sender: Sender) -> str:
         """The sender's stored role; before their first stored message an ADMIN_IDS admin is
         an admin already, anyone else "anyone" (also with no store, or when it is down)."""
-        session = self._session(sender)
         if session is not None:
             return session.user.role
         configured = self.access is not None and sender.key in self.access.admin_ids
