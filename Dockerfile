@@ -52,7 +52,7 @@ COPY knowledge /app/knowledge
 # question without that work.
 # jieba trusts its cache only when it is strictly newer than the dictionary, and image
 # layers keep whole seconds: the dictionary is dated back so the cache stays newer (the bot
-# also accepts a cache from the same second, see bot/cli/main.py).
+# also accepts a cache from the same second, see bot/answering/segmenter.py).
 RUN mkdir -p /app/cache /data \
     && a4pbot catalogue check \
     && a4pbot ask --json 保护平民 > /dev/null \

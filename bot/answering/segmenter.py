@@ -6,6 +6,7 @@ same way on both sides and synonyms meet in one canonical form.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -72,6 +73,25 @@ def _general_dictionary(directory: Path) -> Path:
     return target
 
 
+def _keep_cache(dictionary: Path, directory: Path) -> None:
+    """Let jieba reuse a cache from the same second as the trimmed dictionary.
+
+    jieba trusts its cache only when it is strictly newer than the dictionary; image layers
+    keep whole seconds, so a cache baked with the dictionary could be rebuilt (~1 s, written
+    into the container) by every new container. The trimmed dictionary's content is fixed by
+    its name, so such a cache is valid: the dictionary is dated one second back. Nothing to do
+    (or nothing possible: a read-only image) is no error — jieba then builds it as before."""
+    absolute = os.path.normpath(os.path.join(os.getcwd(), str(dictionary)))  # as jieba names it
+    digest = hashlib.md5(absolute.encode("utf-8", "replace"), usedforsecurity=False).hexdigest()
+    try:
+        made = dictionary.stat().st_mtime
+        cached = (directory / f"jieba.u{digest}.cache").stat().st_mtime
+        if cached <= made and int(cached) == int(made):
+            os.utime(dictionary, (made, cached - 1))
+    except OSError:
+        pass
+
+
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 
@@ -121,7 +141,9 @@ class Segmenter:
 
     def __init__(self, vocabulary: Vocabulary, *, directory: Path | None = None) -> None:
         directory = directory or cache_dir()
-        self._tokenizer = jieba.Tokenizer(str(_general_dictionary(directory)))
+        dictionary = _general_dictionary(directory)
+        _keep_cache(dictionary, directory)
+        self._tokenizer = jieba.Tokenizer(str(dictionary))
         self._tokenizer.tmp_dir = str(directory)
         jieba.setLogLevel(logging.WARNING)
         self._tokenizer.initialize()

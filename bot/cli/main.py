@@ -25,34 +25,7 @@ log = logging.getLogger("a4pbot")
 def _assistant(args: argparse.Namespace):  # -> Assistant, imported late: jieba is slow to load
     from bot.conversation.assistant import Assistant
 
-    keep_jieba_cache()
     return Assistant.load(args.knowledge)
-
-
-def keep_jieba_cache() -> None:
-    """Let jieba reuse a cache from the same second as the trimmed dictionary.
-
-    jieba trusts its cache only when it is strictly newer than the dictionary; image layers
-    keep whole seconds, so a cache baked with the dictionary could be rebuilt (~1 s, written
-    into the container) by every new container. The trimmed dictionary's content is fixed by
-    its name, so such a cache is valid: the dictionary is dated one second back. Nothing to do
-    (or nothing possible: a read-only image) is no error — jieba then builds it as before."""
-    import hashlib
-
-    from bot.answering.derived import cache_dir
-    from bot.answering.segmenter import GENERAL_DICT_MIN_FREQ
-
-    directory = cache_dir()
-    dictionary = directory / f"jieba-general-{GENERAL_DICT_MIN_FREQ}.txt"
-    absolute = os.path.normpath(os.path.join(os.getcwd(), str(dictionary)))  # as jieba names it
-    digest = hashlib.md5(absolute.encode("utf-8", "replace"), usedforsecurity=False).hexdigest()
-    cache = directory / f"jieba.u{digest}.cache"
-    try:
-        made, cached = dictionary.stat().st_mtime, cache.stat().st_mtime
-        if cached <= made and int(cached) == int(made):
-            os.utime(dictionary, (made, cached - 1))
-    except OSError:
-        pass
 
 
 def _with_store(assistant, settings):  # -> Assistant with the progress desk
