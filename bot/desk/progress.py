@@ -171,23 +171,6 @@ class Progress:
             return too_long(rest)
         return given | ({"text": rest} if rest else {})
 
-    def parse_update(self, args: str) -> tuple[str, str, str] | Reply:
-        """(commitment id, status, text) from `C12 进行中 text`, or what is wrong with it."""
-        head, _, rest = args.strip().partition(" ")
-        ids = parse_commitments(head, self.catalogue)
-        if isinstance(ids, str):
-            return error(ids, update_usage())
-        rest = rest.strip()
-        found = status_at_start(rest)
-        if found is None:
-            return error(t("update.which_status"), update_usage())
-        status, text = found[0], found[1].strip()
-        if not text:
-            return error(t("update.no_text"), update_usage())
-        if len(text) > MAX_TEXT:
-            return too_long(text)
-        return ids[0], status, text
-
     def record(self, user: User, commitment_id: str, status: str, text: str,
                key: str | None) -> Reply:
         """Store an update (once per key) and show it with an undo button."""
