@@ -113,17 +113,6 @@ class Settings(BaseSettings):
         configured = _value(self.telegram_webhook_secret)
         return configured or self._random_secret
 
-    def public_url(self) -> str | None:
-        """A4P_PUBLIC_URL without a trailing slash; None when unset. Only http(s) URLs: it
-        is sent to users as a link."""
-        url = (self.a4p_public_url or "").strip().rstrip("/")
-        if not url:
-            return None
-        if not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", url):
-            raise SettingsError("A4P_PUBLIC_URL is malformed: expected the dashboard's address, "
-                                "like https://a4p.example.org or https://example.org/a4p.")
-        return url
-
     def base_url(self) -> str:
         url = self.telegram_base_url.rstrip("/")
         return url if url.endswith("/bot") else url + "/bot"

@@ -79,7 +79,6 @@ class Assistant:
         self.flow: UpdateFlow | None = None
         self.reminders: Reminders | None = None
         self.web: WebLinks | None = None
-        self.public_url = public_url
         if store is not None:
             from bot.desk.access import Access
             from bot.desk.drafts import UpdateFlow

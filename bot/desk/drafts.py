@@ -193,13 +193,11 @@ class UpdateFlow:
                              self._prompt(user, draft).buttons)
         return self._save(user, draft, self._first_to_fill("commitment", given), **given)
 
-    def fast(self, sender: Sender, args: str, key: str | None) -> Reply:
-        """`/update C12 进行中 text`: stored at once, unless it nearly repeats a recent one."""
-        parsed = self.progress.parse_update(args)
-        if isinstance(parsed, Reply):
-            return parsed
+    def fast(self, sender: Sender, commitment_id: str, status: str, text: str,
+             key: str | None) -> Reply:
+        """`/update C12 进行中 text`, already read by `parse_partial`: stored at once, unless
+        it nearly repeats a recent one."""
         user = self.access.require(sender, "focal_point")
-        commitment_id, status, text = parsed
         if (refusal := self.progress.refuse_unassigned(user, commitment_id)) is not None:
             return refusal
         twin = self._near_duplicate(user, commitment_id, text)
@@ -299,7 +297,7 @@ class UpdateFlow:
         if isinstance(given, Reply):
             return given
         if {"commitment", "status", "text"} <= given.keys():
-            return self.fast(sender, args, key)
+            return self.fast(sender, given["commitment"], given["status"], given["text"], key)
         return self.start(sender, given)
 
     def edit(self, sender: Sender, args: str) -> Reply:

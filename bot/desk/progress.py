@@ -9,6 +9,7 @@ inside the write on the writer's rights as they are then, so a revocation is nev
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from .access import MAX_MISSION, Access, mission_name, parse_commitments, refuse_role
@@ -133,6 +134,9 @@ def may_restore(rights: Rights, item: ProgressUpdate, now: datetime) -> Reply | 
     return unassigned(rights, item.commitment_id)
 
 
+ItemRule = Callable[[Rights, ProgressUpdate], Reply | None]  # may_change_now, may_restore_now
+
+
 def _minutes(span: timedelta) -> int:
     return int(span.total_seconds() // 60)
 
@@ -170,23 +174,6 @@ class Progress:
         if len(rest) > MAX_TEXT:
             return too_long(rest)
         return given | ({"text": rest} if rest else {})
-
-    def parse_update(self, args: str) -> tuple[str, str, str] | Reply:
-        """(commitment id, status, text) from `C12 进行中 text`, or what is wrong with it."""
-        head, _, rest = args.strip().partition(" ")
-        ids = parse_commitments(head, self.catalogue)
-        if isinstance(ids, str):
-            return error(ids, update_usage())
-        rest = rest.strip()
-        found = status_at_start(rest)
-        if found is None:
-            return error(t("update.which_status"), update_usage())
-        status, text = found[0], found[1].strip()
-        if not text:
-            return error(t("update.no_text"), update_usage())
-        if len(text) > MAX_TEXT:
-            return too_long(text)
-        return ids[0], status, text
 
     def record(self, user: User, commitment_id: str, status: str, text: str,
                key: str | None) -> Reply:
@@ -242,22 +229,16 @@ class Progress:
                      (t("withdraw.kept"), t("withdraw.undo_hint", minutes=_minutes(UNDO_WINDOW))),
                      ((Button(t("withdraw.undo"), f"restore:{withdrawn.id}"),),))
 
-    def keep(self, sender: Sender, number: str) -> Reply:
-        """"Do not withdraw": nothing changes; the update is shown again."""
-        self.access.get_or_create_user(sender)
-        item = self.store.updates.get(parse_id(_button_number(number)) or 0)
-        if item is None:
-            raise NotFound(t("common.button_expired"))
+    def keep(self, _sender: Sender, number: str) -> Reply:
+        """"Do not withdraw": nothing changes; the update is shown again (to anyone: it
+        reads, so the sender is not looked up)."""
+        item = self._numbered(_button_number(number), "common.button_expired")
         return self.shown(t("withdraw.not_done", id=item.id), item)
 
     def restore(self, sender: Sender, number: str) -> Reply:
         """Undo a withdrawal within UNDO_WINDOW; after that, say so and how to report again."""
-        user = self.access.get_or_create_user(sender)
-        item = self.store.updates.get(parse_id(_button_number(number)) or 0)
-        if item is None:
-            raise NotFound(t("common.button_expired"))
-        if (refusal := self.may_restore_now(self.store.rights(user.id), item)) is not None:
-            raise NotAllowed.of(refusal)
+        user, item = self._own_recent(sender, _button_number(number), self.may_restore_now,
+                                      "common.button_expired")
         restored = self.store.updates.restore(item.id, by=user.id, check=self.may_restore_now)
         return self.shown(t("restore.done", id=restored.id), restored)
 
@@ -294,16 +275,25 @@ class Progress:
         self.store.users.set_mission(user.id, name, check=lambda rights: may_set_mission(rights, name))
         return Reply(t("mission.done", mission=name), (t("mission.done_hint"),))
 
-    def _own_recent(self, sender: Sender, number: str) -> tuple[User, ProgressUpdate]:
-        """The update numbered `number` (`42`, `#42`), if `sender` may still change it."""
+    def _own_recent(self, sender: Sender, number: str, rule: ItemRule | None = None,
+                    missing: str = "edit.no_such") -> tuple[User, ProgressUpdate]:
+        """The update numbered `number`, if `sender` may still change it (`rule`, by default
+        `may_change_now`; an undo passes its own) — the early answer, the write checks again."""
         user = self.access.get_or_create_user(sender)
+        item = self._numbered(number, missing)
+        rule = rule or self.may_change_now
+        if (refusal := rule(self.store.rights(user.id), item)) is not None:
+            raise NotAllowed.of(refusal)
+        return user, item
+
+    def _numbered(self, number: str, missing: str = "edit.no_such") -> ProgressUpdate:
+        """The update numbered `number` (`42`, `#42`); when there is none, the message
+        `missing` (a typed number is echoed, a button just expired)."""
         update_id = parse_id(number)
         item = self.store.updates.get(update_id) if update_id is not None else None
         if item is None:
-            raise NotFound(t("edit.no_such", id=number.strip().lstrip("#")[:12]))
-        if (refusal := self.may_change_now(self.store.rights(user.id), item)) is not None:
-            raise NotAllowed.of(refusal)
-        return user, item
+            raise NotFound(t(missing, id=number.strip().lstrip("#")[:12]))
+        return item
 
     # -- reading -----------------------------------------------------------------------
 

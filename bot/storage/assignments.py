@@ -62,11 +62,9 @@ class Assignments:
                 mission_assignments.c.user_id == user_id)).scalars())
 
     def commitments(self, user_id: int) -> list[str]:
-        """The commitments assigned to the user, in catalogue order (C2 before C10)."""
-        with self.store.read() as connection:
-            found = connection.execute(select(assignments.c.commitment_id)
-                                       .where(assignments.c.user_id == user_id)).scalars().all()
-        return sorted(found, key=lambda c: int(c[1:]))
+        """The commitments assigned to the user, in catalogue order (C2 before C10): `held`'s
+        keys, one per commitment (the pair is the table's primary key)."""
+        return list(self.held(user_id))
 
     def held(self, user_id: int) -> dict[str, datetime | None]:
         """The user's commitments (in catalogue order) with when each was assigned to them

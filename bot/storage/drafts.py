@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
 
-from .audit import utc
 from .rows import from_row
 from .schema import drafts
 
@@ -28,10 +27,9 @@ class Draft:
     updated_at: datetime
 
 
-def draft_from_row(row: Any, updated_at: str = "updated_at") -> Draft:
-    """A `Draft` from a row holding the draft's columns (`updated_at` under that name)."""
-    return from_row(Draft, row, data=json.loads(row.data),
-                    updated_at=utc(row._mapping[updated_at]))
+def draft_from_row(row: Any) -> Draft:  # Any: a SQLAlchemy Row
+    """A `Draft` from a row holding the draft's columns by their names (`data` is JSON)."""
+    return from_row(Draft, row, data=json.loads(row.data))
 
 
 class Drafts:

@@ -34,8 +34,8 @@ class Sessions:
         """The sender's main account and draft; None for someone never stored — never
         creates the user (readers who only ask questions leave no trace in the database)."""
         account = users.alias("account")
-        query = (select(users, drafts.c.step, drafts.c.data, drafts.c.version,
-                        drafts.c.updated_at.label("draft_updated_at"))
+        # the draft's columns keep their names: `users` has no step, data, version or updated_at
+        query = (select(users, drafts.c.step, drafts.c.data, drafts.c.version, drafts.c.updated_at)
                  .select_from(account)
                  .join(users, users.c.id == func.coalesce(account.c.linked_to, account.c.id))
                  .outerjoin(drafts, drafts.c.user_id == users.c.id)
@@ -44,5 +44,5 @@ class Sessions:
             row = connection.execute(query).first()
         if row is None:
             return None
-        draft = draft_from_row(row, "draft_updated_at") if row.step is not None else None
+        draft = draft_from_row(row) if row.step is not None else None
         return Session(from_row(User, row), draft)

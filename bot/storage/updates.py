@@ -116,26 +116,25 @@ class Updates:
 
     def withdraw(self, update_id: int, by: int, *, check: ItemCheck | None = None) -> ProgressUpdate:
         """Mark the update withdrawn (it stays in history and in exports)."""
-        with self.store.write() as connection:
-            self._require_on(connection, by, update_id, check)
-            connection.execute(update(updates).where(updates.c.id == update_id,
-                                                     updates.c.withdrawn_at.is_(None))
-                               .values(withdrawn_at=self.store.clock()))
-            self.store.append_audit(connection, by, "update.withdrawn", f"#{update_id}",
-                                    **_digests(connection, update_id))
-        stored = self.get(update_id)
-        assert stored is not None
-        return stored
+        return self._set_withdrawn(update_id, by, check, withdrawn=True, action="update.withdrawn")
 
     def restore(self, update_id: int, by: int, *, check: ItemCheck | None = None) -> ProgressUpdate:
         """Undo a withdrawal: the update counts again. The withdrawal and its undoing both
         stay in the audit log; `check` judges the writer and the update inside the write."""
+        return self._set_withdrawn(update_id, by, check, withdrawn=False, action="update.restored")
+
+    def _set_withdrawn(self, update_id: int, by: int, check: ItemCheck | None, *,
+                       withdrawn: bool, action: str) -> ProgressUpdate:
+        """Withdraw (the time now) or restore (none) the update, audited as `action`. The row
+        is written only when it is not so already, so a repeated tap keeps the first time."""
+        column = updates.c.withdrawn_at
         with self.store.write() as connection:
             self._require_on(connection, by, update_id, check)
-            connection.execute(update(updates).where(updates.c.id == update_id,
-                                                     updates.c.withdrawn_at.is_not(None))
-                               .values(withdrawn_at=None))
-            self.store.append_audit(connection, by, "update.restored", f"#{update_id}",
+            connection.execute(update(updates)
+                               .where(updates.c.id == update_id,
+                                      column.is_(None) if withdrawn else column.is_not(None))
+                               .values(withdrawn_at=self.store.clock() if withdrawn else None))
+            self.store.append_audit(connection, by, action, f"#{update_id}",
                                     **_digests(connection, update_id))
         stored = self.get(update_id)
         assert stored is not None

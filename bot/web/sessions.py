@@ -5,7 +5,8 @@ database holds no usable link or session. A link is good for one sign-in within 
 the session it starts is a row too (the cookie's sha256), so every replica knows it and a
 sign-out or a lowered role ends it everywhere. The user's role is read from the database on
 every request: a session started by an admin who has since been revoked stops working.
-These queries live here, beside the big `Store`, and use its transactions and lock.
+These queries are kept with the web site that uses them, a repository like `store.users`
+outside `bot/storage`: they go through `Store.read` and `Store.write` (its transactions and lock).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from bot.storage.audit import utc
+from bot.storage.rows import from_row
 from bot.storage.schema import users, web_links, web_sessions
 from bot.storage.store import Rights, Store
 from bot.storage.users import ROLES, User
@@ -147,9 +149,8 @@ class WebSessions:
         if ROLES.index(row.role) < ROLES.index(row.signed_in_as):  # revoked since
             self._end(row.session_id)
             return None
-        user = User(row.id, row.platform, row.external_id, row.name, row.role, row.mission,
-                    row.linked_to, row.language)
-        return WebSession(user, row.csrf, utc(row.expires_at))
+        # the session's own id and role are labelled apart, so `id` and `role` are the user's
+        return WebSession(from_row(User, row), row.csrf, utc(row.expires_at))
 
     def sign_out(self, token: str) -> None:
         with self.store.write() as connection:
