@@ -44,12 +44,13 @@ class Reminders:
         self.access = access
         self.after = timedelta(days=after_days)
 
-    def silent(self, user: User, now: datetime, latest: dict[str, ProgressUpdate]) -> list[str]:
-        """The user's assigned commitments silent for `after`: no update since then, and
-        assigned to them before then (`latest`: the newest update per commitment, read once
-        per run, not once per user)."""
+    def silent(self, held: dict[str, datetime | None], now: datetime,
+               latest: dict[str, ProgressUpdate]) -> list[str]:
+        """Of a user's assigned commitments (`held`: each with when it was assigned), those
+        silent for `after`: no update since then, and assigned before then (`held` and
+        `latest`, the newest update per commitment, are read once per run, not per user)."""
         silent = []
-        for commitment, assigned_at in self.store.assignments.held(user.id).items():
+        for commitment, assigned_at in held.items():
             last = latest[commitment].created_at if commitment in latest else None
             since = silent_since(last, assigned_at)
             if since is None or now - since >= self.after:
@@ -67,14 +68,15 @@ class Reminders:
         sends it and the user is marked reminded."""
         now = self.store.clock()
         latest = self.store.updates.latest_by_commitment()
+        held = self.store.assignments.held_by_user()
         out = []
         for user in self.store.users.all():
             if user.platform != platform or user.role == "reader" or user.linked_to:
                 continue
-            mode, last = self.store.users.remind_settings(user.id)
-            if mode == "off" or (last is not None and now - last < PERIODS[mode]):
+            last = user.reminded_at
+            if user.remind == "off" or (last is not None and now - last < PERIODS[user.remind]):
                 continue
-            silent = self.silent(user, now, latest)
+            silent = self.silent(held.get(user.id, {}), now, latest)
             if not silent:
                 continue
             if not self.store.deliveries.claim(f"reminder:{user.id}:{now:%Y-%m-%d}"):
@@ -98,7 +100,7 @@ class Reminders:
         user = self.access.require(sender, "focal_point")
         word = args.strip().lower()
         if not word:
-            mode, last = self.store.users.remind_settings(user.id)
+            mode, last = user.remind, user.reminded_at
             return Reply(t("remind.current", mode=_mode_name(mode)),
                          ((t("remind.last", day=f"{last:%Y-%m-%d}") if last else t("remind.never")),
                           t("remind.change")))
@@ -113,14 +115,14 @@ class Reminders:
         self.access.require(sender, "admin")
         now = self.store.clock()
         latest = self.store.updates.latest_by_commitment()
+        held = self.store.assignments.held_by_user()
         lines = []
         for user in self.store.users.all():
             if user.role == "reader" or user.linked_to:
                 continue
-            if silent := self.silent(user, now, latest):
-                mode, _ = self.store.users.remind_settings(user.id)
-                lines.append(t("overdue.line", id=user.id, name=user.label,
-                               role=role_name(user.role), mode=_mode_name(mode), list=joined(silent)))
+            if silent := self.silent(held.get(user.id, {}), now, latest):
+                lines.append(t("overdue.line", id=user.id, name=user.label, role=role_name(user.role),
+                               mode=_mode_name(user.remind), list=joined(silent)))
         return Reply(t("overdue.heading", days=self.after.days, count=len(lines)),
                      tuple(lines) or (t("overdue.none"),))
 

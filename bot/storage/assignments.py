@@ -69,11 +69,20 @@ class Assignments:
     def held(self, user_id: int) -> dict[str, datetime | None]:
         """The user's commitments (in catalogue order) with when each was assigned to them
         (None: before that was recorded)."""
+        return self.held_by_user(user_id).get(user_id, {})
+
+    def held_by_user(self, user_id: int | None = None) -> dict[int, dict[str, datetime | None]]:
+        """`held` for every user with an assignment (or one), in one query: a reminder round
+        looks at everyone."""
+        query = select(assignments.c.user_id, assignments.c.commitment_id, assignments.c.assigned_at)
+        if user_id is not None:
+            query = query.where(assignments.c.user_id == user_id)
         with self.store.read() as connection:
-            rows = connection.execute(select(assignments.c.commitment_id, assignments.c.assigned_at)
-                                      .where(assignments.c.user_id == user_id)).all()
-        return {row.commitment_id: _when(row.assigned_at)
-                for row in sorted(rows, key=lambda r: int(r.commitment_id[1:]))}
+            rows = connection.execute(query).all()
+        out: dict[int, dict[str, datetime | None]] = {}
+        for row in sorted(rows, key=lambda r: int(r.commitment_id[1:])):
+            out.setdefault(row.user_id, {})[row.commitment_id] = _when(row.assigned_at)
+        return out
 
     def held_since(self) -> dict[str, datetime | None]:
         """Commitment id -> since when it has had a focal point: its earliest assignment

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .audit import utc
 from .rows import from_row
 from .schema import assignments, mission_assignments, users
 
@@ -33,6 +32,8 @@ class User:
     mission: str | None
     linked_to: int | None = None
     language: str | None = None  # chosen with /lang; None: the platform's language
+    remind: str = "weekly"  # off | weekly | monthly (/remind)
+    reminded_at: datetime | None = None  # when the last reminder went out
 
     @property
     def label(self) -> str:
@@ -151,13 +152,6 @@ class Users:
             connection.execute(update(users).where(users.c.id == user_id).values(remind=mode))
             self.store.append_audit(connection, user_id, "user.remind", f"U{user_id}",
                                     remind=mode)
-
-    def remind_settings(self, user_id: int) -> tuple[str, datetime | None]:
-        """(off|weekly|monthly, when the last reminder went out)."""
-        with self.store.read() as connection:
-            row = connection.execute(select(users.c.remind, users.c.reminded_at)
-                                     .where(users.c.id == user_id)).one()
-        return row.remind, utc(row.reminded_at) if row.reminded_at else None
 
     def mark_reminded(self, user_id: int, at: datetime) -> None:
         """Not audited: a reminder is the bot's own routine, not anyone's action."""
