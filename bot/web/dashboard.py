@@ -86,6 +86,11 @@ class FeedFilter:
     def active(self) -> bool:
         return bool(self.area or self.mission or self.status or self.since or self.until)
 
+    @property
+    def end(self) -> datetime | None:
+        """The day after `until`: the store's `until` is exclusive, the form's last day is not."""
+        return self.until + timedelta(days=1) if self.until else None
+
 
 def latest_of(items: list[ProgressUpdate]) -> dict[str, ProgressUpdate]:
     """Commitment id -> its newest update among `items` (oldest first)."""
@@ -171,14 +176,14 @@ def feed_filter(catalogue: Catalogue, args: dict[str, str]) -> FeedFilter:
 
 def feed(store: Store, catalogue: Catalogue, chosen: FeedFilter,
          limit: int = FEED_LIMIT) -> list[ProgressUpdate]:
-    """Live updates, newest first, that pass every filter."""
-    until = chosen.until + timedelta(days=1) if chosen.until else None
+    """Live updates, newest first, that pass every filter: area and mission as the briefing
+    admits them (one rule), the status beside it (a briefing counts every status)."""
+    scope = summary.Scope(chosen.area or None, chosen.mission or None, chosen.since, chosen.end)
     found = []
-    for u in store.updates.where(since=chosen.since, until=until):
+    for u in store.updates.where(since=scope.since, until=scope.until):
         commitment = catalogue.commitments.get(u.commitment_id)
-        if ((chosen.area and (commitment is None or commitment.area != chosen.area))
-                or (chosen.status and u.status != chosen.status)
-                or (chosen.mission and u.mission.casefold() != chosen.mission.casefold())):
+        if (not scope.admits(u, commitment.area if commitment else None)
+                or (chosen.status and u.status != chosen.status)):
             continue
         found.append(u)
         if len(found) >= limit:

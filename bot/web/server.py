@@ -300,16 +300,16 @@ class Export(Page):
             raise_not_found()
         chosen = dashboard.feed_filter(self.site.assistant.catalogue,
                                        {"from": self.arg("from"), "to": self.arg("to")})
-        until = chosen.until + timedelta(days=1) if chosen.until else None
 
         def make() -> bytes:
             return export.render(self.site.store.updates.where(
-                since=chosen.since, until=until, include_withdrawn=True, newest_first=False), fmt)
+                since=chosen.since, until=chosen.end, include_withdrawn=True, newest_first=False),
+                fmt)
         data = await asyncio.to_thread(make)
         stamp = f"{self.site.store.clock():%Y%m%d}"
         self.set_header("Content-Type", "text/csv; charset=utf-8" if fmt == "csv" else
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        self.set_header("Content-Disposition", f'attachment; filename="a4p-updates-{stamp}.{fmt}"')
+        self.set_header("Content-Disposition", f'attachment; filename="{export.filename(stamp, fmt)}"')
         self.finish(data)
 
 
