@@ -77,6 +77,11 @@ class AreaStatus:
     def with_updates(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def without_updates(self) -> int:
+        """Commitments with no update yet (in scope): every rendering's "none" segment."""
+        return self.commitments - self.with_updates
+
 
 @dataclass(frozen=True)
 class Briefing:
@@ -186,7 +191,7 @@ def markdown(briefing: Briefing) -> str:
         out += [f"## {a.id} {a.name}", "",
                 f"| {t('briefing.status')} | {t('briefing.commitments')} |", "| --- | --- |",
                 *(f"| {status_label(s)} | {n} |" for s, n in a.counts.items()),
-                f"| {t('briefing.no_update')} | {a.commitments - a.with_updates} |", ""]
+                f"| {t('briefing.no_update')} | {a.without_updates} |", ""]
         if a.latest:
             out += [t("briefing.latest_colon"), ""] + [
                 f"- {u.created_at:%Y-%m-%d} {u.commitment_id} {status_label(u.status)} — "

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from bot.conversation import i18n
 from bot.conversation.i18n import t
-from bot.desk.statuses import status_label
+from bot.desk.statuses import status_label, status_labels
 from bot.conversation.replies import area_name, rendering, title
 from bot.storage.updates import STATUSES
 from . import charts
@@ -44,7 +44,8 @@ def style_hash() -> str:
 
 
 def status_names() -> dict[str, str]:
-    return {**{s: status_label(s) for s in STATUSES}, "none": t("briefing.no_update")}
+    """The desk's status labels and the charts' "no update yet" segment, in ORDER."""
+    return {**status_labels(), "none": t("briefing.no_update")}
 
 
 def day(value: datetime | None) -> str:
