@@ -112,12 +112,10 @@ def build(store: Store, catalogue: Catalogue, scope: Scope = Scope(), *,
         if scope.area and a.id != scope.area:
             continue
         members = catalogue.commitments_in(a.id)
-        for c in members:
-            last = latest.get(c.id)
-            rows.append(CommitmentStatus(c.id, a.id, title(c), last,
-                                         owners.get(c.id, ()),
-                                         _silent(last, held_since.get(c.id), horizon)))
-        mine = rows[-len(members):]
+        mine = [CommitmentStatus(c.id, a.id, title(c), latest.get(c.id), owners.get(c.id, ()),
+                                 _silent(latest.get(c.id), held_since.get(c.id), horizon))
+                for c in members]
+        rows.extend(mine)
         counts = Counter(r.latest.status for r in mine if r.latest)
         areas.append(AreaStatus(
             a.id, area_name(a), len(members), {s: counts[s] for s in STATUSES},
