@@ -145,7 +145,8 @@ def area_rows(store: Store, catalogue: Catalogue, area_id: str,
 def history(store: Store, commitment_id: str) -> list[History]:
     """Every update on a commitment, withdrawn ones too, newest first, with its revisions."""
     items = store.updates.where(commitment_id=commitment_id, include_withdrawn=True)
-    return [History(u, tuple(r for r in store.updates.revisions(u.id) if r["revision"] < u.revision))
+    earlier = store.updates.revisions_of(u.id for u in items)
+    return [History(u, tuple(r for r in earlier[u.id] if r["revision"] < u.revision))
             for u in items]
 
 
@@ -190,7 +191,7 @@ def feed(store: Store, catalogue: Catalogue, chosen: FeedFilter,
 
 def missions(store: Store) -> list[str]:
     """Every mission some live update was reported for (the feed's choices)."""
-    return sorted({u.mission for u in store.updates.where() if u.mission}, key=str.casefold)
+    return sorted(store.updates.missions(), key=str.casefold)
 
 
 def silent(store: Store, catalogue: Catalogue, days: int = STALE_DAYS

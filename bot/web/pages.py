@@ -37,8 +37,10 @@ def stylesheet() -> str:
     return (HERE / "style.css").read_text(encoding="utf-8") + palette
 
 
+@lru_cache(maxsize=1)
 def style_hash() -> str:
-    """The stylesheet's CSP source (`'sha256-…'`): the only style the pages may apply."""
+    """The stylesheet's CSP source (`'sha256-…'`): the only style the pages may apply (every
+    response's header; the stylesheet is read once, so its hash is computed once too)."""
     digest = hashlib.sha256(stylesheet().encode("utf-8")).digest()
     return f"'sha256-{base64.b64encode(digest).decode()}'"
 
