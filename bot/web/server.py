@@ -32,7 +32,7 @@ from bot.desk.sanitise import clean_text
 from . import dashboard
 from .logs import log_request
 from .pages import render, status_chart, style_hash
-from .sessions import SESSION_HOURS, LinkRefused, WebSession, WebSessions
+from .sessions import LINK_MINUTES, SESSION_HOURS, LinkRefused, WebSession, WebSessions
 
 log = logging.getLogger(__name__)
 COOKIE = "a4p_session"
@@ -193,7 +193,8 @@ class SignInHelp(Page):
     public = True
 
     async def get(self) -> None:
-        await self.show("signin.html", heading=t("web.signin.heading"))
+        await self.show("signin.html", heading=t("web.signin.heading"),
+                        link_minutes=LINK_MINUTES, session_hours=SESSION_HOURS)
 
 
 class SignIn(Page):
