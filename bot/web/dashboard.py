@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from bot.desk.access import mission_name
 from bot.storage.audit import utc
-from bot.answering.catalogue import Catalogue, Commitment
+from bot.answering.catalogue import Catalogue
 from bot.answering.numbers import day_start, parse_day
-from bot.conversation.replies import area_name, title
+from bot.conversation.replies import area_name
 from bot.storage.schema import invites
 from bot.storage.store import Store
 from bot.storage.updates import STATUSES, ProgressUpdate
@@ -236,6 +236,3 @@ def live_invites(store: Store) -> list[LiveInvite]:
     return [LiveInvite(r.id, r.role, r.uses_left, utc(r.expires_at), utc(r.created_at))
             for r in rows if utc(r.expires_at) > now]
 
-
-def commitment_title(c: Commitment) -> str:
-    return f"{c.id} {title(c)}"

@@ -85,7 +85,7 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(t=t, status_label=status_label, title=title, area_name=area_name,
                        rendering=rendering, statuses=STATUSES, order=ORDER, day=day,
-                       moment=moment, signed=signed, colour=charts.colour,
+                       moment=moment, signed=signed,
                        status_chart=status_chart, trend_chart=trend_chart, mini_bar=mini_bar,
                        status_names=status_names)
     return env

@@ -85,7 +85,7 @@ class Page(RequestHandler):
                             lines=(t("web.admins_only_hint"),))
 
     def url(self, path: str) -> str:
-        return f"{self.site.prefix}{path}" or "/"
+        return f"{self.site.prefix}{path}"
 
     def language(self) -> str:
         """The user's stored language, else the browser's first choice, else Chinese."""
@@ -225,7 +225,7 @@ class SignIn(Page):
             await self.refuse(refused)
             return
         self.clear_cookie(SIGN_IN_COOKIE, path=self.url("/signin"))
-        self.set_cookie(COOKIE, started.token, path=self.url("/") if self.site.prefix else "/",
+        self.set_cookie(COOKIE, started.token, path=self.url("/"),
                         httponly=True, samesite="Lax", secure=self.https(),
                         max_age=int(timedelta(hours=SESSION_HOURS).total_seconds()))
         self.redirect(self.url("/"), status=303)
@@ -246,7 +246,7 @@ class SignOut(Page):
             await self.refuse_csrf()
             return
         await asyncio.to_thread(self.site.sessions.sign_out, self.get_cookie(COOKIE) or "")
-        self.clear_cookie(COOKIE, path=self.url("/") if self.site.prefix else "/")
+        self.clear_cookie(COOKIE, path=self.url("/"))
         self.redirect(self.url("/signin?out=1"), status=303)
 
 
