@@ -125,7 +125,7 @@ def _warm_up(catalogue: Catalogue | None) -> None:
         with i18n.use(language_drawn()):
             labels = tuple(f"{a.id} {area_name(a)}" for a in catalogue.areas.values()) \
                 if catalogue else ("A1",)
-            legend = tuple(_legend(s.status) for s in SERIES)
+            legend = tuple(legend_label(s.status) for s in SERIES)
             title = t("briefing.chart_title")
         _draw(labels, tuple((1,) * len(labels) for _ in SERIES), (len(SERIES),) * len(labels),
               (title, title), legend, font, "png")
@@ -141,11 +141,11 @@ def render(briefing: Briefing, catalogue: Catalogue, fmt: str = "png") -> bytes:
         font = cjk_font()
         with i18n.use(language_drawn()):
             labels = tuple(f"{a.id} {area_name(catalogue.areas[a.id])}" for a in briefing.areas)
-            legend = tuple(_legend(s.status) for s in SERIES)
+            legend = tuple(legend_label(s.status) for s in SERIES)
             titles = (f"{t('briefing.chart_title')} — {briefing.generated:%Y-%m-%d}",
                       " · ".join(scope_words(briefing)))
         values = tuple(tuple(a.counts[s.status] if s.status != "none"
-                             else a.commitments - a.with_updates for a in briefing.areas)
+                             else a.without_updates for a in briefing.areas)
                        for s in SERIES)
         with warnings.catch_warnings():
             if font is None:  # a mission typed in Chinese: drawn as boxes, not a warning
@@ -154,7 +154,8 @@ def render(briefing: Briefing, catalogue: Catalogue, fmt: str = "png") -> bytes:
                          legend, font, fmt)
 
 
-def _legend(status: str) -> str:
+def legend_label(status: str) -> str:
+    """A series' name in the legend (the workbook's too): "none" reads as "no update yet"."""
     return status_label(status) if status != "none" else t("briefing.legend_none")
 
 

@@ -78,5 +78,11 @@ def to_xlsx(items: list[ProgressUpdate]) -> bytes:
     return buffer.getvalue()
 
 
+def filename(stamp: str, fmt: str) -> str:
+    """The download's name, `a4p-updates-20260102.csv`: the same whether the chat's `/export`
+    or the dashboard's export made it."""
+    return f"a4p-updates-{stamp}.{fmt}"
+
+
 def render(items: list[ProgressUpdate], fmt: str) -> bytes:
     return to_csv(items) if fmt == "csv" else to_xlsx(items)

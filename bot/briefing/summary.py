@@ -77,6 +77,11 @@ class AreaStatus:
     def with_updates(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def without_updates(self) -> int:
+        """Commitments with no update yet (in scope): every rendering's "none" segment."""
+        return self.commitments - self.with_updates
+
 
 @dataclass(frozen=True)
 class Briefing:
@@ -107,12 +112,10 @@ def build(store: Store, catalogue: Catalogue, scope: Scope = Scope(), *,
         if scope.area and a.id != scope.area:
             continue
         members = catalogue.commitments_in(a.id)
-        for c in members:
-            last = latest.get(c.id)
-            rows.append(CommitmentStatus(c.id, a.id, title(c), last,
-                                         owners.get(c.id, ()),
-                                         _silent(last, held_since.get(c.id), horizon)))
-        mine = rows[-len(members):]
+        mine = [CommitmentStatus(c.id, a.id, title(c), latest.get(c.id), owners.get(c.id, ()),
+                                 _silent(latest.get(c.id), held_since.get(c.id), horizon))
+                for c in members]
+        rows.extend(mine)
         counts = Counter(r.latest.status for r in mine if r.latest)
         areas.append(AreaStatus(
             a.id, area_name(a), len(members), {s: counts[s] for s in STATUSES},
@@ -186,7 +189,7 @@ def markdown(briefing: Briefing) -> str:
         out += [f"## {a.id} {a.name}", "",
                 f"| {t('briefing.status')} | {t('briefing.commitments')} |", "| --- | --- |",
                 *(f"| {status_label(s)} | {n} |" for s, n in a.counts.items()),
-                f"| {t('briefing.no_update')} | {a.commitments - a.with_updates} |", ""]
+                f"| {t('briefing.no_update')} | {a.without_updates} |", ""]
         if a.latest:
             out += [t("briefing.latest_colon"), ""] + [
                 f"- {u.created_at:%Y-%m-%d} {u.commitment_id} {status_label(u.status)} — "

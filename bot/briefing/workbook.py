@@ -29,7 +29,7 @@ from bot.desk.statuses import status_label
 from bot.desk.sanitise import append_safe
 from bot.storage.updates import ProgressUpdate
 
-from .chart import SERIES
+from .chart import SERIES, legend_label
 from .summary import Briefing, scope_words
 
 # Excel's preset patterns standing in for the PNG chart's hatches (same status, same look)
@@ -52,15 +52,11 @@ def to_xlsx(briefing: Briefing, catalogue: Catalogue) -> bytes:
     return buffer.getvalue()
 
 
-def _legend(status: str) -> str:
-    return status_label(status) if status != "none" else t("briefing.legend_none")
-
-
 def _summary(sheet: Worksheet, briefing: Briefing) -> None:
-    _table(sheet, [t("briefing.area"), t("briefing.col_name"), *(_legend(s.status) for s in SERIES),
+    _table(sheet, [t("briefing.area"), t("briefing.col_name"), *(legend_label(s.status) for s in SERIES),
                    t("briefing.col_total"), t("briefing.col_silent", days=briefing.stale_days)],
            [(a.id, a.name, *(a.counts[s.status] if s.status != "none"
-                             else a.commitments - a.with_updates for s in SERIES),
+                             else a.without_updates for s in SERIES),
              a.commitments, len(a.stale)) for a in briefing.areas],
            widths=(8, 34, 12, 12, 12, 12, 14, 12, 16))
     rows = len(briefing.areas)

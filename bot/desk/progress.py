@@ -389,7 +389,7 @@ class Progress:
         span = " – ".join(args.split()[:2]) or t("export.all")
         stamp = f"{self.store.clock():%Y%m%d}"
         return Reply(t("export.heading", count=len(items), span=span), (t("export.files"),),
-                     files=tuple(Attachment(f"a4p-updates-{stamp}.{fmt}", export.render(items, fmt))
+                     files=tuple(Attachment(export.filename(stamp, fmt), export.render(items, fmt))
                                  for fmt in export.FORMATS))
 
     def brief(self, _sender: Sender, args: str) -> Reply:

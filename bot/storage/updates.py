@@ -7,7 +7,7 @@ audit entry, so `a4pbot audit verify` can tell a row changed behind the bot's ba
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -150,10 +150,29 @@ class Updates:
 
     def revisions(self, update_id: int) -> list[dict[str, Any]]:
         """Every revision of the update, the first first."""
+        return self.revisions_of([update_id])[update_id]
+
+    def revisions_of(self, update_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+        """Update id -> every revision of it, the first first: one query for a page that
+        shows many updates' histories, not one per update."""
+        found: dict[int, list[dict[str, Any]]] = {i: [] for i in update_ids}
+        if not found:
+            return found
         with self.store.read() as connection:
-            rows = connection.execute(select(revisions).where(revisions.c.update_id == update_id)
-                                      .order_by(revisions.c.revision)).all()
-        return [dict(row._mapping) for row in rows]
+            rows = connection.execute(
+                select(revisions).where(revisions.c.update_id.in_(list(found)))
+                .order_by(revisions.c.update_id, revisions.c.revision)).all()
+        for row in rows:
+            found[row.update_id].append(dict(row._mapping))
+        return found
+
+    def missions(self) -> list[str]:
+        """Every mission some live update names, once each (in no particular order): the
+        feed's choices without loading every update."""
+        query = select(updates.c.mission).distinct().where(updates.c.withdrawn_at.is_(None),
+                                                           updates.c.mission != "")
+        with self.store.read() as connection:
+            return list(connection.execute(query).scalars())
 
     def where(self, *, commitment_id: str | None = None, user_id: int | None = None,
               since: datetime | None = None, until: datetime | None = None,

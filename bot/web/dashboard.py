@@ -8,6 +8,7 @@ Plain data (frozen dataclasses) for the templates; nothing here knows HTTP or HT
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,16 +17,16 @@ from sqlalchemy import select
 
 from bot.desk.access import mission_name
 from bot.storage.audit import utc
-from bot.answering.catalogue import Area, Catalogue, Commitment
+from bot.answering.catalogue import Catalogue
 from bot.answering.numbers import day_start, parse_day
-from bot.conversation.replies import area_name, title
+from bot.conversation.replies import area_name
 from bot.storage.schema import invites
 from bot.storage.store import Store
 from bot.storage.updates import STATUSES, ProgressUpdate
 from bot.storage.users import User
 from bot.briefing import summary
+from bot.briefing.summary import STALE_DAYS
 
-STALE_DAYS = 90
 MONTH = timedelta(days=30)
 TREND_MONTHS = 12
 FEED_LIMIT = 300
@@ -86,10 +87,10 @@ class FeedFilter:
     def active(self) -> bool:
         return bool(self.area or self.mission or self.status or self.since or self.until)
 
-
-def latest_of(items: list[ProgressUpdate]) -> dict[str, ProgressUpdate]:
-    """Commitment id -> its newest update among `items` (oldest first)."""
-    return {u.commitment_id: u for u in items}
+    @property
+    def end(self) -> datetime | None:
+        """The day after `until`: the store's `until` is exclusive, the form's last day is not."""
+        return self.until + timedelta(days=1) if self.until else None
 
 
 def overview(store: Store, catalogue: Catalogue, *, stale_days: int = STALE_DAYS) -> Overview:
@@ -97,28 +98,29 @@ def overview(store: Store, catalogue: Catalogue, *, stale_days: int = STALE_DAYS
     briefing = summary.build(store, catalogue, stale_days=stale_days)
     now = briefing.generated
     month_ago = now - MONTH
-    items = list(reversed(briefing.updates))  # every live update, oldest first
-    before = latest_of([u for u in items if u.created_at < month_ago])
-    recent = [u for u in items if u.created_at >= month_ago]
-    rows = tuple(_area_row(area, [c for c in briefing.commitments if c.area == area.id],
-                           before, recent) for area in catalogue.areas.values())
-    return Overview(now, month_ago, stale_days, rows, trend(items, catalogue, now))
+    before: dict[str, ProgressUpdate] = {}
+    for item in briefing.updates:  # newest first, as summary.build reads them
+        if item.created_at < month_ago:
+            before.setdefault(item.commitment_id, item)
+    recent = [u for u in briefing.updates if u.created_at >= month_ago]
+    rows = tuple(_area_row(a, [c.id for c in briefing.commitments if c.area == a.id],
+                           before, recent) for a in briefing.areas)
+    return Overview(now, month_ago, stale_days, rows, trend(briefing.updates, catalogue, now))
 
 
-def _area_row(area: Area, mine: list[summary.CommitmentStatus],
+def _area_row(area: summary.AreaStatus, ids: list[str],
               before: dict[str, ProgressUpdate], recent: list[ProgressUpdate]) -> AreaRow:
-    """One area's line: status counts, silent commitments, change since `before`."""
-    counts = Counter(c.latest.status if c.latest else "none" for c in mine)
-    then = Counter(before[c.id].status for c in mine if c.id in before)
-    ids = {c.id for c in mine}
-    return AreaRow(area.id, area_name(area), len(mine), {s: counts[s] for s in ORDER},
-                   sum(1 for c in mine if c.silent),
-                   sum(1 for c in mine if c.latest) - sum(then.values()),
-                   counts["done"] - then["done"],
-                   sum(1 for u in recent if u.commitment_id in ids))
+    """One area's line: the briefing's counts and silent commitments (one rule for both),
+    with the change since `before` for its commitments `ids`."""
+    then = Counter(before[c].status for c in ids if c in before)
+    mine = set(ids)
+    return AreaRow(area.id, area.name, area.commitments,
+                   {**area.counts, "none": area.without_updates}, len(area.stale),
+                   area.with_updates - sum(then.values()), area.counts["done"] - then["done"],
+                   sum(1 for u in recent if u.commitment_id in mine))
 
 
-def trend(items: list[ProgressUpdate], catalogue: Catalogue, now: datetime,
+def trend(items: Iterable[ProgressUpdate], catalogue: Catalogue, now: datetime,
           months: int = TREND_MONTHS) -> Trend:
     """Updates per calendar month (UTC) per area, the last `months` months."""
     keys = []
@@ -143,7 +145,8 @@ def area_rows(store: Store, catalogue: Catalogue, area_id: str,
 def history(store: Store, commitment_id: str) -> list[History]:
     """Every update on a commitment, withdrawn ones too, newest first, with its revisions."""
     items = store.updates.where(commitment_id=commitment_id, include_withdrawn=True)
-    return [History(u, tuple(r for r in store.updates.revisions(u.id) if r["revision"] < u.revision))
+    earlier = store.updates.revisions_of(u.id for u in items)
+    return [History(u, tuple(r for r in earlier[u.id] if r["revision"] < u.revision))
             for u in items]
 
 
@@ -171,14 +174,14 @@ def feed_filter(catalogue: Catalogue, args: dict[str, str]) -> FeedFilter:
 
 def feed(store: Store, catalogue: Catalogue, chosen: FeedFilter,
          limit: int = FEED_LIMIT) -> list[ProgressUpdate]:
-    """Live updates, newest first, that pass every filter."""
-    until = chosen.until + timedelta(days=1) if chosen.until else None
+    """Live updates, newest first, that pass every filter: area and mission as the briefing
+    admits them (one rule), the status beside it (a briefing counts every status)."""
+    scope = summary.Scope(chosen.area or None, chosen.mission or None, chosen.since, chosen.end)
     found = []
-    for u in store.updates.where(since=chosen.since, until=until):
+    for u in store.updates.where(since=scope.since, until=scope.until):
         commitment = catalogue.commitments.get(u.commitment_id)
-        if ((chosen.area and (commitment is None or commitment.area != chosen.area))
-                or (chosen.status and u.status != chosen.status)
-                or (chosen.mission and u.mission.casefold() != chosen.mission.casefold())):
+        if (not scope.admits(u, commitment.area if commitment else None)
+                or (chosen.status and u.status != chosen.status)):
             continue
         found.append(u)
         if len(found) >= limit:
@@ -188,7 +191,7 @@ def feed(store: Store, catalogue: Catalogue, chosen: FeedFilter,
 
 def missions(store: Store) -> list[str]:
     """Every mission some live update was reported for (the feed's choices)."""
-    return sorted({u.mission for u in store.updates.where() if u.mission}, key=str.casefold)
+    return sorted(store.updates.missions(), key=str.casefold)
 
 
 def silent(store: Store, catalogue: Catalogue, days: int = STALE_DAYS
@@ -233,6 +236,3 @@ def live_invites(store: Store) -> list[LiveInvite]:
     return [LiveInvite(r.id, r.role, r.uses_left, utc(r.expires_at), utc(r.created_at))
             for r in rows if utc(r.expires_at) > now]
 
-
-def commitment_title(c: Commitment) -> str:
-    return f"{c.id} {title(c)}"

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from bot.conversation import i18n
 from bot.conversation.i18n import t
-from bot.desk.statuses import status_label
+from bot.desk.statuses import status_label, status_labels
 from bot.conversation.replies import area_name, rendering, title
 from bot.storage.updates import STATUSES
 from . import charts
@@ -37,14 +37,17 @@ def stylesheet() -> str:
     return (HERE / "style.css").read_text(encoding="utf-8") + palette
 
 
+@lru_cache(maxsize=1)
 def style_hash() -> str:
-    """The stylesheet's CSP source (`'sha256-…'`): the only style the pages may apply."""
+    """The stylesheet's CSP source (`'sha256-…'`): the only style the pages may apply (every
+    response's header; the stylesheet is read once, so its hash is computed once too)."""
     digest = hashlib.sha256(stylesheet().encode("utf-8")).digest()
     return f"'sha256-{base64.b64encode(digest).decode()}'"
 
 
 def status_names() -> dict[str, str]:
-    return {**{s: status_label(s) for s in STATUSES}, "none": t("briefing.no_update")}
+    """The desk's status labels and the charts' "no update yet" segment, in ORDER."""
+    return {**status_labels(), "none": t("briefing.no_update")}
 
 
 def day(value: datetime | None) -> str:
@@ -82,7 +85,7 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(t=t, status_label=status_label, title=title, area_name=area_name,
                        rendering=rendering, statuses=STATUSES, order=ORDER, day=day,
-                       moment=moment, signed=signed, colour=charts.colour,
+                       moment=moment, signed=signed,
                        status_chart=status_chart, trend_chart=trend_chart, mini_bar=mini_bar,
                        status_names=status_names)
     return env

@@ -7,17 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from bot.answering.catalogue import Catalogue
-from .dashboard import ORDER
 from .pages import render
 
 
 def html(briefing: Any, catalogue: Catalogue) -> str:
     """The briefing as a page. `briefing` is `briefing.Briefing` (its areas' counts, latest
     updates and silent commitments); any filters it carries are shown as they are."""
-    rows = [(f"{a.id} {a.name}", {**a.counts, "none": a.commitments - a.with_updates})
+    rows = [(f"{a.id} {a.name}", {**a.counts, "none": a.without_updates})
             for a in briefing.areas]
     silent = [a for a in briefing.areas if a.stale]
-    return render("report.html", briefing=briefing, chart_rows=rows, order=ORDER,
+    return render("report.html", briefing=briefing, chart_rows=rows,
                   silent=silent, catalogue=catalogue,
                   latest=sorted((u for a in briefing.areas for u in a.latest),
                                 key=lambda u: u.created_at, reverse=True))

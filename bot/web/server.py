@@ -32,7 +32,7 @@ from bot.desk.sanitise import clean_text
 from . import dashboard
 from .logs import log_request
 from .pages import render, status_chart, style_hash
-from .sessions import SESSION_HOURS, LinkRefused, WebSession, WebSessions
+from .sessions import LINK_MINUTES, SESSION_HOURS, LinkRefused, WebSession, WebSessions
 
 log = logging.getLogger(__name__)
 COOKIE = "a4p_session"
@@ -85,7 +85,7 @@ class Page(RequestHandler):
                             lines=(t("web.admins_only_hint"),))
 
     def url(self, path: str) -> str:
-        return f"{self.site.prefix}{path}" or "/"
+        return f"{self.site.prefix}{path}"
 
     def language(self) -> str:
         """The user's stored language, else the browser's first choice, else Chinese."""
@@ -193,7 +193,8 @@ class SignInHelp(Page):
     public = True
 
     async def get(self) -> None:
-        await self.show("signin.html", heading=t("web.signin.heading"))
+        await self.show("signin.html", heading=t("web.signin.heading"),
+                        link_minutes=LINK_MINUTES, session_hours=SESSION_HOURS)
 
 
 class SignIn(Page):
@@ -224,7 +225,7 @@ class SignIn(Page):
             await self.refuse(refused)
             return
         self.clear_cookie(SIGN_IN_COOKIE, path=self.url("/signin"))
-        self.set_cookie(COOKIE, started.token, path=self.url("/") if self.site.prefix else "/",
+        self.set_cookie(COOKIE, started.token, path=self.url("/"),
                         httponly=True, samesite="Lax", secure=self.https(),
                         max_age=int(timedelta(hours=SESSION_HOURS).total_seconds()))
         self.redirect(self.url("/"), status=303)
@@ -245,7 +246,7 @@ class SignOut(Page):
             await self.refuse_csrf()
             return
         await asyncio.to_thread(self.site.sessions.sign_out, self.get_cookie(COOKIE) or "")
-        self.clear_cookie(COOKIE, path=self.url("/") if self.site.prefix else "/")
+        self.clear_cookie(COOKIE, path=self.url("/"))
         self.redirect(self.url("/signin?out=1"), status=303)
 
 
@@ -300,16 +301,16 @@ class Export(Page):
             raise_not_found()
         chosen = dashboard.feed_filter(self.site.assistant.catalogue,
                                        {"from": self.arg("from"), "to": self.arg("to")})
-        until = chosen.until + timedelta(days=1) if chosen.until else None
 
         def make() -> bytes:
             return export.render(self.site.store.updates.where(
-                since=chosen.since, until=until, include_withdrawn=True, newest_first=False), fmt)
+                since=chosen.since, until=chosen.end, include_withdrawn=True, newest_first=False),
+                fmt)
         data = await asyncio.to_thread(make)
         stamp = f"{self.site.store.clock():%Y%m%d}"
         self.set_header("Content-Type", "text/csv; charset=utf-8" if fmt == "csv" else
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        self.set_header("Content-Disposition", f'attachment; filename="a4p-updates-{stamp}.{fmt}"')
+        self.set_header("Content-Disposition", f'attachment; filename="{export.filename(stamp, fmt)}"')
         self.finish(data)
 
 
