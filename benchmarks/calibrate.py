@@ -59,7 +59,7 @@ def _questions(index: Index, names: list[str]):  # noqa: ANN202 - an iterator of
     for number, name in enumerate(names):
         for item in yaml.safe_load((ROOT / "tests" / "data" / name).read_text(encoding="utf-8")):
             normalised = normalise(item["q"])[:index.tuning.max_chars]
-            if not find_references(normalised):
+            if not find_references(normalised, index.highest):
                 yield number, item, normalised, index.question(normalised)
 
 

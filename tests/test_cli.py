@@ -30,7 +30,7 @@ def test_ask_json_contract():
 
 
 def test_ask_json_batch_keeps_order_and_one_line_per_question():
-    questions = ["保护平民", "今天天气怎么样", "", "第十三项承诺", "paragraph 9"]
+    questions = ["保护平民", "今天天气怎么样", "", "第十三项承诺", "paragraph 9", "宣言最后一段"]
     out = run("ask", "--json", "-", stdin="\n".join(questions) + "\n")
     assert out.returncode == 0, out.stderr
     lines = [json.loads(line) for line in out.stdout.splitlines()]
@@ -38,6 +38,7 @@ def test_ask_json_batch_keeps_order_and_one_line_per_question():
     assert lines[1]["results"] == [] and lines[2]["results"] == []
     assert lines[3]["results"][0]["id"] == "C13"
     assert lines[4]["results"][0]["id"] == "P9"
+    assert [r["id"] for r in lines[5]["results"]] == ["P24"]  # the last, not 最后1段 = P1
 
 
 def test_ask_plain_prints_the_card(capsys):

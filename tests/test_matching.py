@@ -117,6 +117,7 @@ def test_labelled_set_accuracy(assistant: Assistant, name: str) -> None:
     ("第十三项承诺", "C13"), ("承诺三十", "C30"), ("第16段", "P16"), ("第九段", "P9"),
     ("领域五", "A5"), ("优先领域三", "A3"), ("C12", "C12"), ("#44", "C44"),
     ("commitment 21", "C21"), ("paragraph 9", "P9"), ("第二十四段", "P24"),
+    ("宣言最后一段说了啥", "P24"), ("最后一条承诺", "C45"), ("the last priority area", "A8"),
 ])
 def test_references_in_every_form(assistant: Assistant, question: str, expected: str) -> None:
     result = assistant.ask(question)

@@ -17,6 +17,24 @@ def test_references_in_every_form(question, ids):
     assert [r.id for r in find_references(normalise(question))] == ids
 
 
+LAST = {"area": 8, "commitment": 45, "paragraph": 24}
+
+
+@pytest.mark.parametrize("question, ids", [
+    ("宣言最后一段说了啥", ["P24"]), ("最后一条承诺", ["C45"]), ("最後一個領域", ["A8"]),
+    ("the last paragraph of the declaration", ["P24"]), ("dernier engagement", ["C45"]),
+    ("结尾那段和第二段", ["P24", "P2"]),
+])
+def test_the_last_one_by_its_ordinal(question, ids):
+    assert [r.id for r in find_references(normalise(question), LAST)] == ids
+
+
+def test_the_last_one_is_never_read_as_number_one():
+    """cn2an makes 最后一段 最后1段: without the catalogue's counts it is no reference at
+    all, never paragraph 1."""
+    assert find_references(normalise("宣言最后一段说了啥")) == []
+
+
 @pytest.mark.parametrize("question", [
     "A4P是什么", "八个优先领域", "12345", "保护平民", "采取一切必要手段", "2019年4月的调查",
 ])

@@ -164,6 +164,12 @@ class Catalogue:
         yield from self.paragraphs.values()
         yield from self.faqs.values()
 
+    def highest(self) -> dict[str, int]:
+        """Each numbered kind's highest number: what "the last commitment" refers to."""
+        groups = (("area", self.areas), ("commitment", self.commitments),
+                  ("paragraph", self.paragraphs))
+        return {kind: max(e.number for e in group.values()) for kind, group in groups if group}
+
     def commitments_in(self, area_id: str) -> list[Commitment]:
         return [c for c in self.commitments.values() if c.area == area_id]
 

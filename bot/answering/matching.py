@@ -383,6 +383,7 @@ class Index:
         self.actor_terms = {actor: set(self.segmenter.terms(normalise(label)))
                             for actor, label in ACTORS.items() if actor != "collective"}
         self.actor_terms["collective"] = {"集体"}
+        self.highest = self.catalogue.highest()
         self.smalltalk = {compact(normalise(p)): kind
                           for kind, phrases in self.catalogue.vocabulary.smalltalk.items()
                           for p in phrases}
@@ -871,7 +872,7 @@ def match(question: str, index: Index, *, limit: int | None = None) -> Result:
     base: dict[str, Any] = {"question": question, "normalised": normalised}
     if is_blank(normalised):
         return Result(intent="blank", **base)
-    if references := find_references(normalised):
+    if references := find_references(normalised, index.highest):
         return _from_references(index, references, base)
     asked = index.question(normalised)
     tokens, terms = asked.tokens, asked.resolved()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -39,6 +40,17 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
     ),
 }
 _COMPILED = [(kind, re.compile(p)) for kind, ps in _PATTERNS.items() for p in ps]
+# "the last one" by ordinal word rather than number (宣言最后一段, last commitment). Read
+# before the numbered patterns: cn2an turns 最后一段 into 最后1段, which is not paragraph 1.
+_LAST_PATTERNS: dict[str, tuple[str, ...]] = {
+    "commitment": (r"最后\s*[那这]?\s*[一1]?\s*(?:项|条|个)\s*(?:共同)?承诺",
+                   r"(?:last|final)\s+commitment", r"derniers?\s+engagements?"),
+    "paragraph": (r"(?:最后|最末|末尾|结尾)\s*[那这]?\s*[一1]?\s*(?:个)?\s*(?:自然)?段",
+                  r"(?:last|final|closing)\s+paragraph", r"derniers?\s+paragraphes?"),
+    "area": (r"最后\s*[那这]?\s*[一1]?\s*(?:个|项)?\s*(?:优先)?\s*领域",
+             r"(?:last|final)\s+(?:priority\s+)?area", r"derniers?\s+domaines?"),
+}
+_LAST = [(kind, re.compile(p)) for kind, ps in _LAST_PATTERNS.items() for p in ps]
 _BARE_NUMBER = re.compile(r"^\s*(?:第|no\.?|n°)?\s*0*(\d{1,3})\s*(?:项|条|号)?\s*$")
 PREFIX = {kind: prefix for prefix, kind in KINDS.items()}
 
@@ -71,14 +83,21 @@ def _arabic(text: str) -> str:
         return text
 
 
-def find_references(normalised: str) -> list[Reference]:
+def find_references(normalised: str, last: Mapping[str, int] | None = None) -> list[Reference]:
     """All references in a normalised question, in the order they appear, without repeats.
 
-    A question that is only a number ("17", "第17项") means a commitment.
+    A question that is only a number ("17", "第17项") means a commitment. `last` gives each
+    kind's highest number, so that "最后一段" / "last commitment" resolve (without it they
+    are still recognised, and so never misread as a number, but not reported).
     """
     text = _arabic(normalised)
     found: list[Reference] = []
     taken: list[tuple[int, int]] = []
+    for kind, pattern in _LAST:
+        for m in pattern.finditer(text):
+            taken.append((m.start(), m.end()))
+            if last and kind in last:
+                found.append(Reference(kind, last[kind], m.start(), m.end()))
     for kind, pattern in _COMPILED:
         for m in pattern.finditer(text):
             if any(m.start() < end and start < m.end() for start, end in taken):
