@@ -384,6 +384,10 @@ class Index:
                             for actor, label in ACTORS.items() if actor != "collective"}
         self.actor_terms["collective"] = {"集体"}
         self.highest = self.catalogue.highest()
+        # "help" typed alone: the chat shows the user's /help; the answer it stands for is
+        # the FAQ entry about the bot's commands (the one that lists /help as a keyword)
+        self.help_matches = tuple(Match(f.id, f.kind, REFERENCE_SCORE, f.title)
+                                  for f in self.catalogue.faqs.values() if "/help" in f.keywords)
         self.smalltalk = {compact(normalise(p)): kind
                           for kind, phrases in self.catalogue.vocabulary.smalltalk.items()
                           for p in phrases}
@@ -877,7 +881,8 @@ def match(question: str, index: Index, *, limit: int | None = None) -> Result:
     asked = index.question(normalised)
     tokens, terms = asked.tokens, asked.resolved()
     if kind := _smalltalk(index, normalised, terms):
-        return Result(intent="smalltalk", smalltalk=kind, terms=tuple(terms), **base)
+        return Result(intent="smalltalk", smalltalk=kind, terms=tuple(terms),
+                      matches=index.help_matches[:1] if kind == "help" else (), **base)
     if actor := _actor(index, tokens, terms):
         commitments = index.catalogue.commitments_by(actor)
         matches = tuple(Match(c.id, c.kind, ACTOR_SCORE, c.title) for c in commitments)
