@@ -368,6 +368,22 @@ def test_a_single_generic_word_is_never_a_confident_answer(assistant: Assistant)
         assert assistant.ask(question).matches == (), question
 
 
+@pytest.mark.parametrize("question", ["安理会第2436号决议说了啥", "resolution 2436 on performance",
+                                      "la résolution 2086, elle dit quoi"])
+def test_a_resolution_named_by_an_unknown_number_gets_choices_not_a_card(
+        assistant: Assistant, question: str) -> None:
+    """The card on resolutions does not say what resolution 2436 says: at most "did you mean"."""
+    result = assistant.ask(question)
+    assert not result.matches, question
+    # confident enough to answer but for the number: the rule, not the model, holds it back
+    assert result.decision is not None
+    assert result.decision.confidence >= assistant.index.tuning.answer_at
+
+
+def test_a_resolution_the_glossary_knows_is_answered(assistant: Assistant) -> None:
+    assert assistant.ask("resolution 1325").matches[0].id in {"A2", "C10"}
+
+
 def test_words_the_catalogue_does_not_know_do_not_sink_a_match(assistant: Assistant) -> None:
     """Fillers and words no catalogue text or example uses no longer dilute the score of
     the entry the domain words point to: they weigh nothing in the ranking."""

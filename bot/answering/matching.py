@@ -146,6 +146,11 @@ LISTING_WORDS = frozenset({"哪些", "方面", "领域", "有关", "相关", "�
 # A question for a figure (多少人, 几个, how many) asks for data no catalogue entry holds.
 _QUANTITY = re.compile(r"多少|几个|几名|几次|几天|几年|几位|how many|how much|combien")
 _NUMBER = re.compile(r"\d{2,}")
+# A Security Council resolution named by its number (第2436号决议, resolution 2436): the
+# question asks what that document says, which no entry holds unless the glossary knows
+# the number (1325 is women, peace and security).
+_RESOLUTION = re.compile(r"(\d{3,5})\s*号?\s*决议|(?:resolution|résolution|决议)\s*"
+                         r"(?:no\.?|n°|第)?\s*(\d{3,5})")
 
 
 @dataclass(frozen=True)
@@ -384,6 +389,9 @@ class Index:
                             for actor, label in ACTORS.items() if actor != "collective"}
         self.actor_terms["collective"] = {"集体"}
         self.highest = self.catalogue.highest()
+        self.known_numbers = frozenset(
+            number for g in self.catalogue.vocabulary.glossary for phrase in (*g.en, *g.fr)
+            for number in re.findall(r"\d{3,5}", phrase))
         # "help" typed alone: the chat shows the user's /help; the answer it stands for is
         # the FAQ entry about the bot's commands (the one that lists /help as a keyword)
         self.help_matches = tuple(Match(f.id, f.kind, REFERENCE_SCORE, f.title)
@@ -817,6 +825,12 @@ def _only_terms(question: Question, normalised: str) -> bool:
     return bool(text) and sum(len(t) for t in dict.fromkeys(question.terms)) >= 0.8 * len(text)
 
 
+def _unknown_document(index: Index, normalised: str) -> bool:
+    """Does the question name a resolution by a number the vocabulary does not know?"""
+    return any(number not in index.known_numbers
+               for m in _RESOLUTION.finditer(normalised) for number in m.groups() if number)
+
+
 def decide(index: Index, question: Question, ranking: Ranking, normalised: str) -> Decision:
     """Answer, suggest or refuse, from the evidence about the best entry."""
     if not ranking.candidates:
@@ -827,8 +841,9 @@ def decide(index: Index, question: Question, ranking: Ranking, normalised: str) 
     verdict = ("answer" if p >= knobs.answer_at
                else "suggest" if confidence(knobs, feats, knobs.suggest_coefficients)
                >= knobs.suggest_at else "refuse")
-    if verdict == "answer" and feats["generic_only"]:
-        verdict = "suggest"  # a generic word alone (标准, 钱) is never a confident answer
+    if verdict == "answer" and (feats["generic_only"] or _unknown_document(index, normalised)):
+        verdict = "suggest"  # a generic word alone (标准, 钱) is never a confident answer,
+        # nor is a card about resolutions an answer to what resolution 2436 says
     elif verdict == "refuse" and _all_domain(feats) and _only_terms(question, normalised):
         verdict = "suggest"  # 培训, 环境: a topic named in catalogue words alone is no dead end
     return Decision(verdict, p, _frozen(feats))
