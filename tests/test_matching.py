@@ -355,6 +355,7 @@ def test_suggestions_are_the_rerank_models_first_three(assistant: Assistant) -> 
     ("A4P是啥", "F1"), ("what is A4P", "F1"), ("qu'est-ce que l'A4P", "F1"),
     ("怎么提交进展", "F8"), ("how do I report progress", "F8"),
     ("comment signaler les progrès", "F8"), ("怎么成为联络人", "F7"), ("A4P+ 是啥", "F4"),
+    ("do you keep my messages", "F9"), ("tu conserves mes messages ?", "F9"),
 ])
 def test_questions_about_a4p_and_the_bot_are_answered_from_the_faq(
         assistant: Assistant, question: str, expected: str) -> None:
