@@ -90,9 +90,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.56, "relative": 1.373, "example": 2.669, "grams": 1.323,
-        "grams_example": 2.945, "area": -1.53, "paragraph": -0.17, "faq": -1.045,
-        "listing_area": 0.873, "position": 0.953}))
+        "score": 5.557, "relative": 1.423, "example": 2.666, "grams": 1.266,
+        "grams_example": 2.951, "area": -1.513, "paragraph": -0.171, "faq": -1.165,
+        "listing_area": 0.812, "position": 1.1}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -105,20 +105,20 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.205, "share": 0.765, "evidence": 1.157, "share_evidence": 0.246,
-        "example_share": 1.499, "specific": 0.472, "generic_only": -1.005,
-        "exact": 0.091, "margin": 0.637, "unknown": -3.474, "number": 0.37,
-        "quantity": -2.095, "example": 1.467, "matched": 0.244, "grams": 2.349,
-        "grams_example": 1.705, "rerank": 0.629, "rerank_margin": 1.778}))
+        "bias": -4.231, "share": 0.702, "evidence": 1.37, "share_evidence": 0.271,
+        "example_share": 1.713, "specific": 0.451, "generic_only": -0.99, "exact": 0.015,
+        "margin": 0.694, "unknown": -3.284, "number": 0.339, "quantity": -2.153,
+        "example": 1.268, "matched": 0.074, "grams": 2.234, "grams_example": 1.519,
+        "rerank": 0.731, "rerank_margin": 1.822}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.741, "share": 1.874, "evidence": 1.637, "share_evidence": 0.807,
-        "example_share": 1.459, "specific": 0.653, "generic_only": -1.493,
-        "exact": 0.546, "margin": 0.015, "unknown": -4.142, "number": 0.026,
-        "quantity": -2.96, "example": 1.651, "matched": 1.643, "grams": 2.026,
-        "grams_example": 1.808, "rerank": 0.77, "rerank_margin": 0.051}))
-    answer_at: float = 0.69  # confidence to answer with a card
+        "bias": -3.843, "share": 2.12, "evidence": 1.549, "share_evidence": 0.862,
+        "example_share": 1.602, "specific": 0.76, "generic_only": -1.497, "exact": 0.494,
+        "margin": -0.069, "unknown": -4.177, "number": 0.028, "quantity": -2.961,
+        "example": 1.402, "matched": 1.677, "grams": 2.039, "grams_example": 1.541,
+        "rerank": 0.911, "rerank_margin": 0.141}))
+    answer_at: float = 0.7  # confidence to answer with a card
     suggest_at: float = 0.73  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
