@@ -79,7 +79,7 @@ class Tuning:
     #: "伙伴关系方面有哪些承诺" asks for an area's list
     listing_area_prior: float = 1.08
     #: share of the score that does not depend on covering the entry's title
-    title_fit_base: float = 0.7
+    title_fit_base: float = 0.85
     #: a generic word (标准, 钱, use) counts for this share of its weight, and never alone
     generic_weight: float = 0.35
     #: a word found only in users' example questions (今年, 全是) is incidental more often
@@ -90,9 +90,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.557, "relative": 1.423, "example": 2.666, "grams": 1.266,
-        "grams_example": 2.951, "area": -1.513, "paragraph": -0.171, "faq": -1.165,
-        "listing_area": 0.812, "position": 1.1}))
+        "score": 5.262, "relative": 0.837, "example": 2.995, "grams": 1.204,
+        "grams_example": 3.081, "area": -1.448, "paragraph": -0.267, "faq": -1.166,
+        "listing_area": 0.824, "position": 1.52}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -105,21 +105,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.231, "share": 0.702, "evidence": 1.37, "share_evidence": 0.271,
-        "example_share": 1.713, "specific": 0.451, "generic_only": -0.99, "exact": 0.015,
-        "margin": 0.694, "unknown": -3.284, "number": 0.339, "quantity": -2.153,
-        "example": 1.268, "matched": 0.074, "grams": 2.234, "grams_example": 1.519,
-        "rerank": 0.731, "rerank_margin": 1.822}))
+        "bias": -4.225, "share": 0.695, "evidence": 1.465, "share_evidence": 0.354,
+        "example_share": 2.001, "specific": 0.329, "generic_only": -1.103, "exact": -0.067,
+        "margin": 0.547, "unknown": -3.344, "number": 0.261, "quantity": -2.229,
+        "example": 0.945, "matched": 0.451, "grams": 2.439, "grams_example": 1.345,
+        "rerank": 1.086, "rerank_margin": 1.476}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.843, "share": 2.12, "evidence": 1.549, "share_evidence": 0.862,
-        "example_share": 1.602, "specific": 0.76, "generic_only": -1.497, "exact": 0.494,
-        "margin": -0.069, "unknown": -4.177, "number": 0.028, "quantity": -2.961,
-        "example": 1.402, "matched": 1.677, "grams": 2.039, "grams_example": 1.541,
-        "rerank": 0.911, "rerank_margin": 0.141}))
-    answer_at: float = 0.7  # confidence to answer with a card
-    suggest_at: float = 0.73  # the suggestion model's confidence to offer "did you mean"
+        "bias": -3.964, "share": 1.912, "evidence": 1.753, "share_evidence": 0.763,
+        "example_share": 1.655, "specific": 0.792, "generic_only": -1.418, "exact": 0.339,
+        "margin": 0.104, "unknown": -4.221, "number": -0.02, "quantity": -2.913,
+        "example": 1.085, "matched": 1.655, "grams": 2.26, "grams_example": 1.807,
+        "rerank": 0.871, "rerank_margin": 0.033}))
+    answer_at: float = 0.68  # confidence to answer with a card
+    suggest_at: float = 0.75  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
