@@ -344,8 +344,8 @@ def test_unsure_questions_offer_at_most_three_suggestions_best_first(assistant: 
 def test_suggestions_are_the_rerank_models_first_three(assistant: Assistant) -> None:
     """However far below the best its lexical score is, a runner-up the rerank model puts
     among the first three is offered (the suggestion model was fitted on exactly those)."""
-    result = assistant.ask("授权任务太多太乱")
-    assert result.decision.verdict == "suggest"
+    result = assistant.ask("没钱咋完成任务")
+    assert result.decision is not None and result.decision.verdict == "suggest"
     third = result.candidates[2].match
     assert third.score < 0.5 * result.candidates[0].match.score  # lexically weak, yet the model ranks it third
     assert [m.id for m in result.suggestions] == [c.match.id for c in result.candidates[:3]]
@@ -367,6 +367,17 @@ def test_questions_about_a4p_and_the_bot_are_answered_from_the_faq(
 def test_a_single_generic_word_is_never_a_confident_answer(assistant: Assistant) -> None:
     for question in ("标准是什么", "钱的事", "一起"):
         assert assistant.ask(question).matches == (), question
+
+
+@pytest.mark.parametrize("question", ["最后的结果怎么样", "我的护照丢了"])
+def test_one_word_of_one_example_question_is_never_a_confident_answer(
+        assistant: Assistant, question: str) -> None:
+    """最后 and 护照 appear only in an example question each: "did you mean" at most."""
+    result = assistant.ask(question)
+    matched = {e.matched for e in result.candidates[0].evidence if e.weight > 0}
+    assert len(matched) == 1 and matched <= assistant.index.example_only
+    assert not result.matches and result.decision is not None
+    assert result.decision.confidence >= assistant.index.tuning.answer_at  # held back by the rule
 
 
 @pytest.mark.parametrize("question", ["安理会第2436号决议说了啥", "resolution 2436 on performance",

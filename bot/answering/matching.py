@@ -825,6 +825,13 @@ def _only_terms(question: Question, normalised: str) -> bool:
     return bool(text) and sum(len(t) for t in dict.fromkeys(question.terms)) >= 0.8 * len(text)
 
 
+def _incidental(index: Index, ranking: Ranking) -> bool:
+    """Is the best entry matched by one word that only its users' example questions use?
+    Such a word (护照 in "护照被扣了", 最后) is an incidental detail more often than a topic."""
+    matched = {e.matched for e in ranking.candidates[0].evidence if e.weight > 0}
+    return len(matched) == 1 and matched <= index.example_only
+
+
 def _unknown_document(index: Index, normalised: str) -> bool:
     """Does the question name a resolution by a number the vocabulary does not know?"""
     return any(number not in index.known_numbers
@@ -841,9 +848,11 @@ def decide(index: Index, question: Question, ranking: Ranking, normalised: str) 
     verdict = ("answer" if p >= knobs.answer_at
                else "suggest" if confidence(knobs, feats, knobs.suggest_coefficients)
                >= knobs.suggest_at else "refuse")
-    if verdict == "answer" and (feats["generic_only"] or _unknown_document(index, normalised)):
+    if verdict == "answer" and (feats["generic_only"] or _incidental(index, ranking)
+                                or _unknown_document(index, normalised)):
         verdict = "suggest"  # a generic word alone (标准, 钱) is never a confident answer,
-        # nor is a card about resolutions an answer to what resolution 2436 says
+        # nor one word of one example question (护照, 最后), nor is a card about
+        # resolutions an answer to what resolution 2436 says
     elif verdict == "refuse" and _all_domain(feats) and _only_terms(question, normalised):
         verdict = "suggest"  # 培训, 环境: a topic named in catalogue words alone is no dead end
     return Decision(verdict, p, _frozen(feats))
