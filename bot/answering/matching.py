@@ -90,9 +90,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.262, "relative": 0.837, "example": 2.995, "grams": 1.204,
-        "grams_example": 3.081, "area": -1.448, "paragraph": -0.267, "faq": -1.166,
-        "listing_area": 0.824, "position": 1.52}))
+        "score": 5.383, "relative": 1.04, "example": 2.908, "grams": 1.397,
+        "grams_example": 3.091, "area": -1.598, "paragraph": -0.159, "faq": -1.001,
+        "listing_area": 0.792, "position": 1.505}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -105,21 +105,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.225, "share": 0.695, "evidence": 1.465, "share_evidence": 0.354,
-        "example_share": 2.001, "specific": 0.329, "generic_only": -1.103, "exact": -0.067,
-        "margin": 0.547, "unknown": -3.344, "number": 0.261, "quantity": -2.229,
-        "example": 0.945, "matched": 0.451, "grams": 2.439, "grams_example": 1.345,
-        "rerank": 1.086, "rerank_margin": 1.476}))
+        "bias": -3.944, "share": 0.712, "evidence": 1.148, "share_evidence": 0.082,
+        "example_share": 2.064, "specific": 0.437, "generic_only": -1.184, "exact": -0.132,
+        "margin": 0.492, "unknown": -3.611, "number": -1.25, "quantity": -1.634,
+        "example": 0.685, "matched": 0.876, "grams": 3.474, "grams_example": 1.864,
+        "rerank": 0.952, "rerank_margin": 1.233}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.964, "share": 1.912, "evidence": 1.753, "share_evidence": 0.763,
-        "example_share": 1.655, "specific": 0.792, "generic_only": -1.418, "exact": 0.339,
-        "margin": 0.104, "unknown": -4.221, "number": -0.02, "quantity": -2.913,
-        "example": 1.085, "matched": 1.655, "grams": 2.26, "grams_example": 1.807,
-        "rerank": 0.871, "rerank_margin": 0.033}))
-    answer_at: float = 0.68  # confidence to answer with a card
-    suggest_at: float = 0.75  # the suggestion model's confidence to offer "did you mean"
+        "bias": -4.057, "share": 1.99, "evidence": 1.529, "share_evidence": 0.163,
+        "example_share": 1.557, "specific": 0.969, "generic_only": -0.537, "exact": 0.369,
+        "margin": 0.149, "unknown": -4.539, "number": -2.081, "quantity": -1.835,
+        "example": 0.855, "matched": 1.798, "grams": 3.045, "grams_example": 2.318,
+        "rerank": 1.049, "rerank_margin": -0.19}))
+    answer_at: float = 0.66  # confidence to answer with a card
+    suggest_at: float = 0.77  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
@@ -146,9 +146,8 @@ LISTING_WORDS = frozenset({"哪些", "方面", "领域", "有关", "相关", "�
 # A question for a figure (多少人, 几个, how many) asks for data no catalogue entry holds.
 _QUANTITY = re.compile(r"多少|几个|几名|几次|几天|几年|几位|how many|how much|combien")
 _NUMBER = re.compile(r"\d{2,}")
-# A Security Council resolution named by its number (第2436号决议, resolution 2436): the
-# question asks what that document says, which no entry holds unless the glossary knows
-# the number (1325 is women, peace and security).
+# A Security Council resolution named by its number (第2436号决议, resolution 1325): the
+# question asks about that document, which no entry holds; at most the topic it is about.
 _RESOLUTION = re.compile(r"(\d{3,5})\s*号?\s*决议|(?:resolution|résolution|决议)\s*"
                          r"(?:no\.?|n°|第)?\s*(\d{3,5})")
 
@@ -389,9 +388,6 @@ class Index:
                             for actor, label in ACTORS.items() if actor != "collective"}
         self.actor_terms["collective"] = {"集体"}
         self.highest = self.catalogue.highest()
-        self.known_numbers = frozenset(
-            number for g in self.catalogue.vocabulary.glossary for phrase in (*g.en, *g.fr)
-            for number in re.findall(r"\d{3,5}", phrase))
         # "help" typed alone: the chat shows the user's /help; the answer it stands for is
         # the FAQ entry about the bot's commands (the one that lists /help as a keyword)
         self.help_matches = tuple(Match(f.id, f.kind, REFERENCE_SCORE, f.title)
@@ -832,10 +828,9 @@ def _incidental(index: Index, ranking: Ranking) -> bool:
     return len(matched) == 1 and matched <= index.example_only
 
 
-def _unknown_document(index: Index, normalised: str) -> bool:
-    """Does the question name a resolution by a number the vocabulary does not know?"""
-    return any(number not in index.known_numbers
-               for m in _RESOLUTION.finditer(normalised) for number in m.groups() if number)
+def _names_a_resolution(normalised: str) -> bool:
+    """Does the question name a resolution by its number?"""
+    return bool(_RESOLUTION.search(normalised))
 
 
 def decide(index: Index, question: Question, ranking: Ranking, normalised: str) -> Decision:
@@ -849,10 +844,10 @@ def decide(index: Index, question: Question, ranking: Ranking, normalised: str) 
                else "suggest" if confidence(knobs, feats, knobs.suggest_coefficients)
                >= knobs.suggest_at else "refuse")
     if verdict == "answer" and (feats["generic_only"] or _incidental(index, ranking)
-                                or _unknown_document(index, normalised)):
+                                or _names_a_resolution(normalised)):
         verdict = "suggest"  # a generic word alone (标准, 钱) is never a confident answer,
-        # nor one word of one example question (护照, 最后), nor is a card about
-        # resolutions an answer to what resolution 2436 says
+        # nor one word of one example question (护照, 最后), nor a card about resolutions
+        # or WPS to what resolution 2436 or 1325 says
     elif verdict == "refuse" and _all_domain(feats) and _only_terms(question, normalised):
         verdict = "suggest"  # 培训, 环境: a topic named in catalogue words alone is no dead end
     return Decision(verdict, p, _frozen(feats))
