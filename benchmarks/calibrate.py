@@ -46,7 +46,7 @@ DEV_SETS = ("questions.yaml", "holdout.yaml", "field_dev.yaml", "field_dev2.yaml
             "field_dev3.yaml")
 FEATURES = ("share", "evidence", "share_evidence", "example_share", "specific", "generic_only",
             "exact", "margin", "unknown", "number", "quantity", "example", "matched", "grams",
-            "grams_example", "rerank", "rerank_margin")
+            "grams_example", "rerank", "rerank_margin", "off_topic")
 SIGNALS = ("score", "relative", "example", "grams", "grams_example", "area", "paragraph", "faq",
            "listing_area", "position")
 RERANK_L2 = 0.3

@@ -98,6 +98,20 @@ def test_synonym_in_two_groups_is_reported(knowledge_copy):
     assert any("'安理会' is also in group" in p for p in check_catalogue(knowledge_copy))
 
 
+def test_off_topic_words_are_checked(knowledge_copy):
+    (knowledge_copy / "offtopic.yaml").write_text(
+        "zh: [工资, 工资]\nen: salary\nde: [gehalt]\n", encoding="utf-8")
+    problems = check_catalogue(knowledge_copy)
+    assert "offtopic.yaml: zh: field '工资': is listed twice (also zh)" in problems
+    assert "offtopic.yaml: en: must be a list of non-empty texts" in problems
+    assert "offtopic.yaml: de: is not a known language (zh, en, fr)" in problems
+
+
+def test_off_topic_words_are_optional(knowledge_copy):
+    (knowledge_copy / "offtopic.yaml").unlink(missing_ok=True)
+    assert load_catalogue(knowledge_copy).vocabulary.off_topic == ()
+
+
 def test_load_raises_with_every_problem(knowledge_copy):
     edit(knowledge_copy, "areas", lambda d: d[0].pop("title"))
     with pytest.raises(CatalogueError) as info:

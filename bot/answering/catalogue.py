@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +142,7 @@ class Vocabulary:
     smalltalk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     stopwords: tuple[str, ...] = ()
     generic: tuple[str, ...] = ()  # words too general to answer on alone (标准, 钱, use)
+    off_topic: tuple[str, ...] = ()  # offtopic.yaml: everyday matters (工资, visa) it never covers
 
 
 @dataclass(frozen=True)
@@ -343,6 +344,31 @@ def _vocabulary(data: Any, problems: _Problems) -> Vocabulary:
                       texts("stopwords"), texts("generic"))
 
 
+_OFF_TOPIC = "offtopic.yaml"
+
+
+def _off_topic(data: Any, problems: _Problems) -> tuple[str, ...]:
+    """The words of offtopic.yaml: a mapping zh / en / fr -> list of texts, none twice."""
+    if not isinstance(data, dict) or not data:
+        problems.add(_OFF_TOPIC, "(file)", "", "must be a mapping zh / en / fr -> list of words")
+        return ()
+    words: dict[str, str] = {}
+    for language, values in data.items():
+        if language not in ("zh", "en", "fr"):
+            problems.add(_OFF_TOPIC, str(language), "", "is not a known language (zh, en, fr)")
+            continue
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip()
+                                                   for v in values):
+            problems.add(_OFF_TOPIC, language, "", "must be a list of non-empty texts")
+            continue
+        for word in values:
+            key = word.strip().lower()
+            if key in words:
+                problems.add(_OFF_TOPIC, language, word, f"is listed twice (also {words[key]})")
+            words.setdefault(key, language)
+    return tuple(words)
+
+
 def _synonyms(raw: Any, problems: _Problems) -> tuple[tuple[str, ...], ...]:
     """Groups of at least two words; a word in two groups is a problem."""
     groups: list[tuple[str, ...]] = []
@@ -512,6 +538,9 @@ def load_catalogue(directory: Path | str | None = None, *, complete: bool = True
     if (base / "faq.yaml").is_file():  # optional: a catalogue without an FAQ is still whole
         raw["faq"] = _entries("faq", _read_yaml(base / "faq.yaml", problems), problems, declared)
     vocabulary = _vocabulary(_read_yaml(base / "vocabulary.yaml", problems), problems)
+    if (base / _OFF_TOPIC).is_file():  # optional, like the FAQ
+        vocabulary = replace(vocabulary, off_topic=_off_topic(_read_yaml(base / _OFF_TOPIC,
+                                                                         problems), problems))
     catalogue = _build(raw, vocabulary)
     _check_references(catalogue, problems, complete, declared)
     _check_examples(catalogue, problems)

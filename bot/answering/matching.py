@@ -54,7 +54,7 @@ from .normalisation import is_blank, normalise, strip_punctuation
 from .references import Reference, find_references
 from .repair import CompoundRepair
 from .grams import CharGrams
-from .segmenter import Segmenter, is_han, is_latin, pinyin_key
+from .segmenter import Segmenter, fold_latin, is_han, is_latin, pinyin_key
 
 
 def _frozen(mapping: dict[str, float]) -> Mapping[str, float]:
@@ -388,6 +388,7 @@ class Index:
                             for actor, label in ACTORS.items() if actor != "collective"}
         self.actor_terms["collective"] = {"集体"}
         self.highest = self.catalogue.highest()
+        self.off_topic = word_pattern(self.catalogue.vocabulary.off_topic)
         # "help" typed alone: the chat shows the user's /help; the answer it stands for is
         # the FAQ entry about the bot's commands (the one that lists /help as a keyword)
         self.help_matches = tuple(Match(f.id, f.kind, REFERENCE_SCORE, f.title)
@@ -476,6 +477,21 @@ class Index:
                     found[other] = (knobs.homophone_similarity, "pinyin")
         ranked = sorted(found.items(), key=lambda kv: -kv[1][0])
         return tuple((t, s, c) for t, (s, c) in ranked)
+
+
+def word_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern for a word list over folded, normalised text: Chinese words wherever they
+    stand (jieba may cut them otherwise), Latin ones as whole words ("leave", not "sleeve")."""
+    forms = sorted({fold_latin(normalise(w)) for w in words if w.strip()}, key=len, reverse=True)
+    if not forms:
+        return None
+    return re.compile("|".join(re.escape(f) if is_han(f) else rf"(?<![a-z]){re.escape(f)}(?![a-z])"
+                               for f in forms))
+
+
+def off_topic(index: Index, normalised: str) -> bool:
+    """Does the question name an everyday matter the declaration never covers (工资, visa)?"""
+    return bool(index.off_topic and index.off_topic.search(fold_latin(normalised)))
 
 
 def compact(text: str) -> str:
@@ -789,6 +805,7 @@ def features(index: Index, question: Question, ranking: Ranking, normalised: str
         "unknown": ranking.unknown / terms if terms else 1.0,
         "number": float(bool(_NUMBER.search(normalised))),
         "quantity": float(bool(_QUANTITY.search(normalised))),
+        "off_topic": float(off_topic(index, normalised)),
         "example": example,
         "example_share": example * share,
         "matched": min(len(matched), 5) / 5.0,
