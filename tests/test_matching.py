@@ -393,6 +393,18 @@ def test_resolution_1325_is_offered_as_women_peace_and_security(assistant: Assis
     assert {m.id for m in assistant.ask("resolution 1325").suggestions} & {"A2", "C10"}
 
 
+@pytest.mark.parametrize("question, topic", [
+    ("女兵的产假怎么休", "女兵太少"), ("where is the gym for women peacekeepers", "women peacekeepers")])
+def test_an_everyday_matter_near_a_topic_is_refused(assistant: Assistant, question: str,
+                                                    topic: str) -> None:
+    """Maternity leave of a woman peacekeeper is not commitment 12: offtopic.yaml's words
+    weigh against an answer (the topic alone is still answered)."""
+    assert assistant.ask(topic).matches
+    result = assistant.ask(question)
+    assert result.decision is not None and result.decision.features["off_topic"] == 1.0
+    assert not result.matches and not result.suggestions
+
+
 def test_words_the_catalogue_does_not_know_do_not_sink_a_match(assistant: Assistant) -> None:
     """Fillers and words no catalogue text or example uses no longer dilute the score of
     the entry the domain words point to: they weigh nothing in the ranking."""

@@ -348,11 +348,12 @@ _OFF_TOPIC = "offtopic.yaml"
 
 
 def _off_topic(data: Any, problems: _Problems) -> tuple[str, ...]:
-    """The words of offtopic.yaml: a mapping zh / en / fr -> list of texts, none twice."""
+    """The words of offtopic.yaml: a mapping zh / en / fr -> list of texts, none twice in a
+    language (one word may serve two: wifi, football)."""
     if not isinstance(data, dict) or not data:
         problems.add(_OFF_TOPIC, "(file)", "", "must be a mapping zh / en / fr -> list of words")
         return ()
-    words: dict[str, str] = {}
+    words: dict[str, None] = {}
     for language, values in data.items():
         if language not in ("zh", "en", "fr"):
             problems.add(_OFF_TOPIC, str(language), "", "is not a known language (zh, en, fr)")
@@ -361,11 +362,13 @@ def _off_topic(data: Any, problems: _Problems) -> tuple[str, ...]:
                                                    for v in values):
             problems.add(_OFF_TOPIC, language, "", "must be a list of non-empty texts")
             continue
+        seen: set[str] = set()
         for word in values:
             key = word.strip().lower()
-            if key in words:
-                problems.add(_OFF_TOPIC, language, word, f"is listed twice (also {words[key]})")
-            words.setdefault(key, language)
+            if key in seen:
+                problems.add(_OFF_TOPIC, language, word, "is listed twice")
+            seen.add(key)
+            words[key] = None
     return tuple(words)
 
 
