@@ -17,8 +17,9 @@
 3. `answer_at` is the lowest confidence whose answers keep a precision of at least
    `PRECISION` on the development sets together and `SET_PRECISION` on each large one (a
    wrong card costs a field officer more than a "did you mean"); `suggest_at` the lowest
-   confidence at which at most `OOS_SUGGESTED` of the out-of-scope questions would still get
-   suggestions. `--cv` prints a leave-one-set-out estimate of the whole decision step.
+   confidence of the second model that still leaves `OOS_REFUSED` of the out-of-scope
+   questions with neither an answer nor choices. `--cv` prints a leave-one-set-out estimate
+   of the whole decision step.
 
 The frozen holdouts (`tests/data/field_holdout*.yaml`) are never read here: tuning on them would
 make their numbers meaningless. `--write` prints the Tuning lines to paste into matching.py.
@@ -56,7 +57,7 @@ RERANK_L2 = 0.3
 PRECISION = 0.955
 SET_PRECISION = 0.93
 MIN_ANSWERS = 100  # a set with fewer answers cannot resolve a point of precision on its own
-OOS_SUGGESTED = 0.05
+OOS_REFUSED = 0.92  # out-of-scope questions left with neither an answer nor choices
 L2 = 0.5
 
 
@@ -155,8 +156,9 @@ def thresholds(p: np.ndarray, y: np.ndarray, p_shown: np.ndarray, oos: np.ndarra
                 for k in np.unique(sets) if (answered & (sets == k)).sum() >= MIN_ANSWERS):
             answer_at = float(cut)
     suggest_at = 0.99
+    unanswered = oos & (p < round(answer_at, 2))  # an answered one gets no choices anyway
     for cut in np.arange(0.99, 0.01, -0.01):
-        if (p_shown[oos] >= cut).mean() <= OOS_SUGGESTED:
+        if (unanswered & (p_shown < cut)).sum() >= OOS_REFUSED * oos.sum():
             suggest_at = float(cut)
     return round(answer_at, 2), round(suggest_at, 2)
 

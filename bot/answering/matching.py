@@ -119,7 +119,7 @@ class Tuning:
         "example": 0.763, "matched": 1.496, "grams": 2.904, "grams_example": 2.34,
         "rerank": 1.169, "rerank_margin": -0.118, "off_topic": -2.704}))
     answer_at: float = 0.65  # confidence to answer with a card
-    suggest_at: float = 0.79  # the suggestion model's confidence to offer "did you mean"
+    suggest_at: float = 0.76  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
