@@ -124,6 +124,12 @@ def test_references_in_every_form(assistant: Assistant, question: str, expected:
     assert result.intent == "reference" and result.matches[0].id == expected
 
 
+def test_which_one_is_not_number_one(assistant: Assistant) -> None:
+    """哪一条 asks which commitment; cn2an makes it 哪1条, which is not commitment 1."""
+    result = assistant.ask("保护平民是哪一条承诺")
+    assert result.intent == "search" and result.matches[0].id == "C13"
+
+
 @pytest.mark.parametrize("question", ["保户平民", "保護平民", "protection of civilians",
                                       "protection des civils", "老百姓的保护"])
 def test_protection_of_civilians_in_many_spellings(assistant: Assistant, question: str) -> None:

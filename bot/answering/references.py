@@ -57,9 +57,11 @@ _ORDINAL_PATTERNS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 _ORDINAL = [(kind, which, re.compile(p)) for (kind, which), ps in _ORDINAL_PATTERNS.items()
             for p in ps]
-# A UN staff grade (P3岗位, D1 level) is not paragraph 3 or area 1: read first, never reported.
-_GRADE = re.compile(r"(?<![a-z0-9])[pdg]\s*-?\s*\d{1,2}\s*的?\s*"
-                    r"(?:级|岗|职|post|level|grade|position)")
+# Never references, read first: a UN staff grade (P3岗位, D1 level) is not paragraph 3, and
+# 一 after 哪/这/每 … is "which / this / every one", not number 1 (哪一段, 这一条承诺, 每一项).
+_NOT_REFERENCES = re.compile(r"(?<![a-z0-9])[pdg]\s*-?\s*\d{1,2}\s*的?\s*"
+                             r"(?:级|岗|职|post|level|grade|position)"
+                             r"|[哪这那每同另某任]\s*[一1](?=\s*(?:个|项|条|号|段|自然段|领域|承诺))")
 _BARE_NUMBER = re.compile(r"^\s*(?:第|no\.?|n°)?\s*0*(\d{1,3})\s*(?:项|条|号)?\s*$")
 PREFIX = {kind: prefix for prefix, kind in KINDS.items()}
 
@@ -102,7 +104,7 @@ def find_references(normalised: str, last: Mapping[str, int] | None = None) -> l
     """
     text = _arabic(normalised)
     found: list[Reference] = []
-    taken: list[tuple[int, int]] = [m.span() for m in _GRADE.finditer(text)]
+    taken: list[tuple[int, int]] = [m.span() for m in _NOT_REFERENCES.finditer(text)]
     for kind, which, pattern in _ORDINAL:
         for m in pattern.finditer(text):
             taken.append((m.start(), m.end()))
