@@ -105,17 +105,17 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.942, "share": 0.769, "evidence": 1.179, "share_evidence": -0.001,
+        "bias": -3.942, "share": 0.768, "evidence": 1.179, "share_evidence": 0.0,
         "example_share": 1.944, "specific": 0.364, "generic_only": -1.213, "exact": -0.095,
         "margin": 0.595, "unknown": -3.053, "number": -1.344, "quantity": -1.615,
-        "example": 0.591, "matched": 0.613, "grams": 3.37, "grams_example": 1.844,
+        "example": 0.591, "matched": 0.613, "grams": 3.371, "grams_example": 1.844,
         "rerank": 1.105, "rerank_margin": 1.298, "off_topic": -2.803}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
         "bias": -4.028, "share": 2.074, "evidence": 1.47, "share_evidence": 0.084,
-        "example_share": 1.394, "specific": 0.874, "generic_only": -0.596, "exact": 0.456,
-        "margin": 0.287, "unknown": -3.973, "number": -2.172, "quantity": -1.811,
+        "example_share": 1.394, "specific": 0.875, "generic_only": -0.596, "exact": 0.456,
+        "margin": 0.287, "unknown": -3.973, "number": -2.173, "quantity": -1.811,
         "example": 0.763, "matched": 1.496, "grams": 2.904, "grams_example": 2.34,
         "rerank": 1.169, "rerank_margin": -0.118, "off_topic": -2.704}))
     answer_at: float = 0.65  # confidence to answer with a card
