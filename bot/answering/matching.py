@@ -90,9 +90,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.383, "relative": 1.04, "example": 2.908, "grams": 1.397,
-        "grams_example": 3.091, "area": -1.598, "paragraph": -0.159, "faq": -1.001,
-        "listing_area": 0.792, "position": 1.505}))
+        "score": 5.382, "relative": 1.042, "example": 2.91, "grams": 1.399,
+        "grams_example": 3.089, "area": -1.6, "paragraph": -0.159, "faq": -1.007,
+        "listing_area": 0.796, "position": 1.501}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -105,20 +105,20 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.942, "share": 0.768, "evidence": 1.179, "share_evidence": 0.0,
-        "example_share": 1.944, "specific": 0.364, "generic_only": -1.213, "exact": -0.095,
-        "margin": 0.595, "unknown": -3.053, "number": -1.344, "quantity": -1.615,
-        "example": 0.591, "matched": 0.613, "grams": 3.371, "grams_example": 1.844,
+        "bias": -3.943, "share": 0.767, "evidence": 1.176, "share_evidence": 0.002,
+        "example_share": 1.939, "specific": 0.364, "generic_only": -1.212, "exact": -0.091,
+        "margin": 0.596, "unknown": -3.051, "number": -1.345, "quantity": -1.615,
+        "example": 0.591, "matched": 0.614, "grams": 3.368, "grams_example": 1.84,
         "rerank": 1.105, "rerank_margin": 1.298, "off_topic": -2.803}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.028, "share": 2.074, "evidence": 1.47, "share_evidence": 0.084,
-        "example_share": 1.394, "specific": 0.875, "generic_only": -0.596, "exact": 0.456,
-        "margin": 0.287, "unknown": -3.973, "number": -2.173, "quantity": -1.811,
-        "example": 0.763, "matched": 1.496, "grams": 2.904, "grams_example": 2.34,
+        "bias": -4.029, "share": 2.071, "evidence": 1.469, "share_evidence": 0.086,
+        "example_share": 1.39, "specific": 0.874, "generic_only": -0.595, "exact": 0.461,
+        "margin": 0.288, "unknown": -3.971, "number": -2.172, "quantity": -1.811,
+        "example": 0.763, "matched": 1.496, "grams": 2.901, "grams_example": 2.336,
         "rerank": 1.169, "rerank_margin": -0.118, "off_topic": -2.704}))
-    answer_at: float = 0.65  # confidence to answer with a card
+    answer_at: float = 0.66  # confidence to answer with a card
     suggest_at: float = 0.76  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
