@@ -412,6 +412,17 @@ def test_an_everyday_matter_near_a_topic_is_refused(assistant: Assistant, questi
     assert not result.matches and not result.suggestions
 
 
+def test_phrases_find_chinese_anywhere_and_latin_whole_words() -> None:
+    from bot.answering.matching import Phrases
+
+    phrases = Phrases(["热水器", "leave", "per diem", "Indemnité journalière"])
+    assert phrases.found_in("女兵宿舍的热水器坏了")
+    assert phrases.found_in("when is my annual leave") and not phrases.found_in("a sleeve")
+    assert phrases.found_in("what's the per diem rate") and not phrases.found_in("per day")
+    assert phrases.found_in("c'est combien l'indemnite journaliere")
+    assert not Phrases([]).found_in("anything")
+
+
 def test_words_the_catalogue_does_not_know_do_not_sink_a_match(assistant: Assistant) -> None:
     """Fillers and words no catalogue text or example uses no longer dilute the score of
     the entry the domain words point to: they weigh nothing in the ranking."""
