@@ -412,6 +412,18 @@ def test_an_everyday_matter_near_a_topic_is_refused(assistant: Assistant, questi
     assert not result.matches and not result.suggestions
 
 
+def test_warming_builds_the_pinyin_tables_a_typo_needs(catalogue) -> None:
+    """Servers warm the index at start: the first question with a typo must not wait for
+    the pinyin of every catalogue term."""
+    from bot.answering.matching import Index
+
+    index = Index(catalogue)
+    assert "homophones" not in index.__dict__
+    index.warm()
+    assert {"homophones", "variant_homophones"} <= index.__dict__.keys()
+    assert match("保户平民", index).matches[0].id == "C13"
+
+
 def test_phrases_find_chinese_anywhere_and_latin_whole_words() -> None:
     from bot.answering.matching import Phrases
 
