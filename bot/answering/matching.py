@@ -69,8 +69,8 @@ class Tuning:
     # -- rank --------------------------------------------------------------------------
     #: strength of evidence by the field it was found in (title and users' phrasings first)
     field_weights: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "title": 1.0, "keywords": 1.0, "foreign": 1.0, "examples": 0.9, "text": 0.75,
-        "context": 0.5}))
+        "title": 1.0, "keywords": 1.0, "foreign": 1.0, "examples": 0.9, "asked": 0.9,
+        "text": 0.75, "context": 0.5}))
     #: prior by kind: a commitment is the precise answer, a paragraph the source
     kind_prior: Mapping[str, float] = field(default_factory=lambda: _frozen({
         "commitment": 1.0, "area": 0.96, "paragraph": 0.9, "faq": 1.0}))
@@ -90,9 +90,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.382, "relative": 1.042, "example": 2.91, "grams": 1.399,
-        "grams_example": 3.089, "area": -1.6, "paragraph": -0.159, "faq": -1.007,
-        "listing_area": 0.796, "position": 1.501}))
+        "score": 5.261, "relative": 0.835, "example": 3.346, "grams": 1.181,
+        "grams_example": 3.121, "area": -1.047, "paragraph": -0.365, "faq": -0.508,
+        "listing_area": 1.048, "position": 1.563}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -105,21 +105,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.943, "share": 0.767, "evidence": 1.176, "share_evidence": 0.002,
-        "example_share": 1.939, "specific": 0.364, "generic_only": -1.212, "exact": -0.091,
-        "margin": 0.596, "unknown": -3.051, "number": -1.345, "quantity": -1.615,
-        "example": 0.591, "matched": 0.614, "grams": 3.368, "grams_example": 1.84,
-        "rerank": 1.105, "rerank_margin": 1.298, "off_topic": -2.803}))
+        "bias": -4.871, "share": 1.194, "evidence": 0.58, "share_evidence": -0.275,
+        "example_share": 1.498, "specific": 0.517, "generic_only": -0.586, "exact": -0.111,
+        "margin": 0.767, "unknown": -3.122, "number": -1.639, "quantity": -1.806,
+        "example": 1.647, "matched": 0.579, "grams": 3.065, "grams_example": 1.724,
+        "rerank": 1.485, "rerank_margin": 1.259, "off_topic": -2.796}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.029, "share": 2.071, "evidence": 1.469, "share_evidence": 0.086,
-        "example_share": 1.39, "specific": 0.874, "generic_only": -0.595, "exact": 0.461,
-        "margin": 0.288, "unknown": -3.971, "number": -2.172, "quantity": -1.811,
-        "example": 0.763, "matched": 1.496, "grams": 2.901, "grams_example": 2.336,
-        "rerank": 1.169, "rerank_margin": -0.118, "off_topic": -2.704}))
-    answer_at: float = 0.66  # confidence to answer with a card
-    suggest_at: float = 0.76  # the suggestion model's confidence to offer "did you mean"
+        "bias": -4.67, "share": 1.987, "evidence": 0.875, "share_evidence": -0.057,
+        "example_share": 1.128, "specific": 1.38, "generic_only": -0.777, "exact": 0.189,
+        "margin": 0.424, "unknown": -4.069, "number": -2.365, "quantity": -2.235,
+        "example": 2.087, "matched": 1.388, "grams": 2.369, "grams_example": 2.592,
+        "rerank": 1.306, "rerank_margin": -0.372, "off_topic": -2.645}))
+    answer_at: float = 0.62  # confidence to answer with a card
+    suggest_at: float = 0.6  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
@@ -238,9 +238,10 @@ class Result:
 
 # -- the index -----------------------------------------------------------------------
 
-def _fields(entry: Entry) -> list[tuple[str, str]]:
-    """(field, text) pairs of an entry, in the order they are indexed."""
-    examples = [("examples", e) for e in getattr(entry, "examples", ())]
+def _fields(entry: Entry, asked: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(field, text) pairs of an entry, in the order they are indexed; the questions users
+    asked (asked.yaml) count as example questions."""
+    examples = [("examples", e) for e in (*getattr(entry, "examples", ()), *asked)]
     if isinstance(entry, Area):
         return [("title", entry.title), *(("title", a) for a in entry.aliases),
                 *(("keywords", k) for k in entry.keywords), *examples,
@@ -253,14 +254,18 @@ def _fields(entry: Entry) -> list[tuple[str, str]]:
         return [("title", entry.title), *(("keywords", k) for k in entry.keywords), *examples,
                 ("foreign", entry.title_en), ("foreign", entry.title_fr),
                 ("context", entry.answer)]
-    return [("text", entry.text), ("context", entry.section)]
+    return [("text", entry.text), ("context", entry.section), *examples]
 
 
-def _documents(entries: list[Entry]) -> list[list[tuple[str, bool]]]:
+Asked = Mapping[str, tuple[str, ...]]  # entry id -> questions users asked (asked.yaml)
+
+
+def _documents(entries: list[Entry], asked: Asked) -> list[list[tuple[str, bool]]]:
     """Per entry: its normalised texts, each marked when it is a phrasing — a title or an
     example question (for `CharGrams`)."""
     phrasings = ("examples", "title", "foreign")
-    return [[(normalise(text), f in phrasings) for f, text in _fields(e)] for e in entries]
+    return [[(normalise(text), f in phrasings) for f, text in _fields(e, asked.get(e.id, ()))]
+            for e in entries]
 
 
 Postings = dict[str, dict[int, tuple[str, float]]]  # term -> {entry: (best field, its weight)}
@@ -277,29 +282,41 @@ class _Cut:
     documented: frozenset[str]              # terms of the catalogue's own texts
 
 
-def _postings(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, float]) -> _Cut:
+def _postings(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, float],
+              asked: Asked) -> _Cut:
     """Every entry's fields cut into terms once: postings, titles, examples, and the terms
-    the catalogue's own texts use (not only users' example questions)."""
+    the catalogue's own texts use (not only users' example questions). The questions users
+    asked (asked.yaml) come last and bring no word of their own: their fillers (我想, 问下)
+    would otherwise become known words that dilute every question holding them."""
     postings: Postings = defaultdict(dict)
     labels: list[list[frozenset[str]]] = []
     examples: list[list[frozenset[str]]] = []
     documented: set[str] = set()
     for i, entry in enumerate(entries):
         own: list[frozenset[str]] = []
-        asked: list[frozenset[str]] = []
+        phrasings: list[frozenset[str]] = []
         for fld, text in _fields(entry):
             terms = segmenter.terms(normalise(text))
             if fld in ("title", "foreign") and terms:
                 own.append(frozenset(terms))
             if fld in ("examples", "title", "foreign") and terms:
-                asked.append(frozenset(terms))  # a title is the canonical phrasing
+                phrasings.append(frozenset(terms))  # a title is the canonical phrasing
             if fld != "examples":
                 documented.update(terms)
             for term in terms:
                 if postings[term].get(i, ("", 0.0))[1] < weights[fld]:
                     postings[term][i] = (fld, weights[fld])
         labels.append(own)
-        examples.append(asked)
+        examples.append(phrasings)
+    known = set(postings)
+    for i, entry in enumerate(entries):
+        for text in asked.get(entry.id, ()):
+            terms = [t for t in segmenter.terms(normalise(text)) if t in known]
+            if terms:
+                examples[i].append(frozenset(terms))
+            for term in terms:
+                if postings[term].get(i, ("", 0.0))[1] < weights["asked"]:
+                    postings[term][i] = ("asked", weights["asked"])
     return _Cut(postings, labels, examples, frozenset(documented))
 
 
@@ -344,7 +361,7 @@ class Index:
         self.tuning = tuning
         self.segmenter = segmenter or Segmenter(catalogue.vocabulary)
         self.entries: list[Entry] = list(catalogue.entries())
-        cut = _postings(self.segmenter, self.entries, tuning.field_weights)
+        cut = _postings(self.segmenter, self.entries, tuning.field_weights, catalogue.asked)
         self.postings, self.labels, self.examples = cut.postings, cut.labels, cut.examples
         self.children = _children(self.entries)
         # 100 × the kind's prior, per entry (and with an area's listing prior)
@@ -381,7 +398,7 @@ class Index:
             for asked in self.examples]
         self.example_terms: list[dict[str, tuple[int, ...]]] = [
             _holders(asked) for asked in self.examples]
-        self.grams = CharGrams(_documents(self.entries))
+        self.grams = CharGrams(_documents(self.entries, self.catalogue.asked))
 
     def _lookups(self) -> None:
         """The tables questions are looked up in besides the postings: vocabularies for
@@ -457,6 +474,15 @@ class Index:
             if len(variant) >= 2 and targets and (key := pinyin_key(variant)):
                 table[key] += [t for t in targets if t not in table[key]]
         return dict(table)
+
+    def unseen(self, questions: Iterable[str]) -> Index:
+        """An index of the same catalogue without these questions among the asked ones
+        (sharing segmenter and tuning): how the matcher fares on labelled questions it has
+        not read — a development set that asked.yaml was drawn from."""
+        gone = set(questions)
+        if not any(q in gone for qs in self.catalogue.asked.values() for q in qs):
+            return self
+        return Index(self.catalogue.without_asked(gone), self.segmenter, self.tuning)
 
     def warm(self) -> None:
         """Build the tables the first question with a typo or an unknown word would otherwise
@@ -957,15 +983,25 @@ def match(question: str, index: Index, *, limit: int | None = None) -> Result:
     top = ranking.candidates[0].match.score if ranking.candidates else 0.0
     ranked = tuple(c.match for c in ranking.candidates[:limit]
                    if c.match.score >= knobs.keep_share * top)
-    matches = ranked if decision.verdict == "answer" else ()
+    matches = _best_first(ranked) if decision.verdict == "answer" else ()
     # choices are the rerank model's first: a runner-up it ranks high is worth a button
     # even when its rank score is far below the best one's
-    suggestions = (tuple(c.match for c in ranking.candidates[:knobs.max_suggestions])
+    suggestions = (_best_first(c.match for c in ranking.candidates[:knobs.max_suggestions])
                    if decision.verdict == "suggest" else ())
     return Result(intent="search", matches=matches, suggestions=suggestions,
                   terms=tuple(asked.terms), weights=ranking.weights,
                   candidates=ranking.candidates, probabilities=ranking.probabilities,
                   decision=decision, **base)
+
+
+def _best_first(matches: Iterable[Match]) -> tuple[Match, ...]:
+    """Matches in the rerank model's order, each score capped by the one before it: whoever
+    reads the scores (ask --json) reads the same order (the rank step's lexical scores, in
+    `Result.candidates`, stay as they were)."""
+    out: list[Match] = []
+    for m in matches:
+        out.append(replace(m, score=min(m.score, out[-1].score)) if out else m)
+    return tuple(out)
 
 
 def _from_references(index: Index, references: Iterable[Reference], base: dict[str, Any]

@@ -204,7 +204,8 @@ class Bm25:
         self.postings: dict[str, dict[int, int]] = {}
         lengths = []
         for i, entry in enumerate(self.entries):
-            terms = [t for _, text in _fields(entry) for t in self.segmenter.terms(normalise(text))]
+            terms = [t for _, text in _fields(entry, index.catalogue.asked.get(entry.id, ()))
+                     for t in self.segmenter.terms(normalise(text))]
             lengths.append(len(terms))
             for t in terms:
                 self.postings.setdefault(t, {}).setdefault(i, 0)
