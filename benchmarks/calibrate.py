@@ -1,6 +1,6 @@
 """Fit the matcher's rerank and decide steps on the development sets, and print why.
 
-    python benchmarks/calibrate.py [--write] [--keep-rerank] [--sets a.yaml b.yaml …]
+    python benchmarks/calibrate.py [--write] [--keep-rerank] [--cv] [--sets a.yaml b.yaml …]
 
 0. Every development question is ranked once (`rerank_depth` candidates) and the rerank
    step's `signals` of each candidate are recorded; a conditional-logit model (softmax over
@@ -15,12 +15,14 @@
    first `max_suggestions` (out-of-scope questions: never): its coefficients are
    `suggest_coefficients` — "did you mean" is its own question, not a weaker answer.
 3. `answer_at` is the lowest confidence whose answers keep a precision of at least
-   `PRECISION` on each development set (a wrong card costs a field officer more than a
-   "did you mean"); `suggest_at` the lowest confidence at which at most `OOS_SUGGESTED`
-   of the out-of-scope questions would still get suggestions.
+   `PRECISION` on the development sets together and `SET_PRECISION` on each large one (a
+   wrong card costs a field officer more than a "did you mean"); `suggest_at` the lowest
+   confidence of the second model that still leaves `OOS_REFUSED` of the out-of-scope
+   questions with neither an answer nor choices. `--cv` prints a leave-one-set-out estimate
+   of the whole decision step.
 
-The frozen holdout (`tests/data/field_holdout.yaml`) is never read here: tuning on it would
-make its numbers meaningless. `--write` prints the Tuning lines to paste into matching.py.
+The frozen holdouts (`tests/data/field_holdout*.yaml`) are never read here: tuning on them would
+make their numbers meaningless. `--write` prints the Tuning lines to paste into matching.py.
 """
 
 from __future__ import annotations
@@ -41,36 +43,46 @@ from bot.answering.matching import DEFAULT, Index, features, rank, rerank, signa
 from bot.answering.normalisation import normalise  # noqa: E402
 from bot.answering.references import find_references  # noqa: E402
 
-DEV_SETS = ("questions.yaml", "holdout.yaml", "field_dev.yaml", "field_dev2.yaml")
+DEV_SETS = ("questions.yaml", "holdout.yaml", "field_dev.yaml", "field_dev2.yaml",
+            "field_dev3.yaml")
 FEATURES = ("share", "evidence", "share_evidence", "example_share", "specific", "generic_only",
             "exact", "margin", "unknown", "number", "quantity", "example", "matched", "grams",
-            "grams_example", "rerank", "rerank_margin")
+            "grams_example", "rerank", "rerank_margin", "off_topic")
 SIGNALS = ("score", "relative", "example", "grams", "grams_example", "area", "paragraph", "faq",
            "listing_area", "position")
 RERANK_L2 = 0.3
-PRECISION = 0.95
+# Precision of answers on the development sets together, and on each large one. Chosen by
+# the leave-one-set-out estimate (`--cv`): 0.95 on every set held out-of-sample precision at
+# 0.961 but top-1 at 0.846; these keep both of the issue's targets out of sample (0.952, 0.869).
+PRECISION = 0.955
+SET_PRECISION = 0.93
 MIN_ANSWERS = 100  # a set with fewer answers cannot resolve a point of precision on its own
-OOS_SUGGESTED = 0.05
+OOS_REFUSED = 0.92  # out-of-scope questions left with neither an answer nor choices
 L2 = 0.5
 
 
 def _questions(index: Index, names: list[str]):  # noqa: ANN202 - an iterator of tuples
-    """(set number, item, normalised, question) for every free-text development question."""
+    """(set number, item, normalised, question, index) for every free-text development
+    question. A set that knowledge/asked.yaml was drawn from is seen through an index that
+    has not read its questions, as a new question would be: fitting on questions the index
+    holds word for word would teach the models that an exact phrasing is always right."""
     for number, name in enumerate(names):
-        for item in yaml.safe_load((ROOT / "tests" / "data" / name).read_text(encoding="utf-8")):
+        items = yaml.safe_load((ROOT / "tests" / "data" / name).read_text(encoding="utf-8"))
+        seen_by = index.unseen(item["q"] for item in items)
+        for item in items:
             normalised = normalise(item["q"])[:index.tuning.max_chars]
             if not find_references(normalised, index.highest):
-                yield number, item, normalised, index.question(normalised)
+                yield number, item, normalised, seen_by.question(normalised), seen_by
 
 
 def rerank_samples(index: Index, names: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per in-scope question whose right entry is among the candidates: (signals, right?)."""
     out = []
-    for _, item, normalised, question in _questions(index, names):
-        ranking = rank(index, question, index.tuning.rerank_depth)
+    for _, item, normalised, question, seen_by in _questions(index, names):
+        ranking = rank(seen_by, question, index.tuning.rerank_depth)
         right = np.array([float(c.match.id in item["expect"]) for c in ranking.candidates])
         if right.any():
-            rows = signals(index, question, ranking, normalised)
+            rows = signals(seen_by, question, ranking, normalised)
             out.append((np.array([[row[s] for s in SIGNALS] for row in rows]), right))
     return out
 
@@ -98,9 +110,9 @@ def samples(index: Index, names: list[str]
     set) for every free-text development question."""
     rows, labels, shown, oos, sets = [], [], [], [], []
     choices = index.tuning.max_suggestions
-    for number, item, normalised, question in _questions(index, names):
-        ranking = rank(index, question, index.tuning.rerank_depth)
-        ranking = rerank(index, question, ranking, normalised)
+    for number, item, normalised, question, seen_by in _questions(index, names):
+        ranking = rank(seen_by, question, index.tuning.rerank_depth)
+        ranking = rerank(seen_by, question, ranking, normalised)
         if not ranking.candidates:
             if not item["expect"]:
                 oos.append(True)
@@ -109,7 +121,7 @@ def samples(index: Index, names: list[str]
                 shown.append(0.0)
                 sets.append(number)
             continue
-        feats = features(index, question, ranking, normalised)
+        feats = features(seen_by, question, ranking, normalised)
         rows.append([feats[f] for f in FEATURES])
         labels.append(float(ranking.candidates[0].match.id in item["expect"]))
         shown.append(float(any(c.match.id in item["expect"]
@@ -139,29 +151,61 @@ def fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def thresholds(p: np.ndarray, y: np.ndarray, p_shown: np.ndarray, oos: np.ndarray,
                sets: np.ndarray) -> tuple[float, float]:
     """The lowest answer threshold that keeps the precision of the development sets together
-    and of each large one (the catalogue-worded set must not carry the field-worded one),
+    and of each large one (the catalogue-worded set must not carry the field-worded ones),
     then the suggestion threshold."""
     answer_at = 0.99
     for cut in np.arange(0.99, 0.05, -0.01):
         answered = p >= cut
         if y[answered].mean() >= PRECISION and all(
-                y[answered & (sets == k)].mean() >= PRECISION
+                y[answered & (sets == k)].mean() >= SET_PRECISION
                 for k in np.unique(sets) if (answered & (sets == k)).sum() >= MIN_ANSWERS):
             answer_at = float(cut)
     suggest_at = 0.99
+    unanswered = oos & (p < round(answer_at, 2))  # an answered one gets no choices anyway
     for cut in np.arange(0.99, 0.01, -0.01):
-        if (p_shown[oos] >= cut).mean() <= OOS_SUGGESTED:
+        if (unanswered & (p_shown < cut)).sum() >= OOS_REFUSED * oos.sum():
             suggest_at = float(cut)
     return round(answer_at, 2), round(suggest_at, 2)
+
+
+def cross_validate(x: np.ndarray, y: np.ndarray, y_shown: np.ndarray, oos: np.ndarray,
+                   sets: np.ndarray, names: list[str]) -> None:
+    """Leave one development set out: fit both decision models and thresholds on the others,
+    grade the one left out. An out-of-sample estimate of the decision step (the rerank model
+    is the one fitted on all sets, so ranking is slightly optimistic)."""
+    design = np.hstack([np.ones((len(x), 1)), x])
+    total = np.zeros(5)  # right answers, in scope, answers, shown, out-of-scope refused
+    for k in np.unique(sets):
+        train, test = sets != k, sets == k
+        w, w_shown = fit(x[train], y[train]), fit(x[train], y_shown[train])
+        p, p_shown = 1 / (1 + np.exp(-design @ w)), 1 / (1 + np.exp(-design @ w_shown))
+        answer_at, suggest_at = thresholds(p[train], y[train], p_shown[train], oos[train],
+                                           sets[train])
+        answered = test & (p >= answer_at)
+        offered = test & ~answered & (p_shown >= suggest_at)
+        inside = test & ~oos
+        counts = np.array([(answered & (y > 0)).sum(), inside.sum(), answered.sum(),
+                           (((answered & (y > 0)) | (offered & (y_shown > 0))) & inside).sum(),
+                           (test & oos & ~answered & ~offered).sum()])
+        total += counts
+        print(f"  held out {names[k]:18} top-1 {counts[0] / counts[1]:.3f}  precision "
+              f"{counts[0] / max(1, counts[2]):.3f}  shown {counts[3] / counts[1]:.3f}  out of "
+              f"scope refused {counts[4] / max(1, (test & oos).sum()):.3f}  (answer at "
+              f"{answer_at:.2f}, suggest at {suggest_at:.2f})")
+    print(f"  leave-one-set-out: top-1 {total[0] / total[1]:.3f}  precision "
+          f"{total[0] / total[2]:.3f}  shown {total[3] / total[1]:.3f}  out of scope refused "
+          f"{total[4] / oos.sum():.3f}  (free-text questions only)")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="print the Tuning fields to paste")
     parser.add_argument("--sets", nargs="+", default=list(DEV_SETS), metavar="NAME",
-                        help="development sets in tests/data to fit on (default: all four)")
+                        help="development sets in tests/data to fit on (default: all five)")
     parser.add_argument("--keep-rerank", action="store_true",
                         help="keep Tuning's rerank coefficients; refit only the decision")
+    parser.add_argument("--cv", action="store_true",
+                        help="also print the leave-one-set-out estimate of the decision step")
     parser.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE",
                         help="try another value of a numeric Tuning field (repeatable)")
     args = parser.parse_args()
@@ -197,6 +241,8 @@ def main() -> int:
           f"{int((offered & oos).sum())}; right entry shown overall "
           f"{((answered & (y > 0)) | (offered & (y_shown > 0)))[~oos].mean():.3f}")
     print(f"answer_at {answer_at}  suggest_at {suggest_at}")
+    if args.cv:
+        cross_validate(x, y, y_shown, oos, sets, args.sets)
     if args.write:
         print(f"rerank_coefficients = {rerank_coefficients!r}\ncoefficients = {coefficients!r}\n"
               f"suggest_coefficients = {suggest_coefficients!r}\n"

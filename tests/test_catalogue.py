@@ -98,6 +98,35 @@ def test_synonym_in_two_groups_is_reported(knowledge_copy):
     assert any("'安理会' is also in group" in p for p in check_catalogue(knowledge_copy))
 
 
+def test_off_topic_words_are_checked(knowledge_copy):
+    (knowledge_copy / "offtopic.yaml").write_text(
+        "zh: [工资, 工资]\nen: salary\nfr: [wifi]\nde: [gehalt]\n", encoding="utf-8")
+    problems = check_catalogue(knowledge_copy)
+    assert problems == ["offtopic.yaml: zh: field '工资': is listed twice",
+                        "offtopic.yaml: en: must be a list of non-empty texts",
+                        "offtopic.yaml: de: is not a known language (zh, en, fr)"]
+
+
+def test_asked_questions_are_checked(knowledge_copy):
+    (knowledge_copy / "asked.yaml").write_text(
+        "- {q: 营地门口来了一群逃难的人, id: C13}\n- {q: 营地门口来了一群逃难的人, id: C14}\n"
+        "- {q: 女兵太少, id: C99}\n- {q: 啥, id: C1}\n- {question: 女兵太少, id: C12}\n",
+        encoding="utf-8")
+    assert check_catalogue(knowledge_copy) == [
+        "asked.yaml: item 2: field 'q': is listed twice",
+        "asked.yaml: item 3: field 'id': names no entry: 'C99'",
+        "asked.yaml: item 4: field 'q': must be a question of 3–120 characters",
+        "asked.yaml: item 5: must have exactly q and id"]
+    (knowledge_copy / "asked.yaml").write_text("- {q: 营地门口来了一群逃难的人, id: c13}\n",
+                                              encoding="utf-8")
+    assert load_catalogue(knowledge_copy).asked == {"C13": ("营地门口来了一群逃难的人",)}
+
+
+def test_off_topic_words_are_optional(knowledge_copy):
+    (knowledge_copy / "offtopic.yaml").unlink(missing_ok=True)
+    assert load_catalogue(knowledge_copy).vocabulary.off_topic == ()
+
+
 def test_load_raises_with_every_problem(knowledge_copy):
     edit(knowledge_copy, "areas", lambda d: d[0].pop("title"))
     with pytest.raises(CatalogueError) as info:
@@ -133,8 +162,8 @@ def test_parsed_knowledge_is_reused_and_an_edit_is_never_missed(knowledge_copy, 
     monkeypatch.setenv("A4P_CACHE_DIR", str(tmp_path / "cache"))
     first = load_catalogue(knowledge_copy)
     kept = sorted((tmp_path / "cache" / "knowledge").glob("*.marshal"))
-    assert {p.name.split("-")[0] for p in kept} == {"areas", "commitments", "faq",
-                                                     "paragraphs", "vocabulary"}
+    assert {p.name.split("-")[0] for p in kept} == {"areas", "asked", "commitments", "faq",
+                                                     "offtopic", "paragraphs", "vocabulary"}
     monkeypatch.setattr(yaml, "load", lambda *a, **k: pytest.fail("parsed again"))
     assert load_catalogue(knowledge_copy).commitments == first.commitments
     monkeypatch.undo()

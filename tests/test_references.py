@@ -23,9 +23,10 @@ LAST = {"area": 8, "commitment": 45, "paragraph": 24}
 @pytest.mark.parametrize("question, ids", [
     ("宣言最后一段说了啥", ["P24"]), ("最后一条承诺", ["C45"]), ("最後一個領域", ["A8"]),
     ("the last paragraph of the declaration", ["P24"]), ("dernier engagement", ["C45"]),
-    ("结尾那段和第二段", ["P24", "P2"]),
+    ("结尾那段和第二段", ["P24", "P2"]), ("宣言开头那段是谁发表的", ["P1"]),
+    ("the first commitment", ["C1"]), ("premier paragraphe", ["P1"]),
 ])
-def test_the_last_one_by_its_ordinal(question, ids):
+def test_the_first_and_the_last_one_by_their_ordinal(question, ids):
     assert [r.id for r in find_references(normalise(question), LAST)] == ids
 
 
@@ -37,6 +38,8 @@ def test_the_last_one_is_never_read_as_number_one():
 
 @pytest.mark.parametrize("question", [
     "A4P是什么", "八个优先领域", "12345", "保护平民", "采取一切必要手段", "2019年4月的调查",
+    "怎么申请联合国P3岗位", "P-4 post in MINUSCA", "D1级别的工资", "性剥削零容忍在宣言哪一段",
+    "保护平民是哪一条承诺", "这一条承诺谁负责", "每一项承诺都要报告吗", "哪一个领域管培训",
 ])
 def test_no_reference_where_there_is_none(question):
     assert find_references(normalise(question)) == []

@@ -8,8 +8,8 @@ question time.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +142,7 @@ class Vocabulary:
     smalltalk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     stopwords: tuple[str, ...] = ()
     generic: tuple[str, ...] = ()  # words too general to answer on alone (标准, 钱, use)
+    off_topic: tuple[str, ...] = ()  # offtopic.yaml: everyday matters (工资, visa) it never covers
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,8 @@ class Catalogue:
     paragraphs: Mapping[str, Paragraph]
     vocabulary: Vocabulary
     faqs: Mapping[str, Faq] = field(default_factory=dict)
+    #: asked.yaml: questions users asked, per entry id (more example questions, in their words)
+    asked: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def get(self, entry_id: str) -> Entry | None:
         """Look an entry up by its id (`A3`, `c17`, `P12`, `F1`); None when there is none."""
@@ -163,6 +166,13 @@ class Catalogue:
         yield from self.commitments.values()
         yield from self.paragraphs.values()
         yield from self.faqs.values()
+
+    def without_asked(self, questions: Iterable[str]) -> Catalogue:
+        """This catalogue minus some asked questions: to measure the matcher on labelled
+        questions it has not read (a development set that asked.yaml was drawn from)."""
+        gone = set(questions)
+        return replace(self, asked={i: kept for i, qs in self.asked.items()
+                                    if (kept := tuple(q for q in qs if q not in gone))})
 
     def highest(self) -> dict[str, int]:
         """Each numbered kind's highest number: what "the last commitment" refers to."""
@@ -343,6 +353,62 @@ def _vocabulary(data: Any, problems: _Problems) -> Vocabulary:
                       texts("stopwords"), texts("generic"))
 
 
+_OFF_TOPIC = "offtopic.yaml"
+_ASKED = "asked.yaml"
+ASKED_MAX = 120  # characters: a question typed on a phone, not a report
+
+
+def _asked(data: Any, known: set[str], problems: _Problems) -> dict[str, tuple[str, ...]]:
+    """asked.yaml: a list of {q, id}; the id must name an entry of the knowledge files (`known`,
+    even one reported broken), and a question appears once."""
+    if not isinstance(data, list):
+        problems.add(_ASKED, "(file)", "", "must be a list of {q: question, id: entry}")
+        return {}
+    asked: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for number, item in enumerate(data, start=1):
+        label = f"item {number}"
+        if not isinstance(item, dict) or set(item) != {"q", "id"}:
+            problems.add(_ASKED, label, "", "must have exactly q and id")
+            continue
+        question, entry = item["q"], item["id"]
+        if not isinstance(question, str) or not 3 <= len(question.strip()) <= ASKED_MAX:
+            problems.add(_ASKED, label, "q", f"must be a question of 3–{ASKED_MAX} characters")
+        elif not isinstance(entry, str) or entry.strip().upper() not in known:
+            problems.add(_ASKED, label, "id", f"names no entry: {entry!r}")
+        elif question.strip() in seen:
+            problems.add(_ASKED, label, "q", "is listed twice")
+        else:
+            seen.add(question.strip())
+            asked.setdefault(entry.strip().upper(), []).append(question.strip())
+    return {entry: tuple(questions) for entry, questions in asked.items()}
+
+
+def _off_topic(data: Any, problems: _Problems) -> tuple[str, ...]:
+    """The words of offtopic.yaml: a mapping zh / en / fr -> list of texts, none twice in a
+    language (one word may serve two: wifi, football)."""
+    if not isinstance(data, dict) or not data:
+        problems.add(_OFF_TOPIC, "(file)", "", "must be a mapping zh / en / fr -> list of words")
+        return ()
+    words: dict[str, None] = {}
+    for language, values in data.items():
+        if language not in ("zh", "en", "fr"):
+            problems.add(_OFF_TOPIC, str(language), "", "is not a known language (zh, en, fr)")
+            continue
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip()
+                                                   for v in values):
+            problems.add(_OFF_TOPIC, language, "", "must be a list of non-empty texts")
+            continue
+        seen: set[str] = set()
+        for word in values:
+            key = word.strip().lower()
+            if key in seen:
+                problems.add(_OFF_TOPIC, language, word, "is listed twice")
+            seen.add(key)
+            words[key] = None
+    return tuple(words)
+
+
 def _synonyms(raw: Any, problems: _Problems) -> tuple[tuple[str, ...], ...]:
     """Groups of at least two words; a word in two groups is a problem."""
     groups: list[tuple[str, ...]] = []
@@ -512,7 +578,14 @@ def load_catalogue(directory: Path | str | None = None, *, complete: bool = True
     if (base / "faq.yaml").is_file():  # optional: a catalogue without an FAQ is still whole
         raw["faq"] = _entries("faq", _read_yaml(base / "faq.yaml", problems), problems, declared)
     vocabulary = _vocabulary(_read_yaml(base / "vocabulary.yaml", problems), problems)
+    if (base / _OFF_TOPIC).is_file():  # optional, like the FAQ
+        vocabulary = replace(vocabulary, off_topic=_off_topic(_read_yaml(base / _OFF_TOPIC,
+                                                                         problems), problems))
     catalogue = _build(raw, vocabulary)
+    if (base / _ASKED).is_file():  # optional, like the FAQ
+        known = set().union(*declared.values())  # a broken entry is reported once
+        catalogue = replace(catalogue, asked=_asked(_read_yaml(base / _ASKED, problems),
+                                                    known, problems))
     _check_references(catalogue, problems, complete, declared)
     _check_examples(catalogue, problems)
     if problems.messages:

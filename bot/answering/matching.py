@@ -54,7 +54,7 @@ from .normalisation import is_blank, normalise, strip_punctuation
 from .references import Reference, find_references
 from .repair import CompoundRepair
 from .grams import CharGrams
-from .segmenter import Segmenter, is_han, is_latin, pinyin_key
+from .segmenter import Segmenter, fold_latin, is_han, is_latin, pinyin_key
 
 
 def _frozen(mapping: dict[str, float]) -> Mapping[str, float]:
@@ -69,8 +69,8 @@ class Tuning:
     # -- rank --------------------------------------------------------------------------
     #: strength of evidence by the field it was found in (title and users' phrasings first)
     field_weights: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "title": 1.0, "keywords": 1.0, "foreign": 1.0, "examples": 0.9, "text": 0.75,
-        "context": 0.5}))
+        "title": 1.0, "keywords": 1.0, "foreign": 1.0, "examples": 0.9, "asked": 0.9,
+        "text": 0.75, "context": 0.5}))
     #: prior by kind: a commitment is the precise answer, a paragraph the source
     kind_prior: Mapping[str, float] = field(default_factory=lambda: _frozen({
         "commitment": 1.0, "area": 0.96, "paragraph": 0.9, "faq": 1.0}))
@@ -79,7 +79,7 @@ class Tuning:
     #: "伙伴关系方面有哪些承诺" asks for an area's list
     listing_area_prior: float = 1.08
     #: share of the score that does not depend on covering the entry's title
-    title_fit_base: float = 0.7
+    title_fit_base: float = 0.85
     #: a generic word (标准, 钱, use) counts for this share of its weight, and never alone
     generic_weight: float = 0.35
     #: a word found only in users' example questions (今年, 全是) is incidental more often
@@ -90,9 +90,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.557, "relative": 1.423, "example": 2.666, "grams": 1.266,
-        "grams_example": 2.951, "area": -1.513, "paragraph": -0.171, "faq": -1.165,
-        "listing_area": 0.812, "position": 1.1}))
+        "score": 5.261, "relative": 0.835, "example": 3.346, "grams": 1.181,
+        "grams_example": 3.121, "area": -1.047, "paragraph": -0.365, "faq": -0.508,
+        "listing_area": 1.048, "position": 1.563}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -105,21 +105,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.231, "share": 0.702, "evidence": 1.37, "share_evidence": 0.271,
-        "example_share": 1.713, "specific": 0.451, "generic_only": -0.99, "exact": 0.015,
-        "margin": 0.694, "unknown": -3.284, "number": 0.339, "quantity": -2.153,
-        "example": 1.268, "matched": 0.074, "grams": 2.234, "grams_example": 1.519,
-        "rerank": 0.731, "rerank_margin": 1.822}))
+        "bias": -4.871, "share": 1.194, "evidence": 0.58, "share_evidence": -0.275,
+        "example_share": 1.498, "specific": 0.517, "generic_only": -0.586, "exact": -0.111,
+        "margin": 0.767, "unknown": -3.122, "number": -1.639, "quantity": -1.806,
+        "example": 1.647, "matched": 0.579, "grams": 3.065, "grams_example": 1.724,
+        "rerank": 1.485, "rerank_margin": 1.259, "off_topic": -2.796}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.843, "share": 2.12, "evidence": 1.549, "share_evidence": 0.862,
-        "example_share": 1.602, "specific": 0.76, "generic_only": -1.497, "exact": 0.494,
-        "margin": -0.069, "unknown": -4.177, "number": 0.028, "quantity": -2.961,
-        "example": 1.402, "matched": 1.677, "grams": 2.039, "grams_example": 1.541,
-        "rerank": 0.911, "rerank_margin": 0.141}))
-    answer_at: float = 0.7  # confidence to answer with a card
-    suggest_at: float = 0.73  # the suggestion model's confidence to offer "did you mean"
+        "bias": -4.67, "share": 1.987, "evidence": 0.875, "share_evidence": -0.057,
+        "example_share": 1.128, "specific": 1.38, "generic_only": -0.777, "exact": 0.189,
+        "margin": 0.424, "unknown": -4.069, "number": -2.365, "quantity": -2.235,
+        "example": 2.087, "matched": 1.388, "grams": 2.369, "grams_example": 2.592,
+        "rerank": 1.306, "rerank_margin": -0.372, "off_topic": -2.645}))
+    answer_at: float = 0.62  # confidence to answer with a card
+    suggest_at: float = 0.6  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
@@ -146,9 +146,8 @@ LISTING_WORDS = frozenset({"哪些", "方面", "领域", "有关", "相关", "�
 # A question for a figure (多少人, 几个, how many) asks for data no catalogue entry holds.
 _QUANTITY = re.compile(r"多少|几个|几名|几次|几天|几年|几位|how many|how much|combien")
 _NUMBER = re.compile(r"\d{2,}")
-# A Security Council resolution named by its number (第2436号决议, resolution 2436): the
-# question asks what that document says, which no entry holds unless the glossary knows
-# the number (1325 is women, peace and security).
+# A Security Council resolution named by its number (第2436号决议, resolution 1325): the
+# question asks about that document, which no entry holds; at most the topic it is about.
 _RESOLUTION = re.compile(r"(\d{3,5})\s*号?\s*决议|(?:resolution|résolution|决议)\s*"
                          r"(?:no\.?|n°|第)?\s*(\d{3,5})")
 
@@ -239,9 +238,10 @@ class Result:
 
 # -- the index -----------------------------------------------------------------------
 
-def _fields(entry: Entry) -> list[tuple[str, str]]:
-    """(field, text) pairs of an entry, in the order they are indexed."""
-    examples = [("examples", e) for e in getattr(entry, "examples", ())]
+def _fields(entry: Entry, asked: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(field, text) pairs of an entry, in the order they are indexed; the questions users
+    asked (asked.yaml) count as example questions."""
+    examples = [("examples", e) for e in (*getattr(entry, "examples", ()), *asked)]
     if isinstance(entry, Area):
         return [("title", entry.title), *(("title", a) for a in entry.aliases),
                 *(("keywords", k) for k in entry.keywords), *examples,
@@ -254,14 +254,18 @@ def _fields(entry: Entry) -> list[tuple[str, str]]:
         return [("title", entry.title), *(("keywords", k) for k in entry.keywords), *examples,
                 ("foreign", entry.title_en), ("foreign", entry.title_fr),
                 ("context", entry.answer)]
-    return [("text", entry.text), ("context", entry.section)]
+    return [("text", entry.text), ("context", entry.section), *examples]
 
 
-def _documents(entries: list[Entry]) -> list[list[tuple[str, bool]]]:
+Asked = Mapping[str, tuple[str, ...]]  # entry id -> questions users asked (asked.yaml)
+
+
+def _documents(entries: list[Entry], asked: Asked) -> list[list[tuple[str, bool]]]:
     """Per entry: its normalised texts, each marked when it is a phrasing — a title or an
     example question (for `CharGrams`)."""
     phrasings = ("examples", "title", "foreign")
-    return [[(normalise(text), f in phrasings) for f, text in _fields(e)] for e in entries]
+    return [[(normalise(text), f in phrasings) for f, text in _fields(e, asked.get(e.id, ()))]
+            for e in entries]
 
 
 Postings = dict[str, dict[int, tuple[str, float]]]  # term -> {entry: (best field, its weight)}
@@ -278,29 +282,41 @@ class _Cut:
     documented: frozenset[str]              # terms of the catalogue's own texts
 
 
-def _postings(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, float]) -> _Cut:
+def _postings(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, float],
+              asked: Asked) -> _Cut:
     """Every entry's fields cut into terms once: postings, titles, examples, and the terms
-    the catalogue's own texts use (not only users' example questions)."""
+    the catalogue's own texts use (not only users' example questions). The questions users
+    asked (asked.yaml) come last and bring no word of their own: their fillers (我想, 问下)
+    would otherwise become known words that dilute every question holding them."""
     postings: Postings = defaultdict(dict)
     labels: list[list[frozenset[str]]] = []
     examples: list[list[frozenset[str]]] = []
     documented: set[str] = set()
     for i, entry in enumerate(entries):
         own: list[frozenset[str]] = []
-        asked: list[frozenset[str]] = []
+        phrasings: list[frozenset[str]] = []
         for fld, text in _fields(entry):
             terms = segmenter.terms(normalise(text))
             if fld in ("title", "foreign") and terms:
                 own.append(frozenset(terms))
             if fld in ("examples", "title", "foreign") and terms:
-                asked.append(frozenset(terms))  # a title is the canonical phrasing
+                phrasings.append(frozenset(terms))  # a title is the canonical phrasing
             if fld != "examples":
                 documented.update(terms)
             for term in terms:
                 if postings[term].get(i, ("", 0.0))[1] < weights[fld]:
                     postings[term][i] = (fld, weights[fld])
         labels.append(own)
-        examples.append(asked)
+        examples.append(phrasings)
+    known = set(postings)
+    for i, entry in enumerate(entries):
+        for text in asked.get(entry.id, ()):
+            terms = [t for t in segmenter.terms(normalise(text)) if t in known]
+            if terms:
+                examples[i].append(frozenset(terms))
+            for term in terms:
+                if postings[term].get(i, ("", 0.0))[1] < weights["asked"]:
+                    postings[term][i] = ("asked", weights["asked"])
     return _Cut(postings, labels, examples, frozenset(documented))
 
 
@@ -345,9 +361,13 @@ class Index:
         self.tuning = tuning
         self.segmenter = segmenter or Segmenter(catalogue.vocabulary)
         self.entries: list[Entry] = list(catalogue.entries())
-        cut = _postings(self.segmenter, self.entries, tuning.field_weights)
+        cut = _postings(self.segmenter, self.entries, tuning.field_weights, catalogue.asked)
         self.postings, self.labels, self.examples = cut.postings, cut.labels, cut.examples
         self.children = _children(self.entries)
+        # 100 × the kind's prior, per entry (and with an area's listing prior)
+        self.priors = [100 * tuning.kind_prior[e.kind] for e in self.entries]
+        self.listing_priors = [100 * (tuning.listing_area_prior if e.kind == "area"
+                                      else tuning.kind_prior[e.kind]) for e in self.entries]
         self._weigh(cut)
         self._phrasings()
         self._lookups()
@@ -378,7 +398,7 @@ class Index:
             for asked in self.examples]
         self.example_terms: list[dict[str, tuple[int, ...]]] = [
             _holders(asked) for asked in self.examples]
-        self.grams = CharGrams(_documents(self.entries))
+        self.grams = CharGrams(_documents(self.entries, self.catalogue.asked))
 
     def _lookups(self) -> None:
         """The tables questions are looked up in besides the postings: vocabularies for
@@ -389,9 +409,7 @@ class Index:
                             for actor, label in ACTORS.items() if actor != "collective"}
         self.actor_terms["collective"] = {"集体"}
         self.highest = self.catalogue.highest()
-        self.known_numbers = frozenset(
-            number for g in self.catalogue.vocabulary.glossary for phrase in (*g.en, *g.fr)
-            for number in re.findall(r"\d{3,5}", phrase))
+        self.off_topic = Phrases(self.catalogue.vocabulary.off_topic)
         # "help" typed alone: the chat shows the user's /help; the answer it stands for is
         # the FAQ entry about the bot's commands (the one that lists /help as a keyword)
         self.help_matches = tuple(Match(f.id, f.kind, REFERENCE_SCORE, f.title)
@@ -457,6 +475,20 @@ class Index:
                 table[key] += [t for t in targets if t not in table[key]]
         return dict(table)
 
+    def unseen(self, questions: Iterable[str]) -> Index:
+        """An index of the same catalogue without these questions among the asked ones
+        (sharing segmenter and tuning): how the matcher fares on labelled questions it has
+        not read — a development set that asked.yaml was drawn from."""
+        gone = set(questions)
+        if not any(q in gone for qs in self.catalogue.asked.values() for q in qs):
+            return self
+        return Index(self.catalogue.without_asked(gone), self.segmenter, self.tuning)
+
+    def warm(self) -> None:
+        """Build the tables the first question with a typo or an unknown word would otherwise
+        wait for (the pinyin of every catalogue term: 0.15 s here, seconds at 100×)."""
+        _ = self.homophones, self.variant_homophones
+
     @lru_cache(maxsize=8192)  # noqa: B019 - the index lives as long as the process
     def similar(self, term: str) -> tuple[tuple[str, float, str], ...]:
         """Catalogue terms that `term` may stand for: (term, similarity, channel)."""
@@ -480,6 +512,36 @@ class Index:
                     found[other] = (knobs.homophone_similarity, "pinyin")
         ranked = sorted(found.items(), key=lambda kv: -kv[1][0])
         return tuple((t, s, c) for t, (s, c) in ranked)
+
+
+_LATIN_WORD = re.compile(r"[a-z0-9]+(?:&[a-z0-9]+)*")  # l'indemnité: two words
+
+
+class Phrases:
+    """A word list looked up in folded, normalised text: Chinese words wherever they stand
+    (jieba may cut them otherwise), Latin ones as whole words ("leave", not "sleeve").
+    Set look-ups of the text's slices: a 500-word regex alternation cost 60 µs a question."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        forms = {fold_latin(normalise(w)) for w in words if w.strip()}
+        self.han = frozenset(f for f in forms if is_han(f))
+        self.latin = frozenset(" ".join(_LATIN_WORD.findall(f)) for f in forms if not is_han(f))
+        self.han_lengths = sorted({len(f) for f in self.han})
+        self.latin_lengths = sorted({len(f.split()) for f in self.latin if f})
+
+    def found_in(self, text: str) -> bool:
+        text = fold_latin(text)
+        if any(text[i:i + n] in self.han for n in self.han_lengths
+               for i in range(len(text) - n + 1)):
+            return True
+        words = _LATIN_WORD.findall(text)
+        return any(" ".join(words[i:i + n]) in self.latin for n in self.latin_lengths
+                   for i in range(len(words) - n + 1))
+
+
+def off_topic(index: Index, normalised: str) -> bool:
+    """Does the question name an everyday matter the declaration never covers (工资, visa)?"""
+    return index.off_topic.found_in(normalised)
 
 
 def compact(text: str) -> str:
@@ -570,12 +632,12 @@ def rank(index: Index, question: Question, limit: int) -> Ranking:
     gained = _gains(index, lookups)
     listing = _is_listing(question.tokens)
 
+    priors = index.listing_priors if listing else index.priors
+
     def bound_of(i: int) -> tuple[float, float, int]:
         """(upper bound of the score, weight explained, entry)"""
-        explained = sum(weights[t] * g[0] for t, g in gained[i].items())
-        kind = index.entries[i].kind
-        prior = knobs.listing_area_prior if (listing and kind == "area") else knobs.kind_prior[kind]
-        return min(100.0, 100 * prior * explained / known), explained, i
+        explained = sum([weights[t] * g[0] for t, g in gained[i].items()])
+        return min(100.0, priors[i] * explained / known), explained, i
 
     exact: dict[int, tuple[float, float]] = {}  # entry -> (score, explained)
 
@@ -587,9 +649,13 @@ def rank(index: Index, question: Question, limit: int) -> Ranking:
     # Title fit only scales a score down, so 100 × prior × coverage bounds it from above:
     # entries are scored exactly in bound order until the bound falls below the
     # `limit`-th best exact score (the rest cannot enter the results).
-    bounds = sorted(map(bound_of, gained), key=lambda b: (-b[0], -b[1], b[2]))
+    # a heap rather than a sort: the loop stops after a few entries of thousands
+    bounds = [(-b, -e, i) for b, e, i in map(bound_of, gained)]
+    heapq.heapify(bounds)
     best: list[float] = []  # min-heap of the `limit` best exact scores so far
-    for bound, explained, i in bounds:
+    while bounds:
+        negative, unexplained, i = heapq.heappop(bounds)
+        bound, explained = -negative, -unexplained
         if len(best) >= limit and bound < best[0]:
             break
         score = score_of(bound, explained, i)
@@ -793,6 +859,7 @@ def features(index: Index, question: Question, ranking: Ranking, normalised: str
         "unknown": ranking.unknown / terms if terms else 1.0,
         "number": float(bool(_NUMBER.search(normalised))),
         "quantity": float(bool(_QUANTITY.search(normalised))),
+        "off_topic": float(off_topic(index, normalised)),
         "example": example,
         "example_share": example * share,
         "matched": min(len(matched), 5) / 5.0,
@@ -825,10 +892,16 @@ def _only_terms(question: Question, normalised: str) -> bool:
     return bool(text) and sum(len(t) for t in dict.fromkeys(question.terms)) >= 0.8 * len(text)
 
 
-def _unknown_document(index: Index, normalised: str) -> bool:
-    """Does the question name a resolution by a number the vocabulary does not know?"""
-    return any(number not in index.known_numbers
-               for m in _RESOLUTION.finditer(normalised) for number in m.groups() if number)
+def _incidental(index: Index, ranking: Ranking) -> bool:
+    """Is the best entry matched by one word that only its users' example questions use?
+    Such a word (护照 in "护照被扣了", 最后) is an incidental detail more often than a topic."""
+    matched = {e.matched for e in ranking.candidates[0].evidence if e.weight > 0}
+    return len(matched) == 1 and matched <= index.example_only
+
+
+def _names_a_resolution(normalised: str) -> bool:
+    """Does the question name a resolution by its number?"""
+    return bool(_RESOLUTION.search(normalised))
 
 
 def decide(index: Index, question: Question, ranking: Ranking, normalised: str) -> Decision:
@@ -841,9 +914,11 @@ def decide(index: Index, question: Question, ranking: Ranking, normalised: str) 
     verdict = ("answer" if p >= knobs.answer_at
                else "suggest" if confidence(knobs, feats, knobs.suggest_coefficients)
                >= knobs.suggest_at else "refuse")
-    if verdict == "answer" and (feats["generic_only"] or _unknown_document(index, normalised)):
+    if verdict == "answer" and (feats["generic_only"] or _incidental(index, ranking)
+                                or _names_a_resolution(normalised)):
         verdict = "suggest"  # a generic word alone (标准, 钱) is never a confident answer,
-        # nor is a card about resolutions an answer to what resolution 2436 says
+        # nor one word of one example question (护照, 最后), nor a card about resolutions
+        # or WPS to what resolution 2436 or 1325 says
     elif verdict == "refuse" and _all_domain(feats) and _only_terms(question, normalised):
         verdict = "suggest"  # 培训, 环境: a topic named in catalogue words alone is no dead end
     return Decision(verdict, p, _frozen(feats))
@@ -908,15 +983,25 @@ def match(question: str, index: Index, *, limit: int | None = None) -> Result:
     top = ranking.candidates[0].match.score if ranking.candidates else 0.0
     ranked = tuple(c.match for c in ranking.candidates[:limit]
                    if c.match.score >= knobs.keep_share * top)
-    matches = ranked if decision.verdict == "answer" else ()
+    matches = _best_first(ranked) if decision.verdict == "answer" else ()
     # choices are the rerank model's first: a runner-up it ranks high is worth a button
     # even when its rank score is far below the best one's
-    suggestions = (tuple(c.match for c in ranking.candidates[:knobs.max_suggestions])
+    suggestions = (_best_first(c.match for c in ranking.candidates[:knobs.max_suggestions])
                    if decision.verdict == "suggest" else ())
     return Result(intent="search", matches=matches, suggestions=suggestions,
                   terms=tuple(asked.terms), weights=ranking.weights,
                   candidates=ranking.candidates, probabilities=ranking.probabilities,
                   decision=decision, **base)
+
+
+def _best_first(matches: Iterable[Match]) -> tuple[Match, ...]:
+    """Matches in the rerank model's order, each score capped by the one before it: whoever
+    reads the scores (ask --json) reads the same order (the rank step's lexical scores, in
+    `Result.candidates`, stay as they were)."""
+    out: list[Match] = []
+    for m in matches:
+        out.append(replace(m, score=min(m.score, out[-1].score)) if out else m)
+    return tuple(out)
 
 
 def _from_references(index: Index, references: Iterable[Reference], base: dict[str, Any]

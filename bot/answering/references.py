@@ -1,4 +1,4 @@
-"""Explicit references in a question: 第十三项承诺, 承诺三十, 第16段, 领域五, C12, #44, "paragraph 9".
+"""Explicit references in a question: 第十三项承诺, 承诺三十, 第16段, 领域五, C12, #44, "para 9".
 
 People who know the number should get exactly that entry, whatever language or numeral
 system they typed it in. Chinese numerals are converted by cn2an, not by hand.
@@ -40,17 +40,28 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
     ),
 }
 _COMPILED = [(kind, re.compile(p)) for kind, ps in _PATTERNS.items() for p in ps]
-# "the last one" by ordinal word rather than number (宣言最后一段, last commitment). Read
-# before the numbered patterns: cn2an turns 最后一段 into 最后1段, which is not paragraph 1.
-_LAST_PATTERNS: dict[str, tuple[str, ...]] = {
-    "commitment": (r"最后\s*[那这]?\s*[一1]?\s*(?:项|条|个)\s*(?:共同)?承诺",
-                   r"(?:last|final)\s+commitment", r"derniers?\s+engagements?"),
-    "paragraph": (r"(?:最后|最末|末尾|结尾)\s*[那这]?\s*[一1]?\s*(?:个)?\s*(?:自然)?段",
-                  r"(?:last|final|closing)\s+paragraph", r"derniers?\s+paragraphes?"),
-    "area": (r"最后\s*[那这]?\s*[一1]?\s*(?:个|项)?\s*(?:优先)?\s*领域",
-             r"(?:last|final)\s+(?:priority\s+)?area", r"derniers?\s+domaines?"),
+# "The first / the last one" by ordinal word rather than number (宣言最后一段, 开头那段, last
+# commitment). Read before the numbered patterns: cn2an turns 最后一段 into 最后1段, which is
+# not paragraph 1. (第一段 is a number, read by the patterns above.)
+_ORDINAL_PATTERNS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("commitment", "last"): (r"最后\s*[那这]?\s*[一1]?\s*(?:项|条|个)\s*(?:共同)?承诺",
+                             r"(?:last|final)\s+commitment", r"derniers?\s+engagements?"),
+    ("paragraph", "last"): (r"(?:最后|最末|末尾|结尾)\s*[那这]?\s*[一1]?\s*(?:个)?\s*(?:自然)?段",
+                            r"(?:last|final|closing)\s+paragraph", r"derniers?\s+paragraphes?"),
+    ("area", "last"): (r"最后\s*[那这]?\s*[一1]?\s*(?:个|项)?\s*(?:优先)?\s*领域",
+                       r"(?:last|final)\s+(?:priority\s+)?area", r"derniers?\s+domaines?"),
+    ("commitment", "first"): (r"(?:first|1st)\s+commitment", r"premiers?\s+engagements?"),
+    ("paragraph", "first"): (r"(?:开头|开篇|最前面)\s*[那这的]?\s*[一1]?\s*(?:个)?\s*(?:自然)?段",
+                             r"(?:first|1st|opening)\s+paragraph", r"premiers?\s+paragraphes?"),
+    ("area", "first"): (r"(?:first|1st)\s+(?:priority\s+)?area", r"premiers?\s+domaines?"),
 }
-_LAST = [(kind, re.compile(p)) for kind, ps in _LAST_PATTERNS.items() for p in ps]
+_ORDINAL = [(kind, which, re.compile(p)) for (kind, which), ps in _ORDINAL_PATTERNS.items()
+            for p in ps]
+# Never references, read first: a UN staff grade (P3岗位, D1 level) is not paragraph 3, and
+# 一 after 哪/这/每 … is "which / this / every one", not number 1 (哪一段, 这一条承诺, 每一项).
+_NOT_REFERENCES = re.compile(r"(?<![a-z0-9])[pdg]\s*-?\s*\d{1,2}\s*的?\s*"
+                             r"(?:级|岗|职|post|level|grade|position)"
+                             r"|[哪这那每同另某任]\s*[一1](?=\s*(?:个|项|条|号|段|自然段|领域|承诺))")
 _BARE_NUMBER = re.compile(r"^\s*(?:第|no\.?|n°)?\s*0*(\d{1,3})\s*(?:项|条|号)?\s*$")
 PREFIX = {kind: prefix for prefix, kind in KINDS.items()}
 
@@ -88,16 +99,18 @@ def find_references(normalised: str, last: Mapping[str, int] | None = None) -> l
 
     A question that is only a number ("17", "第17项") means a commitment. `last` gives each
     kind's highest number, so that "最后一段" / "last commitment" resolve (without it they
-    are still recognised, and so never misread as a number, but not reported).
+    are still recognised, and so never misread as a number, but not reported); "开头那段" and
+    "first commitment" are number 1.
     """
     text = _arabic(normalised)
     found: list[Reference] = []
-    taken: list[tuple[int, int]] = []
-    for kind, pattern in _LAST:
+    taken: list[tuple[int, int]] = [m.span() for m in _NOT_REFERENCES.finditer(text)]
+    for kind, which, pattern in _ORDINAL:
         for m in pattern.finditer(text):
             taken.append((m.start(), m.end()))
-            if last and kind in last:
-                found.append(Reference(kind, last[kind], m.start(), m.end()))
+            number = 1 if which == "first" else (last or {}).get(kind)
+            if number:
+                found.append(Reference(kind, number, m.start(), m.end()))
     for kind, pattern in _COMPILED:
         for m in pattern.finditer(text):
             if any(m.start() < end and start < m.end() for start, end in taken):

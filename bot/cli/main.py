@@ -155,7 +155,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     secrets = _quiet_secrets(settings)
     try:
         assistant = _with_store(_assistant(args), settings)
-        _warm_charts(assistant)
+        _warm(assistant)
         run(settings, assistant, webhook_url=args.webhook_url, listen=args.listen,
             port=args.port)
     except Exception as exc:  # noqa: BLE001 - Telegram's start-up failures become one line
@@ -186,7 +186,7 @@ def cmd_slack(args: argparse.Namespace) -> int:
 
     _quiet_secrets(settings)
     assistant = _with_store(_assistant(args), settings)
-    _warm_charts(assistant)
+    _warm(assistant)
     run(settings, assistant, listen=args.listen, port=args.port)
     return 0
 
@@ -207,11 +207,15 @@ def cmd_web(args: argparse.Namespace) -> int:
     return 0
 
 
-def _warm_charts(assistant) -> None:  # assistant: Assistant
-    """Servers pay matplotlib's start-up in the background, not in the first /brief."""
+def _warm(assistant) -> None:  # assistant: Assistant
+    """Servers pay matplotlib's start-up and the matcher's pinyin tables in the background,
+    not in the first /brief or the first question with a typo."""
+    import threading
+
     from bot.briefing.chart import warm
 
     warm(assistant.catalogue)
+    threading.Thread(target=assistant.index.warm, name="matcher-warm-up", daemon=True).start()
 
 
 def build_parser() -> argparse.ArgumentParser:
