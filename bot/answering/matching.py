@@ -118,7 +118,7 @@ class Tuning:
         "margin": 0.424, "unknown": -4.069, "number": -2.365, "quantity": -2.235,
         "example": 2.087, "matched": 1.388, "grams": 2.369, "grams_example": 2.592,
         "rerank": 1.306, "rerank_margin": -0.372, "off_topic": -2.645}))
-    answer_at: float = 0.62  # confidence to answer with a card
+    answer_at: float = 0.65  # confidence to answer with a card
     suggest_at: float = 0.6  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
