@@ -30,7 +30,7 @@ from bot.conversation.i18n import t
 from bot.conversation.replies import area_name
 from bot.desk.statuses import status_label
 
-from .summary import STATUS_COLOURS, scope_words
+from .summary import STATUS_COLOURS, ink_on, scope_words
 
 if TYPE_CHECKING:
     from bot.answering.catalogue import Catalogue
@@ -56,16 +56,17 @@ class Series:
     """How one status is drawn: Okabe & Ito's colour-blind-safe colours, ordered so their
     grey levels differ, plus a hatch for the two that print alike (done and blocked)."""
 
-    def __init__(self, status: str, colour: str, hatch: str, ink: str) -> None:
-        self.status, self.colour, self.hatch, self.ink = status, colour, hatch, ink
+    def __init__(self, status: str, colour: str, hatch: str) -> None:
+        self.status, self.colour, self.hatch = status, colour, hatch
+        self.ink = ink_on(colour)  # the web page letters the same colour the same way
 
 
 SERIES = (  # left to right: what is done first, what has no update last
-    Series("done", STATUS_COLOURS["done"], "", "white"),                # bluish green, grey ~42%
-    Series("in_progress", STATUS_COLOURS["in_progress"], "///", "black"),  # sky blue, grey ~62%
-    Series("blocked", STATUS_COLOURS["blocked"], "xxx", "white"),       # vermillion, grey ~47%
-    Series("not_started", STATUS_COLOURS["not_started"], "", "black"),  # yellow, grey ~84%
-    Series("none", "#FFFFFF", "...", "black"),        # no update: white, dotted, outlined
+    Series("done", STATUS_COLOURS["done"], ""),                # bluish green, grey ~42%
+    Series("in_progress", STATUS_COLOURS["in_progress"], "///"),  # sky blue, grey ~62%
+    Series("blocked", STATUS_COLOURS["blocked"], "xxx"),       # vermillion, grey ~47%
+    Series("not_started", STATUS_COLOURS["not_started"], ""),  # yellow, grey ~84%
+    Series("none", "#FFFFFF", "..."),        # no update: white, dotted, outlined
 )
 HATCH_INK = "#404040"
 EDGE = "#595959"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.briefing.summary import STATUS_COLOURS
+from bot.briefing.summary import STATUS_COLOURS, ink_on
 
 NONE_COLOUR = "#ffffff"
 OUTLINE = "#8a8a8a"
@@ -20,12 +20,6 @@ FONT = 13
 def colour(status: str) -> str:
     return STATUS_COLOURS.get(status, NONE_COLOUR)
 
-
-def ink_on(fill: str) -> str:
-    """Black or white text, whichever reads on `fill` (WCAG relative luminance)."""
-    red, green, blue = (int(fill[i:i + 2], 16) / 255 for i in (1, 3, 5))
-    lum = 0.2126 * red + 0.7152 * green + 0.0722 * blue
-    return "#000000" if lum > 0.45 else "#ffffff"
 
 
 def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int = FONT,
