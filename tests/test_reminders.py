@@ -39,6 +39,23 @@ def test_only_silent_assigned_commitments_are_named(desk: Assistant, clock) -> N
     assert desk.reminders.claim_due("slack") == []
 
 
+def test_reminders_and_briefings_agree_on_who_is_silent(desk: Assistant, clock) -> None:
+    """Exactly `after` days without an update is silent for both (the briefing used to wait
+    one day longer than the reminder)."""
+    from bot.briefing import summary
+
+    make_focal_point(desk, ANN, "C12")
+    desk.respond("/update C12 进行中 第一条", None, ANN)
+    clock.advance(days=30)
+    (reminder,) = desk.reminders.claim_due("telegram")
+    assert "C12" in reminder.reply.plain()
+    stale = {c for a in summary.build(desk.store, desk.catalogue, stale_days=30).areas
+             for c, *_ in a.stale}
+    assert "C12" in stale
+    assert "C12" not in {c for a in summary.build(desk.store, desk.catalogue, stale_days=31).areas
+                         for c, *_ in a.stale}
+
+
 def test_frequency_and_opt_out(desk: Assistant, clock) -> None:
     make_focal_point(desk, ANN, "C12")
     clock.advance(days=31)

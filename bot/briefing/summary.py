@@ -19,7 +19,7 @@ from bot.answering.catalogue import Catalogue
 from bot.conversation.i18n import t
 from bot.conversation.replies import area_name, joined, title
 from bot.desk.statuses import status_label
-from bot.storage.assignments import silent_since
+from bot.storage.assignments import is_silent
 from bot.storage.store import Store
 from bot.storage.updates import STATUSES, ProgressUpdate
 
@@ -114,14 +114,15 @@ def build(store: Store, catalogue: Catalogue, scope: Scope = Scope(), *,
         latest.setdefault(item.commitment_id, item)
     owners = owner_names(store)
     held_since = store.assignments.held_since()
-    horizon = min(scope.until or now, now) - timedelta(days=stale_days)
+    end, stale = min(scope.until or now, now), timedelta(days=stale_days)
     areas, rows = [], []
     for a in catalogue.areas.values():
         if scope.area and a.id != scope.area:
             continue
         members = catalogue.commitments_in(a.id)
         mine = [CommitmentStatus(c.id, a.id, title(c), latest.get(c.id), owners.get(c.id, ()),
-                                 _silent(latest.get(c.id), held_since.get(c.id), horizon))
+                                 is_silent(latest[c.id].created_at if c.id in latest else None,
+                                           held_since.get(c.id), end, stale))
                 for c in members]
         rows.extend(mine)
         counts = Counter(r.latest.status for r in mine if r.latest)
@@ -138,13 +139,6 @@ def owner_names(store: Store) -> dict[str, tuple[str, ...]]:
     names = {u.id: u.label for u in store.users.all()}
     return {c: tuple(names.get(u, str(u)) for u in ids)
             for c, ids in store.assignments.owners().items()}
-
-
-def _silent(last: ProgressUpdate | None, held_since: datetime | None, horizon: datetime) -> bool:
-    """No update since `horizon`, and a focal point since before it (or none at all): a
-    commitment assigned yesterday is not silent yet."""
-    since = silent_since(last.created_at if last else None, held_since)
-    return since is None or since < horizon
 
 
 def summary_lines(briefing: Briefing) -> list[str]:

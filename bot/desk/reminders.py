@@ -18,7 +18,7 @@ from bot.answering.catalogue import Catalogue
 from bot.conversation.i18n import t
 from bot.conversation.identity import Sender
 from bot.conversation.replies import Button, Reply, error, joined, title
-from bot.storage.assignments import silent_since
+from bot.storage.assignments import is_silent
 from bot.storage.store import Store
 from bot.storage.updates import ProgressUpdate
 from bot.storage.users import User
@@ -52,8 +52,7 @@ class Reminders:
         silent = []
         for commitment, assigned_at in held.items():
             last = latest[commitment].created_at if commitment in latest else None
-            since = silent_since(last, assigned_at)
-            if since is None or now - since >= self.after:
+            if is_silent(last, assigned_at, now, self.after):
                 silent.append(commitment)
         return silent
 
