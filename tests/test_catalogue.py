@@ -181,3 +181,18 @@ def test_parsed_knowledge_is_reused_and_an_edit_is_never_missed(knowledge_copy, 
     for cached in (tmp_path / "cache" / "knowledge").glob("*.marshal"):
         cached.write_bytes(b"\x00 not marshal")
     assert load_catalogue(knowledge_copy).commitments["C1"].title == "推动政治解决与互补的政治方向"
+
+
+def test_asked_questions_come_from_the_development_sets_only() -> None:
+    """benchmarks/asked.py refuses a frozen holdout, and the shipped asked.yaml already holds
+    every development question it would add (running it changes nothing)."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).parents[1] / "benchmarks" / "asked.py"
+    refused = subprocess.run([sys.executable, script, "field_holdout2.yaml"],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "frozen holdout" in refused.stderr
+    again = subprocess.run([sys.executable, script, "field_dev.yaml", "field_dev2.yaml",
+                            "field_dev3.yaml"], capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and again.stdout.startswith("0 questions added")
