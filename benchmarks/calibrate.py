@@ -44,7 +44,7 @@ from bot.answering.normalisation import normalise  # noqa: E402
 from bot.answering.references import find_references  # noqa: E402
 
 DEV_SETS = ("questions.yaml", "holdout.yaml", "field_dev.yaml", "field_dev2.yaml",
-            "field_dev3.yaml")
+            "field_dev3.yaml", "field_dev4.yaml", "field_dev5.yaml")
 FEATURES = ("share", "evidence", "share_evidence", "example_share", "specific", "generic_only",
             "exact", "margin", "unknown", "number", "quantity", "example", "matched", "grams",
             "grams_example", "rerank", "rerank_margin", "off_topic")
@@ -201,7 +201,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="print the Tuning fields to paste")
     parser.add_argument("--sets", nargs="+", default=list(DEV_SETS), metavar="NAME",
-                        help="development sets in tests/data to fit on (default: all five)")
+                        help="development sets in tests/data to fit on (default: all seven)")
     parser.add_argument("--keep-rerank", action="store_true",
                         help="keep Tuning's rerank coefficients; refit only the decision")
     parser.add_argument("--cv", action="store_true",

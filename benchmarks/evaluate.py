@@ -2,7 +2,7 @@
 
     python benchmarks/evaluate.py [--misses] [--frozen] [SET.yaml …]
 
-For each set (default: the five development sets; `--frozen` adds the frozen holdouts):
+For each set (default: the seven development sets; `--frozen` adds the frozen holdouts):
 top-1 accuracy, answer rate and the right entry shown (answered among the first three, or
 offered as "did you mean") for in-scope questions; refusal (no answer, no suggestion) for
 out-of-scope ones; and the precision of confident answers. A set that knowledge/asked.yaml
@@ -28,7 +28,8 @@ from bot.answering.matching import match  # noqa: E402
 from bot.cli.bench import correct, shown  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-SETS = ("questions.yaml", "holdout.yaml", "field_dev.yaml", "field_dev2.yaml", "field_dev3.yaml")
+SETS = ("questions.yaml", "holdout.yaml", "field_dev.yaml", "field_dev2.yaml", "field_dev3.yaml",
+        "field_dev4.yaml", "field_dev5.yaml")
 # Read only on purpose (--frozen, or named): each reading is counted in the README.
 FROZEN = ("field_holdout.yaml", "field_holdout2.yaml")
 

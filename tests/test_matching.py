@@ -368,7 +368,7 @@ def test_unsure_questions_offer_at_most_three_suggestions_best_first(assistant: 
 def test_suggestions_are_the_rerank_models_first_three(assistant: Assistant) -> None:
     """However far below the best its lexical score is, a runner-up the rerank model puts
     among the first three is offered (the suggestion model was fitted on exactly those)."""
-    result = assistant.ask("没钱咋完成任务")
+    result = assistant.ask("派来的有案底")
     assert result.decision is not None and result.decision.verdict == "suggest"
     best = result.candidates[0].match.score
     assert any(m.score < 0.5 * best for m in result.suggestions[1:])  # lexically weak, yet offered

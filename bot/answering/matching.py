@@ -90,9 +90,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.261, "relative": 0.835, "example": 3.346, "grams": 1.181,
-        "grams_example": 3.121, "area": -1.047, "paragraph": -0.365, "faq": -0.508,
-        "listing_area": 1.048, "position": 1.563}))
+        "score": 5.465, "relative": 0.786, "example": 3.2, "grams": 1.398,
+        "grams_example": 3.561, "area": -0.934, "paragraph": -0.184, "faq": -0.449,
+        "listing_area": 0.785, "position": 1.703}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -105,21 +105,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.871, "share": 1.194, "evidence": 0.58, "share_evidence": -0.275,
-        "example_share": 1.498, "specific": 0.517, "generic_only": -0.586, "exact": -0.111,
-        "margin": 0.767, "unknown": -3.122, "number": -1.639, "quantity": -1.806,
-        "example": 1.647, "matched": 0.579, "grams": 3.065, "grams_example": 1.724,
-        "rerank": 1.485, "rerank_margin": 1.259, "off_topic": -2.796}))
+        "bias": -4.935, "share": 1.127, "evidence": 0.422, "share_evidence": -0.13,
+        "example_share": 1.406, "specific": 0.766, "generic_only": -0.682, "exact": -0.363,
+        "margin": 0.689, "unknown": -3.866, "number": -1.647, "quantity": -1.429,
+        "example": 1.56, "matched": 0.563, "grams": 3.233, "grams_example": 2.848,
+        "rerank": 1.471, "rerank_margin": 1.27, "off_topic": -2.875}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.67, "share": 1.987, "evidence": 0.875, "share_evidence": -0.057,
-        "example_share": 1.128, "specific": 1.38, "generic_only": -0.777, "exact": 0.189,
-        "margin": 0.424, "unknown": -4.069, "number": -2.365, "quantity": -2.235,
-        "example": 2.087, "matched": 1.388, "grams": 2.369, "grams_example": 2.592,
-        "rerank": 1.306, "rerank_margin": -0.372, "off_topic": -2.645}))
-    answer_at: float = 0.65  # confidence to answer with a card
-    suggest_at: float = 0.6  # the suggestion model's confidence to offer "did you mean"
+        "bias": -4.367, "share": 1.878, "evidence": 1.093, "share_evidence": -0.741,
+        "example_share": 0.936, "specific": 1.168, "generic_only": -1.025, "exact": -0.043,
+        "margin": 0.034, "unknown": -4.537, "number": -2.253, "quantity": -2.046,
+        "example": 2.104, "matched": 1.434, "grams": 2.719, "grams_example": 3.636,
+        "rerank": 1.64, "rerank_margin": -0.444, "off_topic": -3.267}))
+    answer_at: float = 0.66  # confidence to answer with a card
+    suggest_at: float = 0.67  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5

@@ -365,7 +365,7 @@ class UpdateFlow:
         found = [c for c in self.suggest(text) if c in self.catalogue.commitments]
         rights = self.store.rights(user.id)
         own = [c for c in found if unassigned(rights, c) is None][:3]
-        others = [c for c in found if c not in own][:3]
+        others = [c for c in found if unassigned(rights, c) is not None][:3]  # not theirs
         note = (t("draft.not_yours_found", list=joined(others)), t("update.ask_assign"))
         if own:
             buttons = tuple((Button(commitment_label(self.catalogue.commitments[c]), f"draft:c:{c}"),)
