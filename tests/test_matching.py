@@ -471,3 +471,31 @@ def test_a_very_long_message_costs_no_more_than_its_first_part(assistant: Assist
     result = assistant.ask(long)
     assert len(result.normalised) <= assistant.index.tuning.max_chars
     assert len(result.terms) <= assistant.index.tuning.max_terms
+
+
+def test_the_catalogues_cut_is_kept_between_runs(catalogue, tmp_path, monkeypatch) -> None:
+    """The second start reads the catalogue's cut texts back instead of cutting them again;
+    another vocabulary (or code) cuts afresh; a synthetic catalogue is not kept."""
+    from dataclasses import replace
+
+    from bot.answering.matching import Index
+    from bot.answering.segmenter import REMEMBERED_MAX, Segmenter
+
+    cuts = []
+    terms = Segmenter.terms
+    monkeypatch.setattr(Segmenter, "terms", lambda self, text: cuts.append(text) or terms(self, text))
+    first = Index(catalogue, Segmenter(catalogue.vocabulary, directory=tmp_path))
+    kept = list((tmp_path / "segments").glob("*.marshal"))
+    at_first, cuts[:] = len(cuts), []
+    again = Index(catalogue, Segmenter(catalogue.vocabulary, directory=tmp_path))
+    assert len(kept) == 1 and again.postings == first.postings
+    assert again.examples == first.examples
+    assert at_first > 4000 and len(cuts) < 500  # only the small tables' words are cut again
+    monkeypatch.undo()
+    other = replace(catalogue.vocabulary, stopwords=(*catalogue.vocabulary.stopwords, "平民"))
+    Index(catalogue, Segmenter(other, directory=tmp_path))
+    assert list((tmp_path / "segments").glob("*.marshal")) != kept  # a new key replaced it
+    (tmp_path / "big").mkdir()
+    many = Segmenter(catalogue.vocabulary, directory=tmp_path / "big")
+    many.remember(f"文本{n}" for n in range(REMEMBERED_MAX + 1))
+    assert not (tmp_path / "big" / "segments").exists()

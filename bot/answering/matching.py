@@ -292,11 +292,13 @@ def _postings(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, 
     labels: list[list[frozenset[str]]] = []
     examples: list[list[frozenset[str]]] = []
     documented: set[str] = set()
+    cut = segmenter.remember(normalise(text) for e in entries
+                             for _, text in _fields(e, asked.get(e.id, ())))
     for i, entry in enumerate(entries):
         own: list[frozenset[str]] = []
         phrasings: list[frozenset[str]] = []
         for fld, text in _fields(entry):
-            terms = segmenter.terms(normalise(text))
+            terms = cut[normalise(text)]
             if fld in ("title", "foreign") and terms:
                 own.append(frozenset(terms))
             if fld in ("examples", "title", "foreign") and terms:
@@ -311,7 +313,7 @@ def _postings(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, 
     known = set(postings)
     for i, entry in enumerate(entries):
         for text in asked.get(entry.id, ()):
-            terms = [t for t in segmenter.terms(normalise(text)) if t in known]
+            terms = [t for t in cut[normalise(text)] if t in known]
             if terms:
                 examples[i].append(frozenset(terms))
             for term in terms:
@@ -386,8 +388,8 @@ class Index:
             [(tuple((t, self.idf.get(t, 1.0), self.parts.get(t, ())) for t in label), total)
              for label in own if (total := sum(self.idf.get(t, 1.0) for t in label))]
             for own in self.labels]
-        self.generic = frozenset(t for w in self.catalogue.vocabulary.generic
-                                 for t in self.segmenter.terms(normalise(w)))
+        generic = self.segmenter.remember(normalise(w) for w in self.catalogue.vocabulary.generic)
+        self.generic = frozenset(t for terms in generic.values() for t in terms)
         self.example_only = frozenset(self.postings.keys() - cut.documented)
 
     def _phrasings(self) -> None:
@@ -417,8 +419,9 @@ class Index:
         self.smalltalk = {compact(normalise(p)): kind
                           for kind, phrases in self.catalogue.vocabulary.smalltalk.items()
                           for p in phrases}
+        cut = self.segmenter.remember(self.segmenter.domain_words)
         compounds = [w for w in self.segmenter.domain_words
-                     if (ts := self.segmenter.terms(w)) and all(t in self.postings for t in ts)]
+                     if (ts := cut[w]) and all(t in self.postings for t in ts)]
         self.repair = CompoundRepair(compounds, self._known)
 
     def _known(self, token: str) -> bool:

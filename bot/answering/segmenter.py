@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import marshal
 import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,6 +28,9 @@ log = logging.getLogger(__name__)
 # 80k words seen at least this often load in ~0.2 s and cut text finer, which suits
 # fuzzy matching (人员伤亡 -> 人员 / 伤亡).
 GENERAL_DICT_MIN_FREQ = 20
+# `Segmenter.remember` keeps the knowledge's cut texts (~5,000), not a synthetic catalogue's
+# (the 100x benchmark's would make every start read megabytes).
+REMEMBERED_MAX = 20_000
 # Domain words must win over any general word jieba could cut them into.
 DOMAIN_WORD_FREQ = 200_000
 _LATIN = re.compile(r"[a-z][a-z'\-]*")
@@ -57,6 +62,31 @@ def _stopwords(vocabulary: Vocabulary, domain: frozenset[str]) -> frozenset[str]
     general = {fold_latin(w.lower()) for lang in ("zh", "en", "fr")
                for w in stopwordsiso.stopwords(lang)}
     return frozenset(own | {w for w in general if w not in used and not w.isdigit()})
+
+
+def _signature(vocabulary: Vocabulary) -> str:
+    """What a text's cut depends on besides the text, as a file name."""
+    import importlib.metadata
+
+    here = Path(__file__).parent
+    parts = [repr(vocabulary), jieba.__version__, importlib.metadata.version("stopwordsiso"),
+             str(GENERAL_DICT_MIN_FREQ), *(here.joinpath(name).read_text(encoding="utf-8")
+                                           for name in ("segmenter.py", "normalisation.py"))]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+def _keep(path: Path, kept: dict[str, list[str]]) -> None:
+    """Write the cuts atomically, in place of any other signature's (best effort)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("*.marshal"):
+            if old != path:
+                old.unlink(missing_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        partial.write_bytes(marshal.dumps(kept))
+        os.replace(partial, path)
+    except (OSError, ValueError):
+        pass
 
 
 def _general_dictionary(directory: Path) -> Path:
@@ -162,6 +192,8 @@ class Segmenter:
                                          DOMAIN_WORD_FREQ)
         self.stopwords = _stopwords(vocabulary, self.domain_words)
         self._phrases = self._phrase_pattern(vocabulary)
+        self._directory = directory
+        self._signature = _signature(vocabulary)
 
     def is_word(self, token: str) -> bool:
         """Is `token` a word of the dictionary (general or domain), not a typo?"""
@@ -202,6 +234,24 @@ class Segmenter:
     def terms(self, normalised: str) -> list[str]:
         """Canonical content terms: synonyms folded, stopwords, digits and single Han characters dropped."""
         return self.content(self.tokens(normalised))
+
+    def remember(self, texts: Iterable[str]) -> dict[str, list[str]]:
+        """`terms` of many normalised texts, kept in A4P_CACHE_DIR between runs: cutting the
+        catalogue's ~5,000 texts took 0.25 s of every start. The file is keyed by the
+        vocabulary, jieba's and stopwords-iso's versions and this code, so anything that
+        could cut a text differently starts afresh."""
+        path = self._directory / "segments" / f"{self._signature}.marshal"
+        try:
+            kept: dict[str, list[str]] = marshal.loads(path.read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            kept = {}
+        wanted = dict.fromkeys(texts)
+        missing = [text for text in wanted if text not in kept]
+        for text in missing:
+            kept[text] = self.terms(text)
+        if missing and len(kept) <= REMEMBERED_MAX:
+            _keep(path, kept)
+        return {text: kept[text] for text in wanted}
 
     def canonical(self, token: str) -> str:
         """The synonym group's first word for `token` (the token itself outside any group)."""
