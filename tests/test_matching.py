@@ -462,6 +462,8 @@ def test_words_the_catalogue_does_not_know_do_not_sink_a_match(assistant: Assist
     padded = assistant.ask("我想问下那个平民保护的事咋整呢")
     assert padded.candidates[0].match.id == plain.candidates[0].match.id
     assert padded.candidates[0].match.score == pytest.approx(plain.candidates[0].match.score)
+    # nor the decision: how a request opens (我想问下) is no unknown topic
+    assert padded.matches and padded.matches[0].id == plain.matches[0].id
 
 
 def test_a_very_long_message_costs_no_more_than_its_first_part(assistant: Assistant) -> None:
