@@ -370,12 +370,16 @@ def test_unsure_questions_offer_at_most_three_suggestions_best_first(assistant: 
 
 def test_suggestions_are_the_rerank_models_first_three(assistant: Assistant) -> None:
     """However far below the best its lexical score is, a runner-up the rerank model puts
-    among the first three is offered (the suggestion model was fitted on exactly those)."""
-    result = assistant.ask("派来的有案底")
-    assert result.decision is not None and result.decision.verdict == "suggest"
-    best = result.candidates[0].match.score
-    assert any(m.score < 0.5 * best for m in result.suggestions[1:])  # lexically weak, yet offered
-    assert [m.id for m in result.suggestions] == [c.match.id for c in result.candidates[:3]]
+    among the first three is offered (the suggestion model was fitted on exactly those).
+    Every question answered with choices is checked; at least one of them shows a lexically
+    weak runner-up (which question that is moves with every refit)."""
+    offered = [r for item in _load("questions.yaml")
+               if (r := assistant.ask(item["q"])).decision is not None and r.suggestions]
+    assert offered
+    for result in offered:
+        assert [m.id for m in result.suggestions] == [c.match.id for c in result.candidates[:3]]
+    assert any(c.match.score < 0.5 * r.candidates[0].match.score
+               for r in offered for c in r.candidates[1:3])
 
 
 @pytest.mark.parametrize("question, expected", [
