@@ -342,8 +342,8 @@ def _vocabulary(data: Any, problems: _Problems) -> Vocabulary:
 
     def texts(key: str) -> tuple[str, ...]:
         value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            problems.add(_VOCABULARY, key, "", "must be a list of non-empty texts")
+        if message := _check_texts("texts", value, ""):
+            problems.add(_VOCABULARY, key, "", message)
             return ()
         return tuple(v.strip() for v in value)
 
@@ -395,9 +395,8 @@ def _off_topic(data: Any, problems: _Problems) -> tuple[str, ...]:
         if language not in ("zh", "en", "fr"):
             problems.add(_OFF_TOPIC, str(language), "", "is not a known language (zh, en, fr)")
             continue
-        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip()
-                                                   for v in values):
-            problems.add(_OFF_TOPIC, language, "", "must be a list of non-empty texts")
+        if message := _check_texts("texts", values, ""):
+            problems.add(_OFF_TOPIC, language, "", message)
             continue
         seen: set[str] = set()
         for word in values:

@@ -50,20 +50,33 @@ def parsed(path: Path, parse: Callable[[str], Any]) -> Any:
     raises (UnicodeDecodeError, the parser's errors)."""
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()[:32]
-    directory = cache_dir() / "knowledge"
-    cached = directory / f"{path.stem}-{digest}.marshal"
-    try:
-        return marshal.loads(cached.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
+    cached = cache_dir() / "knowledge" / f"{path.stem}-{digest}.marshal"
+    if (data := load(cached)) is not None:
+        return data
     data = parse(raw.decode("utf-8"))
+    keep(cached, data, stale=f"{path.stem}-*.marshal")  # earlier versions of the file
+    return data
+
+
+def load(path: Path) -> Any:
+    """What `keep` wrote at `path`; None when it is missing or unreadable."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        for old in directory.glob(f"{path.stem}-*.marshal"):  # earlier versions of the file
-            old.unlink(missing_ok=True)
-        partial = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+        return marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+def keep(path: Path, data: Any, *, stale: str) -> None:
+    """Write `data` at `path` for `load`, in place of the files beside it matching `stale`
+    (earlier versions). Atomic: readers never see half a file. Best effort: a read-only
+    cache or data marshal cannot hold is no error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob(stale):
+            if old != path:
+                old.unlink(missing_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         partial.write_bytes(marshal.dumps(data))
-        os.replace(partial, cached)  # readers never see a half-written file
+        os.replace(partial, path)
     except (OSError, ValueError):
         pass
-    return data

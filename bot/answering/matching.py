@@ -542,11 +542,6 @@ class Phrases:
                    for i in range(len(words) - n + 1))
 
 
-def off_topic(index: Index, normalised: str) -> bool:
-    """Does the question name an everyday matter the declaration never covers (工资, visa)?"""
-    return index.off_topic.found_in(normalised)
-
-
 def compact(text: str) -> str:
     return strip_punctuation(text).replace(" ", "")
 
@@ -862,7 +857,7 @@ def features(index: Index, question: Question, ranking: Ranking, normalised: str
         "unknown": ranking.unknown / terms if terms else 1.0,
         "number": float(bool(_NUMBER.search(normalised))),
         "quantity": float(bool(_QUANTITY.search(normalised))),
-        "off_topic": float(off_topic(index, normalised)),
+        "off_topic": float(index.off_topic.found_in(normalised)),  # 工资, visa
         "example": example,
         "example_share": example * share,
         "matched": min(len(matched), 5) / 5.0,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import marshal
 import os
 import re
 import unicodedata
@@ -19,7 +18,7 @@ from pathlib import Path
 import jieba
 
 from .catalogue import Vocabulary
-from .derived import cache_dir
+from .derived import cache_dir, keep, load
 from .normalisation import normalise, strip_punctuation
 
 log = logging.getLogger(__name__)
@@ -73,20 +72,6 @@ def _signature(vocabulary: Vocabulary) -> str:
              str(GENERAL_DICT_MIN_FREQ), *(here.joinpath(name).read_text(encoding="utf-8")
                                            for name in ("segmenter.py", "normalisation.py"))]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
-
-
-def _keep(path: Path, kept: dict[str, list[str]]) -> None:
-    """Write the cuts atomically, in place of any other signature's (best effort)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob("*.marshal"):
-            if old != path:
-                old.unlink(missing_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        partial.write_bytes(marshal.dumps(kept))
-        os.replace(partial, path)
-    except (OSError, ValueError):
-        pass
 
 
 def _general_dictionary(directory: Path) -> Path:
@@ -192,8 +177,8 @@ class Segmenter:
                                          DOMAIN_WORD_FREQ)
         self.stopwords = _stopwords(vocabulary, self.domain_words)
         self._phrases = self._phrase_pattern(vocabulary)
-        self._directory = directory
-        self._signature = _signature(vocabulary)
+        self._remembered = directory / "segments" / f"{_signature(vocabulary)}.marshal"
+        self._kept: dict[str, list[str]] | None = None  # read on first use, then held
 
     def is_word(self, token: str) -> bool:
         """Is `token` a word of the dictionary (general or domain), not a typo?"""
@@ -239,19 +224,16 @@ class Segmenter:
         """`terms` of many normalised texts, kept in A4P_CACHE_DIR between runs: cutting the
         catalogue's ~5,000 texts took 0.25 s of every start. The file is keyed by the
         vocabulary, jieba's and stopwords-iso's versions and this code, so anything that
-        could cut a text differently starts afresh."""
-        path = self._directory / "segments" / f"{self._signature}.marshal"
-        try:
-            kept: dict[str, list[str]] = marshal.loads(path.read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
-            kept = {}
+        could cut a text differently starts afresh; it is read once per process."""
+        if self._kept is None:
+            self._kept = load(self._remembered) or {}
+        kept = self._kept
         wanted = dict.fromkeys(texts)
-        missing = [text for text in wanted if text not in kept]
-        for text in missing:
-            kept[text] = self.terms(text)
-        if missing and len(kept) <= REMEMBERED_MAX:
-            _keep(path, kept)
-        return {text: kept[text] for text in wanted}
+        fresh = {text: self.terms(text) for text in wanted if text not in kept}
+        if fresh and len(kept) + len(fresh) <= REMEMBERED_MAX:
+            kept.update(fresh)
+            keep(self._remembered, kept, stale="*.marshal")
+        return {text: kept[text] if text in kept else fresh[text] for text in wanted}
 
     def canonical(self, token: str) -> str:
         """The synonym group's first word for `token` (the token itself outside any group)."""

@@ -32,8 +32,8 @@ LATEST = 3
 
 
 def ink_on(fill: str) -> str:
-    """Black or white text, whichever reads on `fill` (by luminance; the chart, the workbook
-    and the web page letter every status colour the same way)."""
+    """Black or white text, whichever reads on `fill` (by luminance; the PNG/SVG chart and
+    the web page letter every status colour the same way)."""
     red, green, blue = (int(fill[i:i + 2], 16) / 255 for i in (1, 3, 5))
     lum = 0.2126 * red + 0.7152 * green + 0.0722 * blue
     return "#000000" if lum > 0.45 else "#ffffff"

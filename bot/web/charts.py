@@ -21,7 +21,6 @@ def colour(status: str) -> str:
     return STATUS_COLOURS.get(status, NONE_COLOUR)
 
 
-
 def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int = FONT,
           fill: str = INK, weight: str = "normal") -> str:
     return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from bot.conversation import i18n
 from bot.conversation.i18n import t
+from bot.briefing.summary import ink_on
 from bot.desk.statuses import status_label, status_labels
 from bot.conversation.replies import area_name, rendering, title
 from bot.storage.updates import STATUSES
@@ -32,7 +33,7 @@ def stylesheet() -> str:
     a badge and its bar segment always match; last, so each badge's ink wins over the
     stylesheet's default)."""
     palette = "".join(
-        f".s-{s} {{ background: {charts.colour(s)}; color: {charts.ink_on(charts.colour(s))}; }}\n"
+        f".s-{s} {{ background: {charts.colour(s)}; color: {ink_on(charts.colour(s))}; }}\n"
         f":root {{ --{s}: {charts.colour(s)}; }}\n" for s in STATUSES)
     return (HERE / "style.css").read_text(encoding="utf-8") + palette
 
