@@ -1,10 +1,10 @@
-"""Append a labelled development set's in-scope questions to knowledge/asked.yaml.
+"""Append a labelled development set's questions to knowledge/asked.yaml.
 
     python benchmarks/asked.py field_dev4.yaml [more sets …]
 
-Each in-scope question goes in once, under its first (most specific) id; questions already
-there are skipped. A frozen holdout is refused: its questions must never reach the
-knowledge. After adding, refit (`python benchmarks/calibrate.py --write`): the development
+Each question goes in once: an in-scope one under its first (most specific) id, an
+out-of-scope one under `none`; questions already there are skipped. A frozen holdout is
+refused: its questions must never reach the knowledge. After adding, refit (`python benchmarks/calibrate.py --write`): the development
 sets are then fitted and graded through an index that has not read their own questions.
 """
 
@@ -17,9 +17,12 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "tests" / "data"
+sys.path.insert(0, str(ROOT))
+
+from bot.answering.catalogue import ASKED_MAX  # noqa: E402
+from bot.cli.bench import DATA, FROZEN_SETS  # noqa: E402
+
 ASKED = ROOT / "knowledge" / "asked.yaml"
-FROZEN = ("field_holdout.yaml", "field_holdout2.yaml")
 
 
 def line(question: str, entry: str) -> str:
@@ -33,19 +36,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", help="labelled sets in tests/data")
     args = parser.parse_args()
-    if frozen := [name for name in args.sets if Path(name).name in FROZEN]:
+    if frozen := [name for name in args.sets if Path(name).name in FROZEN_SETS]:
         print(f"asked.py: {', '.join(frozen)} is a frozen holdout; never added", file=sys.stderr)
         return 2
     present = {item["q"] for item in yaml.safe_load(ASKED.read_text(encoding="utf-8")) or []}
-    added = []
+    added, long = [], 0
     for name in args.sets:
         for item in yaml.safe_load((DATA / Path(name).name).read_text(encoding="utf-8")):
-            if item["expect"] and item["q"] not in present:
-                present.add(item["q"])
-                added.append(line(item["q"], item["expect"][0]))
+            if item["q"] in present:
+                continue
+            if len(item["q"].strip()) > ASKED_MAX:  # the catalogue check would refuse it
+                long += 1
+                continue
+            present.add(item["q"])
+            added.append(line(item["q"], item["expect"][0] if item["expect"] else "none"))
     with ASKED.open("a", encoding="utf-8") as out:
         out.writelines(added)
-    print(f"{len(added)} questions added to {ASKED.relative_to(ROOT)}")
+    print(f"{len(added)} questions added to {ASKED.relative_to(ROOT)}"
+          + (f"; {long} longer than {ASKED_MAX} characters left out" if long else ""))
     return 0
 
 

@@ -2,7 +2,7 @@
 
     python benchmarks/evaluate.py [--misses] [--frozen] [SET.yaml …]
 
-For each set (default: the seven development sets; `--frozen` adds the frozen holdouts):
+For each set (default: the development sets; `--frozen` adds the frozen holdouts):
 top-1 accuracy, answer rate and the right entry shown (answered among the first three, or
 offered as "did you mean") for in-scope questions; refusal (no answer, no suggestion) for
 out-of-scope ones; and the precision of confident answers. A set that knowledge/asked.yaml
@@ -25,13 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 from bot.conversation.assistant import Assistant  # noqa: E402
 from bot.answering.matching import match  # noqa: E402
-from bot.cli.bench import correct, shown  # noqa: E402
+from bot.cli.bench import DEVELOPMENT_SETS, FROZEN_SETS, correct, shown  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-SETS = ("questions.yaml", "holdout.yaml", "field_dev.yaml", "field_dev2.yaml", "field_dev3.yaml",
-        "field_dev4.yaml", "field_dev5.yaml")
-# Read only on purpose (--frozen, or named): each reading is counted in the README.
-FROZEN = ("field_holdout.yaml", "field_holdout2.yaml")
 
 
 def report(assistant: Assistant, path: Path, misses: bool) -> None:
@@ -52,7 +48,7 @@ def report(assistant: Assistant, path: Path, misses: bool) -> None:
             else:
                 c["refused"] += not result.matches and not result.suggestions
                 c["answered"] += bool(result.matches)
-        if misses and path.name not in FROZEN and not right:
+        if misses and path.name not in FROZEN_SETS and not right:
             print(f"  miss [{item['kind']}] {item['q']}  expect={expect} "
                   f"got={[m.id for m in result.matches[:3]]} "
                   f"suggested={[m.id for m in result.suggestions]}")
@@ -78,7 +74,7 @@ def main() -> int:
                         help="also the frozen holdouts (aggregates only; a reading to report)")
     args = parser.parse_args()
     assistant = Assistant.load()
-    for name in args.sets or (*SETS, *(FROZEN if args.frozen else ())):
+    for name in args.sets or (*DEVELOPMENT_SETS, *(FROZEN_SETS if args.frozen else ())):
         path = Path(name) if Path(name).is_file() else DATA / name
         report(assistant, path, args.misses)
     return 0

@@ -117,9 +117,13 @@ def test_asked_questions_are_checked(knowledge_copy):
         "asked.yaml: item 3: field 'id': names no entry: 'C99'",
         "asked.yaml: item 4: field 'q': must be a question of 3–120 characters",
         "asked.yaml: item 5: must have exactly q and id"]
-    (knowledge_copy / "asked.yaml").write_text("- {q: 营地门口来了一群逃难的人, id: c13}\n",
+    (knowledge_copy / "asked.yaml").write_text("- {q: 营地门口来了一群逃难的人, id: c13}\n"
+                                              "- {q: 营地WiFi密码多少, id: none}\n",
                                               encoding="utf-8")
-    assert load_catalogue(knowledge_copy).asked == {"C13": ("营地门口来了一群逃难的人",)}
+    catalogue = load_catalogue(knowledge_copy)
+    assert catalogue.asked["C13"] == ("营地门口来了一群逃难的人",)
+    assert catalogue.outside == ("营地WiFi密码多少",)
+    assert catalogue.without_asked(["营地WiFi密码多少"]).outside == ()
 
 
 def test_off_topic_words_are_optional(knowledge_copy):

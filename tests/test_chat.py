@@ -65,10 +65,10 @@ def test_cards_never_offer_the_same_button_twice(assistant) -> None:
 
 
 def test_did_you_mean_offers_choices_and_a_way_out(assistant):
-    out = session(assistant, "培训", "1", "培训", "4")
+    out = session(assistant, "授权", "1", "授权", "4")
     assert "我不太确定您问的是哪一项" in out
-    assert "[1] C28 " in out and "都不是" in out
-    assert "承诺 C28 · " in out  # choice 1 opened the card
+    assert "[1] C2 " in out and "都不是" in out
+    assert "承诺 C2 · " in out  # choice 1 opened the card
     assert out.count("抱歉，这个问题我在 A4P 宣言里没有找到答案。") == 1  # "none of these"
 
 

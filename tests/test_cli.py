@@ -161,14 +161,28 @@ def test_run_with_rejected_token_never_prints_it(tmp_path):
 
 
 def test_ask_json_carries_suggestions_when_unsure_and_nothing_when_out_of_scope(capsys):
-    assert main(["ask", "--json", "培训"]) == 0
+    assert main(["ask", "--json", "授权"]) == 0
     unsure = json.loads(capsys.readouterr().out)
     assert unsure["results"] == [] and 1 <= len(unsure["suggestions"]) <= 3
-    assert unsure["suggestions"][0]["id"] == "C28"
+    assert unsure["suggestions"][0]["id"] == "C2"
     assert set(unsure["suggestions"][0]) == {"id", "kind", "score", "title"}
     assert main(["ask", "--json", "食堂几点开饭"]) == 0
     refused = json.loads(capsys.readouterr().out)
     assert refused == {"query": "食堂几点开饭", "results": []}
+
+
+def test_a_question_like_one_no_entry_answers_is_refused(knowledge_copy, capsys):
+    """asked.yaml's `id: none` questions: the rules of engagement's warning shots are not in
+    the declaration, however close C14's protection wording comes. Without them the same
+    question gets a confident, wrong card."""
+    question = "交战规则规定鸣枪示警打几发"
+    assert main(["ask", "--json", question]) == 0
+    assert json.loads(capsys.readouterr().out) == {"query": question, "results": []}
+    asked = knowledge_copy / "asked.yaml"
+    lines = asked.read_text(encoding="utf-8").splitlines(keepends=True)
+    asked.write_text("".join(line for line in lines if "id: none" not in line), encoding="utf-8")
+    assert main(["--knowledge", str(knowledge_copy), "ask", "--json", question]) == 0
+    assert json.loads(capsys.readouterr().out)["results"][0]["id"] == "C14"
 
 
 def test_ask_json_answers_questions_about_a4p_as_faq(capsys):

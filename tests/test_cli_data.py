@@ -321,10 +321,10 @@ def test_what_users_choose_among_suggestions_is_listed_with_the_question(
     desk = assistant.with_store(cli_store)
     ann = Sender("telegram", "42", "Ann")
     state = ChatState()
-    unsure = desk.respond("培训", state, ann)
+    unsure = desk.respond("授权", state, ann)
     picks = [b.action for row in unsure.buttons for b in row]
-    assert picks[0] == "pick:C28" and picks[-1] == "pick:none"
-    assert desk.press("pick:C28", state, ann).heading.startswith("承诺 C28")
+    assert picks[0] == "pick:C2" and picks[-1] == "pick:none"
+    assert desk.press("pick:C2", state, ann).heading.startswith("承诺 C2 ")
     code, out, _ = run(capsys, "admin", "unanswered")
-    row = next(line for line in out.splitlines() if line.endswith("培训"))
-    assert code == 0 and row.split("\t")[0] == "1" and row.split("\t")[5] == "C28×1"
+    row = next(line for line in out.splitlines() if line.endswith("授权"))
+    assert code == 0 and row.split("\t")[0] == "1" and row.split("\t")[5] == "C2×1"

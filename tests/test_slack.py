@@ -350,16 +350,16 @@ def test_a_reminder_that_cannot_be_delivered_does_not_stop_the_others(
 
 def test_did_you_mean_buttons_open_the_chosen_card_in_place(bot: RunningSlackBot) -> None:
     before = len(bot.fake.calls_to("chat.postMessage"))
-    bot.post(bot.fake.direct_message("培训", channel="D7"))
+    bot.post(bot.fake.direct_message("授权", channel="D7"))
     (unsure,) = bot.fake.wait_for("chat.postMessage", before + 1)[before:]
     assert "我不太确定您问的是哪一项" in texts(unsure.params["blocks"])
     message = bot.fake.messages("D7")[-1]
     choices = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert choices[0]["value"] == "pick:C28" and choices[-1]["value"] == "pick:none"
+    assert choices[0]["value"] == "pick:C2" and choices[-1]["value"] == "pick:none"
     updates = len(bot.fake.calls_to("chat.update"))
     bot.post(bot.fake.block_actions(choices[0]["action_id"], channel="D7", ts=message["ts"]))
     (update,) = bot.fake.wait_for("chat.update", updates + 1)[updates:]
-    assert "承诺 C28" in texts(update.params["blocks"])
+    assert "承诺 C2 · " in texts(update.params["blocks"])
 
 
 # -- hostile requests (issue 12) --------------------------------------------------------------

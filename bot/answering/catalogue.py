@@ -152,8 +152,15 @@ class Catalogue:
     paragraphs: Mapping[str, Paragraph]
     vocabulary: Vocabulary
     faqs: Mapping[str, Faq] = field(default_factory=dict)
-    #: asked.yaml: questions users asked, per entry id (more example questions, in their words)
+    #: asked.yaml: questions users asked, per entry id (more example questions, in their words);
+    #: those A4P does not answer are under OUTSIDE
     asked: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def outside(self) -> tuple[str, ...]:
+        """Questions users asked that no entry answers (asked.yaml's `id: none`): a new
+        question much like one of them is probably outside A4P too."""
+        return self.asked.get(OUTSIDE, ())
 
     def get(self, entry_id: str) -> Entry | None:
         """Look an entry up by its id (`A3`, `c17`, `P12`, `F1`); None when there is none."""
@@ -356,11 +363,12 @@ def _vocabulary(data: Any, problems: _Problems) -> Vocabulary:
 _OFF_TOPIC = "offtopic.yaml"
 _ASKED = "asked.yaml"
 ASKED_MAX = 120  # characters: a question typed on a phone, not a report
+OUTSIDE = "NONE"  # asked.yaml's id for a question A4P does not answer
 
 
 def _asked(data: Any, known: set[str], problems: _Problems) -> dict[str, tuple[str, ...]]:
     """asked.yaml: a list of {q, id}; the id must name an entry of the knowledge files (`known`,
-    even one reported broken), and a question appears once."""
+    even one reported broken) or be `none`, and a question appears once."""
     if not isinstance(data, list):
         problems.add(_ASKED, "(file)", "", "must be a list of {q: question, id: entry}")
         return {}
@@ -374,7 +382,7 @@ def _asked(data: Any, known: set[str], problems: _Problems) -> dict[str, tuple[s
         question, entry = item["q"], item["id"]
         if not isinstance(question, str) or not 3 <= len(question.strip()) <= ASKED_MAX:
             problems.add(_ASKED, label, "q", f"must be a question of 3–{ASKED_MAX} characters")
-        elif not isinstance(entry, str) or entry.strip().upper() not in known:
+        elif not isinstance(entry, str) or entry.strip().upper() not in known | {OUTSIDE}:
             problems.add(_ASKED, label, "id", f"names no entry: {entry!r}")
         elif question.strip() in seen:
             problems.add(_ASKED, label, "q", "is listed twice")

@@ -15,19 +15,21 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
+from .segmenter import fold_latin
 
 Vector = Mapping[str, float]
 _LATIN = re.compile(r"[a-zà-ÿ0-9]{3,}")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")  # as segmenter.is_han
-_STEM = 6  # civilians / civilian, sécurité / securite share their first six letters
+_STEM = 6  # civilians / civilian, sécurités / securite (unaccented) share six letters
 
 
 def grams(normalised: str) -> Counter[str]:
-    """Han bigrams (a lone Han character counts as itself) and Latin word stems."""
+    """Han bigrams (a lone Han character counts as itself) and Latin word stems, without
+    accents (sécurité and securite are one stem, as they are one term)."""
     found: Counter[str] = Counter()
     for run in _HAN_RUN.findall(normalised):
         found.update(map(str.__add__, run, run[1:]) if len(run) > 1 else (run,))
-    found.update("#" + word[:_STEM] for word in _LATIN.findall(normalised))
+    found.update("#" + word[:_STEM] for word in _LATIN.findall(fold_latin(normalised)))
     return found
 
 
@@ -65,13 +67,31 @@ class CharGrams:
 
     def similarity(self, question: Vector, i: int) -> tuple[float, float]:
         """(cosine with entry `i` as a whole, cosine with its closest example question)."""
-        entry, examples = self.entries[i], self.examples[i]
+        entry = self.entries[i]
         whole = sum(w * entry.get(g, 0.0) for g, w in question.items())
-        dots: dict[int, float] = defaultdict(float)
-        for g, w in question.items():
-            for k, weight in examples.get(g, ()):
-                dots[k] += w * weight
-        return whole, max(dots.values(), default=0.0)
+        return whole, _closest(question, self.examples[i])
+
+
+class Neighbours:
+    """Questions weighed in a `CharGrams` space, for the cosine of a new question with the
+    closest of them (asked questions that no entry answers: a question much like one of
+    them is probably out of scope too)."""
+
+    def __init__(self, space: CharGrams, texts: Iterable[str]) -> None:
+        """`texts`: normalised questions."""
+        self.postings = _postings([v for t in texts if (v := space.vector(grams(t)))])
+
+    def closest(self, question: Vector) -> float:
+        return _closest(question, self.postings)
+
+
+def _closest(question: Vector, postings: Mapping[str, tuple[tuple[int, float], ...]]) -> float:
+    """The highest cosine of a unit vector with the unit vectors held in `postings`."""
+    dots: dict[int, float] = defaultdict(float)
+    for g, w in question.items():
+        for k, weight in postings.get(g, ()):
+            dots[k] += w * weight
+    return max(dots.values(), default=0.0)
 
 
 def _postings(vectors: list[dict[str, float]]) -> dict[str, tuple[tuple[int, float], ...]]:

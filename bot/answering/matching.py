@@ -24,7 +24,8 @@ than an exception. `match` runs named steps:
 7. **decide** — a calibrated logistic model over evidence about the best entry (the idf
    mass of domain terms matched, how many distinct specific terms, whether they are only
    generic words, exact or fuzzy, the margin to the next unrelated entry, how much of the
-   question is unknown, stray numbers, quantity questions) gives a confidence: above
+   question is unknown, stray numbers, quantity questions, off-topic words, how close it
+   comes to a question users asked that no entry answers) gives a confidence: above
    `answer_at` the bot answers, above `suggest_at` it offers the best three as "did you
    mean", below it says plainly it does not know. Every route but explicit references goes
    through it.
@@ -53,7 +54,7 @@ from .catalogue import ACTORS, Area, Catalogue, Commitment, Entry, Faq
 from .normalisation import is_blank, normalise, strip_punctuation
 from .references import Reference, find_references
 from .repair import CompoundRepair
-from .grams import CharGrams
+from .grams import CharGrams, Neighbours
 from .segmenter import Segmenter, fold_latin, is_han, is_latin, pinyin_key
 
 
@@ -90,9 +91,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.465, "relative": 0.786, "example": 3.2, "grams": 1.398,
-        "grams_example": 3.561, "area": -0.934, "paragraph": -0.184, "faq": -0.449,
-        "listing_area": 0.785, "position": 1.703}))
+        "score": 5.532, "relative": 0.842, "example": 3.088, "grams": 1.666,
+        "grams_example": 4.193, "area": -0.747, "paragraph": 0.484, "faq": 0.133,
+        "listing_area": 0.989, "position": 1.546}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -105,21 +106,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.935, "share": 1.127, "evidence": 0.422, "share_evidence": -0.13,
-        "example_share": 1.406, "specific": 0.766, "generic_only": -0.682, "exact": -0.363,
-        "margin": 0.689, "unknown": -3.866, "number": -1.647, "quantity": -1.429,
-        "example": 1.56, "matched": 0.563, "grams": 3.233, "grams_example": 2.848,
-        "rerank": 1.471, "rerank_margin": 1.27, "off_topic": -2.875}))
+        "bias": -4.318, "share": 1.434, "evidence": 0.074, "share_evidence": -1.045,
+        "example_share": 1.704, "specific": 0.62, "generic_only": -0.824, "exact": -0.505,
+        "margin": 0.03, "unknown": -2.609, "number": -1.969, "quantity": -1.117,
+        "example": 0.614, "matched": 1.529, "grams": 4.291, "grams_example": 3.652,
+        "rerank": 1.595, "rerank_margin": 2.299, "off_topic": -2.639, "outside": -5.39}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.367, "share": 1.878, "evidence": 1.093, "share_evidence": -0.741,
-        "example_share": 0.936, "specific": 1.168, "generic_only": -1.025, "exact": -0.043,
-        "margin": 0.034, "unknown": -4.537, "number": -2.253, "quantity": -2.046,
-        "example": 2.104, "matched": 1.434, "grams": 2.719, "grams_example": 3.636,
-        "rerank": 1.64, "rerank_margin": -0.444, "off_topic": -3.267}))
+        "bias": -3.887, "share": 2.177, "evidence": 0.466, "share_evidence": -1.093,
+        "example_share": 1.335, "specific": 1.233, "generic_only": -0.652, "exact": -0.713,
+        "margin": 0.06, "unknown": -3.352, "number": -2.27, "quantity": -1.535,
+        "example": 2.012, "matched": 2.152, "grams": 3.326, "grams_example": 4.861,
+        "rerank": 2.551, "rerank_margin": -1.21, "off_topic": -2.817, "outside": -6.669}))
     answer_at: float = 0.66  # confidence to answer with a card
-    suggest_at: float = 0.67  # the suggestion model's confidence to offer "did you mean"
+    suggest_at: float = 0.57  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
@@ -401,6 +402,7 @@ class Index:
         self.example_terms: list[dict[str, tuple[int, ...]]] = [
             _holders(asked) for asked in self.examples]
         self.grams = CharGrams(_documents(self.entries, self.catalogue.asked))
+        self.outside = Neighbours(self.grams, map(normalise, self.catalogue.outside))
 
     def _lookups(self) -> None:
         """The tables questions are looked up in besides the postings: vocabularies for
@@ -858,6 +860,8 @@ def features(index: Index, question: Question, ranking: Ranking, normalised: str
         "number": float(bool(_NUMBER.search(normalised))),
         "quantity": float(bool(_QUANTITY.search(normalised))),
         "off_topic": float(index.off_topic.found_in(normalised)),  # 工资, visa
+        # like a question users asked that no entry answers (asked.yaml's `none`)
+        "outside": index.outside.closest(index.grams.question(normalised)),
         "example": example,
         "example_share": example * share,
         "matched": min(len(matched), 5) / 5.0,

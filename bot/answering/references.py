@@ -59,11 +59,14 @@ _ORDINAL = [(kind, which, re.compile(p)) for (kind, which), ps in _ORDINAL_PATTE
             for p in ps]
 # Never references, read first: a UN staff grade (P3岗位, D1 level) is not paragraph 3;
 # 一 after 哪/这/每 … is "which / this / every one", not number 1 (哪一段, 这一条承诺, 每一项);
-# 一段 without 第 is a measure word (最近一段时间, 加一段分析, 告一段落), not paragraph 1.
+# 一段 without 第 is a measure word (最近一段时间, 加一段分析, 告一段落), not paragraph 1; and
+# words that begin with 一 (一直, 一共, 一定, 一般 …) are no number: cn2an makes 领域一共 领域1共.
 _NOT_REFERENCES = re.compile(r"(?<![a-z0-9])[pdg]\s*-?\s*\d{1,2}\s*的?\s*"
                              r"(?:级|岗|职|post|level|grade|position)"
                              r"|[哪这那每同另某任]\s*[一1](?=\s*(?:个|项|条|号|段|自然段|领域|承诺))"
-                             r"|(?<![第\d])(?<!第\s)1(?=\s*段)")
+                             r"|(?<![第\d])(?<!第\s)1(?=\s*段)"
+                             r"|(?<![第\d])1(?=直|共|定|般|样|下|起|些|点|切|致|旦|边|再|律|向|度|贯"
+                             r"|同|齐|概|时|方面)")
 _BARE_NUMBER = re.compile(r"^\s*(?:第|no\.?|n°)?\s*0*(\d{1,3})\s*(?:项|条|号)?\s*$")
 PREFIX = {kind: prefix for prefix, kind in KINDS.items()}
 
