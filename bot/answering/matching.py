@@ -91,9 +91,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.532, "relative": 0.842, "example": 3.088, "grams": 1.666,
-        "grams_example": 4.193, "area": -0.747, "paragraph": 0.484, "faq": 0.133,
-        "listing_area": 0.989, "position": 1.546}))
+        "score": 5.536, "relative": 0.844, "example": 3.107, "grams": 1.653,
+        "grams_example": 4.145, "area": -0.737, "paragraph": 0.485, "faq": 0.155,
+        "listing_area": 0.98, "position": 1.553}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -106,19 +106,19 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.318, "share": 1.434, "evidence": 0.074, "share_evidence": -1.045,
-        "example_share": 1.704, "specific": 0.62, "generic_only": -0.824, "exact": -0.505,
-        "margin": 0.03, "unknown": -2.609, "number": -1.969, "quantity": -1.117,
-        "example": 0.614, "matched": 1.529, "grams": 4.291, "grams_example": 3.652,
-        "rerank": 1.595, "rerank_margin": 2.299, "off_topic": -2.639, "outside": -5.39}))
+        "bias": -4.404, "share": 1.374, "evidence": 0.057, "share_evidence": -1.056,
+        "example_share": 1.828, "specific": 0.636, "generic_only": -0.676, "exact": -0.458,
+        "margin": 0.155, "unknown": -2.686, "number": -1.972, "quantity": -1.122,
+        "example": 0.537, "matched": 1.561, "grams": 4.25, "grams_example": 3.602,
+        "rerank": 1.393, "rerank_margin": 2.48, "off_topic": -2.639, "outside": -5.334}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.887, "share": 2.177, "evidence": 0.466, "share_evidence": -1.093,
-        "example_share": 1.335, "specific": 1.233, "generic_only": -0.652, "exact": -0.713,
-        "margin": 0.06, "unknown": -3.352, "number": -2.27, "quantity": -1.535,
-        "example": 2.012, "matched": 2.152, "grams": 3.326, "grams_example": 4.861,
-        "rerank": 2.551, "rerank_margin": -1.21, "off_topic": -2.817, "outside": -6.669}))
+        "bias": -3.901, "share": 2.15, "evidence": 0.442, "share_evidence": -1.063,
+        "example_share": 1.305, "specific": 1.237, "generic_only": -0.523, "exact": -0.663,
+        "margin": 0.116, "unknown": -3.485, "number": -2.211, "quantity": -1.54,
+        "example": 2.023, "matched": 2.147, "grams": 3.301, "grams_example": 4.849,
+        "rerank": 2.537, "rerank_margin": -1.211, "off_topic": -2.805, "outside": -6.679}))
     answer_at: float = 0.66  # confidence to answer with a card
     suggest_at: float = 0.57  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
