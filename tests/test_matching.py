@@ -305,7 +305,8 @@ def test_unrelated_questions_get_no_answer(assistant: Assistant, question: str) 
 @pytest.mark.parametrize("question, kind", [("你好", "greeting"), ("您好！", "greeting"),
                                             ("谢谢", "thanks"), ("再见", "goodbye"),
                                             ("hello", "greeting"), ("merci", "thanks"),
-                                            ("帮助", "help"), ("help", "help"), ("aide", "help")])
+                                            ("帮助", "help"), ("help", "help"), ("aide", "help"),
+                                            ("你能做什么", "help"), ("你是干嘛的", "help")])
 def test_small_talk_is_not_a_catalogue_match(assistant: Assistant, question: str,
                                              kind: str) -> None:
     """…except "help" typed alone: the chat shows /help, and the answer it stands for is the
@@ -393,6 +394,7 @@ def test_suggestions_are_the_rerank_models_first_three(assistant: Assistant) -> 
     ("怎么提交进展", "F8"), ("how do I report progress", "F8"),
     ("comment signaler les progrès", "F8"), ("怎么成为联络人", "F7"), ("A4P+ 是啥", "F4"),
     ("do you keep my messages", "F9"), ("tu conserves mes messages ?", "F9"),
+    ("les huit domaines prioritaires", "F5"), ("你会不会把我说的话都记下来", "F9"),
 ])
 def test_questions_about_a4p_and_the_bot_are_answered_from_the_faq(
         assistant: Assistant, question: str, expected: str) -> None:
