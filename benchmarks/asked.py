@@ -40,20 +40,21 @@ def main() -> int:
         print(f"asked.py: {', '.join(frozen)} is a frozen holdout; never added", file=sys.stderr)
         return 2
     present = {item["q"] for item in yaml.safe_load(ASKED.read_text(encoding="utf-8")) or []}
-    added, long = [], 0
+    added, odd = [], 0
     for name in args.sets:
         for item in yaml.safe_load((DATA / Path(name).name).read_text(encoding="utf-8")):
             if item["q"] in present:
                 continue
-            if len(item["q"].strip()) > ASKED_MAX:  # the catalogue check would refuse it
-                long += 1
+            if not 3 <= len(item["q"].strip()) <= ASKED_MAX:  # the catalogue check refuses it
+                odd += 1
                 continue
             present.add(item["q"])
             added.append(line(item["q"], item["expect"][0] if item["expect"] else "none"))
     with ASKED.open("a", encoding="utf-8") as out:
         out.writelines(added)
     print(f"{len(added)} questions added to {ASKED.relative_to(ROOT)}"
-          + (f"; {long} longer than {ASKED_MAX} characters left out" if long else ""))
+          + (f"; {odd} shorter than 3 or longer than {ASKED_MAX} characters left out"
+             if odd else ""))
     return 0
 
 
