@@ -374,6 +374,15 @@ def test_unsure_questions_offer_at_most_three_suggestions_best_first(assistant: 
     assert order == sorted(order, reverse=True)
 
 
+def test_next_best_results_are_ones_the_rerank_model_gives_a_chance(assistant: Assistant) -> None:
+    """Every entry whose users' questions mention 保护平民 explains all of "保户平民"
+    lexically; only those the rerank model gives a chance stay beside the answer."""
+    result = assistant.ask("保户平民")
+    chances = dict(zip((c.match.id for c in result.candidates), result.probabilities))
+    assert result.matches[0].id == "C13" and "C14" in {m.id for m in result.matches}
+    assert all(chances[m.id] >= assistant.index.tuning.keep_chance for m in result.matches)
+
+
 def test_suggestions_are_the_rerank_models_first_three(assistant: Assistant) -> None:
     """However far below the best its lexical score is, a runner-up the rerank model puts
     among the first three is offered (the suggestion model was fitted on exactly those):

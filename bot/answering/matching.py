@@ -124,6 +124,10 @@ class Tuning:
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
+    #: …and that the rerank model gives at least this chance: every entry that mentions
+    #: 保护平民 in one users' question explains all of "保户平民", yet C19 (0.1 %) is no
+    #: next-best button beside C14 (2 %)
+    keep_chance: float = 0.005
     max_suggestions: int = 3
 
 
@@ -983,8 +987,11 @@ def match(question: str, index: Index, *, limit: int | None = None) -> Result:
     ranking = rerank(index, asked, ranking, normalised)
     decision = decide(index, asked, ranking, normalised)
     top = ranking.candidates[0].match.score if ranking.candidates else 0.0
-    ranked = tuple(c.match for c in ranking.candidates[:limit]
-                   if c.match.score >= knobs.keep_share * top)
+    chances = ranking.probabilities or (1.0,) * len(ranking.candidates)
+    ranked = tuple(c.match for k, (c, chance)
+                   in enumerate(zip(ranking.candidates[:limit], chances))
+                   if c.match.score >= knobs.keep_share * top
+                   and (k == 0 or chance >= knobs.keep_chance))
     matches = _best_first(ranked) if decision.verdict == "answer" else ()
     # choices are the rerank model's first: a runner-up it ranks high is worth a button
     # even when its rank score is far below the best one's
