@@ -91,9 +91,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.536, "relative": 0.844, "example": 3.107, "grams": 1.653,
-        "grams_example": 4.145, "area": -0.737, "paragraph": 0.485, "faq": 0.155,
-        "listing_area": 0.98, "position": 1.553}))
+        "score": 5.519, "relative": 0.753, "example": 3.044, "grams": 1.651,
+        "grams_example": 4.259, "area": -0.788, "paragraph": 0.653, "faq": 0.026,
+        "listing_area": 1.015, "position": 1.48}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -106,21 +106,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.404, "share": 1.374, "evidence": 0.057, "share_evidence": -1.056,
-        "example_share": 1.828, "specific": 0.636, "generic_only": -0.676, "exact": -0.458,
-        "margin": 0.155, "unknown": -2.686, "number": -1.972, "quantity": -1.122,
-        "example": 0.537, "matched": 1.561, "grams": 4.25, "grams_example": 3.602,
-        "rerank": 1.393, "rerank_margin": 2.48, "off_topic": -2.639, "outside": -5.334}))
+        "bias": -4.25, "share": 1.182, "evidence": 0.043, "share_evidence": -1.083,
+        "example_share": 1.858, "specific": 0.658, "generic_only": -1.006, "exact": -0.421,
+        "margin": -0.134, "unknown": -2.297, "number": -1.866, "quantity": -1.285,
+        "example": 0.702, "matched": 1.898, "grams": 5.04, "grams_example": 3.41,
+        "rerank": 1.331, "rerank_margin": 2.112, "off_topic": -2.749, "outside": -4.832}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.901, "share": 2.15, "evidence": 0.442, "share_evidence": -1.063,
-        "example_share": 1.305, "specific": 1.237, "generic_only": -0.523, "exact": -0.663,
-        "margin": 0.116, "unknown": -3.485, "number": -2.211, "quantity": -1.54,
-        "example": 2.023, "matched": 2.147, "grams": 3.301, "grams_example": 4.849,
-        "rerank": 2.537, "rerank_margin": -1.211, "off_topic": -2.805, "outside": -6.679}))
-    answer_at: float = 0.66  # confidence to answer with a card
-    suggest_at: float = 0.57  # the suggestion model's confidence to offer "did you mean"
+        "bias": -3.802, "share": 2.42, "evidence": 0.688, "share_evidence": -1.83,
+        "example_share": 1.253, "specific": 1.491, "generic_only": -0.912, "exact": -0.503,
+        "margin": -0.211, "unknown": -3.323, "number": -2.12, "quantity": -1.802,
+        "example": 1.778, "matched": 2.539, "grams": 3.63, "grams_example": 4.765,
+        "rerank": 2.639, "rerank_margin": -1.602, "off_topic": -2.963, "outside": -6.464}))
+    answer_at: float = 0.67  # confidence to answer with a card
+    suggest_at: float = 0.6  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5

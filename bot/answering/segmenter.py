@@ -108,6 +108,10 @@ def _keep_cache(dictionary: Path, directory: Path) -> None:
 
 
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+# French elisions typed without their apostrophe (plan d action, l onu, qu on) read as typed
+# with one: the apostrophe, and any run of spaces, become one space on both sides of the
+# glossary look-up.
+_ELISION = re.compile(r"\s*['’`]\s*|\s{2,}")
 
 
 def fold_latin(text: str) -> str:
@@ -194,7 +198,7 @@ class Segmenter:
         table: dict[str, str] = {}
         for entry in vocabulary.glossary:
             for phrase in (*entry.en, *entry.fr):
-                table.setdefault(fold_latin(normalise(phrase)), normalise(entry.zh))
+                table.setdefault(_unelide(fold_latin(normalise(phrase))), normalise(entry.zh))
         for variant, canonical in self._canonical.items():
             if not is_han(variant) and is_han(canonical):
                 table.setdefault(variant, canonical)
@@ -209,7 +213,7 @@ class Segmenter:
         if self._phrases is None or not _LATIN_LETTER.search(text):
             return text
         pattern, table = self._phrases
-        return pattern.sub(lambda m: f" {table[m.group(0)]} ", text)
+        return pattern.sub(lambda m: f" {table[m.group(0)]} ", _unelide(text))
 
     def tokens(self, normalised: str) -> list[str]:
         """jieba's cut of normalised text, punctuation removed, Latin phrases translated."""
@@ -260,3 +264,7 @@ class Segmenter:
         if is_han(term):
             return len(term) >= 2
         return len(term) >= 2 and any(ch.isalpha() for ch in term)
+
+
+def _unelide(text: str) -> str:
+    return _ELISION.sub(" ", text)
