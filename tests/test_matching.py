@@ -194,6 +194,15 @@ def test_french_reads_the_same_without_accents(assistant: Assistant, accented: s
     assert with_accents.matches[0].id == without.matches[0].id
 
 
+def test_french_elisions_read_the_same_without_the_apostrophe(assistant: Assistant) -> None:
+    """Phones and hurried typists drop the apostrophe: "plan d action" is the glossary's
+    "plan d'action" (行动计划), as "l onu" is "l'onu"."""
+    typed, elided = (assistant.ask(q) for q in ("plan d action securite des casques bleus",
+                                                "plan d'action sécurité des casques bleus"))
+    assert typed.terms == elided.terms and "行动计划" in typed.terms
+    assert typed.matches and typed.matches[0].id == elided.matches[0].id == "C17"
+
+
 def _first_shown(result) -> str | None:
     """The entry the user sees first: the answer, else the first "did you mean" choice."""
     first = (result.matches or result.suggestions)[:1]
