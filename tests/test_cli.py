@@ -164,7 +164,7 @@ def test_ask_json_carries_suggestions_when_unsure_and_nothing_when_out_of_scope(
     assert main(["ask", "--json", "授权"]) == 0
     unsure = json.loads(capsys.readouterr().out)
     assert unsure["results"] == [] and 1 <= len(unsure["suggestions"]) <= 3
-    assert unsure["suggestions"][0]["id"] == "C2"
+    assert unsure["suggestions"][0]["id"] in {"C2", "C3", "C6"}  # the mandate's commitments
     assert set(unsure["suggestions"][0]) == {"id", "kind", "score", "title"}
     assert main(["ask", "--json", "食堂几点开饭"]) == 0
     refused = json.loads(capsys.readouterr().out)

@@ -91,9 +91,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.519, "relative": 0.753, "example": 3.044, "grams": 1.651,
-        "grams_example": 4.259, "area": -0.788, "paragraph": 0.653, "faq": 0.026,
-        "listing_area": 1.015, "position": 1.48}))
+        "score": 5.468, "relative": 0.684, "example": 3.037, "grams": 1.629,
+        "grams_example": 4.415, "area": -0.739, "paragraph": 0.786, "faq": -0.144,
+        "listing_area": 0.994, "position": 1.568}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -106,19 +106,19 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.25, "share": 1.182, "evidence": 0.043, "share_evidence": -1.083,
-        "example_share": 1.858, "specific": 0.658, "generic_only": -1.006, "exact": -0.421,
-        "margin": -0.134, "unknown": -2.297, "number": -1.866, "quantity": -1.285,
-        "example": 0.702, "matched": 1.898, "grams": 5.04, "grams_example": 3.41,
-        "rerank": 1.331, "rerank_margin": 2.112, "off_topic": -2.749, "outside": -4.832}))
+        "bias": -4.356, "share": 1.128, "evidence": -0.132, "share_evidence": -1.107,
+        "example_share": 1.893, "specific": 0.78, "generic_only": -0.959, "exact": -0.327,
+        "margin": 0.058, "unknown": -2.41, "number": -1.541, "quantity": -1.291,
+        "example": 0.603, "matched": 2.068, "grams": 4.837, "grams_example": 3.777,
+        "rerank": 1.36, "rerank_margin": 1.99, "off_topic": -2.34, "outside": -5.269}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.802, "share": 2.42, "evidence": 0.688, "share_evidence": -1.83,
-        "example_share": 1.253, "specific": 1.491, "generic_only": -0.912, "exact": -0.503,
-        "margin": -0.211, "unknown": -3.323, "number": -2.12, "quantity": -1.802,
-        "example": 1.778, "matched": 2.539, "grams": 3.63, "grams_example": 4.765,
-        "rerank": 2.639, "rerank_margin": -1.602, "off_topic": -2.963, "outside": -6.464}))
+        "bias": -3.889, "share": 2.411, "evidence": 0.664, "share_evidence": -1.982,
+        "example_share": 1.049, "specific": 1.46, "generic_only": -0.945, "exact": -0.616,
+        "margin": -0.025, "unknown": -3.154, "number": -1.715, "quantity": -1.732,
+        "example": 1.889, "matched": 2.717, "grams": 3.774, "grams_example": 4.96,
+        "rerank": 2.71, "rerank_margin": -1.58, "off_topic": -2.818, "outside": -6.711}))
     answer_at: float = 0.67  # confidence to answer with a card
     suggest_at: float = 0.6  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
