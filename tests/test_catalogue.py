@@ -115,7 +115,7 @@ def test_asked_questions_are_checked(knowledge_copy):
     assert check_catalogue(knowledge_copy) == [
         "asked.yaml: item 2: field 'q': is listed twice",
         "asked.yaml: item 3: field 'id': names no entry: 'C99'",
-        "asked.yaml: item 4: field 'q': must be a question of 3–120 characters",
+        "asked.yaml: item 4: field 'q': must be a question of 3–240 characters",
         "asked.yaml: item 5: must have exactly q and id"]
     (knowledge_copy / "asked.yaml").write_text("- {q: 营地门口来了一群逃难的人, id: c13}\n"
                                               "- {q: 营地WiFi密码多少, id: none}\n",

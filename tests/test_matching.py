@@ -25,29 +25,31 @@ DATA = Path(__file__).parent / "data"
 
 # Floors per labelled set, a little under the measured values (README, "Benchmarks"): a
 # change that makes the bot answer worse fails here; they move up as the matcher improves.
-# questions.yaml, holdout.yaml (older, now tuned on) and field_dev.yaml … field_dev15.yaml
-# (fifteen independent writers) are development sets; field_holdout.yaml and
+# questions.yaml, holdout.yaml (older, now tuned on) and field_dev.yaml … field_dev17.yaml
+# (seventeen independent writers) are development sets; field_holdout.yaml and
 # field_holdout2.yaml are frozen holdouts, written by people who never saw the vocabulary,
 # and never used to choose a knob.
 FLOORS = {  # set: (top-1 in scope, precision of answers, right entry shown, out of scope refused)
-    "questions.yaml": (0.90, 0.95, 0.94, 0.93),      # measured 0.923 0.980 0.971 0.967
+    "questions.yaml": (0.89, 0.95, 0.94, 0.93),      # measured 0.921 0.980 0.969 0.967
     "holdout.yaml": (0.88, 0.91, 0.92, 0.87),        # measured 0.905 0.957 0.946 0.900
     # the field development sets, graded by an index that has not read their own questions
-    "field_dev.yaml": (0.92, 0.96, 0.97, 0.97),      # measured 0.956 0.986 0.996 1.000
-    "field_dev2.yaml": (0.92, 0.96, 0.95, 0.95),     # measured 0.949 0.989 0.989 0.975
-    "field_dev3.yaml": (0.91, 0.95, 0.95, 0.88),     # measured 0.952 0.986 0.987 0.929
-    "field_dev4.yaml": (0.88, 0.94, 0.94, 0.89),     # measured 0.915 0.974 0.968 0.949
-    "field_dev5.yaml": (0.87, 0.94, 0.95, 0.89),     # measured 0.920 0.970 0.976 0.923
-    "field_dev6.yaml": (0.94, 0.94, 0.97, 0.81),     # measured 0.975 0.971 0.996 0.838
-    "field_dev7.yaml": (0.92, 0.95, 0.95, 0.84),     # measured 0.951 0.975 0.984 0.868
-    "field_dev8.yaml": (0.90, 0.94, 0.94, 0.92),     # measured 0.932 0.973 0.975 0.974
-    "field_dev9.yaml": (0.93, 0.95, 0.95, 0.91),     # measured 0.959 0.987 1.000 0.944
-    "field_dev10.yaml": (0.87, 0.93, 0.92, 0.84),    # measured 0.918 0.962 0.954 0.911
-    "field_dev11.yaml": (0.87, 0.91, 0.93, 0.77),    # measured 0.907 0.943 0.970 0.850
-    "field_dev12.yaml": (0.92, 0.95, 0.95, 0.91),    # measured 0.959 0.983 0.988 0.970
-    "field_dev13.yaml": (0.75, 0.89, 0.85, 0.83),    # measured 0.823 0.944 0.903 0.840
-    "field_dev14.yaml": (0.87, 0.92, 0.95, 0.86),    # measured 0.904 0.950 0.978 0.886
-    "field_dev15.yaml": (0.83, 0.92, 0.93, 0.89),    # measured 0.863 0.951 0.956 0.917
+    "field_dev.yaml": (0.91, 0.96, 0.97, 0.97),      # measured 0.943 0.986 0.996 1.000
+    "field_dev2.yaml": (0.92, 0.96, 0.95, 0.95),     # measured 0.945 0.989 0.985 0.975
+    "field_dev3.yaml": (0.91, 0.95, 0.95, 0.88),     # measured 0.952 0.982 0.982 0.952
+    "field_dev4.yaml": (0.88, 0.94, 0.94, 0.89),     # measured 0.911 0.974 0.972 0.949
+    "field_dev5.yaml": (0.87, 0.94, 0.95, 0.89),     # measured 0.924 0.983 0.976 0.949
+    "field_dev6.yaml": (0.94, 0.94, 0.97, 0.81),     # measured 0.971 0.967 0.996 0.838
+    "field_dev7.yaml": (0.92, 0.94, 0.95, 0.84),     # measured 0.955 0.971 0.984 0.895
+    "field_dev8.yaml": (0.90, 0.94, 0.94, 0.92),     # measured 0.932 0.982 0.970 0.974
+    "field_dev9.yaml": (0.93, 0.95, 0.95, 0.91),     # measured 0.971 0.988 1.000 0.972
+    "field_dev10.yaml": (0.87, 0.93, 0.92, 0.84),    # measured 0.918 0.966 0.963 0.911
+    "field_dev11.yaml": (0.87, 0.91, 0.93, 0.77),    # measured 0.915 0.943 0.975 0.850
+    "field_dev12.yaml": (0.92, 0.95, 0.95, 0.91),    # measured 0.963 0.983 0.988 1.000
+    "field_dev13.yaml": (0.88, 0.93, 0.94, 0.91),    # measured 0.907 0.962 0.973 0.940
+    "field_dev14.yaml": (0.87, 0.92, 0.95, 0.86),    # measured 0.904 0.954 0.978 0.886
+    "field_dev15.yaml": (0.89, 0.92, 0.96, 0.87),    # measured 0.916 0.950 0.987 0.896
+    "field_dev16.yaml": (0.90, 0.94, 0.94, 0.80),    # measured 0.926 0.968 0.965 0.826
+    "field_dev17.yaml": (0.77, 0.90, 0.88, 0.81),    # measured 0.804 0.933 0.907 0.837
     "field_holdout.yaml": (0.85, 0.93, 0.93, 0.94),  # measured 0.876 0.968 0.957 1.000
     "field_holdout2.yaml": (0.88, 0.96, 0.92, 0.97),  # measured 0.915 0.988 0.955 1.000
 }
@@ -191,8 +193,10 @@ def test_french_reads_the_same_without_accents(assistant: Assistant, accented: s
     """Latin text is compared without accents: jieba would cut "sécurité" into s / é /
     curit / é, and many keyboards type French without them."""
     with_accents, without = assistant.ask(accented), assistant.ask(plain)
-    assert with_accents.matches and with_accents.terms == without.terms
-    assert with_accents.matches[0].id == without.matches[0].id
+    assert with_accents.terms and with_accents.terms == without.terms
+    assert _first_shown(with_accents) is not None
+    assert _first_shown(with_accents) == _first_shown(without)
+    assert with_accents.decision.confidence == pytest.approx(without.decision.confidence)
 
 
 def test_french_elisions_read_the_same_without_the_apostrophe(assistant: Assistant) -> None:
@@ -504,6 +508,15 @@ def test_words_the_catalogue_does_not_know_do_not_sink_a_match(assistant: Assist
     # nor the decision: how a request opens (我想问下) is no unknown topic (the rerank step
     # may still order C13 and its area A3 differently: it reads the padding's bigrams)
     assert padded.matches and {m.id for m in padded.matches[:2]} == {m.id for m in plain.matches[:2]}
+
+
+def test_asked_questions_bring_english_and_french_words_but_no_chinese_fillers(
+        assistant: Assistant) -> None:
+    """A word only users' questions use is a term in English or French (firewood: women
+    fetching it are attacked, C13), never in Chinese (我想, 问下 stay unknown)."""
+    postings = assistant.index.postings
+    assert {field for field, _ in postings["firewood"].values()} == {"asked"}
+    assert "我想" not in postings and "问下" not in postings
 
 
 def test_a_very_long_message_costs_no_more_than_its_first_part(assistant: Assistant) -> None:

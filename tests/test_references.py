@@ -12,6 +12,8 @@ from bot.answering.references import find_references
     ("第四个优先领域", ["A4"]), ("第45项", ["C45"]), ("宣言第二段", ["P2"]), ("17", ["C17"]),
     ("第二十一条承诺讲的啥", ["C21"]), ("第十二段和第十三段", ["P12", "P13"]), ("第13项承諾", ["C13"]),
     ("p12", ["P12"]), ("a3", ["A3"]), ("第一个领域", ["A1"]),
+    ("le 5e paragraphe parle de quoi", ["P5"]), ("the 12th commitment", ["C12"]),
+    ("1er domaine", ["A1"]), ("3ème paragraphe", ["P3"]), ("2nd priority area", ["A2"]),
 ])
 def test_references_in_every_form(question, ids):
     assert [r.id for r in find_references(normalise(question))] == ids

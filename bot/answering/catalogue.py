@@ -362,7 +362,7 @@ def _vocabulary(data: Any, problems: _Problems) -> Vocabulary:
 
 _OFF_TOPIC = "offtopic.yaml"
 _ASKED = "asked.yaml"
-ASKED_MAX = 120  # characters: a question typed on a phone, not a report
+ASKED_MAX = 240  # characters: two or three sentences typed on a phone (the matcher reads 240)
 OUTSIDE = "NONE"  # asked.yaml's id for a question A4P does not answer
 
 

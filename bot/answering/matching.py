@@ -91,9 +91,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.468, "relative": 0.684, "example": 3.037, "grams": 1.629,
-        "grams_example": 4.415, "area": -0.739, "paragraph": 0.786, "faq": -0.144,
-        "listing_area": 0.994, "position": 1.568}))
+        "score": 5.55, "relative": 0.742, "example": 3.077, "grams": 1.574,
+        "grams_example": 4.218, "area": -0.552, "paragraph": 0.746, "faq": 0.227,
+        "listing_area": 1.042, "position": 1.539}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -106,21 +106,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.356, "share": 1.128, "evidence": -0.132, "share_evidence": -1.107,
-        "example_share": 1.893, "specific": 0.78, "generic_only": -0.959, "exact": -0.327,
-        "margin": 0.058, "unknown": -2.41, "number": -1.541, "quantity": -1.291,
-        "example": 0.603, "matched": 2.068, "grams": 4.837, "grams_example": 3.777,
-        "rerank": 1.36, "rerank_margin": 1.99, "off_topic": -2.34, "outside": -5.269}))
+        "bias": -4.462, "share": 0.935, "evidence": -0.277, "share_evidence": -0.991,
+        "example_share": 2.548, "specific": 0.719, "generic_only": -0.652, "exact": -0.248,
+        "margin": 0.293, "unknown": -2.919, "number": -1.403, "quantity": -1.215,
+        "example": -0.007, "matched": 2.435, "grams": 6.124, "grams_example": 3.564,
+        "rerank": 0.798, "rerank_margin": 2.582, "off_topic": -2.312, "outside": -5.638}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.889, "share": 2.411, "evidence": 0.664, "share_evidence": -1.982,
-        "example_share": 1.049, "specific": 1.46, "generic_only": -0.945, "exact": -0.616,
-        "margin": -0.025, "unknown": -3.154, "number": -1.715, "quantity": -1.732,
-        "example": 1.889, "matched": 2.717, "grams": 3.774, "grams_example": 4.96,
-        "rerank": 2.71, "rerank_margin": -1.58, "off_topic": -2.818, "outside": -6.711}))
-    answer_at: float = 0.67  # confidence to answer with a card
-    suggest_at: float = 0.6  # the suggestion model's confidence to offer "did you mean"
+        "bias": -3.955, "share": 1.812, "evidence": 0.061, "share_evidence": -1.49,
+        "example_share": 2.024, "specific": 1.536, "generic_only": -0.557, "exact": -0.191,
+        "margin": 0.219, "unknown": -3.517, "number": -1.618, "quantity": -1.538,
+        "example": 0.813, "matched": 2.971, "grams": 4.981, "grams_example": 4.516,
+        "rerank": 2.216, "rerank_margin": -0.969, "off_topic": -2.811, "outside": -6.91}))
+    answer_at: float = 0.63  # confidence to answer with a card
+    suggest_at: float = 0.55  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
@@ -291,8 +291,10 @@ def _postings(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, 
               asked: Asked) -> _Cut:
     """Every entry's fields cut into terms once: postings, titles, examples, and the terms
     the catalogue's own texts use (not only users' example questions). The questions users
-    asked (asked.yaml) come last and bring no word of their own: their fillers (我想, 问下)
-    would otherwise become known words that dilute every question holding them."""
+    asked (asked.yaml) come last and bring no Chinese word of their own: their fillers (我想,
+    问下) would otherwise become known words that dilute every question holding them. Their
+    English and French words do come in (firewood, rations): those languages' fillers are
+    stopwords already (stopwords-iso), and the catalogue's own English and French are thin."""
     postings: Postings = defaultdict(dict)
     labels: list[list[frozenset[str]]] = []
     examples: list[list[frozenset[str]]] = []
@@ -318,7 +320,7 @@ def _postings(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, 
     known = set(postings)
     for i, entry in enumerate(entries):
         for text in asked.get(entry.id, ()):
-            terms = [t for t in cut[normalise(text)] if t in known]
+            terms = [t for t in cut[normalise(text)] if t in known or is_latin(t)]
             if terms:
                 examples[i].append(frozenset(terms))
             for term in terms:

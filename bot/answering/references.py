@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from .catalogue import KINDS
 
 _N = r"0*(\d{1,3})(?!\d)"
+# English and French ordinals: 5th paragraph, 12e engagement, 1er domaine, 3ème paragraphe
+_ORD = r"\s*(?:st|nd|rd|th|e|er|re|ere|ère|eme|ème|è)\s+"
 # kind -> patterns over the normalised, numeral-converted question. Order matters only
 # within one question (references are reported in the order they appear).
 _PATTERNS: dict[str, tuple[str, ...]] = {
@@ -22,6 +24,7 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         rf"(?<![a-z0-9])c\s*{_N}",
         rf"#\s*{_N}",
         rf"(?:commitments?|engagements?)\s*(?:no\.?|n°|number|#)?\s*{_N}",
+        rf"(?<![a-z0-9]){_N}{_ORD}(?:commitment|engagement)",
         rf"第\s*{_N}\s*(?:项|条|号|个)?\s*(?:共同)?承诺",
         rf"{_N}\s*(?:项|条|号)\s*(?:共同)?承诺",
         rf"承诺\s*(?:第|编号|号|#|no\.?)?\s*{_N}",
@@ -30,12 +33,14 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
     "paragraph": (
         rf"第?\s*{_N}\s*(?:自然)?段",
         rf"(?:段落?|paragraphs?|paragraphe|para\.?|§)\s*(?:no\.?|n°|第)?\s*{_N}",
+        rf"(?<![a-z0-9]){_N}{_ORD}(?:paragraph|paragraphe)",
         rf"(?<![a-z0-9])p\s*{_N}",
     ),
     "area": (
         rf"(?:优先)?领域\s*(?:第)?\s*{_N}",
         rf"第\s*{_N}\s*(?:个|项)?\s*(?:优先)?\s*领域",
         rf"(?:priority\s+)?(?:areas?|domaines?)(?:\s+prioritaires?)?\s*(?:no\.?|n°)?\s*{_N}",
+        rf"(?<![a-z0-9]){_N}{_ORD}(?:priority\s+area|area|domaine)",
         rf"(?<![a-z0-9])a\s*{_N}(?!\s*p)",
     ),
 }
