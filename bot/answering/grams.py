@@ -79,7 +79,7 @@ class Neighbours:
 
     def __init__(self, space: CharGrams, texts: Iterable[str]) -> None:
         """`texts`: normalised questions."""
-        self.postings = _postings([v for t in texts if (v := space.vector(grams(t)))])
+        self.postings = _postings([v for t in texts if (v := space.question(t))])
 
     def closest(self, question: Vector) -> float:
         return _closest(question, self.postings)
