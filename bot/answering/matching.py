@@ -293,8 +293,9 @@ def _postings(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, 
     the catalogue's own texts use (not only users' example questions). The questions users
     asked (asked.yaml) come last and bring no Chinese word of their own: their fillers (我想,
     问下) would otherwise become known words that dilute every question holding them. Their
-    English and French words do come in (firewood, rations): those languages' fillers are
-    stopwords already (stopwords-iso), and the catalogue's own English and French are thin."""
+    English and French words do come in (firewood, compagnie): most fillers of those languages
+    are stopwords already (stopwords-iso; not all: jamais, told), and the catalogue's own
+    English and French are thin."""
     postings: Postings = defaultdict(dict)
     labels: list[list[frozenset[str]]] = []
     examples: list[list[frozenset[str]]] = []
