@@ -40,9 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.answering.catalogue import load_catalogue  # noqa: E402
 from bot.cli.bench import DEVELOPMENT_SETS  # noqa: E402
-from bot.answering.matching import (DEFAULT, Index, features, match, rank, rerank,  # noqa: E402
-                                    signals)
-from bot.answering.normalisation import normalise  # noqa: E402
+from bot.answering.matching import DEFAULT, Index, match, rank, signals  # noqa: E402
 
 FEATURES = ("share", "evidence", "share_evidence", "example_share", "specific", "generic_only",
             "exact", "margin", "unknown", "number", "quantity", "example", "matched", "grams",
@@ -61,28 +59,30 @@ L2 = 0.5
 
 
 def _questions(index: Index, names: list[str]):  # noqa: ANN202 - an iterator of tuples
-    """(set number, item, normalised, question, index) for every development question the
+    """(set number, item, match()'s result, index) for every development question the
     decision weighs (not a reference, an actor's list or small talk, which match() routes
-    before ranking). A set that knowledge/asked.yaml was drawn from is seen through an index that
-    has not read its questions, as a new question would be: fitting on questions the index
-    holds word for word would teach the models that an exact phrasing is always right."""
+    before ranking). A set that knowledge/asked.yaml was drawn from is seen through an
+    index that has not read its questions, as a new question would be: fitting on questions
+    the index holds word for word would teach the models that an exact phrasing is always
+    right."""
     for number, name in enumerate(names):
         items = yaml.safe_load((ROOT / "tests" / "data" / name).read_text(encoding="utf-8"))
         seen_by = index.unseen(item["q"] for item in items)
         for item in items:
-            normalised = normalise(item["q"])[:index.tuning.max_chars]
-            if match(item["q"], seen_by).intent == "search":
-                yield number, item, normalised, seen_by.question(normalised), seen_by
+            if (result := match(item["q"], seen_by)).intent == "search":
+                yield number, item, result, seen_by
 
 
 def rerank_samples(index: Index, names: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per in-scope question whose right entry is among the candidates: (signals, right?)."""
+    """Per in-scope question whose right entry is among the candidates: (signals, right?),
+    the signals of the rank step's order (their `position` is its place)."""
     out = []
-    for _, item, normalised, question, seen_by in _questions(index, names):
+    for _, item, result, seen_by in _questions(index, names):
+        question = seen_by.question(result.normalised)
         ranking = rank(seen_by, question, index.tuning.rerank_depth)
         right = np.array([float(c.match.id in item["expect"]) for c in ranking.candidates])
         if right.any():
-            rows = signals(seen_by, question, ranking, normalised)
+            rows = signals(seen_by, question, ranking)
             out.append((np.array([[row[s] for s in SIGNALS] for row in rows]), right))
     return out
 
@@ -110,10 +110,9 @@ def samples(index: Index, names: list[str]
     set) for every free-text development question."""
     rows, labels, shown, oos, sets = [], [], [], [], []
     choices = index.tuning.max_suggestions
-    for number, item, normalised, question, seen_by in _questions(index, names):
-        ranking = rank(seen_by, question, index.tuning.rerank_depth)
-        ranking = rerank(seen_by, question, ranking, normalised)
-        if not ranking.candidates:
+    for number, item, result, _ in _questions(index, names):
+        # match() ranked, reranked and weighed it already: its evidence is the decision's
+        if not result.candidates:
             if not item["expect"]:
                 oos.append(True)
                 rows.append([0.0] * len(FEATURES))
@@ -121,11 +120,11 @@ def samples(index: Index, names: list[str]
                 shown.append(0.0)
                 sets.append(number)
             continue
-        feats = features(seen_by, question, ranking, normalised)
+        feats = result.decision.features
         rows.append([feats[f] for f in FEATURES])
-        labels.append(float(ranking.candidates[0].match.id in item["expect"]))
+        labels.append(float(result.candidates[0].match.id in item["expect"]))
         shown.append(float(any(c.match.id in item["expect"]
-                               for c in ranking.candidates[:choices])))
+                               for c in result.candidates[:choices])))
         oos.append(not item["expect"])
         sets.append(number)
     return (np.array(rows), np.array(labels), np.array(shown), np.array(oos), np.array(sets))

@@ -182,11 +182,13 @@ class Evidence:
 @dataclass(frozen=True)
 class Question:
     """A question as the scorer sees it: jieba's tokens (listing words are read there), the
-    content terms, and for terms that are rejoined misspelt compounds what they stand for."""
+    content terms, for terms that are rejoined misspelt compounds what they stand for, and
+    its character bigrams (read by the rerank and the decision alike)."""
 
     tokens: list[str]
     terms: list[str]
     corrections: dict[str, tuple[tuple[str, float, str], ...]]
+    grams: Mapping[str, float] = field(default_factory=dict)
 
     def resolved(self) -> list[str]:
         """The terms with each corrected compound replaced by the catalogue terms it stands for."""
@@ -457,7 +459,8 @@ class Index:
                                       for t in self.segmenter.terms(word))
         terms = [t for t in self.segmenter.content(tokens)
                  if t in corrections or not self._glued(t)]
-        return Question(tokens, terms[:self.tuning.max_terms], corrections)
+        return Question(tokens, terms[:self.tuning.max_terms], corrections,
+                        self.grams.question(normalised))
 
     def _glued(self, term: str) -> bool:
         """A two-character term that is a function character stuck to a neighbour."""
@@ -747,16 +750,14 @@ def _is_listing(tokens: list[str]) -> bool:
 
 # -- rerank --------------------------------------------------------------------------
 
-def signals(index: Index, question: Question, ranking: Ranking, normalised: str
-            ) -> tuple[dict[str, float], ...]:
+def signals(index: Index, question: Question, ranking: Ranking) -> tuple[dict[str, float], ...]:
     """Per candidate, the evidence the rerank model weighs (all roughly 0–1)."""
     listing = _is_listing(question.tokens)
-    asked = index.grams.question(normalised)
     best = max(ranking.candidates[0].match.score, 1e-9)
     rows = []
     for place, (candidate, i) in enumerate(zip(ranking.candidates, ranking.positions)):
         kind = candidate.match.kind
-        whole, closest = index.grams.similarity(asked, i)
+        whole, closest = index.grams.similarity(question.grams, i)
         rows.append({
             "score": candidate.match.score / 100,
             "relative": candidate.match.score / best,
@@ -772,14 +773,14 @@ def signals(index: Index, question: Question, ranking: Ranking, normalised: str
     return tuple(rows)
 
 
-def rerank(index: Index, question: Question, ranking: Ranking, normalised: str) -> Ranking:
+def rerank(index: Index, question: Question, ranking: Ranking) -> Ranking:
     """The candidates reordered by the rerank model, with its probabilities."""
     if not ranking.candidates:
         return ranking
     depth = index.tuning.rerank_depth
     head = replace(ranking, candidates=ranking.candidates[:depth],
                    explained=ranking.explained[:depth], positions=ranking.positions[:depth])
-    rows = signals(index, question, head, normalised)
+    rows = signals(index, question, head)
     w = index.tuning.rerank_coefficients
     logits = [sum(w.get(name, 0.0) * value for name, value in row.items()) for row in rows]
     top = max(logits)
@@ -868,7 +869,7 @@ def features(index: Index, question: Question, ranking: Ranking, normalised: str
         "quantity": float(bool(_QUANTITY.search(normalised))),
         "off_topic": float(index.off_topic.found_in(normalised)),  # 工资, visa
         # like a question users asked that no entry answers (asked.yaml's `none`)
-        "outside": index.outside.closest(index.grams.question(normalised)),
+        "outside": index.outside.closest(question.grams),
         "example": example,
         "example_share": example * share,
         "matched": min(len(matched), 5) / 5.0,
@@ -987,7 +988,7 @@ def match(question: str, index: Index, *, limit: int | None = None) -> Result:
         matches = tuple(Match(c.id, c.kind, ACTOR_SCORE, c.title) for c in commitments)
         return Result(intent="actor", actor=actor, matches=matches, terms=tuple(terms), **base)
     ranking = rank(index, asked, max(limit, knobs.rerank_depth))
-    ranking = rerank(index, asked, ranking, normalised)
+    ranking = rerank(index, asked, ranking)
     decision = decide(index, asked, ranking, normalised)
     top = ranking.candidates[0].match.score if ranking.candidates else 0.0
     chances = ranking.probabilities or (1.0,) * len(ranking.candidates)

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 # 80k words seen at least this often load in ~0.2 s and cut text finer, which suits
 # fuzzy matching (人员伤亡 -> 人员 / 伤亡).
 GENERAL_DICT_MIN_FREQ = 20
-# `Segmenter.remember` keeps the knowledge's cut texts (~5,000), not a synthetic catalogue's
+# `Segmenter.remember` keeps the knowledge's cut texts (~7,500), not a synthetic catalogue's
 # (the 100x benchmark's would make every start read megabytes).
 REMEMBERED_MAX = 20_000
 # Domain words must win over any general word jieba could cut them into.
@@ -201,7 +201,7 @@ class Segmenter:
                 table.setdefault(_unelide(fold_latin(normalise(phrase))), normalise(entry.zh))
         for variant, canonical in self._canonical.items():
             if not is_han(variant) and is_han(canonical):
-                table.setdefault(variant, canonical)
+                table.setdefault(_unelide(variant), canonical)
         table = {k: v for k, v in table.items() if k}
         if not table:
             return None
