@@ -8,6 +8,7 @@ signal handlers (they belong to the main thread).
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 import threading
 import time
@@ -37,9 +38,17 @@ def answer(tg: FakeTelegram, text: str, **message: object) -> str:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port below Linux's ephemeral range (32768 and up). A port the kernel hands out
+    for bind(("", 0)) can go, before our server binds it, to a server the other test worker
+    binds to port 0 — which then answers our requests (a 404 from the wrong server)."""
+    while True:
+        port = random.randint(20_000, 32_000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def settings_for(tg: FakeTelegram, **extra: Any) -> Settings:
