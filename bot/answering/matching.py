@@ -91,9 +91,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.55, "relative": 0.742, "example": 3.077, "grams": 1.574,
-        "grams_example": 4.218, "area": -0.552, "paragraph": 0.746, "faq": 0.227,
-        "listing_area": 1.042, "position": 1.539}))
+        "score": 5.577, "relative": 0.757, "example": 3.147, "grams": 1.558,
+        "grams_example": 4.294, "area": -0.499, "paragraph": 0.702, "faq": 0.373,
+        "listing_area": 0.974, "position": 1.573}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -106,21 +106,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.462, "share": 0.935, "evidence": -0.277, "share_evidence": -0.991,
-        "example_share": 2.548, "specific": 0.719, "generic_only": -0.652, "exact": -0.248,
-        "margin": 0.293, "unknown": -2.919, "number": -1.403, "quantity": -1.215,
-        "example": -0.007, "matched": 2.435, "grams": 6.124, "grams_example": 3.564,
-        "rerank": 0.798, "rerank_margin": 2.582, "off_topic": -2.312, "outside": -5.638}))
+        "bias": -4.892, "share": 0.845, "evidence": -0.242, "share_evidence": -1.219,
+        "example_share": 3.028, "specific": 1.052, "generic_only": -0.418, "exact": -0.404,
+        "margin": 0.267, "unknown": -2.537, "number": -1.305, "quantity": -1.445,
+        "example": -0.185, "matched": 2.306, "grams": 6.322, "grams_example": 3.739,
+        "rerank": 1.009, "rerank_margin": 2.613, "off_topic": -2.517, "outside": -5.886}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.955, "share": 1.812, "evidence": 0.061, "share_evidence": -1.49,
-        "example_share": 2.024, "specific": 1.536, "generic_only": -0.557, "exact": -0.191,
-        "margin": 0.219, "unknown": -3.517, "number": -1.618, "quantity": -1.538,
-        "example": 0.813, "matched": 2.971, "grams": 4.981, "grams_example": 4.516,
-        "rerank": 2.216, "rerank_margin": -0.969, "off_topic": -2.811, "outside": -6.91}))
-    answer_at: float = 0.63  # confidence to answer with a card
-    suggest_at: float = 0.55  # the suggestion model's confidence to offer "did you mean"
+        "bias": -4.082, "share": 1.818, "evidence": -0.047, "share_evidence": -1.415,
+        "example_share": 2.271, "specific": 1.451, "generic_only": -0.53, "exact": -0.206,
+        "margin": 0.185, "unknown": -3.314, "number": -1.312, "quantity": -1.771,
+        "example": 0.77, "matched": 3.144, "grams": 5.146, "grams_example": 4.974,
+        "rerank": 2.166, "rerank_margin": -0.901, "off_topic": -2.952, "outside": -7.58}))
+    answer_at: float = 0.59  # confidence to answer with a card
+    suggest_at: float = 0.47  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
@@ -148,8 +148,17 @@ DUTY_CUES = ("做", "干", "负责", "承诺", "答应", "任务", "责任", "�
 # are stopwords): 都有 covers 都有什么 / 都有啥, 块 and 部分 "安全那块", "妇女那部分".
 LISTING_WORDS = frozenset({"哪些", "方面", "领域", "有关", "相关", "所有", "全部", "清单", "都有",
                            "那块", "这块", "一块", "部分"})
-# A question for a figure (多少人, 几个, how many) asks for data no catalogue entry holds.
+# A question for a figure (多少人, 几个, how many) asks for data no catalogue entry holds...
 _QUANTITY = re.compile(r"多少|几个|几名|几次|几天|几年|几位|how many|how much|combien")
+# ...unless what it counts is the catalogue's own items ("一共多少条承诺", "how many
+# commitments", "combien d'engagements", "第几段"): an area's card answers that.
+_COUNTED = re.compile(r"(?:多少|几)\s*[个项条段]?\s*(?:承诺|领域|优先领域|段)"
+                      r"|how many (?:priority )?(?:commitments?|areas?|paragraphs?|pledges?)"
+                      r"|combien (?:y a-t-il |il y a )?(?:de |d['’]?\s?)"
+                      r"(?:engagements?|domaines?|paragraphes?)")
+# Counting commitments asks for a list ("保护一共几条承诺"); naming one by its place
+# ("这是第几条承诺") does not.
+_COUNTING = re.compile(r"(?<!第)(?:多少|几)[个项条]?承诺")
 _NUMBER = re.compile(r"\d{2,}")
 # A Security Council resolution named by its number (第2436号决议, resolution 1325): the
 # question asks about that document, which no entry holds; at most the topic it is about.
@@ -745,7 +754,7 @@ def _is_listing(tokens: list[str]) -> bool:
     """Does the question ask for a list ("…方面有哪些承诺")? Read from the tokens, before
     stopwords are dropped: most listing words (哪些, 方面) say nothing about the topic."""
     text = "".join(tokens)
-    return any(word in text for word in LISTING_WORDS)
+    return any(word in text for word in LISTING_WORDS) or bool(_COUNTING.search(text))
 
 
 # -- rerank --------------------------------------------------------------------------
@@ -866,7 +875,7 @@ def features(index: Index, question: Question, ranking: Ranking, normalised: str
         "margin": (top.match.score - runner) / max(top.match.score, 1e-9),
         "unknown": ranking.unknown / terms if terms else 1.0,
         "number": float(bool(_NUMBER.search(normalised))),
-        "quantity": float(bool(_QUANTITY.search(normalised))),
+        "quantity": float(bool(_QUANTITY.search(_COUNTED.sub(" ", normalised)))),
         "off_topic": float(index.off_topic.found_in(normalised)),  # 工资, visa
         # like a question users asked that no entry answers (asked.yaml's `none`)
         "outside": index.outside.closest(question.grams),
