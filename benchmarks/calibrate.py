@@ -22,12 +22,14 @@
    of the whole decision step.
 
 The frozen holdouts (`tests/data/field_holdout*.yaml`) are never read here: tuning on them would
-make their numbers meaningless. `--write` prints the Tuning lines to paste into matching.py.
+make their numbers meaningless. `--write` puts the fitted coefficients and thresholds into
+`Tuning`'s defaults in bot/answering/matching.py (review the diff, then run the tests).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -192,9 +194,43 @@ def cross_validate(x: np.ndarray, y: np.ndarray, y_shown: np.ndarray, oos: np.nd
           f"{total[4] / oos.sum():.3f}  (free-text questions only)")
 
 
+MATCHING = ROOT / "bot" / "answering" / "matching.py"
+_INDENT = " " * 8
+
+
+def _mapping_body(values: dict[str, float], width: int = 84) -> str:
+    """A mapping's items as Tuning's defaults lay them out: eight spaces in, lines wrapped."""
+    lines, line = [], ""
+    for item in (f'"{k}": {v}' for k, v in values.items()):
+        if line and len(line) + len(item) + 2 > width:
+            lines.append(line + ",")
+            line = ""
+        line = f"{line}, {item}" if line else item
+    return "".join(f"\n{_INDENT}{text}" for text in (*lines, line))
+
+
+def tuned_source(source: str, mappings: dict[str, dict[str, float]],
+                 numbers: dict[str, float]) -> str:
+    """matching.py's text with Tuning's fitted defaults replaced: each mapping field's
+    `_frozen({...})` body and each float field's value (its comment kept)."""
+    for name, values in mappings.items():
+        pattern = re.compile(rf"(\n    {name}: Mapping\[str, float\] = field\(default_factory="
+                             rf"lambda: _frozen\(\{{)([^}}]*)(\}}\)\))")
+        source, found = pattern.subn(lambda m: m.group(1) + _mapping_body(values) + m.group(3),
+                                     source)
+        if found != 1:
+            raise SystemExit(f"calibrate: Tuning.{name} not found once in {MATCHING}")
+    for name, value in numbers.items():
+        source, found = re.subn(rf"(\n    {name}: float = )[0-9.]+", rf"\g<1>{value}", source)
+        if found != 1:
+            raise SystemExit(f"calibrate: Tuning.{name} not found once in {MATCHING}")
+    return source
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="print the Tuning fields to paste")
+    parser.add_argument("--write", action="store_true",
+                        help="put the fitted values into Tuning's defaults in matching.py")
     parser.add_argument("--sets", nargs="+", default=list(DEVELOPMENT_SETS), metavar="NAME",
                         help="development sets in tests/data to fit on (default: all of them)")
     parser.add_argument("--keep-rerank", action="store_true",
@@ -239,9 +275,12 @@ def main() -> int:
     if args.cv:
         cross_validate(x, y, y_shown, oos, sets, args.sets)
     if args.write:
-        print(f"rerank_coefficients = {rerank_coefficients!r}\ncoefficients = {coefficients!r}\n"
-              f"suggest_coefficients = {suggest_coefficients!r}\n"
-              f"answer_at = {answer_at}\nsuggest_at = {suggest_at}")
+        MATCHING.write_text(tuned_source(
+            MATCHING.read_text(encoding="utf-8"),
+            {"rerank_coefficients": rerank_coefficients, "coefficients": coefficients,
+             "suggest_coefficients": suggest_coefficients},
+            {"answer_at": answer_at, "suggest_at": suggest_at}), encoding="utf-8")
+        print(f"written to {MATCHING.relative_to(ROOT)}: review the diff, then run the tests")
     return 0
 
 
