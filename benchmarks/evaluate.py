@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter, defaultdict
 from pathlib import Path
 
 import yaml
@@ -24,46 +23,31 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.conversation.assistant import Assistant  # noqa: E402
-from bot.answering.matching import match  # noqa: E402
-from bot.cli.bench import DEVELOPMENT_SETS, FROZEN_SETS, correct, shown  # noqa: E402
+from bot.cli.bench import DEVELOPMENT_SETS, FROZEN_SETS, grade  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 
 
 def report(assistant: Assistant, path: Path, misses: bool) -> None:
     items = yaml.safe_load(path.read_text(encoding="utf-8"))
-    # a set that knowledge/asked.yaml was drawn from is measured without its own questions
-    index = assistant.index.unseen(item["q"] for item in items)
-    counts: dict[str, Counter] = defaultdict(Counter)
-    for item in items:
-        result, expect = match(item["q"], index), item["expect"]
-        right = correct(result, expect)
-        for kind in (item["kind"], "all in scope" if expect else "all out of scope"):
-            c = counts[kind]
-            c["n"] += 1
-            if expect:
-                c["top1"] += right
-                c["answered"] += bool(result.matches)
-                c["shown"] += shown(result, expect)
-            else:
-                c["refused"] += not result.matches and not result.suggestions
-                c["answered"] += bool(result.matches)
-        if misses and path.name not in FROZEN_SETS and not right:
-            print(f"  miss [{item['kind']}] {item['q']}  expect={expect} "
+    total, kinds, missed = grade(assistant.index, items)
+    if misses and path.name not in FROZEN_SETS:
+        for item, result in missed:
+            print(f"  miss [{item['kind']}] {item['q']}  expect={item['expect']} "
                   f"got={[m.id for m in result.matches[:3]]} "
                   f"suggested={[m.id for m in result.suggestions]}")
-    inside, outside = counts["all in scope"], counts["all out of scope"]
-    answers = inside["answered"] + outside["answered"]
-    unseen = " (without its own questions in asked.yaml)" if index is not assistant.index else ""
-    print(f"{path.name}{unseen}: precision of confident answers "
-          f"{inside['top1'] / max(1, answers):.3f} ({inside['top1']}/{answers})")
-    for kind, c in sorted(counts.items()):
-        n = c["n"]
-        if "refused" in c or kind == "all out of scope":
-            print(f"  {kind:18} n={n:4}  refused {c['refused'] / n:.3f}")
+    unseen = (" (without its own questions in asked.yaml)"
+              if assistant.index.unseen(item["q"] for item in items) is not assistant.index
+              else "")
+    print(f"{path.name}{unseen}: precision of confident answers {total.precision:.3f} "
+          f"({total.correct}/{total.answered + total.wrong_oos})")
+    rows = {"all in scope": total, "all out of scope": total, **kinds}
+    for kind, g in sorted(rows.items()):
+        if kind == "all out of scope" or (kind != "all in scope" and not g.in_scope):
+            print(f"  {kind:18} n={g.out_of_scope:4}  refused {g.refusal:.3f}")
         else:
-            print(f"  {kind:18} n={n:4}  top-1 {c['top1'] / n:.3f}  answered "
-                  f"{c['answered'] / n:.3f}  shown {c['shown'] / n:.3f}")
+            print(f"  {kind:18} n={g.in_scope:4}  top-1 {g.top1:.3f}  answered "
+                  f"{g.answered / g.in_scope:.3f}  shown {g.shown_rate:.3f}")
 
 
 def main() -> int:

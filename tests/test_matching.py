@@ -6,8 +6,7 @@ that makes the bot answer worse fails here, and the floors move up as the matche
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import warnings
@@ -18,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.conversation.assistant import Assistant
-from bot.cli.bench import DEVELOPMENT_SETS, FROZEN_SETS, correct, shown
+from bot.cli.bench import DEVELOPMENT_SETS, FROZEN_SETS, grade
 from bot.answering.matching import Index, match
 
 DATA = Path(__file__).parent / "data"
@@ -62,55 +61,6 @@ def _load(name: str) -> list[dict]:
     return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
 
 
-@dataclass
-class Graded:
-    """How a labelled set fares, in the issue's terms."""
-
-    in_scope: int = 0
-    correct: int = 0       # right entry answered first
-    answered: int = 0      # in-scope questions answered
-    shown: int = 0         # right entry answered (top 3) or offered as a suggestion
-    out_of_scope: int = 0
-    refused: int = 0       # out of scope: neither an answer nor suggestions
-    wrong_oos: int = 0     # out of scope answered
-
-    @property
-    def top1(self) -> float:
-        return self.correct / self.in_scope
-
-    @property
-    def precision(self) -> float:
-        return self.correct / max(1, self.answered + self.wrong_oos)
-
-    @property
-    def shown_rate(self) -> float:
-        return self.shown / self.in_scope
-
-    @property
-    def refusal(self) -> float:
-        return self.refused / self.out_of_scope
-
-
-def grade(assistant: Assistant, items: list[dict]) -> tuple[Graded, dict[str, Graded]]:
-    """A set that knowledge/asked.yaml was drawn from is graded by an index that has not
-    read its questions (as benchmarks/evaluate.py does)."""
-    total, kinds = Graded(), defaultdict(Graded)
-    index = assistant.index.unseen(item["q"] for item in items)
-    for item in items:
-        result, expect = match(item["q"], index), item["expect"]
-        for g in (total, kinds[item["kind"]]):
-            if expect:
-                g.in_scope += 1
-                g.correct += correct(result, expect)
-                g.answered += bool(result.matches)
-                g.shown += shown(result, expect)
-            else:
-                g.out_of_scope += 1
-                g.refused += not result.matches and not result.suggestions
-                g.wrong_oos += bool(result.matches)
-    return total, dict(kinds)
-
-
 def test_labelled_sets_are_well_formed(catalogue) -> None:
     assert set(FLOORS) == {*DEVELOPMENT_SETS, *FROZEN_SETS}  # every set has its floors
     sets = {name: _load(name) for name in FLOORS}
@@ -137,7 +87,7 @@ def test_an_unseen_index_has_not_read_the_set(assistant: Assistant) -> None:
 
 @pytest.mark.parametrize("name", FLOORS)
 def test_labelled_set_accuracy(assistant: Assistant, name: str) -> None:
-    total, kinds = grade(assistant, _load(name))
+    total, kinds, _ = grade(assistant.index, _load(name))
     top1, precision, shown_floor, refusal = FLOORS[name]
     summary = {k: round(g.top1, 2) for k, g in kinds.items() if g.in_scope}
     assert total.top1 >= top1, summary

@@ -152,13 +152,15 @@ LISTING_WORDS = frozenset({"哪些", "方面", "领域", "有关", "相关", "�
 _QUANTITY = re.compile(r"多少|几个|几名|几次|几天|几年|几位|how many|how much|combien")
 # ...unless what it counts is the catalogue's own items ("一共多少条承诺", "how many
 # commitments", "combien d'engagements", "第几段"): an area's card answers that.
-_COUNTED = re.compile(r"(?:多少|几)\s*[个项条段]?\s*(?:承诺|领域|优先领域|段)"
+_HOW_MANY = r"(?:多少|几)\s*[个项条段]?\s*"
+_COUNTED = re.compile(rf"{_HOW_MANY}(?:承诺|领域|优先领域|段)"
                       r"|how many (?:priority )?(?:commitments?|areas?|paragraphs?|pledges?)"
                       r"|combien (?:y a-t-il |il y a )?(?:de |d['’]?\s?)"
                       r"(?:engagements?|domaines?|paragraphes?)")
 # Counting commitments asks for a list ("保护一共几条承诺"); naming one by its place
-# ("这是第几条承诺") does not.
-_COUNTING = re.compile(r"(?<!第)(?:多少|几)[个项条]?承诺")
+# ("这是第几条承诺") does not. (English and French counting reaches the tokens as 哪些 承诺,
+# through the glossary.)
+_COUNTING = re.compile(rf"(?<!第){_HOW_MANY}承诺")
 _NUMBER = re.compile(r"\d{2,}")
 # A Security Council resolution named by its number (第2436号决议, resolution 1325): the
 # question asks about that document, which no entry holds; at most the topic it is about.
@@ -848,7 +850,8 @@ def example_fit(index: Index, i: int, weights: dict[str, float], lookups: Lookup
 
 def features(index: Index, question: Question, ranking: Ranking, normalised: str
              ) -> dict[str, float]:
-    """The evidence the decision weighs about the best entry (all roughly 0–1)."""
+    """The evidence the decision weighs about the best entry of a reranked `ranking` (all
+    roughly 0–1)."""
     top = ranking.candidates[0]
     matched = [e for e in top.evidence if e.weight > 0]
     specific = [e for e in matched if e.matched not in index.generic]
@@ -861,10 +864,9 @@ def features(index: Index, question: Question, ranking: Ranking, normalised: str
     terms = len(ranking.weights)
     share = top.match.score / 100
     evidence = min(explained, 12.0) / 6.0
-    mine = ranking.signals[0] if ranking.signals else {}
-    example = (mine["example"] if mine
-               else example_fit(index, ranking.positions[0], ranking.weights, ranking.lookups))
-    chances = ranking.probabilities or (1.0,)  # in rerank order: best first
+    mine = ranking.signals[0]  # the rerank step's evidence about the best entry
+    example = mine["example"]
+    chances = ranking.probabilities  # in rerank order: best first
     return {
         "share": share,
         "evidence": evidence,
@@ -882,8 +884,8 @@ def features(index: Index, question: Question, ranking: Ranking, normalised: str
         "example": example,
         "example_share": example * share,
         "matched": min(len(matched), 5) / 5.0,
-        "grams": mine.get("grams", 0.0),
-        "grams_example": mine.get("grams_example", 0.0),
+        "grams": mine["grams"],
+        "grams_example": mine["grams_example"],
         "rerank": chances[0],
         "rerank_margin": chances[0] - (chances[1] if len(chances) > 1 else 0.0),
     }
@@ -1000,9 +1002,8 @@ def match(question: str, index: Index, *, limit: int | None = None) -> Result:
     ranking = rerank(index, asked, ranking)
     decision = decide(index, asked, ranking, normalised)
     top = ranking.candidates[0].match.score if ranking.candidates else 0.0
-    chances = ranking.probabilities or (1.0,) * len(ranking.candidates)
     ranked = tuple(c.match for k, (c, chance)
-                   in enumerate(zip(ranking.candidates[:limit], chances))
+                   in enumerate(zip(ranking.candidates[:limit], ranking.probabilities))
                    if c.match.score >= knobs.keep_share * top
                    and (k == 0 or chance >= knobs.keep_chance))
     matches = _best_first(ranked) if decision.verdict == "answer" else ()

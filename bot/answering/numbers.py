@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import warnings
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 MAX_ID = 2**31 - 1  # the store's ids are int4 on PostgreSQL
 FIRST_DAY = date(2000, 1, 1)
@@ -96,3 +96,9 @@ def parse_day(text: str) -> date | None:
 def day_start(day: date) -> datetime:
     """Midnight UTC at the start of `day`."""
     return datetime.combine(day, datetime.min.time(), UTC)
+
+
+def period_end(last_day: datetime | None) -> datetime | None:
+    """The exclusive end the store reads (`until`) of a period whose last day — midnight at
+    its start, as users give it in /export, the CLI's --to and the web's filters — counts."""
+    return last_day + timedelta(days=1) if last_day else None

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 # 80k words seen at least this often load in ~0.2 s and cut text finer, which suits
 # fuzzy matching (人员伤亡 -> 人员 / 伤亡).
 GENERAL_DICT_MIN_FREQ = 20
-# `Segmenter.remember` keeps the knowledge's cut texts (~7,500), not a synthetic catalogue's
+# `Segmenter.remember` keeps the knowledge's cut texts (~7,700), not a synthetic catalogue's
 # (the 100x benchmark's would make every start read megabytes).
 REMEMBERED_MAX = 20_000
 # Domain words must win over any general word jieba could cut them into.
@@ -226,9 +226,10 @@ class Segmenter:
 
     def remember(self, texts: Iterable[str]) -> dict[str, list[str]]:
         """`terms` of many normalised texts, kept in A4P_CACHE_DIR between runs: cutting the
-        catalogue's ~5,000 texts took 0.25 s of every start. The file is keyed by the
-        vocabulary, jieba's and stopwords-iso's versions and this code, so anything that
-        could cut a text differently starts afresh; it is read once per process."""
+        knowledge's texts (see REMEMBERED_MAX) took a quarter of a second of every start.
+        The file is keyed by the vocabulary, jieba's and stopwords-iso's versions and this
+        code, so anything that could cut a text differently starts afresh; it is read once
+        per process."""
         if self._kept is None:
             self._kept = load(self._remembered) or {}
         kept = self._kept

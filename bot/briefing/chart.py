@@ -145,9 +145,7 @@ def render(briefing: Briefing, catalogue: Catalogue, fmt: str = "png") -> bytes:
             legend = tuple(legend_label(s.status) for s in SERIES)
             titles = (f"{t('briefing.chart_title')} — {briefing.generated:%Y-%m-%d}",
                       " · ".join(scope_words(briefing)))
-        values = tuple(tuple(a.counts[s.status] if s.status != "none"
-                             else a.without_updates for a in briefing.areas)
-                       for s in SERIES)
+        values = tuple(tuple(a.segments[s.status] for a in briefing.areas) for s in SERIES)
         with warnings.catch_warnings():
             if font is None:  # a mission typed in Chinese: drawn as boxes, not a warning
                 warnings.simplefilter("ignore", UserWarning)

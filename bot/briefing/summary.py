@@ -21,7 +21,7 @@ from bot.conversation.replies import area_name, joined, title
 from bot.desk.statuses import status_label
 from bot.storage.assignments import is_silent
 from bot.storage.store import Store
-from bot.storage.updates import STATUSES, ProgressUpdate
+from bot.storage.updates import STATUSES, ProgressUpdate, latest_of_each
 
 STALE_DAYS = 90
 #: Okabe & Ito's colour-blind-safe colours, whose grey levels also differ (the chart, the
@@ -87,8 +87,13 @@ class AreaStatus:
 
     @property
     def without_updates(self) -> int:
-        """Commitments with no update yet (in scope): every rendering's "none" segment."""
+        """Commitments with no update yet (in scope)."""
         return self.commitments - self.with_updates
+
+    @property
+    def segments(self) -> dict[str, int]:
+        """Every rendering's bar: the count per status, then "none" (no update yet)."""
+        return {**self.counts, "none": self.without_updates}
 
 
 @dataclass(frozen=True)
@@ -109,9 +114,7 @@ def build(store: Store, catalogue: Catalogue, scope: Scope = Scope(), *,
     area_of = {c.id: c.area for c in catalogue.commitments.values()}
     updates = tuple(u for u in store.updates.where(since=scope.since, until=scope.until)
                     if scope.admits(u, area_of.get(u.commitment_id)))
-    latest: dict[str, ProgressUpdate] = {}
-    for item in updates:  # newest first: the first seen is the latest
-        latest.setdefault(item.commitment_id, item)
+    latest = latest_of_each(updates)
     owners = owner_names(store)
     held_since = store.assignments.held_since()
     end, stale = min(scope.until or now, now), timedelta(days=stale_days)
@@ -120,10 +123,10 @@ def build(store: Store, catalogue: Catalogue, scope: Scope = Scope(), *,
         if scope.area and a.id != scope.area:
             continue
         members = catalogue.commitments_in(a.id)
-        mine = [CommitmentStatus(c.id, a.id, title(c), latest.get(c.id), owners.get(c.id, ()),
-                                 is_silent(latest[c.id].created_at if c.id in latest else None,
+        mine = [CommitmentStatus(c.id, a.id, title(c), last, owners.get(c.id, ()),
+                                 is_silent(last.created_at if last else None,
                                            held_since.get(c.id), end, stale))
-                for c in members]
+                for c in members for last in (latest.get(c.id),)]
         rows.extend(mine)
         counts = Counter(r.latest.status for r in mine if r.latest)
         areas.append(AreaStatus(

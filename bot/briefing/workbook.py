@@ -55,8 +55,7 @@ def to_xlsx(briefing: Briefing, catalogue: Catalogue) -> bytes:
 def _summary(sheet: Worksheet, briefing: Briefing) -> None:
     _table(sheet, [t("briefing.area"), t("briefing.col_name"), *(legend_label(s.status) for s in SERIES),
                    t("briefing.col_total"), t("briefing.col_silent", days=briefing.stale_days)],
-           [(a.id, a.name, *(a.counts[s.status] if s.status != "none"
-                             else a.without_updates for s in SERIES),
+           [(a.id, a.name, *(a.segments[s.status] for s in SERIES),
              a.commitments, len(a.stale)) for a in briefing.areas],
            widths=(8, 34, 12, 12, 12, 12, 14, 12, 16))
     rows = len(briefing.areas)

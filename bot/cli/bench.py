@@ -19,8 +19,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -58,6 +59,61 @@ def shown(result: Result, expect: list[str]) -> bool:
     next-best buttons) or among the "did you mean" suggestions?"""
     ids = [m.id for m in (*result.matches[:3], *result.suggestions)]
     return correct(result, expect) or bool(set(expect) & set(ids))
+
+
+@dataclass
+class Graded:
+    """How a labelled set (or one kind of its questions) fares, in the issue's terms."""
+
+    in_scope: int = 0
+    correct: int = 0       # right entry answered first
+    answered: int = 0      # in-scope questions answered
+    shown: int = 0         # right entry answered (top 3) or offered as a suggestion
+    out_of_scope: int = 0
+    refused: int = 0       # out of scope: neither an answer nor suggestions
+    wrong_oos: int = 0     # out of scope answered
+
+    @property
+    def top1(self) -> float:
+        return self.correct / self.in_scope
+
+    @property
+    def precision(self) -> float:
+        return self.correct / max(1, self.answered + self.wrong_oos)
+
+    @property
+    def shown_rate(self) -> float:
+        return self.shown / self.in_scope
+
+    @property
+    def refusal(self) -> float:
+        return self.refused / self.out_of_scope
+
+
+def grade(index: Index, items: list[dict]
+          ) -> tuple[Graded, dict[str, Graded], list[tuple[dict, Result]]]:
+    """A labelled set graded (tests/test_matching.py's floors, benchmarks/evaluate.py): the
+    whole set, each kind, and the misses as (item, result). A set that knowledge/asked.yaml
+    was drawn from is graded by an index that has not read its questions."""
+    total, kinds = Graded(), defaultdict[str, Graded](Graded)
+    misses: list[tuple[dict, Result]] = []
+    index = index.unseen(item["q"] for item in items)
+    for item in items:
+        result, expect = match(item["q"], index), item["expect"]
+        right = correct(result, expect)
+        for g in (total, kinds[item["kind"]]):
+            if expect:
+                g.in_scope += 1
+                g.correct += right
+                g.answered += bool(result.matches)
+                g.shown += shown(result, expect)
+            else:
+                g.out_of_scope += 1
+                g.refused += not result.matches and not result.suggestions
+                g.wrong_oos += bool(result.matches)
+        if not right:
+            misses.append((item, result))
+    return total, dict(kinds), misses
 
 
 def _questions(limit: int) -> list[str]:

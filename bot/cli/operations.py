@@ -16,7 +16,7 @@ import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -256,9 +256,10 @@ def cmd_admin_users(_args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from bot.answering.numbers import period_end
     from bot.briefing.export import render
 
-    until = args.until + timedelta(days=1) if args.until else None  # --to is inclusive
+    until = period_end(args.until)  # --to is inclusive
     items = open_store().updates.where(since=args.since, until=until, include_withdrawn=True,
                                        newest_first=False)
     data = render(items, args.format)
@@ -277,6 +278,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     """A one-page briefing: per area status counts, latest updates, silent commitments; the
     path written goes on standard output."""
     from bot.answering.catalogue import load_catalogue
+    from bot.answering.numbers import period_end
     from bot.briefing import summary
 
     area = args.area.upper() if args.area else None
@@ -288,7 +290,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if problem:
         print(f"a4pbot: {problem}", file=sys.stderr)
         return 2
-    until = args.until + timedelta(days=1) if args.until else None  # --to is inclusive
+    until = period_end(args.until)  # --to is inclusive
     scope = summary.Scope(area=area, mission=args.mission, since=args.since, until=until)
     report = summary.build(open_store(), catalogue, scope, stale_days=args.stale_days)
     data = summary.render(report, catalogue, args.format)

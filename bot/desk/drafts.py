@@ -364,8 +364,9 @@ class UpdateFlow:
         as buttons; related ones that are not theirs are named, with how to get them."""
         found = [c for c in self.suggest(text) if c in self.catalogue.commitments]
         rights = self.store.rights(user.id)
-        own = [c for c in found if unassigned(rights, c) is None][:3]
-        others = [c for c in found if unassigned(rights, c) is not None][:3]  # not theirs
+        allowed = [c for c in found if unassigned(rights, c) is None]
+        own = allowed[:3]
+        others = [c for c in found if c not in allowed][:3]  # not theirs
         note = (t("draft.not_yours_found", list=joined(others)), t("update.ask_assign"))
         if own:
             buttons = tuple((Button(commitment_label(self.catalogue.commitments[c]), f"draft:c:{c}"),)

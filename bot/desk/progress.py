@@ -20,7 +20,8 @@ from bot.answering.catalogue import Catalogue
 from bot.conversation.refusals import BadArguments, NotAllowed, NotFound
 from bot.conversation.i18n import t
 from bot.answering.normalisation import normalise
-from bot.answering.numbers import FIRST_DAY, LAST_DAY, day_start, is_number, parse_count, parse_day, parse_id
+from bot.answering.numbers import (FIRST_DAY, LAST_DAY, day_start, is_number, parse_count, parse_day,
+                                   parse_id, period_end)
 from bot.conversation.replies import Attachment, Button, Reply, area_name, error, joined, title
 from bot.storage.store import Rights, Store, StoreError
 from bot.storage.updates import STATUSES, ProgressUpdate
@@ -383,7 +384,7 @@ class Progress:
             return error(t("export.date_range", first=FIRST_DAY, last=LAST_DAY), t("export.usage"))
         bounds = [day_start(d) for d in days if d is not None]
         since = bounds[0] if bounds else None
-        until = bounds[1] + timedelta(days=1) if len(bounds) > 1 else None
+        until = period_end(bounds[1]) if len(bounds) > 1 else None
         items = self.store.updates.where(since=since, until=until, include_withdrawn=True,
                                          newest_first=False)
         span = " – ".join(args.split()[:2]) or t("export.all")

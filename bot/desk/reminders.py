@@ -9,6 +9,7 @@ and two replicas never send the same reminder twice.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,6 +57,17 @@ class Reminders:
                 silent.append(commitment)
         return silent
 
+    def _silent_owners(self, now: datetime) -> Iterator[tuple[User, list[str]]]:
+        """Every owner who can be reminded (not a reader, not a linked account) with their
+        silent commitments, when they have any: the reminder round and /overdue alike."""
+        latest = self.store.updates.latest_by_commitment()
+        held = self.store.assignments.held_by_user()
+        for user in self.store.users.all():
+            if user.role == "reader" or user.linked_to:
+                continue
+            if silent := self.silent(held.get(user.id, {}), now, latest):
+                yield user, silent
+
     def round(self, platform: str) -> list[Reminder]:
         """One scheduled round on `platform` (every transport's timer calls this, then only
         delivers): the store's housekeeping rides along, then the reminders due now."""
@@ -66,17 +78,11 @@ class Reminders:
         """Reminders to send now on `platform`, each claimed (written) so no other replica
         sends it and the user is marked reminded."""
         now = self.store.clock()
-        latest = self.store.updates.latest_by_commitment()
-        held = self.store.assignments.held_by_user()
         out = []
-        for user in self.store.users.all():
-            if user.platform != platform or user.role == "reader" or user.linked_to:
-                continue
+        for user, silent in self._silent_owners(now):
             last = user.reminded_at
-            if user.remind == "off" or (last is not None and now - last < PERIODS[user.remind]):
-                continue
-            silent = self.silent(held.get(user.id, {}), now, latest)
-            if not silent:
+            if user.platform != platform or user.remind == "off" or (
+                    last is not None and now - last < PERIODS[user.remind]):
                 continue
             if not self.store.deliveries.claim(f"reminder:{user.id}:{now:%Y-%m-%d}"):
                 continue  # another replica took it today
@@ -112,16 +118,9 @@ class Reminders:
     def overdue(self, sender: Sender, _args: str = "") -> Reply:
         """`/overdue` for admins: who owns silent commitments, and which."""
         self.access.require(sender, "admin")
-        now = self.store.clock()
-        latest = self.store.updates.latest_by_commitment()
-        held = self.store.assignments.held_by_user()
-        lines = []
-        for user in self.store.users.all():
-            if user.role == "reader" or user.linked_to:
-                continue
-            if silent := self.silent(held.get(user.id, {}), now, latest):
-                lines.append(t("overdue.line", id=user.id, name=user.label, role=role_name(user.role),
-                               mode=_mode_name(user.remind), list=joined(silent)))
+        lines = [t("overdue.line", id=user.id, name=user.label, role=role_name(user.role),
+                   mode=_mode_name(user.remind), list=joined(silent))
+                 for user, silent in self._silent_owners(self.store.clock())]
         return Reply(t("overdue.heading", days=self.after.days, count=len(lines)),
                      tuple(lines) or (t("overdue.none"),))
 

@@ -2,7 +2,7 @@
 missions they own.
 
 Silence is counted from the later of a commitment's last update and its assignment
-(`silent_since`, `is_silent`): a focal point assigned a minute ago has not been silent for
+(`is_silent`): a focal point assigned a minute ago has not been silent for
 a month. The reminders and the briefings share that rule, boundary included.
 """
 
@@ -108,19 +108,13 @@ class Assignments:
         return owners
 
 
-def silent_since(last_update: datetime | None, assigned_at: datetime | None) -> datetime | None:
-    """Since when a commitment has been silent: the later of its last update and its
-    assignment; None when neither is known (never updated, assigned before the record)."""
-    known = [at for at in (last_update, assigned_at) if at is not None]
-    return max(known, default=None)
-
-
 def is_silent(last_update: datetime | None, assigned_at: datetime | None, now: datetime,
               after: timedelta) -> bool:
     """Silent for `after` or longer at `now` (the reminders and the briefings alike): no
     update for that long, and a focal point for that long too (a commitment assigned
     yesterday is not silent yet); one never updated nor assigned on record is silent."""
-    since = silent_since(last_update, assigned_at)
+    # silent since the later of its last update and its assignment
+    since = max((at for at in (last_update, assigned_at) if at is not None), default=None)
     return since is None or now - since >= after
 
 

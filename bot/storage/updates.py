@@ -200,10 +200,16 @@ class Updates:
 
     def latest_by_commitment(self) -> dict[str, ProgressUpdate]:
         """The newest live update of every commitment that has one."""
-        latest: dict[str, ProgressUpdate] = {}
-        for item in self.where(newest_first=False):
-            latest[item.commitment_id] = item
-        return latest
+        return latest_of_each(self.where())
+
+
+def latest_of_each(newest_first: Iterable[ProgressUpdate]) -> dict[str, ProgressUpdate]:
+    """Each commitment's first update in `newest_first` (its latest there): the store's,
+    the briefing's in its scope, the overview's a month ago."""
+    latest: dict[str, ProgressUpdate] = {}
+    for item in newest_first:
+        latest.setdefault(item.commitment_id, item)
+    return latest
 
 
 def _digests(connection: Connection, update_id: int, revision: int | None = None) -> dict[str, str]:

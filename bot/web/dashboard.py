@@ -18,11 +18,11 @@ from sqlalchemy import select
 from bot.desk.access import mission_name
 from bot.storage.audit import utc
 from bot.answering.catalogue import Catalogue
-from bot.answering.numbers import day_start, parse_day
+from bot.answering.numbers import day_start, parse_day, period_end
 from bot.conversation.replies import area_name
 from bot.storage.schema import invites
 from bot.storage.store import Store
-from bot.storage.updates import STATUSES, ProgressUpdate
+from bot.storage.updates import STATUSES, ProgressUpdate, latest_of_each
 from bot.storage.users import User
 from bot.briefing import summary
 from bot.briefing.summary import STALE_DAYS
@@ -90,7 +90,7 @@ class FeedFilter:
     @property
     def end(self) -> datetime | None:
         """The day after `until`: the store's `until` is exclusive, the form's last day is not."""
-        return self.until + timedelta(days=1) if self.until else None
+        return period_end(self.until)
 
 
 def overview(store: Store, catalogue: Catalogue, *, stale_days: int = STALE_DAYS) -> Overview:
@@ -98,10 +98,8 @@ def overview(store: Store, catalogue: Catalogue, *, stale_days: int = STALE_DAYS
     briefing = summary.build(store, catalogue, stale_days=stale_days)
     now = briefing.generated
     month_ago = now - MONTH
-    before: dict[str, ProgressUpdate] = {}
-    for item in briefing.updates:  # newest first, as summary.build reads them
-        if item.created_at < month_ago:
-            before.setdefault(item.commitment_id, item)
+    # newest first, as summary.build reads them
+    before = latest_of_each(u for u in briefing.updates if u.created_at < month_ago)
     recent = [u for u in briefing.updates if u.created_at >= month_ago]
     rows = tuple(_area_row(a, [c.id for c in briefing.commitments if c.area == a.id],
                            before, recent) for a in briefing.areas)
@@ -115,7 +113,7 @@ def _area_row(area: summary.AreaStatus, ids: list[str],
     then = Counter(before[c].status for c in ids if c in before)
     mine = set(ids)
     return AreaRow(area.id, area.name, area.commitments,
-                   {**area.counts, "none": area.without_updates}, len(area.stale),
+                   area.segments, len(area.stale),
                    area.with_updates - sum(then.values()), area.counts["done"] - then["done"],
                    sum(1 for u in recent if u.commitment_id in mine))
 

@@ -13,8 +13,7 @@ from .pages import render
 def html(briefing: Any, catalogue: Catalogue) -> str:
     """The briefing as a page. `briefing` is `briefing.Briefing` (its areas' counts, latest
     updates and silent commitments); any filters it carries are shown as they are."""
-    rows = [(f"{a.id} {a.name}", {**a.counts, "none": a.without_updates})
-            for a in briefing.areas]
+    rows = [(f"{a.id} {a.name}", a.segments) for a in briefing.areas]
     silent = [a for a in briefing.areas if a.stale]
     return render("report.html", briefing=briefing, chart_rows=rows,
                   silent=silent, catalogue=catalogue,
