@@ -157,19 +157,14 @@ class Access:
 
     def users(self, sender: Sender, _args: str = "") -> Reply:
         self.require(sender, "admin")
-        owners: dict[int, list[str]] = {}
-        for commitment, user_ids in self.store.assignments.owners().items():
-            for user_id in user_ids:
-                owners.setdefault(user_id, []).append(commitment)
+        held = self.store.assignments.held_by_user()  # in catalogue order
+        missions = self.store.assignments.missions_by_user()
         sep = t("sep.clause")
         lines = [f"{u.id}. {u.label} — "
                  + (t("users.linked", id=u.linked_to) if u.linked_to else role_name(u.role))
                  + (f"{sep}{u.mission}" if u.mission else "")
-                 + (sep + t("users.owns", list=joined(sorted(owners[u.id],
-                                                             key=lambda c: int(c[1:]))))
-                    if u.id in owners else "")
-                 + "".join(sep + t("users.mission", mission=m)
-                           for m in self.store.assignments.missions(u.id))
+                 + (sep + t("users.owns", list=joined(list(held[u.id]))) if u.id in held else "")
+                 + "".join(sep + t("users.mission", mission=m) for m in missions.get(u.id, []))
                  for u in self.store.users.all()]
         return Reply(t("users.heading", count=len(lines)), tuple(lines))
 

@@ -58,9 +58,20 @@ class Assignments:
 
     def missions(self, user_id: int) -> list[str]:
         """The missions the user owns, sorted."""
+        return self.missions_by_user(user_id).get(user_id, [])
+
+    def missions_by_user(self, user_id: int | None = None) -> dict[int, list[str]]:
+        """`missions` for every user who owns one (or one user), in one query: lists of
+        users read them all."""
+        query = select(mission_assignments.c.user_id, mission_assignments.c.mission)
+        if user_id is not None:
+            query = query.where(mission_assignments.c.user_id == user_id)
         with self.store.read() as connection:
-            return sorted(connection.execute(select(mission_assignments.c.mission).where(
-                mission_assignments.c.user_id == user_id)).scalars())
+            rows = connection.execute(query).all()
+        out: dict[int, list[str]] = {}
+        for row in sorted(rows, key=lambda r: r.mission):
+            out.setdefault(row.user_id, []).append(row.mission)
+        return out
 
     def commitments(self, user_id: int) -> list[str]:
         """The commitments assigned to the user, in catalogue order (C2 before C10): `held`'s

@@ -208,12 +208,10 @@ class UserRow:
 
 
 def user_rows(store: Store) -> list[UserRow]:
-    owned: dict[int, list[str]] = {}
-    for commitment, ids in store.assignments.owners().items():
-        for user_id in ids:
-            owned.setdefault(user_id, []).append(commitment)
-    return [UserRow(u, tuple(sorted(owned.get(u.id, []), key=lambda c: int(c[1:]))),
-                    tuple(store.assignments.missions(u.id))) for u in store.users.all()]
+    held = store.assignments.held_by_user()  # in catalogue order
+    missions = store.assignments.missions_by_user()
+    return [UserRow(u, tuple(held.get(u.id, {})), tuple(missions.get(u.id, ())))
+            for u in store.users.all()]
 
 
 @dataclass(frozen=True)
