@@ -87,10 +87,12 @@ class Neighbours:
 
 def _closest(question: Vector, postings: Mapping[str, tuple[tuple[int, float], ...]]) -> float:
     """The highest cosine of a unit vector with the unit vectors held in `postings`."""
-    dots: dict[int, float] = defaultdict(float)
+    dots: dict[int, float] = {}
+    get = dots.get  # the rerank step's hottest loop: a plain dict is a third faster here
     for g, w in question.items():
-        for k, weight in postings.get(g, ()):
-            dots[k] += w * weight
+        if found := postings.get(g):
+            for k, weight in found:
+                dots[k] = get(k, 0.0) + w * weight
     return max(dots.values(), default=0.0)
 
 

@@ -409,6 +409,12 @@ class Index:
             [(tuple((t, self.idf.get(t, 1.0), self.parts.get(t, ())) for t in label), total)
              for label in own if (total := sum(self.idf.get(t, 1.0) for t in label))]
             for own in self.labels]
+        # per entry, every term and part of its titles: most entries a question matches
+        # share none of them with it, and their title fit is 0 without a look at each title
+        self.title_words: list[frozenset[str]] = [
+            frozenset(w for label, _ in own for t, _, parts in label
+                      for w in (t, *(part for part, _ in parts)))
+            for own in self.label_weights]
         generic = self.segmenter.remember(normalise(w) for w in self.catalogue.vocabulary.generic)
         self.generic = frozenset(t for terms in generic.values() for t in terms)
         self.example_only = frozenset(self.postings.keys() - cut.documented)
@@ -416,9 +422,8 @@ class Index:
     def _phrasings(self) -> None:
         """Per entry, its phrasings (titles, example questions) as term sets with their idf
         norms and a term -> phrasings table, and as character bigrams."""
-        self.example_norms: list[list[tuple[frozenset[str], float]]] = [
-            [(e, math.sqrt(sum(self.idf[t] ** 2 for t in e))) for e in asked]
-            for asked in self.examples]
+        self.example_norms: list[list[float]] = [
+            [math.sqrt(sum(self.idf[t] ** 2 for t in e)) for e in asked] for asked in self.examples]
         self.example_terms: list[dict[str, tuple[int, ...]]] = [
             _holders(asked) for asked in self.examples]
         self.grams = CharGrams(_documents(self.entries, self.catalogue.asked))
@@ -552,17 +557,29 @@ class Phrases:
         forms = {fold_latin(normalise(w)) for w in words if w.strip()}
         self.han = frozenset(f for f in forms if is_han(f))
         self.latin = frozenset(" ".join(_LATIN_WORD.findall(f)) for f in forms if not is_han(f))
-        self.han_lengths = sorted({len(f) for f in self.han})
-        self.latin_lengths = sorted({len(f.split()) for f in self.latin if f})
+        # the lengths of the phrases that begin with each character / word: most of a
+        # question's characters begin none, and are passed over with one look-up
+        self.han_starts = _lengths_by_start((f[0], len(f)) for f in self.han)
+        self.latin_starts = _lengths_by_start((f.split()[0], len(f.split()))
+                                              for f in self.latin if f)
 
     def found_in(self, text: str) -> bool:
         text = fold_latin(text)
-        if any(text[i:i + n] in self.han for n in self.han_lengths
-               for i in range(len(text) - n + 1)):
-            return True
+        han = self.han
+        for i, char in enumerate(text):
+            if (lengths := self.han_starts.get(char)) and any(
+                    text[i:i + n] in han for n in lengths):
+                return True
         words = _LATIN_WORD.findall(text)
-        return any(" ".join(words[i:i + n]) in self.latin for n in self.latin_lengths
-                   for i in range(len(words) - n + 1))
+        return any(" ".join(words[i:i + n]) in self.latin
+                   for i, word in enumerate(words) for n in self.latin_starts.get(word, ()))
+
+
+def _lengths_by_start(phrases: Iterable[tuple[str, int]]) -> dict[str, tuple[int, ...]]:
+    found: dict[str, set[int]] = defaultdict(set)
+    for start, length in phrases:
+        found[start].add(length)
+    return {start: tuple(sorted(lengths)) for start, lengths in found.items()}
 
 
 def compact(text: str) -> str:
@@ -614,6 +631,8 @@ def _title_fit(index: Index, i: int, matched: set[str]) -> float:
     A title term that contains a matched term counts for the part it covers: 平民 covers
     half of the title 保护平民 (one domain word, so one term, not 保护 + 平民).
     """
+    if matched.isdisjoint(index.title_words[i]):
+        return 0.0
     best = 0.0
     for label, total in index.label_weights[i]:
         covered = 0.0
@@ -832,20 +851,32 @@ def example_fit(index: Index, i: int, weights: dict[str, float], lookups: Lookup
     holding = index.example_terms[i]
     if not holding:
         return 0.0
-    # per example, per question term: the strongest catalogue term it matched there
-    strongest: dict[int, dict[str, float]] = defaultdict(dict)
+    idf = index.idf
+    dots: dict[int, float] = {}  # per example: the question terms' gains, summed
+    get = dots.get
     for t, found in lookups.items():
+        if len(found) == 1:  # matched exactly (most terms): one gain per example holding it
+            x, sim, _ = found[0]
+            if held := holding.get(x):
+                gain = weights[t] * idf[x] * sim
+                for k in held:
+                    dots[k] = get(k, 0.0) + gain
+            continue
+        # per example, the strongest catalogue term this question term matched there
+        best: dict[int, float] = {}
         for x, sim, _ in found:
-            gain = weights[t] * index.idf[x] * sim
-            for k in holding.get(x, ()):
-                if strongest[k].get(t, 0.0) < gain:
-                    strongest[k][t] = gain
-    if not strongest:
+            if held := holding.get(x):
+                gain = weights[t] * idf[x] * sim
+                for k in held:
+                    if best.get(k, 0.0) < gain:
+                        best[k] = gain
+        for k, gain in best.items():
+            dots[k] = get(k, 0.0) + gain
+    if not dots:
         return 0.0
     norm_q = math.sqrt(sum(w * w for w in weights.values()))
     norms = index.example_norms[i]
-    return max((sum(gains.values()) / (norm_q * norms[k][1])
-                for k, gains in strongest.items() if norms[k][1]), default=0.0)
+    return max((dot / norms[k] for k, dot in dots.items() if norms[k]), default=0.0) / norm_q
 
 
 def features(index: Index, question: Question, ranking: Ranking, normalised: str

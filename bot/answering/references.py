@@ -73,6 +73,11 @@ _NOT_REFERENCES = re.compile(r"(?<![a-z0-9])[pdg]\s*-?\s*\d{1,2}\s*的?\s*"
                              r"|(?<![第\d])1(?=直|共|定|般|样|下|起|些|点|切|致|旦|边|再|律|向|度|贯"
                              r"|同|齐|概|时|方面)")
 _BARE_NUMBER = re.compile(r"^\s*(?:第|no\.?|n°)?\s*0*(\d{1,3})\s*(?:项|条|号)?\s*$")
+# All the patterns in one: a question none of them finds (most questions, including every
+# 一起 that cn2an turned into 1起) is settled by one search instead of thirty.
+_ANY_REFERENCE = re.compile("|".join(f"(?:{p})" for p in (
+    *(p for ps in _ORDINAL_PATTERNS.values() for p in ps),
+    *(p for ps in _PATTERNS.values() for p in ps), _BARE_NUMBER.pattern)))
 PREFIX = {kind: prefix for prefix, kind in KINDS.items()}
 
 
@@ -113,6 +118,8 @@ def find_references(normalised: str, last: Mapping[str, int] | None = None) -> l
     "first commitment" are number 1.
     """
     text = _arabic(normalised)
+    if not _ANY_REFERENCE.search(text):
+        return []
     found: list[Reference] = []
     taken: list[tuple[int, int]] = [m.span() for m in _NOT_REFERENCES.finditer(text)]
     for kind, which, pattern in _ORDINAL:
