@@ -201,6 +201,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     settings = Settings()
     _quiet_secrets(settings)
     assistant = _with_store(_assistant(args), settings)
+    _warm(assistant)  # the dashboard answers questions and draws charts too
     print(f"dashboard on http://{args.listen}:{args.port}/ — sign in with a link from /web "
           "or `a4pbot admin weblink USER`", file=sys.stderr)
     asyncio.run(serve(assistant, listen=args.listen, port=args.port))
