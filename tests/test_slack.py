@@ -125,7 +125,7 @@ def test_slash_subcommands(bot: RunningSlackBot, text: str, expected: str) -> No
 
 def test_mention_gets_a_block_kit_card_in_the_channel(bot: RunningSlackBot) -> None:
     before = len(bot.fake.calls_to("chat.postMessage"))
-    assert bot.post(bot.fake.app_mention("<@UBOT> 女性维和人员", channel="C2"))[0] == 200
+    assert bot.post(bot.fake.app_mention("<@UBOT> 女性维和人员太少", channel="C2"))[0] == 200
     (call,) = bot.fake.wait_for("chat.postMessage", before + 1)[before:]
     assert call.params["channel"] == "C2" and "承诺" in texts(call.params["blocks"])
 

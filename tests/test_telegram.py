@@ -205,7 +205,7 @@ def test_failing_update_is_reported_and_the_bot_keeps_serving(
     (sorry,) = tg.wait_for("sendMessage", before + 1)[before:]
     assert shown(sorry) == i18n.translate("zh", SORRY)
     assert any("failed: BadRequest" in r.getMessage() for r in caplog.records)
-    (answer,) = say(tg, "女性维和人员", user_id=2005)
+    (answer,) = say(tg, "女性维和人员太少", user_id=2005)
     assert shown(answer).startswith(("承诺", "优先领域"))
 
 

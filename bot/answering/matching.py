@@ -25,7 +25,7 @@ than an exception. `match` runs named steps:
    mass of domain terms matched, how many distinct specific terms, whether they are only
    generic words, exact or fuzzy, the margin to the next unrelated entry, how much of the
    question is unknown, stray numbers, quantity questions, off-topic words, how close it
-   comes to a question users asked that no entry answers) gives a confidence: above
+   comes to the questions users asked that no entry answers) gives a confidence: above
    `answer_at` the bot answers, above `suggest_at` it offers the best three as "did you
    mean", below it says plainly it does not know. Every route but explicit references goes
    through it.
@@ -91,36 +91,39 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.577, "relative": 0.757, "example": 3.147, "grams": 1.558,
-        "grams_example": 4.294, "area": -0.499, "paragraph": 0.702, "faq": 0.373,
-        "listing_area": 0.974, "position": 1.573}))
+        "score": 5.597, "relative": 0.796, "example": 3.362, "grams": 1.605,
+        "grams_example": 4.562, "area": -0.22, "paragraph": 0.547, "faq": 0.498,
+        "listing_area": 1.044, "position": 1.309}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
     fuzzy_discount: float = 0.85
     fuzzy_length_penalty: float = 0.5  # × relative length gap: 伙伴 is half of 伙伴关系
     homophone_similarity: float = 0.9
+    # a word jieba's dictionary saw this often (注意, 到处) is what was meant, not a pinyin
+    # slip for a catalogue word that sounds the same (主意, 导出)
+    homophone_max_frequency: int = 1000
     # -- cost: one long message must not slow everyone else ----------------------------
     max_chars: int = 240     # of the normalised question; a phone question is far shorter
     max_terms: int = 40      # distinct terms looked up
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.892, "share": 0.845, "evidence": -0.242, "share_evidence": -1.219,
-        "example_share": 3.028, "specific": 1.052, "generic_only": -0.418, "exact": -0.404,
-        "margin": 0.267, "unknown": -2.537, "number": -1.305, "quantity": -1.445,
-        "example": -0.185, "matched": 2.306, "grams": 6.322, "grams_example": 3.739,
-        "rerank": 1.009, "rerank_margin": 2.613, "off_topic": -2.517, "outside": -5.886}))
+        "bias": -5.106, "share": 0.633, "evidence": 0.675, "share_evidence": -1.805,
+        "example_share": 3.402, "specific": 0.532, "generic_only": -0.425, "exact": -0.66,
+        "margin": 0.726, "unknown": -2.319, "number": -1.263, "quantity": -1.572,
+        "example": 0.01, "matched": 2.515, "grams": 7.663, "grams_example": 3.216,
+        "rerank": 1.098, "rerank_margin": 2.416, "off_topic": -2.423, "outside": -6.989}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.082, "share": 1.818, "evidence": -0.047, "share_evidence": -1.415,
-        "example_share": 2.271, "specific": 1.451, "generic_only": -0.53, "exact": -0.206,
-        "margin": 0.185, "unknown": -3.314, "number": -1.312, "quantity": -1.771,
-        "example": 0.77, "matched": 3.144, "grams": 5.146, "grams_example": 4.974,
-        "rerank": 2.166, "rerank_margin": -0.901, "off_topic": -2.952, "outside": -7.58}))
-    answer_at: float = 0.59  # confidence to answer with a card
-    suggest_at: float = 0.47  # the suggestion model's confidence to offer "did you mean"
+        "bias": -4.096, "share": 1.212, "evidence": 0.899, "share_evidence": -1.649,
+        "example_share": 2.679, "specific": 0.792, "generic_only": -0.43, "exact": -0.54,
+        "margin": 0.495, "unknown": -3.222, "number": -1.277, "quantity": -1.664,
+        "example": 1.187, "matched": 3.28, "grams": 5.944, "grams_example": 4.966,
+        "rerank": 2.662, "rerank_margin": -1.661, "off_topic": -2.715, "outside": -9.191}))
+    answer_at: float = 0.6  # confidence to answer with a card
+    suggest_at: float = 0.41  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
@@ -535,7 +538,8 @@ class Index:
             gap = abs(len(other) - len(term)) / max(len(other), len(term))
             found[other] = (score / 100 * knobs.fuzzy_discount
                             * (1 - knobs.fuzzy_length_penalty * gap), "fuzzy")
-        if is_han(term) and (key := pinyin_key(term)):
+        if (is_han(term) and self.segmenter.frequency(term) < knobs.homophone_max_frequency
+                and (key := pinyin_key(term))):
             # A real word (工资) that merely sounds like a variant (供资) is not a typo of it.
             variants = () if self.segmenter.is_word(term) else self.variant_homophones.get(key, ())
             for other in (*self.homophones.get(key, ()), *variants):
@@ -910,7 +914,7 @@ def features(index: Index, question: Question, ranking: Ranking, normalised: str
         "number": float(bool(_NUMBER.search(normalised))),
         "quantity": float(bool(_QUANTITY.search(_COUNTED.sub(" ", normalised)))),
         "off_topic": float(index.off_topic.found_in(normalised)),  # 工资, visa
-        # like a question users asked that no entry answers (asked.yaml's `none`)
+        # like the questions users asked that no entry answers (asked.yaml's `none`)
         "outside": index.outside.closest(question.grams),
         "example": example,
         "example_share": example * share,

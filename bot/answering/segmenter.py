@@ -188,6 +188,10 @@ class Segmenter:
         """Is `token` a word of the dictionary (general or domain), not a typo?"""
         return self._tokenizer.FREQ.get(token, 0) > 0
 
+    def frequency(self, token: str) -> int:
+        """How often jieba's dictionary saw `token` (0: not a word of it)."""
+        return self._tokenizer.FREQ.get(token, 0)
+
     def han_variants(self) -> dict[str, str]:
         """Chinese synonym variants -> their canonical word (女兵 -> 女性军警人员): everyday
         words the catalogue itself never uses, for typo and homophone look-ups."""
