@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 from fake_telegram import Call, FakeTelegram
 from running_bot import TOKEN, RunningBot, free_port, shown
+from questions import MANDATE, UNSURE
 
 from bot.conversation import i18n
 from bot.conversation.assistant import Assistant
@@ -257,11 +258,11 @@ def test_webhook_serves_only_requests_with_the_secret(assistant: Assistant) -> N
 
 def test_did_you_mean_offers_choices_and_a_tap_opens_the_card(bot: RunningBot, tg: FakeTelegram
                                                               ) -> None:
-    (reply,) = say(tg, "授权", user_id=2077)
+    (reply,) = say(tg, UNSURE, user_id=2077)
     assert shown(reply).startswith("我不太确定您问的是哪一项")
     data = [d for _, d in buttons(reply)]
     first = data[0].removeprefix("pick:")  # one of the mandate's commitments
-    assert first in {"C2", "C3", "C6"} and data[-1] == "pick:none" and len(data) <= 4
+    assert first in MANDATE and data[-1] == "pick:none" and len(data) <= 4
     edits = len(tg.calls_to("editMessageText"))
     tg.callback(data[0], message=last_message(tg, 2077), user_id=2077)
     (edit,) = tg.wait_for("editMessageText", edits + 1)[edits:]

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from running_dashboard import ADMIN, LI, READER, RunningDashboard, link, seed
+from questions import UNSURE
 
 from bot.briefing import summary as briefing
 from bot.conversation.assistant import Assistant
@@ -258,8 +259,8 @@ def test_search_answers_like_the_chat(world, admin) -> None:
     page = admin.get("/search", params={"q": "保户平民"}).text
     best = desk.ask("保户平民").matches[0].id
     assert f'href="/commitment/{best}"' in page
-    unsure = desk.ask("授权")
-    page = admin.get("/search", params={"q": "授权"}).text
+    unsure = desk.ask(UNSURE)
+    page = admin.get("/search", params={"q": UNSURE}).text
     assert unsure.suggestions and "是下面这些吗" in page
     for m in unsure.suggestions[:3]:
         assert m.title in page or desk.catalogue.get(m.id).text[:20] in page, m
