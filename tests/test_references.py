@@ -14,6 +14,11 @@ from bot.answering.references import find_references
     ("p12", ["P12"]), ("a3", ["A3"]), ("第一个领域", ["A1"]),
     ("le 5e paragraphe parle de quoi", ["P5"]), ("the 12th commitment", ["C12"]),
     ("1er domaine", ["A1"]), ("3ème paragraphe", ["P3"]), ("2nd priority area", ["A2"]),
+    ("l'engagement numéro 29, c'est lequel", ["C29"]), ("engagement numero 12", ["C12"]),
+    ("area number 4", ["A4"]), ("engagement n 8 stp", ["C8"]), ("paragraphe numéro 9", ["P9"]),
+    ("le cinquième domaine", ["A5"]), ("the fifth priority area", ["A5"]),
+    ("third paragraph", ["P3"]), ("engagement vingt-neuf", ["C29"]),
+    ("commitment twenty one", ["C21"]),
 ])
 def test_references_in_every_form(question, ids):
     assert [r.id for r in find_references(normalise(question))] == ids
@@ -46,4 +51,12 @@ def test_the_last_one_is_never_read_as_number_one():
     "这个领域一共有几条", "这个承诺一直没落实", "承诺一定要兑现吗", "这个领域一般谁负责", "段落一样吗",
 ])
 def test_no_reference_where_there_is_none(question):
+    assert find_references(normalise(question)) == []
+
+
+@pytest.mark.parametrize("question", [
+    "un engagement sur les femmes", "one commitment on protection",
+    "les deux engagements sur l'environnement", "engagement n'est pas tenu",
+])
+def test_number_words_that_count_nothing_are_no_reference(question):
     assert find_references(normalise(question)) == []

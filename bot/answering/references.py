@@ -1,7 +1,8 @@
 """Explicit references in a question: 第十三项承诺, 承诺三十, 第16段, 领域五, C12, #44, "para 9".
 
 People who know the number should get exactly that entry, whatever language or numeral
-system they typed it in. Chinese numerals are converted by cn2an, not by hand.
+system they typed it in. Chinese numerals are converted by cn2an and English and French
+number words (fifth, vingt-neuf, cinquième) by text2num, not by hand.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from .catalogue import KINDS
 
 _N = r"0*(\d{1,3})(?!\d)"
+_NO = r"(?:no\.?|n°|nº|n|number|num[eé]ro|num\.?|#)"  # engagement numéro 29, area number 4
 # English and French ordinals: 5th paragraph, 12e engagement, 1er domaine, 3ème paragraphe
 _ORD = r"\s*(?:st|nd|rd|th|e|er|re|ere|ère|eme|ème|è)\s+"
 # kind -> patterns over the normalised, numeral-converted question. Order matters only
@@ -23,7 +25,7 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
     "commitment": (
         rf"(?<![a-z0-9])c\s*{_N}",
         rf"#\s*{_N}",
-        rf"(?:commitments?|engagements?)\s*(?:no\.?|n°|number|#)?\s*{_N}",
+        rf"(?:commitments?|engagements?)\s*{_NO}?\s*{_N}",
         rf"(?<![a-z0-9]){_N}{_ORD}(?:commitment|engagement)",
         rf"第\s*{_N}\s*(?:项|条|号|个)?\s*(?:共同)?承诺",
         rf"{_N}\s*(?:项|条|号)\s*(?:共同)?承诺",
@@ -32,14 +34,14 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "paragraph": (
         rf"第?\s*{_N}\s*(?:自然)?段",
-        rf"(?:段落?|paragraphs?|paragraphe|para\.?|§)\s*(?:no\.?|n°|第)?\s*{_N}",
+        rf"(?:段落?|paragraphs?|paragraphe|para\.?|§)\s*(?:{_NO}|第)?\s*{_N}",
         rf"(?<![a-z0-9]){_N}{_ORD}(?:paragraph|paragraphe)",
         rf"(?<![a-z0-9])p\s*{_N}",
     ),
     "area": (
         rf"(?:优先)?领域\s*(?:第)?\s*{_N}",
         rf"第\s*{_N}\s*(?:个|项)?\s*(?:优先)?\s*领域",
-        rf"(?:priority\s+)?(?:areas?|domaines?)(?:\s+prioritaires?)?\s*(?:no\.?|n°)?\s*{_N}",
+        rf"(?:priority\s+)?(?:areas?|domaines?)(?:\s+prioritaires?)?\s*{_NO}?\s*{_N}",
         rf"(?<![a-z0-9]){_N}{_ORD}(?:priority\s+area|area|domaine)",
         rf"(?<![a-z0-9])a\s*{_N}(?!\s*p)",
     ),
@@ -94,6 +96,26 @@ class Reference:
 
 
 def _arabic(text: str) -> str:
+    """Chinese numerals and English and French number words to Arabic digits (第十三 -> 第13,
+    fifth -> 5th, vingt-neuf -> 29); text unchanged where a converter fails."""
+    return _chinese_numerals(_number_words(text))
+
+
+# an English or French word that names what a number counts: only then are words numbers
+_COUNTED_WORD = re.compile(r"commitment|engagement|paragraph|para\b|area|domaine|§")
+
+
+def _number_words(text: str) -> str:
+    """English and French number words to digits, by text2num ("first" and "premier" stay
+    words: below third it converts no ordinal, and the ordinal patterns read them)."""
+    if not _COUNTED_WORD.search(text):
+        return text
+    from text_to_num import alpha2digit
+
+    return alpha2digit(alpha2digit(text, "fr"), "en")
+
+
+def _chinese_numerals(text: str) -> str:
     """Chinese numerals to Arabic digits (第十三 -> 第13); text unchanged if cn2an fails."""
     if not re.search("[零一二三四五六七八九十百两〇]", text):
         return text
