@@ -21,7 +21,7 @@ from bot.transports.console import chat
 
 CODE = re.compile(r"[A-HJKMNP-TW-Z2-9]{5}-[A-HJKMNP-TW-Z2-9]{5}-[A-HJKMNP-TW-Z2-9]{5}")
 QUESTION = {"zh": "怎么保护平民", "en": "how do we protect civilians",
-            "fr": "comment protéger les civils"}
+            "fr": "que dit A4P sur la protection des civils"}
 ASKED = {"zh": "你问的是", "en": "You asked", "fr": "Vous avez demandé"}
 
 

@@ -91,9 +91,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.597, "relative": 0.796, "example": 3.362, "grams": 1.605,
-        "grams_example": 4.562, "area": -0.22, "paragraph": 0.547, "faq": 0.498,
-        "listing_area": 1.044, "position": 1.309}))
+        "score": 5.547, "relative": 0.754, "example": 3.363, "grams": 1.645,
+        "grams_example": 4.66, "area": -0.176, "paragraph": 0.546, "faq": 0.556,
+        "listing_area": 1.066, "position": 1.33}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -109,21 +109,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -5.106, "share": 0.633, "evidence": 0.675, "share_evidence": -1.805,
-        "example_share": 3.402, "specific": 0.532, "generic_only": -0.425, "exact": -0.66,
-        "margin": 0.726, "unknown": -2.319, "number": -1.263, "quantity": -1.572,
-        "example": 0.01, "matched": 2.515, "grams": 7.663, "grams_example": 3.216,
-        "rerank": 1.098, "rerank_margin": 2.416, "off_topic": -2.423, "outside": -6.989}))
+        "bias": -4.807, "share": 0.251, "evidence": 0.62, "share_evidence": -1.627,
+        "example_share": 3.275, "specific": 0.441, "generic_only": -0.414, "exact": -0.54,
+        "margin": 0.449, "unknown": -1.953, "number": -1.119, "quantity": -1.449,
+        "example": -0.143, "matched": 2.693, "grams": 8.167, "grams_example": 3.548,
+        "rerank": 1.169, "rerank_margin": 2.319, "off_topic": -2.476, "outside": -6.944}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.096, "share": 1.212, "evidence": 0.899, "share_evidence": -1.649,
-        "example_share": 2.679, "specific": 0.792, "generic_only": -0.43, "exact": -0.54,
-        "margin": 0.495, "unknown": -3.222, "number": -1.277, "quantity": -1.664,
-        "example": 1.187, "matched": 3.28, "grams": 5.944, "grams_example": 4.966,
-        "rerank": 2.662, "rerank_margin": -1.661, "off_topic": -2.715, "outside": -9.191}))
-    answer_at: float = 0.6  # confidence to answer with a card
-    suggest_at: float = 0.41  # the suggestion model's confidence to offer "did you mean"
+        "bias": -4.207, "share": 1.206, "evidence": 0.825, "share_evidence": -1.406,
+        "example_share": 2.845, "specific": 0.788, "generic_only": -0.298, "exact": -0.434,
+        "margin": 0.416, "unknown": -2.866, "number": -1.342, "quantity": -1.631,
+        "example": 0.388, "matched": 3.125, "grams": 6.487, "grams_example": 5.486,
+        "rerank": 3.332, "rerank_margin": -2.108, "off_topic": -2.731, "outside": -9.149}))
+    answer_at: float = 0.62  # confidence to answer with a card
+    suggest_at: float = 0.4  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
