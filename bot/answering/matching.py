@@ -91,9 +91,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.547, "relative": 0.754, "example": 3.363, "grams": 1.645,
-        "grams_example": 4.66, "area": -0.176, "paragraph": 0.546, "faq": 0.556,
-        "listing_area": 1.066, "position": 1.33}))
+        "score": 5.427, "relative": 0.615, "example": 3.345, "grams": 1.699,
+        "grams_example": 4.804, "area": -0.157, "paragraph": 0.673, "faq": 0.486,
+        "listing_area": 1.052, "position": 1.317}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -109,21 +109,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.807, "share": 0.251, "evidence": 0.62, "share_evidence": -1.627,
-        "example_share": 3.275, "specific": 0.441, "generic_only": -0.414, "exact": -0.54,
-        "margin": 0.449, "unknown": -1.953, "number": -1.119, "quantity": -1.449,
-        "example": -0.143, "matched": 2.693, "grams": 8.167, "grams_example": 3.548,
-        "rerank": 1.169, "rerank_margin": 2.319, "off_topic": -2.476, "outside": -6.944}))
+        "bias": -4.846, "share": 0.072, "evidence": 0.584, "share_evidence": -1.63,
+        "example_share": 3.248, "specific": 0.339, "generic_only": -0.753, "exact": -0.447,
+        "margin": 0.358, "unknown": -1.815, "number": -1.152, "quantity": -1.427,
+        "example": -0.27, "matched": 2.82, "grams": 8.782, "grams_example": 3.376,
+        "rerank": 1.657, "rerank_margin": 2.245, "off_topic": -2.493, "outside": -6.988}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.207, "share": 1.206, "evidence": 0.825, "share_evidence": -1.406,
-        "example_share": 2.845, "specific": 0.788, "generic_only": -0.298, "exact": -0.434,
-        "margin": 0.416, "unknown": -2.866, "number": -1.342, "quantity": -1.631,
-        "example": 0.388, "matched": 3.125, "grams": 6.487, "grams_example": 5.486,
-        "rerank": 3.332, "rerank_margin": -2.108, "off_topic": -2.731, "outside": -9.149}))
-    answer_at: float = 0.62  # confidence to answer with a card
-    suggest_at: float = 0.4  # the suggestion model's confidence to offer "did you mean"
+        "bias": -4.423, "share": 1.553, "evidence": 0.938, "share_evidence": -1.499,
+        "example_share": 2.571, "specific": 0.739, "generic_only": -0.599, "exact": -0.44,
+        "margin": 0.226, "unknown": -2.732, "number": -1.335, "quantity": -1.681,
+        "example": 0.589, "matched": 3.261, "grams": 6.686, "grams_example": 5.354,
+        "rerank": 3.315, "rerank_margin": -1.873, "off_topic": -2.831, "outside": -9.353}))
+    answer_at: float = 0.6  # confidence to answer with a card
+    suggest_at: float = 0.39  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
