@@ -91,9 +91,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.427, "relative": 0.615, "example": 3.345, "grams": 1.699,
-        "grams_example": 4.804, "area": -0.157, "paragraph": 0.673, "faq": 0.486,
-        "listing_area": 1.052, "position": 1.317}))
+        "score": 5.426, "relative": 0.62, "example": 3.353, "grams": 1.695,
+        "grams_example": 4.786, "area": -0.154, "paragraph": 0.677, "faq": 0.548,
+        "listing_area": 1.053, "position": 1.331}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -109,19 +109,19 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.846, "share": 0.072, "evidence": 0.584, "share_evidence": -1.63,
-        "example_share": 3.248, "specific": 0.339, "generic_only": -0.753, "exact": -0.447,
-        "margin": 0.358, "unknown": -1.815, "number": -1.152, "quantity": -1.427,
-        "example": -0.27, "matched": 2.82, "grams": 8.782, "grams_example": 3.376,
-        "rerank": 1.657, "rerank_margin": 2.245, "off_topic": -2.493, "outside": -6.988}))
+        "bias": -4.926, "share": 0.198, "evidence": 0.613, "share_evidence": -1.641,
+        "example_share": 3.1, "specific": 0.327, "generic_only": -0.765, "exact": -0.441,
+        "margin": 0.373, "unknown": -1.832, "number": -1.15, "quantity": -1.424,
+        "example": -0.212, "matched": 2.774, "grams": 8.743, "grams_example": 3.357,
+        "rerank": 1.788, "rerank_margin": 2.177, "off_topic": -2.492, "outside": -7.03}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.423, "share": 1.553, "evidence": 0.938, "share_evidence": -1.499,
-        "example_share": 2.571, "specific": 0.739, "generic_only": -0.599, "exact": -0.44,
-        "margin": 0.226, "unknown": -2.732, "number": -1.335, "quantity": -1.681,
-        "example": 0.589, "matched": 3.261, "grams": 6.686, "grams_example": 5.354,
-        "rerank": 3.315, "rerank_margin": -1.873, "off_topic": -2.831, "outside": -9.353}))
+        "bias": -4.421, "share": 1.564, "evidence": 0.893, "share_evidence": -1.454,
+        "example_share": 2.506, "specific": 0.761, "generic_only": -0.59, "exact": -0.443,
+        "margin": 0.222, "unknown": -2.726, "number": -1.333, "quantity": -1.686,
+        "example": 0.662, "matched": 3.25, "grams": 6.671, "grams_example": 5.301,
+        "rerank": 3.291, "rerank_margin": -1.869, "off_topic": -2.829, "outside": -9.324}))
     answer_at: float = 0.6  # confidence to answer with a card
     suggest_at: float = 0.39  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
