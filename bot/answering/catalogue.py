@@ -374,21 +374,24 @@ def _asked(data: Any, known: set[str], problems: _Problems) -> dict[str, tuple[s
         return {}
     asked: dict[str, list[str]] = {}
     seen: set[str] = set()
+    ids = known | {OUTSIDE}  # once: a union per item was most of a start's catalogue load
     for number, item in enumerate(data, start=1):
         label = f"item {number}"
         if not isinstance(item, dict) or set(item) != {"q", "id"}:
             problems.add(_ASKED, label, "", "must have exactly q and id")
             continue
         question, entry = item["q"], item["id"]
-        if not isinstance(question, str) or not 3 <= len(question.strip()) <= ASKED_MAX:
+        text = question.strip() if isinstance(question, str) else ""
+        name = entry.strip().upper() if isinstance(entry, str) else None
+        if not 3 <= len(text) <= ASKED_MAX:
             problems.add(_ASKED, label, "q", f"must be a question of 3–{ASKED_MAX} characters")
-        elif not isinstance(entry, str) or entry.strip().upper() not in known | {OUTSIDE}:
+        elif name not in ids:
             problems.add(_ASKED, label, "id", f"names no entry: {entry!r}")
-        elif question.strip() in seen:
+        elif text in seen:
             problems.add(_ASKED, label, "q", "is listed twice")
         else:
-            seen.add(question.strip())
-            asked.setdefault(entry.strip().upper(), []).append(question.strip())
+            seen.add(text)
+            asked.setdefault(name, []).append(text)
     return {entry: tuple(questions) for entry, questions in asked.items()}
 
 
