@@ -91,9 +91,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.426, "relative": 0.62, "example": 3.353, "grams": 1.695,
-        "grams_example": 4.786, "area": -0.154, "paragraph": 0.677, "faq": 0.548,
-        "listing_area": 1.053, "position": 1.331}))
+        "score": 5.428, "relative": 0.571, "example": 3.369, "grams": 1.705,
+        "grams_example": 4.905, "area": -0.159, "paragraph": 0.662, "faq": 0.644,
+        "listing_area": 0.957, "position": 1.334}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -109,21 +109,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.926, "share": 0.198, "evidence": 0.613, "share_evidence": -1.641,
-        "example_share": 3.1, "specific": 0.327, "generic_only": -0.765, "exact": -0.441,
-        "margin": 0.373, "unknown": -1.832, "number": -1.15, "quantity": -1.424,
-        "example": -0.212, "matched": 2.774, "grams": 8.743, "grams_example": 3.357,
-        "rerank": 1.788, "rerank_margin": 2.177, "off_topic": -2.492, "outside": -7.03}))
+        "bias": -4.673, "share": -0.514, "evidence": 0.738, "share_evidence": -1.631,
+        "example_share": 3.546, "specific": 0.41, "generic_only": -0.704, "exact": -0.33,
+        "margin": 0.498, "unknown": -1.728, "number": -1.029, "quantity": -1.422,
+        "example": -0.287, "matched": 2.413, "grams": 9.379, "grams_example": 3.539,
+        "rerank": 1.554, "rerank_margin": 2.17, "off_topic": -2.425, "outside": -7.191}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.421, "share": 1.564, "evidence": 0.893, "share_evidence": -1.454,
-        "example_share": 2.506, "specific": 0.761, "generic_only": -0.59, "exact": -0.443,
-        "margin": 0.222, "unknown": -2.726, "number": -1.333, "quantity": -1.686,
-        "example": 0.662, "matched": 3.25, "grams": 6.671, "grams_example": 5.301,
-        "rerank": 3.291, "rerank_margin": -1.869, "off_topic": -2.829, "outside": -9.324}))
-    answer_at: float = 0.6  # confidence to answer with a card
-    suggest_at: float = 0.39  # the suggestion model's confidence to offer "did you mean"
+        "bias": -4.284, "share": 1.201, "evidence": 1.017, "share_evidence": -1.413,
+        "example_share": 2.89, "specific": 0.93, "generic_only": -0.52, "exact": -0.641,
+        "margin": 0.401, "unknown": -2.522, "number": -1.362, "quantity": -1.636,
+        "example": 0.715, "matched": 2.735, "grams": 7.653, "grams_example": 5.235,
+        "rerank": 3.034, "rerank_margin": -1.809, "off_topic": -2.79, "outside": -9.389}))
+    answer_at: float = 0.58  # confidence to answer with a card
+    suggest_at: float = 0.36  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
