@@ -26,45 +26,48 @@ DATA = Path(__file__).parent / "data"
 
 # Floors per labelled set, a little under the measured values (README, "Benchmarks"): a
 # change that makes the bot answer worse fails here; they move up as the matcher improves.
-# questions.yaml, holdout.yaml (older, now tuned on) and field_dev.yaml … field_dev31.yaml
-# (thirty-one independent writers) are development sets; field_holdout.yaml and
+# questions.yaml, holdout.yaml (older, now tuned on) and field_dev.yaml … field_dev34.yaml
+# (thirty-four independent writers) are development sets; field_holdout.yaml and
 # field_holdout2.yaml are frozen holdouts, written by people who never saw the vocabulary,
 # and never used to choose a knob.
 FLOORS = {  # set: (top-1 in scope, precision of answers, right entry shown, out of scope refused)
-    "questions.yaml": (0.88, 0.95, 0.94, 0.94),      # measured 0.913 0.980 0.978 0.978
-    "holdout.yaml": (0.86, 0.92, 0.92, 0.87),        # measured 0.892 0.957 0.973 0.900
+    "questions.yaml": (0.88, 0.95, 0.94, 0.94),      # measured 0.911 0.980 0.978 0.978
+    "holdout.yaml": (0.86, 0.92, 0.92, 0.87),        # measured 0.905 0.957 0.973 0.900
     # the field development sets, graded by an index that has not read their own questions
     "field_dev.yaml": (0.91, 0.95, 0.96, 0.97),      # measured 0.960 0.991 0.991 1.000
     "field_dev2.yaml": (0.91, 0.95, 0.95, 0.97),     # measured 0.942 0.992 0.989 0.975
-    "field_dev3.yaml": (0.92, 0.95, 0.95, 0.87),     # measured 0.952 0.982 0.996 0.905
+    "field_dev3.yaml": (0.92, 0.95, 0.95, 0.87),     # measured 0.952 0.982 0.996 0.929
     "field_dev4.yaml": (0.88, 0.94, 0.94, 0.91),     # measured 0.944 0.975 0.984 0.923
     "field_dev5.yaml": (0.89, 0.95, 0.94, 0.91),     # measured 0.924 0.970 0.976 0.949
-    "field_dev6.yaml": (0.94, 0.93, 0.97, 0.80),     # measured 0.967 0.963 0.996 0.892
+    "field_dev6.yaml": (0.94, 0.93, 0.97, 0.80),     # measured 0.971 0.971 0.996 0.892
     "field_dev7.yaml": (0.93, 0.94, 0.95, 0.86),     # measured 0.967 0.979 0.988 0.921
     "field_dev8.yaml": (0.90, 0.94, 0.94, 0.94),     # measured 0.932 0.969 0.970 0.974
-    "field_dev9.yaml": (0.94, 0.95, 0.97, 0.94),     # measured 0.967 0.983 1.000 0.944
-    "field_dev10.yaml": (0.90, 0.94, 0.93, 0.83),    # measured 0.945 0.963 0.991 0.889
+    "field_dev9.yaml": (0.94, 0.95, 0.97, 0.94),     # measured 0.963 0.983 1.000 0.944
+    "field_dev10.yaml": (0.90, 0.94, 0.93, 0.83),    # measured 0.945 0.963 0.991 0.867
     "field_dev11.yaml": (0.88, 0.91, 0.94, 0.79),    # measured 0.932 0.944 0.979 0.850
-    "field_dev12.yaml": (0.93, 0.95, 0.95, 0.87),    # measured 0.959 0.975 0.996 0.909
-    "field_dev13.yaml": (0.89, 0.92, 0.94, 0.85),    # measured 0.942 0.959 0.978 0.880
-    "field_dev14.yaml": (0.87, 0.92, 0.94, 0.85),    # measured 0.922 0.959 0.978 0.886
-    "field_dev15.yaml": (0.90, 0.92, 0.95, 0.88),    # measured 0.943 0.955 0.987 0.896
-    "field_dev16.yaml": (0.89, 0.93, 0.93, 0.68),    # measured 0.952 0.965 0.974 0.717
-    "field_dev17.yaml": (0.85, 0.92, 0.92, 0.84),    # measured 0.898 0.962 0.960 0.878
-    "field_dev18.yaml": (0.88, 0.93, 0.92, 0.90),    # measured 0.923 0.978 0.974 0.959
-    "field_dev19.yaml": (0.90, 0.91, 0.92, 0.84),    # measured 0.965 0.953 0.982 0.857
-    "field_dev20.yaml": (0.95, 0.95, 0.96, 0.88),    # measured 0.989 0.989 1.000 0.891
-    "field_dev21.yaml": (0.86, 0.93, 0.94, 0.83),    # measured 0.922 0.959 0.980 0.911
+    "field_dev12.yaml": (0.93, 0.95, 0.95, 0.87),    # measured 0.967 0.979 0.996 0.879
+    "field_dev13.yaml": (0.89, 0.92, 0.94, 0.85),    # measured 0.942 0.959 0.973 0.880
+    "field_dev14.yaml": (0.87, 0.92, 0.94, 0.85),    # measured 0.917 0.959 0.978 0.886
+    "field_dev15.yaml": (0.90, 0.92, 0.95, 0.88),    # measured 0.934 0.955 0.987 0.896
+    "field_dev16.yaml": (0.89, 0.93, 0.93, 0.68),    # measured 0.957 0.969 0.974 0.696
+    "field_dev17.yaml": (0.85, 0.92, 0.92, 0.84),    # measured 0.898 0.948 0.964 0.878
+    "field_dev18.yaml": (0.88, 0.93, 0.92, 0.90),    # measured 0.923 0.978 0.979 0.959
+    "field_dev19.yaml": (0.90, 0.91, 0.92, 0.84),    # measured 0.959 0.959 0.976 0.878
+    "field_dev20.yaml": (0.95, 0.95, 0.96, 0.88),    # measured 0.989 0.989 1.000 0.913
+    "field_dev21.yaml": (0.86, 0.93, 0.94, 0.83),    # measured 0.931 0.969 0.980 0.911
     "field_dev22.yaml": (0.89, 0.92, 0.94, 0.88),    # measured 0.945 0.976 0.977 0.946
-    "field_dev23.yaml": (0.83, 0.92, 0.93, 0.94),    # measured 0.906 0.975 0.967 0.977
-    "field_dev24.yaml": (0.95, 0.96, 0.96, 0.92),    # measured 0.981 0.991 0.991 0.950
-    "field_dev25.yaml": (0.77, 0.89, 0.88, 0.87),    # measured 0.858 0.924 0.939 0.880
-    "field_dev26.yaml": (0.80, 0.91, 0.89, 0.85),    # measured 0.855 0.965 0.912 0.933
-    "field_dev27.yaml": (0.90, 0.93, 0.95, 0.84),    # measured 0.941 0.955 0.980 0.878
-    "field_dev28.yaml": (0.85, 0.92, 0.91, 0.92),    # measured 0.890 0.952 0.940 0.953
-    "field_dev29.yaml": (0.83, 0.93, 0.94, 0.94),    # measured 0.902 0.974 0.975 1.000
-    "field_dev30.yaml": (0.87, 0.93, 0.92, 0.94),    # measured 0.904 0.964 0.957 0.972
-    "field_dev31.yaml": (0.88, 0.94, 0.92, 0.91),    # measured 0.914 0.971 0.959 0.949
+    "field_dev23.yaml": (0.83, 0.92, 0.93, 0.94),    # measured 0.896 0.969 0.962 0.977
+    "field_dev24.yaml": (0.95, 0.96, 0.96, 0.92),    # measured 0.981 0.986 0.991 0.925
+    "field_dev25.yaml": (0.77, 0.89, 0.88, 0.87),    # measured 0.892 0.936 0.943 0.880
+    "field_dev26.yaml": (0.80, 0.91, 0.89, 0.85),    # measured 0.870 0.966 0.927 0.933
+    "field_dev27.yaml": (0.90, 0.93, 0.95, 0.84),    # measured 0.946 0.965 0.990 0.902
+    "field_dev28.yaml": (0.85, 0.92, 0.91, 0.92),    # measured 0.895 0.957 0.960 0.977
+    "field_dev29.yaml": (0.83, 0.93, 0.94, 0.94),    # measured 0.917 0.974 0.980 0.953
+    "field_dev30.yaml": (0.87, 0.93, 0.92, 0.94),    # measured 0.909 0.964 0.967 0.972
+    "field_dev31.yaml": (0.88, 0.94, 0.92, 0.91),    # measured 0.928 0.972 0.968 0.949
+    "field_dev32.yaml": (0.94, 0.94, 0.96, 0.82),    # measured 0.975 0.975 0.990 0.857
+    "field_dev33.yaml": (0.93, 0.94, 0.95, 0.89),    # measured 0.961 0.972 0.983 0.923
+    "field_dev34.yaml": (0.75, 0.87, 0.83, 0.93),    # measured 0.783 0.906 0.863 0.966
     "field_holdout.yaml": (0.87, 0.94, 0.93, 0.97),  # measured 0.904 0.974 0.967 1.000
     "field_holdout2.yaml": (0.89, 0.96, 0.93, 0.97),  # measured 0.910 0.988 0.955 1.000
 }
@@ -415,15 +418,23 @@ def test_a_single_generic_word_is_never_a_confident_answer(assistant: Assistant)
         assert assistant.ask(question).matches == (), question
 
 
-@pytest.mark.parametrize("question", ["最后怎么办", "护照被扣了"])
+@pytest.fixture(scope="module")
+def eager(assistant: Assistant) -> Index:
+    """The shipped index with an answer threshold of 0: the model would answer anything, so
+    only the decision's own rules hold a card back."""
+    index = assistant.index
+    return Index(index.catalogue, index.segmenter, replace(index.tuning, answer_at=0.0))
+
+
+@pytest.mark.parametrize("question", ["最后怎么办", "护照被扣了", "我的护照丢了"])
 def test_one_word_of_one_example_question_is_never_a_confident_answer(
-        assistant: Assistant, question: str) -> None:
-    """最后 and 护照 appear only in users' example questions: "did you mean" at most."""
-    result = assistant.ask(question)
+        eager: Index, question: str) -> None:
+    """最后 and 护照 appear only in users' example questions: "did you mean" at most, however
+    sure the model is."""
+    result = match(question, eager)
     matched = {e.matched for e in result.candidates[0].evidence if e.weight > 0}
-    assert len(matched) == 1 and matched <= assistant.index.example_only
-    assert not result.matches and result.decision is not None
-    assert result.decision.confidence >= assistant.index.tuning.answer_at  # held back by the rule
+    assert len(matched) == 1 and matched <= eager.example_only
+    assert not result.matches and result.suggestions
 
 
 @pytest.mark.parametrize("question", ["安理会第2436号决议说了啥", "resolution 2436 on performance",

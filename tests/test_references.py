@@ -37,6 +37,14 @@ def test_the_first_and_the_last_one_by_their_ordinal(question, ids):
     assert [r.id for r in find_references(normalise(question), LAST)] == ids
 
 
+@pytest.mark.parametrize("question, ids", [
+    ("45项承诺是按什么板块分的", []), ("以前的四十五项承诺还作数吗", []),
+    ("第45项承诺", ["C45"]), ("承诺45", ["C45"]), ("13项承诺", ["C13"]),
+])
+def test_all_45_commitments_is_their_count_not_the_last_one(question, ids):
+    assert [r.id for r in find_references(normalise(question), LAST)] == ids
+
+
 def test_the_last_one_is_never_read_as_number_one():
     """cn2an makes 最后一段 最后1段: without the catalogue's counts it is no reference at
     all, never paragraph 1."""

@@ -91,9 +91,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.428, "relative": 0.571, "example": 3.369, "grams": 1.705,
-        "grams_example": 4.905, "area": -0.159, "paragraph": 0.662, "faq": 0.644,
-        "listing_area": 0.957, "position": 1.334}))
+        "score": 5.478, "relative": 0.651, "example": 3.353, "grams": 1.685,
+        "grams_example": 4.89, "area": -0.114, "paragraph": 0.596, "faq": 0.672,
+        "listing_area": 0.938, "position": 1.31}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -109,21 +109,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.673, "share": -0.514, "evidence": 0.738, "share_evidence": -1.631,
-        "example_share": 3.546, "specific": 0.41, "generic_only": -0.704, "exact": -0.33,
-        "margin": 0.498, "unknown": -1.728, "number": -1.029, "quantity": -1.422,
-        "example": -0.287, "matched": 2.413, "grams": 9.379, "grams_example": 3.539,
-        "rerank": 1.554, "rerank_margin": 2.17, "off_topic": -2.425, "outside": -7.191}))
+        "bias": -4.638, "share": -0.605, "evidence": 0.788, "share_evidence": -1.603,
+        "example_share": 3.435, "specific": 0.344, "generic_only": -0.551, "exact": -0.352,
+        "margin": 0.447, "unknown": -1.709, "number": -1.138, "quantity": -1.584,
+        "example": 0.042, "matched": 2.459, "grams": 9.803, "grams_example": 3.587,
+        "rerank": 1.474, "rerank_margin": 2.099, "off_topic": -2.337, "outside": -7.154}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.284, "share": 1.201, "evidence": 1.017, "share_evidence": -1.413,
-        "example_share": 2.89, "specific": 0.93, "generic_only": -0.52, "exact": -0.641,
-        "margin": 0.401, "unknown": -2.522, "number": -1.362, "quantity": -1.636,
-        "example": 0.715, "matched": 2.735, "grams": 7.653, "grams_example": 5.235,
-        "rerank": 3.034, "rerank_margin": -1.809, "off_topic": -2.79, "outside": -9.389}))
-    answer_at: float = 0.58  # confidence to answer with a card
-    suggest_at: float = 0.36  # the suggestion model's confidence to offer "did you mean"
+        "bias": -4.149, "share": 0.596, "evidence": 0.93, "share_evidence": -1.228,
+        "example_share": 2.868, "specific": 0.823, "generic_only": -0.492, "exact": -0.586,
+        "margin": 0.377, "unknown": -2.641, "number": -1.579, "quantity": -1.622,
+        "example": 1.092, "matched": 2.858, "grams": 7.637, "grams_example": 5.5,
+        "rerank": 3.063, "rerank_margin": -1.714, "off_topic": -2.784, "outside": -9.646}))
+    answer_at: float = 0.59  # confidence to answer with a card
+    suggest_at: float = 0.34  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5

@@ -47,6 +47,8 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
     ),
 }
 _COMPILED = [(kind, re.compile(p)) for kind, ps in _PATTERNS.items() for p in ps]
+# "13项承诺" is commitment 13, but "45项承诺" — the number of them all — is their count
+_ALL_OF = next(p for kind, p in _COMPILED if p.pattern == _PATTERNS["commitment"][5])
 # "The first / the last one" by ordinal word rather than number (宣言最后一段, 开头那段, last
 # commitment). Read before the numbered patterns: cn2an turns 最后一段 into 最后1段, which is
 # not paragraph 1. (第一段 is a number, read by the patterns above.)
@@ -155,6 +157,8 @@ def find_references(normalised: str, last: Mapping[str, int] | None = None) -> l
             if any(m.start() < end and start < m.end() for start, end in taken):
                 continue
             taken.append((m.start(), m.end()))
+            if pattern is _ALL_OF and int(m.group(1)) == (last or {}).get(kind):
+                continue  # 45项承诺 without 第: all of them, as a count ("how are the 45 grouped")
             found.append(Reference(kind, int(m.group(1)), m.start(), m.end()))
     if not found and (bare := _BARE_NUMBER.match(text)):
         found.append(Reference("commitment", int(bare.group(1)), 0, len(text)))
