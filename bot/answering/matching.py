@@ -859,7 +859,7 @@ def example_fit(index: Index, i: int, weights: dict[str, float], lookups: Lookup
     dots: dict[int, float] = {}  # per example: the question terms' gains, summed
     get = dots.get
     for t, found in lookups.items():
-        if len(found) == 1:  # matched exactly (most terms): one gain per example holding it
+        if len(found) == 1:  # one catalogue term (most terms: an exact match): one gain each
             x, sim, _ = found[0]
             if held := holding.get(x):
                 gain = weights[t] * idf[x] * sim
