@@ -91,9 +91,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.478, "relative": 0.651, "example": 3.353, "grams": 1.685,
-        "grams_example": 4.89, "area": -0.114, "paragraph": 0.596, "faq": 0.672,
-        "listing_area": 0.938, "position": 1.31}))
+        "score": 5.45, "relative": 0.583, "example": 3.358, "grams": 1.684,
+        "grams_example": 4.934, "area": -0.081, "paragraph": 0.566, "faq": 0.642,
+        "listing_area": 0.943, "position": 1.25}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -109,21 +109,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.638, "share": -0.605, "evidence": 0.788, "share_evidence": -1.603,
-        "example_share": 3.435, "specific": 0.344, "generic_only": -0.551, "exact": -0.352,
-        "margin": 0.447, "unknown": -1.709, "number": -1.138, "quantity": -1.584,
-        "example": 0.042, "matched": 2.459, "grams": 9.803, "grams_example": 3.587,
-        "rerank": 1.474, "rerank_margin": 2.099, "off_topic": -2.337, "outside": -7.154}))
+        "bias": -4.587, "share": -0.743, "evidence": 0.709, "share_evidence": -1.376,
+        "example_share": 3.417, "specific": 0.215, "generic_only": -0.686, "exact": -0.358,
+        "margin": 0.343, "unknown": -1.826, "number": -1.081, "quantity": -1.519,
+        "example": 0.183, "matched": 2.728, "grams": 9.861, "grams_example": 3.418,
+        "rerank": 1.851, "rerank_margin": 1.692, "off_topic": -2.15, "outside": -7.012}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.149, "share": 0.596, "evidence": 0.93, "share_evidence": -1.228,
-        "example_share": 2.868, "specific": 0.823, "generic_only": -0.492, "exact": -0.586,
-        "margin": 0.377, "unknown": -2.641, "number": -1.579, "quantity": -1.622,
-        "example": 1.092, "matched": 2.858, "grams": 7.637, "grams_example": 5.5,
-        "rerank": 3.063, "rerank_margin": -1.714, "off_topic": -2.784, "outside": -9.646}))
+        "bias": -4.284, "share": 0.45, "evidence": 0.807, "share_evidence": -1.026,
+        "example_share": 2.904, "specific": 0.793, "generic_only": -0.549, "exact": -0.646,
+        "margin": 0.345, "unknown": -2.542, "number": -1.329, "quantity": -1.525,
+        "example": 1.177, "matched": 2.954, "grams": 7.723, "grams_example": 5.27,
+        "rerank": 3.391, "rerank_margin": -1.808, "off_topic": -2.621, "outside": -9.55}))
     answer_at: float = 0.59  # confidence to answer with a card
-    suggest_at: float = 0.34  # the suggestion model's confidence to offer "did you mean"
+    suggest_at: float = 0.35  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
