@@ -17,6 +17,8 @@ from .catalogue import KINDS
 
 _N = r"0*(\d{1,3})(?!\d)"
 _NO = r"(?:no\.?|n°|nº|n|number|num[eé]ro|num\.?|#)"  # engagement numéro 29, area number 4
+# "13项承诺" is commitment 13, but "45项承诺" — the number of them all — is their count
+_COUNT_LIKE = rf"{_N}\s*(?:项|条|号)\s*(?:共同)?承诺"
 # English and French ordinals: 5th paragraph, 12e engagement, 1er domaine, 3ème paragraphe
 _ORD = r"\s*(?:st|nd|rd|th|e|er|re|ere|ère|eme|ème|è)\s+"
 # kind -> patterns over the normalised, numeral-converted question. Order matters only
@@ -28,7 +30,7 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         rf"(?:commitments?|engagements?)\s*{_NO}?\s*{_N}",
         rf"(?<![a-z0-9]){_N}{_ORD}(?:commitment|engagement)",
         rf"第\s*{_N}\s*(?:项|条|号|个)?\s*(?:共同)?承诺",
-        rf"{_N}\s*(?:项|条|号)\s*(?:共同)?承诺",
+        _COUNT_LIKE,
         rf"承诺\s*(?:第|编号|号|#|no\.?)?\s*{_N}",
         rf"第\s*{_N}\s*(?:项|条)",
     ),
@@ -47,8 +49,7 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
     ),
 }
 _COMPILED = [(kind, re.compile(p)) for kind, ps in _PATTERNS.items() for p in ps]
-# "13项承诺" is commitment 13, but "45项承诺" — the number of them all — is their count
-_ALL_OF = next(p for kind, p in _COMPILED if p.pattern == _PATTERNS["commitment"][5])
+_ALL_OF = next(p for _, p in _COMPILED if p.pattern == _COUNT_LIKE)
 # "The first / the last one" by ordinal word rather than number (宣言最后一段, 开头那段, last
 # commitment). Read before the numbered patterns: cn2an turns 最后一段 into 最后1段, which is
 # not paragraph 1. (第一段 is a number, read by the patterns above.)
