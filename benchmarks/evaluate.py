@@ -9,12 +9,15 @@ out-of-scope ones; and the precision of confident answers. A set that knowledge/
 was drawn from is measured with an index that has not read its questions. `--misses` lists
 the development sets' misses one per line — never a frozen holdout's, whose questions stay unread (see
 README, "How the matcher is measured"). A frozen holdout is read only when asked for.
+With more than one development set, the development sets together come last, per kind too
+(each still graded without its own asked questions).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 import yaml
@@ -23,12 +26,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.conversation.assistant import Assistant  # noqa: E402
-from bot.cli.bench import DEVELOPMENT_SETS, FROZEN_SETS, grade  # noqa: E402
+from bot.cli.bench import DEVELOPMENT_SETS, FROZEN_SETS, Graded, grade  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 
 
-def report(assistant: Assistant, path: Path, misses: bool) -> None:
+def report(assistant: Assistant, path: Path, misses: bool) -> tuple[Graded, dict[str, Graded]]:
     items = yaml.safe_load(path.read_text(encoding="utf-8"))
     total, kinds, missed = grade(assistant.index, items)
     if misses and path.name not in FROZEN_SETS:
@@ -39,10 +42,15 @@ def report(assistant: Assistant, path: Path, misses: bool) -> None:
     unseen = (" (without its own questions in asked.yaml)"
               if assistant.index.unseen(item["q"] for item in items) is not assistant.index
               else "")
-    print(f"{path.name}{unseen}: precision of confident answers {total.precision:.3f} "
+    rows(f"{path.name}{unseen}", total, kinds)
+    return total, kinds
+
+
+def rows(title: str, total: Graded, kinds: dict[str, Graded]) -> None:
+    print(f"{title}: precision of confident answers {total.precision:.3f} "
           f"({total.correct}/{total.answered + total.wrong_oos})")
-    rows = {"all in scope": total, "all out of scope": total, **kinds}
-    for kind, g in sorted(rows.items()):
+    lines = {"all in scope": total, "all out of scope": total, **kinds}
+    for kind, g in sorted(lines.items()):
         if kind == "all out of scope" or (kind != "all in scope" and not g.in_scope):
             print(f"  {kind:18} n={g.out_of_scope:4}  refused {g.refusal:.3f}")
         else:
@@ -58,9 +66,18 @@ def main() -> int:
                         help="also the frozen holdouts (aggregates only; a reading to report)")
     args = parser.parse_args()
     assistant = Assistant.load()
+    together, kinds = Graded(), defaultdict[str, Graded](Graded)
+    developed = 0
     for name in args.sets or (*DEVELOPMENT_SETS, *(FROZEN_SETS if args.frozen else ())):
         path = Path(name) if Path(name).is_file() else DATA / name
-        report(assistant, path, args.misses)
+        total, per_kind = report(assistant, path, args.misses)
+        if path.name not in FROZEN_SETS:  # a holdout is never pooled with what is tuned on
+            developed += 1
+            together.add(total)
+            for kind, g in per_kind.items():
+                kinds[kind].add(g)
+    if developed > 1:
+        rows(f"the {developed} development sets together", together, dict(kinds))
     return 0
 
 

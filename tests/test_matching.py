@@ -565,3 +565,13 @@ def test_one_unanswerable_question_sharing_a_rare_bigram_is_not_a_neighbourhood(
     assert held.closest(rifle) < held.closest(rifle, k=1) / 2  # one neighbour, then three
     assert held.closest(share) > 2 * held.closest(rifle)
     assert assistant.ask("怎么保护平民").matches[0].id == "C13"
+
+
+def test_sets_graded_apart_add_up_to_the_sets_graded_together(assistant: Assistant) -> None:
+    """evaluate.py's "development sets together" is the field-wise sum of each set's counts
+    (questions.yaml is not in asked.yaml, so its halves and the whole see one index)."""
+    items = _load("questions.yaml")[200:300]  # answerable questions, then out-of-scope ones
+    whole, _, _ = grade(assistant.index, items)
+    together, _, _ = grade(assistant.index, items[:60])
+    together.add(grade(assistant.index, items[60:])[0])
+    assert together == whole and whole.in_scope and whole.out_of_scope

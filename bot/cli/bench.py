@@ -73,6 +73,11 @@ class Graded:
     refused: int = 0       # out of scope: neither an answer nor suggestions
     wrong_oos: int = 0     # out of scope answered
 
+    def add(self, other: Graded) -> None:
+        """Count another set's (or kind's) questions in: the development sets together."""
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
     @property
     def top1(self) -> float:
         return self.correct / self.in_scope
