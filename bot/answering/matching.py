@@ -452,7 +452,8 @@ class Index:
         cut = self.segmenter.remember(self.segmenter.domain_words)
         compounds = [w for w in self.segmenter.domain_words
                      if (ts := cut[w]) and all(t in self.postings for t in ts)]
-        self.repair = CompoundRepair(compounds, self._known)
+        # whether a token needs no repair is a property of the token: asked once per process
+        self.repair = CompoundRepair(compounds, lru_cache(maxsize=16384)(self._known))
 
     def _known(self, token: str) -> bool:
         """A question token that needs no repair: a stopword, or catalogue words only."""

@@ -72,15 +72,15 @@ class CompoundRepair:
         """`tokens` with each misspelt compound's pieces joined into one token, and for each
         such token the compound it stands for with its similarity. The typed text is kept
         (not replaced by the compound) so that explanations show what was corrected."""
-        unknown = [len(t) if is_han(t) and not self._known(t) else 0 for t in tokens]
+        han = [is_han(t) for t in tokens]
+        unknown = [len(t) if h and not self._known(t) else 0 for t, h in zip(tokens, han)]
         if not any(unknown):
             return tokens, {}
         spans: list[tuple[float, int, int, int, str, float]] = []
         for start in range(len(tokens)):
             for end in range(start + 1, min(start + MAX_SPAN_TOKENS, len(tokens)) + 1):
-                piece = tokens[start:end]
-                text = "".join(piece)
-                if not all(is_han(t) for t in piece) or len(text) > MAX_COMPOUND:
+                text = "".join(tokens[start:end])
+                if not all(han[start:end]) or len(text) > MAX_COMPOUND:
                     break
                 if len(text) < MIN_COMPOUND or not _suspect(unknown[start:end]):
                     continue
