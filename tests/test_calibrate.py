@@ -1,23 +1,18 @@
 """benchmarks/calibrate.py --write: the fitted values land in Tuning's defaults, nothing else."""
 
 import difflib
-import importlib.util
-from pathlib import Path
 
+import benchmark_script
 import pytest
 
 from bot.answering.matching import DEFAULT
 
-ROOT = Path(__file__).resolve().parents[1]
 FITTED = ("rerank_coefficients", "coefficients", "suggest_coefficients")
 
 
 @pytest.fixture(scope="module")
 def calibrate():
-    spec = importlib.util.spec_from_file_location("calibrate", ROOT / "benchmarks" / "calibrate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script.load("calibrate")
 
 
 def _shipped() -> tuple[dict[str, dict[str, float]], dict[str, float]]:

@@ -1,10 +1,10 @@
 """benchmarks/newset.py: a writer's set comes in checked, without questions already held,
 measured once and headed with who wrote it and that reading."""
 
-import importlib.util
 import shutil
 from pathlib import Path
 
+import benchmark_script
 import pytest
 import yaml
 
@@ -13,10 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def newset():
-    spec = importlib.util.spec_from_file_location("newset", ROOT / "benchmarks" / "newset.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script.load("newset")
 
 
 def _write(path: Path, items: list[dict]) -> Path:
