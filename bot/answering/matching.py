@@ -204,6 +204,11 @@ class Question:
     corrections: dict[str, tuple[tuple[str, float, str], ...]]
     grams: Mapping[str, float] = field(default_factory=dict)
 
+    @cached_property
+    def listing(self) -> bool:
+        """Does it ask for a list? Read once: the actor, rank and rerank steps all ask."""
+        return _is_listing(self.tokens)
+
     def resolved(self) -> list[str]:
         """The terms with each corrected compound replaced by the catalogue terms it stands for."""
         return [c for t in self.terms
@@ -539,10 +544,10 @@ class Index:
             gap = abs(len(other) - len(term)) / max(len(other), len(term))
             found[other] = (score / 100 * knobs.fuzzy_discount
                             * (1 - knobs.fuzzy_length_penalty * gap), "fuzzy")
-        if (is_han(term) and self.segmenter.frequency(term) < knobs.homophone_max_frequency
+        if (is_han(term) and (seen := self.segmenter.frequency(term)) < knobs.homophone_max_frequency
                 and (key := pinyin_key(term))):
             # A real word (工资) that merely sounds like a variant (供资) is not a typo of it.
-            variants = () if self.segmenter.is_word(term) else self.variant_homophones.get(key, ())
+            variants = () if seen else self.variant_homophones.get(key, ())
             for other in (*self.homophones.get(key, ()), *variants):
                 if found.get(other, (0.0, ""))[0] < knobs.homophone_similarity:
                     found[other] = (knobs.homophone_similarity, "pinyin")
@@ -675,8 +680,7 @@ def rank(index: Index, question: Question, limit: int) -> Ranking:
     if not known:
         return Ranking((), (), weights, 0.0, unknown, lookups)
     gained = _gains(index, lookups)
-    listing = _is_listing(question.tokens)
-
+    listing = question.listing
     priors = index.listing_priors if listing else index.priors
 
     def bound_of(i: int) -> tuple[float, float, int]:
@@ -787,7 +791,7 @@ def _is_listing(tokens: list[str]) -> bool:
 
 def signals(index: Index, question: Question, ranking: Ranking) -> tuple[dict[str, float], ...]:
     """Per candidate, the evidence the rerank model weighs (all roughly 0–1)."""
-    listing = _is_listing(question.tokens)
+    listing = question.listing
     best = max(ranking.candidates[0].match.score, 1e-9)
     rows = []
     for place, (candidate, i) in enumerate(zip(ranking.candidates, ranking.positions)):
@@ -995,7 +999,7 @@ def _smalltalk(index: Index, normalised: str, terms: list[str]) -> str | None:
     return None
 
 
-def _actor(index: Index, tokens: list[str], terms: list[str]) -> str | None:
+def _actor(index: Index, question: Question, terms: list[str]) -> str | None:
     """The actor a question asks about when it asks what that actor must do, and nothing else.
 
     Besides the actor and generic duty words, a question may hold one word the catalogue
@@ -1003,8 +1007,8 @@ def _actor(index: Index, tokens: list[str], terms: list[str]) -> str | None:
     an actor without asking about its duties ("秘书长是谁") is not a request for its list.
     """
     present = set(terms)
-    text = "".join(tokens)
-    if not any(cue in text for cue in DUTY_CUES) and not _is_listing(tokens):
+    text = "".join(question.tokens)
+    if not any(cue in text for cue in DUTY_CUES) and not question.listing:
         return None
     for actor, words in index.actor_terms.items():
         if not words or not words <= present:
@@ -1026,11 +1030,11 @@ def match(question: str, index: Index, *, limit: int | None = None) -> Result:
     if references := find_references(normalised, index.highest):
         return _from_references(index, references, base)
     asked = index.question(normalised)
-    tokens, terms = asked.tokens, asked.resolved()
+    terms = asked.resolved()
     if kind := _smalltalk(index, normalised, terms):
         return Result(intent="smalltalk", smalltalk=kind, terms=tuple(terms),
                       matches=index.help_matches[:1] if kind == "help" else (), **base)
-    if actor := _actor(index, tokens, terms):
+    if actor := _actor(index, asked, terms):
         commitments = index.catalogue.commitments_by(actor)
         matches = tuple(Match(c.id, c.kind, ACTOR_SCORE, c.title) for c in commitments)
         return Result(intent="actor", actor=actor, matches=matches, terms=tuple(terms), **base)

@@ -184,12 +184,9 @@ class Segmenter:
         self._remembered = directory / "segments" / f"{_signature(vocabulary)}.marshal"
         self._kept: dict[str, list[str]] | None = None  # read on first use, then held
 
-    def is_word(self, token: str) -> bool:
-        """Is `token` a word of the dictionary (general or domain), not a typo?"""
-        return self._tokenizer.FREQ.get(token, 0) > 0
-
     def frequency(self, token: str) -> int:
-        """How often jieba's dictionary saw `token` (0: not a word of it)."""
+        """How often jieba's dictionary (general or domain) saw `token`: 0 for a typo, a
+        word it does not hold."""
         return self._tokenizer.FREQ.get(token, 0)
 
     def han_variants(self) -> dict[str, str]:
