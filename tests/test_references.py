@@ -18,7 +18,8 @@ from bot.answering.references import find_references
     ("area number 4", ["A4"]), ("engagement n 8 stp", ["C8"]), ("paragraphe numéro 9", ["P9"]),
     ("le cinquième domaine", ["A5"]), ("the fifth priority area", ["A5"]),
     ("third paragraph", ["P3"]), ("engagement vingt-neuf", ["C29"]),
-    ("commitment twenty one", ["C21"]),
+    ("commitment twenty one", ["C21"]), ("C 12 c'est quoi", ["C12"]), ("A 5", ["A5"]),
+    ("领域五一堆承诺 能列一下不", ["A5"]),
 ])
 def test_references_in_every_form(question, ids):
     assert [r.id for r in find_references(normalise(question))] == ids
@@ -57,6 +58,14 @@ def test_the_last_one_is_never_read_as_number_one():
     "保护平民是哪一条承诺", "这一条承诺谁负责", "每一项承诺都要报告吗", "哪一个领域管培训",
     "最近一段时间营地外面老有枪声", "帮我写一段给老婆的生日祝福", "报告里要加一段性别分析", "事情告一段落",
     "这个领域一共有几条", "这个承诺一直没落实", "承诺一定要兑现吗", "这个领域一般谁负责", "段落一样吗",
+    # quantities after a French or SMS word, not ids: "a" (has), "c" (c'est), "à" unaccented
+    "on a 5 femmes sur 160", "la mission a 30 taches", "un village a 2 km de la base",
+    "le mandat c 40 taches a la fois", "attaquer a 5km de la base",
+    # UN staff grades
+    "c combien le salaire d un P3 en mission", "comment postuler à un poste P3",
+    "how do I apply for a P4 job at DPO", "civilian job P3 in inspira",
+    # words that begin with 一 after a numeral or a kind, and 两 (a count)
+    "八个优先领域一览", "一个领域一句话", "安全那块是不是就两条承诺", "环境那块 是两条承诺吧",
 ])
 def test_no_reference_where_there_is_none(question):
     assert find_references(normalise(question)) == []
@@ -68,3 +77,15 @@ def test_no_reference_where_there_is_none(question):
 ])
 def test_number_words_that_count_nothing_are_no_reference(question):
     assert find_references(normalise(question)) == []
+
+
+def test_a_reference_given_as_an_example_of_typing_is_a_question_about_the_bot():
+    """"Can I type C29?" mentions C29; it does not ask about it. Measured with an index
+    that has not read the question (it is a development question)."""
+    from bot.answering.catalogue import load_catalogue
+    from bot.answering.matching import Index, match
+
+    question = "can I just type a commitment number like C29 and get it?"
+    index = Index(load_catalogue()).unseen([question])
+    assert [m.id for m in match(question, index).matches][:1] == ["F6"]
+    assert [m.id for m in match("what does C29 say", index).matches] == ["C29"]

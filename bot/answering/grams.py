@@ -51,11 +51,15 @@ class CharGrams:
         n = len(wholes)
         self.idf = {g: math.log((n + 1) / (c + 0.5)) for g, c in frequency.items()}
         self.entries = [self.vector(whole) for whole in wholes]
-        # per entry: gram -> ((example, weight), …), so a question's grams are looked up
-        # once per entry rather than once per example
-        self.examples: list[dict[str, tuple[tuple[int, float], ...]]] = [
-            _postings([self.vector(g) for g, phrasing in parts if phrasing and g])
-            for parts in counted]
+        # every phrasing of every entry in one table (gram -> ((phrasing, weight), …)) and
+        # the entry each belongs to: one pass per question gives every entry's closest one
+        vectors, self.owners = [], []
+        for i, parts in enumerate(counted):
+            for g, phrasing in parts:
+                if phrasing and (vector := self.vector(g)):
+                    vectors.append(vector)
+                    self.owners.append(i)
+        self.phrasings = _postings(vectors)
 
     def vector(self, counts: Mapping[str, int]) -> dict[str, float]:
         """Sublinear tf × idf, unit length; grams the catalogue never uses carry nothing."""
@@ -66,11 +70,20 @@ class CharGrams:
     def question(self, normalised: str) -> dict[str, float]:
         return self.vector(grams(normalised))
 
-    def similarity(self, question: Vector, i: int) -> tuple[float, float]:
-        """(cosine with entry `i` as a whole, cosine with its closest example question)."""
+    def whole(self, question: Vector, i: int) -> float:
+        """Cosine with entry `i` as a whole."""
         entry = self.entries[i]
-        whole = sum(w * entry.get(g, 0.0) for g, w in question.items())
-        return whole, _closest(question, self.examples[i])
+        return sum(w * entry.get(g, 0.0) for g, w in question.items())
+
+    def closest(self, question: Vector) -> dict[int, float]:
+        """Per entry sharing a gram with the question, the cosine with its closest phrasing
+        (a title or an example question): the entries whose users asked much the same."""
+        best: dict[int, float] = {}
+        get, owners = best.get, self.owners
+        for k, dot in _dots(question, self.phrasings).items():
+            if dot > get(i := owners[k], 0.0):
+                best[i] = dot
+        return best
 
 
 class Neighbours:
@@ -86,11 +99,6 @@ class Neighbours:
         """The mean cosine of the `k` closest: one held question that shares a rare bigram
         (怎么保护平民 and 步枪在沙漠里怎么保养 share 么保) is not a neighbourhood."""
         return sum(heapq.nlargest(k, _dots(question, self.postings).values())) / k
-
-
-def _closest(question: Vector, postings: Mapping[str, tuple[tuple[int, float], ...]]) -> float:
-    """The highest cosine of a unit vector with the unit vectors held in `postings`."""
-    return max(_dots(question, postings).values(), default=0.0)
 
 
 def _dots(question: Vector, postings: Mapping[str, tuple[tuple[int, float], ...]]

@@ -165,6 +165,10 @@ _COUNTED = re.compile(rf"{_HOW_MANY}(?:承诺|领域|优先领域|段)"
 # through the glossary.)
 _COUNTING = re.compile(rf"(?<!第){_HOW_MANY}承诺")
 _NUMBER = re.compile(r"\d{2,}")
+# A reference given as an example of the form ("like C14", 比如输个29, tape « engagement 16 »,
+# 打“承诺13”): the question is about typing one, not about that entry.
+_MENTION = re.compile(r"比如|例如|譬如|like|such as|e\.g\.|par exemple|[«“\"]|\btyp(?:e|ing)\b"
+                      r"|\btaper?\b|输入|输个|直接输|直接打|打个")
 # A Security Council resolution named by its number (第2436号决议, resolution 1325): the
 # question asks about that document, which no entry holds; at most the topic it is about.
 _RESOLUTION = re.compile(r"(\d{3,5})\s*号?\s*决议|(?:resolution|résolution|决议)\s*"
@@ -616,6 +620,8 @@ class Ranking:
     positions: tuple[int, ...] = ()       # per candidate: its entry's position in the index
     signals: tuple[Mapping[str, float], ...] = ()  # per candidate: the rerank step's evidence
     probabilities: tuple[float, ...] = ()  # per candidate: the rerank model's probability
+    #: per entry sharing a bigram with the question: the cosine with its closest phrasing
+    closest: Mapping[int, float] = field(default_factory=dict)
 
 
 def expand(index: Index, question: Question) -> tuple[Lookups, dict[str, float]]:
@@ -677,8 +683,9 @@ def rank(index: Index, question: Question, limit: int) -> Ranking:
     lookups, weights = expand(index, question)
     known = sum(weights.values())
     unknown = sum(1 for found in lookups.values() if not found)
+    closest = index.grams.closest(question.grams)
     if not known:
-        return Ranking((), (), weights, 0.0, unknown, lookups)
+        return Ranking((), (), weights, 0.0, unknown, lookups, closest=closest)
     gained = _gains(index, lookups)
     listing = question.listing
     priors = index.listing_priors if listing else index.priors
@@ -722,7 +729,7 @@ def rank(index: Index, question: Question, limit: int) -> Ranking:
     candidates = tuple(Candidate(_entry_match(index, i, score), gained[i], weights)
                        for score, _, i in scored)
     return Ranking(candidates, tuple(e for _, e, _ in scored), weights, known, unknown, lookups,
-                   tuple(i for _, _, i in scored))
+                   tuple(i for _, _, i in scored), closest=closest)
 
 
 def _entry_match(index: Index, i: int, score: float) -> Match:
@@ -796,13 +803,12 @@ def signals(index: Index, question: Question, ranking: Ranking) -> tuple[dict[st
     rows = []
     for place, (candidate, i) in enumerate(zip(ranking.candidates, ranking.positions)):
         kind = candidate.match.kind
-        whole, closest = index.grams.similarity(question.grams, i)
         rows.append({
             "score": candidate.match.score / 100,
             "relative": candidate.match.score / best,
             "example": example_fit(index, i, ranking.weights, ranking.lookups),
-            "grams": whole,
-            "grams_example": closest,
+            "grams": index.grams.whole(question.grams, i),
+            "grams_example": ranking.closest.get(i, 0.0),
             "area": float(kind == "area"),
             "paragraph": float(kind == "paragraph"),
             "faq": float(kind == "faq"),
@@ -1028,6 +1034,9 @@ def match(question: str, index: Index, *, limit: int | None = None) -> Result:
     if is_blank(normalised):
         return Result(intent="blank", **base)
     if references := find_references(normalised, index.highest):
+        if _MENTION.search(normalised) and (about := _about_typing(index, normalised, base,
+                                                                    limit)):
+            return about
         return _from_references(index, references, base)
     asked = index.question(normalised)
     terms = asked.resolved()
@@ -1038,6 +1047,22 @@ def match(question: str, index: Index, *, limit: int | None = None) -> Result:
         commitments = index.catalogue.commitments_by(actor)
         matches = tuple(Match(c.id, c.kind, ACTOR_SCORE, c.title) for c in commitments)
         return Result(intent="actor", actor=actor, matches=matches, terms=tuple(terms), **base)
+    return _search(index, asked, normalised, base, limit)
+
+
+def _about_typing(index: Index, normalised: str, base: dict[str, Any], limit: int
+                  ) -> Result | None:
+    """A reference given as an example of what to type ("can I type C14?", 比如输个29) is
+    mentioned, not asked about: the question is about the bot when the search answers it
+    with an FAQ entry (F6, how to ask) with confidence."""
+    found = _search(index, index.question(normalised), normalised, base, limit)
+    return found if found.matches and found.matches[0].kind == "faq" else None
+
+
+def _search(index: Index, asked: Question, normalised: str, base: dict[str, Any], limit: int
+            ) -> Result:
+    """Rank, rerank and decide: the route of every question that names no entry outright."""
+    knobs = index.tuning
     ranking = rank(index, asked, max(limit, knobs.rerank_depth))
     ranking = rerank(index, asked, ranking)
     decision = decide(index, asked, ranking, normalised)

@@ -21,11 +21,20 @@ _NO = r"(?:no\.?|n°|nº|n|number|num[eé]ro|num\.?|#)"  # engagement numéro 29
 _COUNT_LIKE = rf"{_N}\s*(?:项|条|号)\s*(?:共同)?承诺"
 # English and French ordinals: 5th paragraph, 12e engagement, 1er domaine, 3ème paragraphe
 _ORD = r"\s*(?:st|nd|rd|th|e|er|re|ere|ère|eme|ème|è)\s+"
+
+
+def _letter_id(letter: str) -> str:
+    """An id's letter and its number, perhaps spaced ("C 14 c'est quoi"); but a spaced
+    number between words is a quantity after a word: "on a 5 femmes", "un village à 2 km",
+    "c 40 tâches" (French "a", SMS "c" for c'est), not area 5 or commitment 40."""
+    return (rf"(?<![a-z0-9]){letter}(?:(?<![a-zà-ÿ]\s{letter})|(?!\s+\d{{1,3}}\s*[a-zà-ÿ]))"
+            rf"\s*{_N}")
+
 # kind -> patterns over the normalised, numeral-converted question. Order matters only
 # within one question (references are reported in the order they appear).
 _PATTERNS: dict[str, tuple[str, ...]] = {
     "commitment": (
-        rf"(?<![a-z0-9])c\s*{_N}",
+        _letter_id("c"),
         rf"#\s*{_N}",
         rf"(?:commitments?|engagements?)\s*{_NO}?\s*{_N}",
         rf"(?<![a-z0-9]){_N}{_ORD}(?:commitment|engagement)",
@@ -38,14 +47,14 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         rf"第?\s*{_N}\s*(?:自然)?段",
         rf"(?:段落?|paragraphs?|paragraphe|para\.?|§)\s*(?:{_NO}|第)?\s*{_N}",
         rf"(?<![a-z0-9]){_N}{_ORD}(?:paragraph|paragraphe)",
-        rf"(?<![a-z0-9])p\s*{_N}",
+        _letter_id("p"),
     ),
     "area": (
         rf"(?:优先)?领域\s*(?:第)?\s*{_N}",
         rf"第\s*{_N}\s*(?:个|项)?\s*(?:优先)?\s*领域",
         rf"(?:priority\s+)?(?:areas?|domaines?)(?:\s+prioritaires?)?\s*{_NO}?\s*{_N}",
         rf"(?<![a-z0-9]){_N}{_ORD}(?:priority\s+area|area|domaine)",
-        rf"(?<![a-z0-9])a\s*{_N}(?!\s*p)",
+        rf"{_letter_id('a')}(?!\s*p)",
     ),
 }
 _COMPILED = [(kind, re.compile(p)) for kind, ps in _PATTERNS.items() for p in ps]
@@ -67,16 +76,19 @@ _ORDINAL_PATTERNS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 _ORDINAL = [(kind, which, re.compile(p)) for (kind, which), ps in _ORDINAL_PATTERNS.items()
             for p in ps]
+# What follows 一 in words that begin with it (一直, 一共, 一堆, 一览 …): no number 1.
+_YI_WORDS = "直|共|定|般|样|下|起|些|点|切|致|旦|边|再|律|向|度|贯|同|齐|概|时|方面|览|堆|句|遍|眼|番|阵"
 # Never references, read first: a UN staff grade (P3岗位, D1 level) is not paragraph 3;
 # 一 after 哪/这/每 … is "which / this / every one", not number 1 (哪一段, 这一条承诺, 每一项);
-# 一段 without 第 is a measure word (最近一段时间, 加一段分析, 告一段落), not paragraph 1; and
-# words that begin with 一 (一直, 一共, 一定, 一般 …) are no number: cn2an makes 领域一共 领域1共.
+# 一段 without 第 is a measure word (最近一段时间, 加一段分析, 告一段落), not paragraph 1;
+# words that begin with 一 (一直, 一共, 一览 …) are no number: cn2an makes 领域一览 领域1览.
 _NOT_REFERENCES = re.compile(r"(?<![a-z0-9])[pdg]\s*-?\s*\d{1,2}\s*的?\s*"
-                             r"(?:级|岗|职|post|level|grade|position)"
+                             r"(?:级|岗|职|post|level|grade|position|job|officer|staff)"
+                             r"|(?<![a-z0-9])(?:poste|post|job|grade|niveau|level|salaire|salary"
+                             r"|un|une|an|a)\s+[pd]\s*-?\s*\d{1,2}(?!\d)"
                              r"|[哪这那每同另某任]\s*[一1](?=\s*(?:个|项|条|号|段|自然段|领域|承诺))"
                              r"|(?<![第\d])(?<!第\s)1(?=\s*段)"
-                             r"|(?<![第\d])1(?=直|共|定|般|样|下|起|些|点|切|致|旦|边|再|律|向|度|贯"
-                             r"|同|齐|概|时|方面)")
+                             rf"|(?<![第\d])1(?={_YI_WORDS})")
 _BARE_NUMBER = re.compile(r"^\s*(?:第|no\.?|n°)?\s*0*(\d{1,3})\s*(?:项|条|号)?\s*$")
 # All the patterns in one: a question none of them finds (most questions, including every
 # 一起 that cn2an turned into 1起) is settled by one search instead of thirty.
@@ -118,10 +130,16 @@ def _number_words(text: str) -> str:
     return alpha2digit(alpha2digit(text, "fr"), "en")
 
 
+_YI_AFTER_NUMERAL = re.compile(rf"(?<=[零一二三四五六七八九十百两〇])(?=一(?:{_YI_WORDS}))")
+_TWO_OF = re.compile(r"两(?=\s*[条项个])")
+
+
 def _chinese_numerals(text: str) -> str:
     """Chinese numerals to Arabic digits (第十三 -> 第13); text unchanged if cn2an fails."""
     if not re.search("[零一二三四五六七八九十百两〇]", text):
         return text
+    # cn2an reads 领域五一堆 as 领域51堆, and 两条承诺 ("two of them", a count) as commitment 2
+    text = _YI_AFTER_NUMERAL.sub(" ", _TWO_OF.sub("俩", text))
     try:
         # cn2an warns (UserWarning) about characters it cannot read as numbers (百姓): those
         # are expected in free questions, so the warning is silenced here and only here.
