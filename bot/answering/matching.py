@@ -91,9 +91,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.45, "relative": 0.583, "example": 3.358, "grams": 1.684,
-        "grams_example": 4.934, "area": -0.081, "paragraph": 0.566, "faq": 0.642,
-        "listing_area": 0.943, "position": 1.25}))
+        "score": 5.479, "relative": 0.617, "example": 3.331, "grams": 1.663,
+        "grams_example": 4.911, "area": -0.217, "paragraph": 0.568, "faq": 0.647,
+        "listing_area": 1.044, "position": 1.257}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -109,20 +109,20 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.587, "share": -0.743, "evidence": 0.709, "share_evidence": -1.376,
-        "example_share": 3.417, "specific": 0.215, "generic_only": -0.686, "exact": -0.358,
-        "margin": 0.343, "unknown": -1.826, "number": -1.081, "quantity": -1.519,
-        "example": 0.183, "matched": 2.728, "grams": 9.861, "grams_example": 3.418,
-        "rerank": 1.851, "rerank_margin": 1.692, "off_topic": -2.15, "outside": -7.012}))
+        "bias": -4.553, "share": -0.736, "evidence": 0.652, "share_evidence": -1.352,
+        "example_share": 3.447, "specific": 0.292, "generic_only": -0.669, "exact": -0.327,
+        "margin": 0.288, "unknown": -1.862, "number": -1.162, "quantity": -1.526,
+        "example": 0.241, "matched": 2.642, "grams": 9.564, "grams_example": 3.611,
+        "rerank": 1.72, "rerank_margin": 1.734, "off_topic": -2.172, "outside": -7.163}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.284, "share": 0.45, "evidence": 0.807, "share_evidence": -1.026,
-        "example_share": 2.904, "specific": 0.793, "generic_only": -0.549, "exact": -0.646,
-        "margin": 0.345, "unknown": -2.542, "number": -1.329, "quantity": -1.525,
-        "example": 1.177, "matched": 2.954, "grams": 7.723, "grams_example": 5.27,
-        "rerank": 3.391, "rerank_margin": -1.808, "off_topic": -2.621, "outside": -9.55}))
-    answer_at: float = 0.59  # confidence to answer with a card
+        "bias": -4.294, "share": 0.407, "evidence": 0.749, "share_evidence": -0.951,
+        "example_share": 2.819, "specific": 0.801, "generic_only": -0.53, "exact": -0.623,
+        "margin": 0.292, "unknown": -2.502, "number": -1.286, "quantity": -1.533,
+        "example": 1.26, "matched": 2.985, "grams": 7.724, "grams_example": 5.325,
+        "rerank": 3.363, "rerank_margin": -1.785, "off_topic": -2.631, "outside": -9.558}))
+    answer_at: float = 0.58  # confidence to answer with a card
     suggest_at: float = 0.35  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
@@ -150,7 +150,12 @@ DUTY_CUES = ("做", "干", "负责", "承诺", "答应", "任务", "责任", "�
 # Words that ask for an area's list, looked for in the question before stopwords go (most
 # are stopwords): 都有 covers 都有什么 / 都有啥, 块 and 部分 "安全那块", "妇女那部分".
 LISTING_WORDS = frozenset({"哪些", "方面", "领域", "有关", "相关", "所有", "全部", "清单", "都有",
-                           "那块", "这块", "一块", "部分"})
+                           "那块", "这块", "一块", "部分", "整块", "大块", "全貌", "概况", "一览",
+                           "总览", "概览"})
+# …and English and French words that ask for a whole ("list the …", "globalement"), read
+# as whole tokens (liste is part of spécialiste)
+LISTING_TOKENS = frozenset({"list", "liste", "lister", "listez", "listing", "overview",
+                            "globalement", "aperçu", "apercu", "whole", "overall"})
 # A question for a figure (多少人, 几个, how many) asks for data no catalogue entry holds...
 _QUANTITY = re.compile(r"多少|几个|几名|几次|几天|几年|几位|how many|how much|combien")
 # ...unless what it counts is the catalogue's own items ("一共多少条承诺", "how many
@@ -791,7 +796,8 @@ def _is_listing(tokens: list[str]) -> bool:
     """Does the question ask for a list ("…方面有哪些承诺")? Read from the tokens, before
     stopwords are dropped: most listing words (哪些, 方面) say nothing about the topic."""
     text = "".join(tokens)
-    return any(word in text for word in LISTING_WORDS) or bool(_COUNTING.search(text))
+    return (any(word in text for word in LISTING_WORDS) or bool(_COUNTING.search(text))
+            or not LISTING_TOKENS.isdisjoint(tokens))
 
 
 # -- rerank --------------------------------------------------------------------------
