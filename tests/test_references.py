@@ -61,6 +61,7 @@ def test_the_last_one_is_never_read_as_number_one():
     # quantities after a French or SMS word, not ids: "a" (has), "c" (c'est), "à" unaccented
     "on a 5 femmes sur 160", "la mission a 30 taches", "un village a 2 km de la base",
     "le mandat c 40 taches a la fois", "attaquer a 5km de la base",
+    "notre contingent a 3% de femmes", "le bataillon a 3 000 hommes",
     # UN staff grades
     "c combien le salaire d un P3 en mission", "comment postuler à un poste P3",
     "how do I apply for a P4 job at DPO", "civilian job P3 in inspira",

@@ -91,9 +91,9 @@ class Tuning:
     rerank_depth: int = 7
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.479, "relative": 0.617, "example": 3.331, "grams": 1.663,
-        "grams_example": 4.911, "area": -0.217, "paragraph": 0.568, "faq": 0.647,
-        "listing_area": 1.044, "position": 1.257}))
+        "score": 5.476, "relative": 0.632, "example": 3.344, "grams": 1.653,
+        "grams_example": 4.963, "area": -0.199, "paragraph": 0.545, "faq": 0.666,
+        "listing_area": 1.002, "position": 1.223}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -109,21 +109,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.553, "share": -0.736, "evidence": 0.652, "share_evidence": -1.352,
-        "example_share": 3.447, "specific": 0.292, "generic_only": -0.669, "exact": -0.327,
-        "margin": 0.288, "unknown": -1.862, "number": -1.162, "quantity": -1.526,
-        "example": 0.241, "matched": 2.642, "grams": 9.564, "grams_example": 3.611,
-        "rerank": 1.72, "rerank_margin": 1.734, "off_topic": -2.172, "outside": -7.163}))
+        "bias": -4.567, "share": -0.646, "evidence": 0.754, "share_evidence": -1.414,
+        "example_share": 3.368, "specific": 0.243, "generic_only": -0.706, "exact": -0.264,
+        "margin": 0.278, "unknown": -1.724, "number": -1.094, "quantity": -1.532,
+        "example": 0.207, "matched": 2.671, "grams": 10.108, "grams_example": 3.605,
+        "rerank": 1.489, "rerank_margin": 1.772, "off_topic": -2.149, "outside": -6.991}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.294, "share": 0.407, "evidence": 0.749, "share_evidence": -0.951,
-        "example_share": 2.819, "specific": 0.801, "generic_only": -0.53, "exact": -0.623,
-        "margin": 0.292, "unknown": -2.502, "number": -1.286, "quantity": -1.533,
-        "example": 1.26, "matched": 2.985, "grams": 7.724, "grams_example": 5.325,
-        "rerank": 3.363, "rerank_margin": -1.785, "off_topic": -2.631, "outside": -9.558}))
+        "bias": -4.33, "share": 0.754, "evidence": 0.548, "share_evidence": -0.816,
+        "example_share": 2.766, "specific": 0.685, "generic_only": -0.678, "exact": -0.464,
+        "margin": 0.205, "unknown": -2.537, "number": -1.116, "quantity": -1.677,
+        "example": 1.061, "matched": 3.264, "grams": 8.154, "grams_example": 5.306,
+        "rerank": 3.153, "rerank_margin": -1.811, "off_topic": -2.544, "outside": -9.281}))
     answer_at: float = 0.58  # confidence to answer with a card
-    suggest_at: float = 0.35  # the suggestion model's confidence to offer "did you mean"
+    suggest_at: float = 0.36  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5

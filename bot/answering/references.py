@@ -26,9 +26,9 @@ _ORD = r"\s*(?:st|nd|rd|th|e|er|re|ere|ère|eme|ème|è)\s+"
 def _letter_id(letter: str) -> str:
     """An id's letter and its number, perhaps spaced ("C 14 c'est quoi"); but a spaced
     number between words is a quantity after a word: "on a 5 femmes", "un village à 2 km",
-    "c 40 tâches" (French "a", SMS "c" for c'est), not area 5 or commitment 40."""
-    return (rf"(?<![a-z0-9]){letter}(?:(?<![a-zà-ÿ]\s{letter})|(?!\s+\d{{1,3}}\s*[a-zà-ÿ]))"
-            rf"\s*{_N}")
+    "c 40 tâches", "a 3% de femmes" (French "a", SMS "c" for c'est), not area 5 or C40."""
+    return (rf"(?<![a-z0-9]){letter}(?:(?<![a-zà-ÿ]\s{letter})"
+            rf"|(?!\s+\d{{1,3}}\s*[a-zà-ÿ%°\d]))\s*{_N}")
 
 # kind -> patterns over the normalised, numeral-converted question. Order matters only
 # within one question (references are reported in the order they appear).
