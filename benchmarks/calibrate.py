@@ -46,8 +46,8 @@ from bot.answering.matching import DEFAULT, Index, match, rank, signals  # noqa:
 
 FEATURES = ("share", "evidence", "share_evidence", "example_share", "specific", "generic_only",
             "exact", "margin", "unknown", "number", "quantity", "example", "matched", "grams",
-            "grams_example", "rerank", "rerank_margin", "off_topic", "outside")
-SIGNALS = ("score", "relative", "example", "grams", "grams_example", "area", "paragraph", "faq",
+            "grams_example", "rerank", "rerank_margin", "off_topic", "outside", "votes")
+SIGNALS = ("score", "relative", "example", "grams", "grams_example", "votes", "area", "paragraph", "faq",
            "listing_area", "position")
 RERANK_L2 = 0.3
 # Precision of answers on the development sets together: the 0.95 with a margin,

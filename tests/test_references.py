@@ -81,12 +81,12 @@ def test_number_words_that_count_nothing_are_no_reference(question):
 
 
 def test_a_reference_given_as_an_example_of_typing_is_a_question_about_the_bot():
-    """"Can I type C29?" mentions C29; it does not ask about it. Measured with an index
-    that has not read the question (it is a development question)."""
+    """"Si je tape « engagement 16 »" mentions C16; it does not ask about it. Measured with
+    an index that has not read the question (it is a development question)."""
     from bot.answering.catalogue import load_catalogue
     from bot.answering.matching import Index, match
 
-    question = "can I just type a commitment number like C29 and get it?"
+    question = "si je tape juste « engagement 16 » tu comprends ?"
     index = Index(load_catalogue()).unseen([question])
     assert [m.id for m in match(question, index).matches][:1] == ["F6"]
-    assert [m.id for m in match("what does C29 say", index).matches] == ["C29"]
+    assert [m.id for m in match("engagement 16 c'est quoi", index).matches] == ["C16"]

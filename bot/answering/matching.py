@@ -20,7 +20,8 @@ than an exception. `match` runs named steps:
    over evidence the rank step cannot weigh on its own: the closest example question as a
    whole (idf cosine), the character bigrams the question shares with the entry and its
    closest example (`grams.py`: independent of how jieba cut spoken text), the entry's
-   kind and its lexical score and place; its probabilities feed the decision;
+   share of the `voters` users' phrasings closest to the question (a neighbours' vote), the
+   entry's kind and its lexical score and place; its probabilities feed the decision;
 7. **decide** — a calibrated logistic model over evidence about the best entry (the idf
    mass of domain terms matched, how many distinct specific terms, whether they are only
    generic words, exact or fuzzy, the margin to the next unrelated entry, how much of the
@@ -89,11 +90,14 @@ class Tuning:
     # -- rerank ------------------------------------------------------------------------
     #: how many of the rank step's best entries the rerank step reorders
     rerank_depth: int = 7
+    #: how many of users' phrasings closest to the question (character bigrams) vote for
+    #: their entries: several close phrasings of one entry outweigh one of another
+    voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.476, "relative": 0.632, "example": 3.344, "grams": 1.653,
-        "grams_example": 4.963, "area": -0.199, "paragraph": 0.545, "faq": 0.666,
-        "listing_area": 1.002, "position": 1.223}))
+        "score": 5.275, "relative": 0.403, "example": 2.107, "grams": 0.868,
+        "grams_example": 2.633, "votes": 3.736, "area": -0.261, "paragraph": 0.537,
+        "faq": 0.661, "listing_area": 0.804, "position": 1.186}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -109,21 +113,23 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.567, "share": -0.646, "evidence": 0.754, "share_evidence": -1.414,
-        "example_share": 3.368, "specific": 0.243, "generic_only": -0.706, "exact": -0.264,
-        "margin": 0.278, "unknown": -1.724, "number": -1.094, "quantity": -1.532,
-        "example": 0.207, "matched": 2.671, "grams": 10.108, "grams_example": 3.605,
-        "rerank": 1.489, "rerank_margin": 1.772, "off_topic": -2.149, "outside": -6.991}))
+        "bias": -4.444, "share": -0.84, "evidence": 0.268, "share_evidence": -0.487,
+        "example_share": 3.574, "specific": 0.183, "generic_only": -0.21, "exact": -0.328,
+        "margin": 0.17, "unknown": -2.227, "number": -1.031, "quantity": -1.636,
+        "example": 0.22, "matched": 3.302, "grams": 7.204, "grams_example": 2.945,
+        "rerank": 1.29, "rerank_margin": 1.569, "off_topic": -2.095, "outside": -6.778,
+        "votes": 0.87}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.33, "share": 0.754, "evidence": 0.548, "share_evidence": -0.816,
-        "example_share": 2.766, "specific": 0.685, "generic_only": -0.678, "exact": -0.464,
-        "margin": 0.205, "unknown": -2.537, "number": -1.116, "quantity": -1.677,
-        "example": 1.061, "matched": 3.264, "grams": 8.154, "grams_example": 5.306,
-        "rerank": 3.153, "rerank_margin": -1.811, "off_topic": -2.544, "outside": -9.281}))
-    answer_at: float = 0.58  # confidence to answer with a card
-    suggest_at: float = 0.36  # the suggestion model's confidence to offer "did you mean"
+        "bias": -4.42, "share": 0.733, "evidence": 0.157, "share_evidence": -0.711,
+        "example_share": 2.783, "specific": 0.604, "generic_only": -0.425, "exact": -0.365,
+        "margin": -0.003, "unknown": -2.856, "number": -1.244, "quantity": -1.685,
+        "example": 0.891, "matched": 3.882, "grams": 5.442, "grams_example": 4.307,
+        "rerank": 3.487, "rerank_margin": -2.137, "off_topic": -2.576, "outside": -9.254,
+        "votes": 1.757}))
+    answer_at: float = 0.54  # confidence to answer with a card
+    suggest_at: float = 0.35  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
@@ -627,6 +633,8 @@ class Ranking:
     probabilities: tuple[float, ...] = ()  # per candidate: the rerank model's probability
     #: per entry sharing a bigram with the question: the cosine with its closest phrasing
     closest: Mapping[int, float] = field(default_factory=dict)
+    #: per entry: its share of the question's ten closest phrasings (cosine-weighted)
+    votes: Mapping[int, float] = field(default_factory=dict)
 
 
 def expand(index: Index, question: Question) -> tuple[Lookups, dict[str, float]]:
@@ -688,9 +696,9 @@ def rank(index: Index, question: Question, limit: int) -> Ranking:
     lookups, weights = expand(index, question)
     known = sum(weights.values())
     unknown = sum(1 for found in lookups.values() if not found)
-    closest = index.grams.closest(question.grams)
+    closest, votes = index.grams.closest(question.grams, index.tuning.voters)
     if not known:
-        return Ranking((), (), weights, 0.0, unknown, lookups, closest=closest)
+        return Ranking((), (), weights, 0.0, unknown, lookups, closest=closest, votes=votes)
     gained = _gains(index, lookups)
     listing = question.listing
     priors = index.listing_priors if listing else index.priors
@@ -734,7 +742,7 @@ def rank(index: Index, question: Question, limit: int) -> Ranking:
     candidates = tuple(Candidate(_entry_match(index, i, score), gained[i], weights)
                        for score, _, i in scored)
     return Ranking(candidates, tuple(e for _, e, _ in scored), weights, known, unknown, lookups,
-                   tuple(i for _, _, i in scored), closest=closest)
+                   tuple(i for _, _, i in scored), closest=closest, votes=votes)
 
 
 def _entry_match(index: Index, i: int, score: float) -> Match:
@@ -815,6 +823,7 @@ def signals(index: Index, question: Question, ranking: Ranking) -> tuple[dict[st
             "example": example_fit(index, i, ranking.weights, ranking.lookups),
             "grams": index.grams.whole(question.grams, i),
             "grams_example": ranking.closest.get(i, 0.0),
+            "votes": ranking.votes.get(i, 0.0),
             "area": float(kind == "area"),
             "paragraph": float(kind == "paragraph"),
             "faq": float(kind == "faq"),
@@ -938,6 +947,7 @@ def features(index: Index, question: Question, ranking: Ranking, normalised: str
         "matched": min(len(matched), 5) / 5.0,
         "grams": mine["grams"],
         "grams_example": mine["grams_example"],
+        "votes": mine["votes"],
         "rerank": chances[0],
         "rerank_margin": chances[0] - (chances[1] if len(chances) > 1 else 0.0),
     }
@@ -959,10 +969,13 @@ def _all_domain(feats: Mapping[str, float]) -> bool:
             and feats["share"] >= 0.5 and not feats["quantity"])
 
 
-def _only_terms(question: Question, normalised: str) -> bool:
-    """The question is its terms and little else ("培训", not "我们营什么时候轮换")."""
-    text = compact(normalised)
-    return bool(text) and sum(len(t) for t in dict.fromkeys(question.terms)) >= 0.8 * len(text)
+def _only_terms(question: Question) -> bool:
+    """The question is its terms and little else ("培训", "mandat", not "我们营什么时候轮换"):
+    measured on its tokens, where an English or French word already stands as the catalogue
+    term it translates to."""
+    terms = set(question.terms)
+    total = sum(len(t) for t in question.tokens if not is_blank(t))
+    return bool(total) and sum(len(t) for t in question.tokens if t in terms) >= 0.8 * total
 
 
 def _incidental(index: Index, ranking: Ranking) -> bool:
@@ -992,7 +1005,7 @@ def decide(index: Index, question: Question, ranking: Ranking, normalised: str) 
         verdict = "suggest"  # a generic word alone (标准, 钱) is never a confident answer,
         # nor one word of one example question (护照, 最后), nor a card about resolutions
         # or WPS to what resolution 2436 or 1325 says
-    elif verdict == "refuse" and _all_domain(feats) and _only_terms(question, normalised):
+    elif verdict == "refuse" and _all_domain(feats) and _only_terms(question):
         verdict = "suggest"  # 培训, 环境: a topic named in catalogue words alone is no dead end
     return Decision(verdict, p, _frozen(feats))
 
