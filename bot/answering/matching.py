@@ -95,9 +95,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.275, "relative": 0.403, "example": 2.107, "grams": 0.868,
-        "grams_example": 2.633, "votes": 3.736, "area": -0.261, "paragraph": 0.537,
-        "faq": 0.661, "listing_area": 0.804, "position": 1.186}))
+        "score": 5.316, "relative": 0.446, "example": 2.105, "grams": 0.855,
+        "grams_example": 2.641, "votes": 3.726, "area": -0.236, "paragraph": 0.44,
+        "faq": 0.627, "listing_area": 0.785, "position": 1.178}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -113,23 +113,23 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.444, "share": -0.84, "evidence": 0.268, "share_evidence": -0.487,
-        "example_share": 3.574, "specific": 0.183, "generic_only": -0.21, "exact": -0.328,
-        "margin": 0.17, "unknown": -2.227, "number": -1.031, "quantity": -1.636,
-        "example": 0.22, "matched": 3.302, "grams": 7.204, "grams_example": 2.945,
-        "rerank": 1.29, "rerank_margin": 1.569, "off_topic": -2.095, "outside": -6.778,
-        "votes": 0.87}))
+        "bias": -4.582, "share": -0.796, "evidence": -0.014, "share_evidence": -0.307,
+        "example_share": 3.627, "specific": 0.274, "generic_only": -0.205, "exact": -0.284,
+        "margin": 0.316, "unknown": -2.4, "number": -1.118, "quantity": -1.571,
+        "example": 0.063, "matched": 3.145, "grams": 7.206, "grams_example": 3.019,
+        "rerank": 1.077, "rerank_margin": 2.081, "off_topic": -1.934, "outside": -7.1,
+        "votes": 0.824}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.42, "share": 0.733, "evidence": 0.157, "share_evidence": -0.711,
-        "example_share": 2.783, "specific": 0.604, "generic_only": -0.425, "exact": -0.365,
-        "margin": -0.003, "unknown": -2.856, "number": -1.244, "quantity": -1.685,
-        "example": 0.891, "matched": 3.882, "grams": 5.442, "grams_example": 4.307,
-        "rerank": 3.487, "rerank_margin": -2.137, "off_topic": -2.576, "outside": -9.254,
-        "votes": 1.757}))
-    answer_at: float = 0.54  # confidence to answer with a card
-    suggest_at: float = 0.35  # the suggestion model's confidence to offer "did you mean"
+        "bias": -4.339, "share": 0.617, "evidence": 0.105, "share_evidence": -0.734,
+        "example_share": 2.993, "specific": 0.505, "generic_only": -0.494, "exact": -0.41,
+        "margin": 0.142, "unknown": -3.121, "number": -1.168, "quantity": -1.702,
+        "example": 0.776, "matched": 3.98, "grams": 5.558, "grams_example": 4.34,
+        "rerank": 3.55, "rerank_margin": -2.098, "off_topic": -2.438, "outside": -9.492,
+        "votes": 1.746}))
+    answer_at: float = 0.5  # confidence to answer with a card
+    suggest_at: float = 0.33  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
