@@ -31,49 +31,49 @@ DATA = Path(__file__).parent / "data"
 # field_holdout2.yaml are frozen holdouts, written by people who never saw the vocabulary,
 # and never used to choose a knob.
 FLOORS = {  # set: (top-1 in scope, precision of answers, right entry shown, out of scope refused)
-    "questions.yaml": (0.88, 0.95, 0.94, 0.94),      # measured 0.919 0.971 0.976 0.978
-    "holdout.yaml": (0.86, 0.92, 0.92, 0.87),        # measured 0.932 0.972 0.973 0.900
+    "questions.yaml": (0.88, 0.95, 0.94, 0.94),      # measured 0.913 0.966 0.978 0.967
+    "holdout.yaml": (0.86, 0.92, 0.92, 0.87),        # measured 0.946 0.959 0.986 0.900
     # the field development sets, graded by an index that has not read their own questions
-    "field_dev.yaml": (0.91, 0.95, 0.96, 0.97),      # measured 0.978 0.996 0.996 1.000
-    "field_dev2.yaml": (0.91, 0.95, 0.95, 0.97),     # measured 0.964 0.981 0.989 0.975
-    "field_dev3.yaml": (0.92, 0.95, 0.95, 0.87),     # measured 0.969 0.982 0.996 0.905
-    "field_dev4.yaml": (0.88, 0.94, 0.94, 0.91),     # measured 0.948 0.975 0.984 0.923
-    "field_dev5.yaml": (0.89, 0.95, 0.94, 0.91),     # measured 0.940 0.971 0.980 0.974
-    "field_dev6.yaml": (0.94, 0.93, 0.97, 0.80),     # measured 0.988 0.979 0.996 0.919
-    "field_dev7.yaml": (0.93, 0.94, 0.95, 0.86),     # measured 0.967 0.979 0.988 0.895
-    "field_dev8.yaml": (0.90, 0.94, 0.94, 0.94),     # measured 0.945 0.978 0.975 0.974
-    "field_dev9.yaml": (0.94, 0.95, 0.97, 0.94),     # measured 0.967 0.979 1.000 0.944
-    "field_dev10.yaml": (0.90, 0.94, 0.93, 0.83),    # measured 0.959 0.972 0.991 0.889
-    "field_dev11.yaml": (0.88, 0.91, 0.94, 0.79),    # measured 0.945 0.937 0.979 0.850
+    "field_dev.yaml": (0.91, 0.95, 0.96, 0.97),      # measured 0.974 0.995 0.996 1.000
+    "field_dev2.yaml": (0.91, 0.95, 0.95, 0.97),     # measured 0.960 0.989 0.989 0.975
+    "field_dev3.yaml": (0.92, 0.95, 0.95, 0.87),     # measured 0.969 0.982 1.000 0.905
+    "field_dev4.yaml": (0.88, 0.94, 0.94, 0.91),     # measured 0.948 0.979 0.988 0.923
+    "field_dev5.yaml": (0.89, 0.95, 0.94, 0.91),     # measured 0.940 0.971 0.984 0.949
+    "field_dev6.yaml": (0.94, 0.93, 0.97, 0.80),     # measured 0.992 0.984 1.000 0.919
+    "field_dev7.yaml": (0.93, 0.94, 0.95, 0.86),     # measured 0.971 0.983 0.992 0.921
+    "field_dev8.yaml": (0.90, 0.94, 0.94, 0.94),     # measured 0.949 0.982 0.983 0.947
+    "field_dev9.yaml": (0.94, 0.95, 0.97, 0.94),     # measured 0.963 0.979 1.000 0.944
+    "field_dev10.yaml": (0.90, 0.94, 0.93, 0.83),    # measured 0.959 0.972 0.991 0.867
+    "field_dev11.yaml": (0.88, 0.91, 0.94, 0.79),    # measured 0.949 0.937 0.979 0.850
     "field_dev12.yaml": (0.93, 0.95, 0.95, 0.81),    # measured 0.975 0.967 0.996 0.879
-    "field_dev13.yaml": (0.89, 0.92, 0.94, 0.85),    # measured 0.951 0.947 0.987 0.860
-    "field_dev14.yaml": (0.87, 0.92, 0.94, 0.85),    # measured 0.948 0.978 0.974 0.914
-    "field_dev15.yaml": (0.90, 0.92, 0.95, 0.88),    # measured 0.938 0.947 0.982 0.896
-    "field_dev16.yaml": (0.89, 0.93, 0.93, 0.68),    # measured 0.965 0.965 0.987 0.717
-    "field_dev17.yaml": (0.85, 0.92, 0.92, 0.84),    # measured 0.924 0.963 0.964 0.878
-    "field_dev18.yaml": (0.88, 0.93, 0.92, 0.90),    # measured 0.918 0.942 0.990 0.918
-    "field_dev19.yaml": (0.90, 0.91, 0.92, 0.84),    # measured 0.959 0.970 0.994 0.898
-    "field_dev20.yaml": (0.95, 0.95, 0.96, 0.84),    # measured 0.989 0.989 1.000 0.870
-    "field_dev21.yaml": (0.86, 0.93, 0.94, 0.83),    # measured 0.956 0.980 0.995 0.933
-    "field_dev22.yaml": (0.89, 0.92, 0.94, 0.88),    # measured 0.959 0.981 0.982 0.946
-    "field_dev23.yaml": (0.83, 0.92, 0.93, 0.94),    # measured 0.925 0.970 0.967 1.000
-    "field_dev24.yaml": (0.95, 0.96, 0.96, 0.92),    # measured 0.981 0.991 0.995 0.975
-    "field_dev25.yaml": (0.77, 0.89, 0.88, 0.83),    # measured 0.910 0.955 0.953 0.860
-    "field_dev26.yaml": (0.80, 0.91, 0.89, 0.85),    # measured 0.886 0.977 0.927 0.911
+    "field_dev13.yaml": (0.89, 0.92, 0.94, 0.85),    # measured 0.956 0.952 0.996 0.860
+    "field_dev14.yaml": (0.87, 0.92, 0.94, 0.85),    # measured 0.957 0.978 0.978 0.914
+    "field_dev15.yaml": (0.90, 0.92, 0.95, 0.88),    # measured 0.930 0.946 0.987 0.896
+    "field_dev16.yaml": (0.89, 0.93, 0.93, 0.68),    # measured 0.965 0.970 0.987 0.717
+    "field_dev17.yaml": (0.85, 0.92, 0.92, 0.84),    # measured 0.924 0.959 0.964 0.878
+    "field_dev18.yaml": (0.88, 0.93, 0.92, 0.90),    # measured 0.908 0.941 0.990 0.939
+    "field_dev19.yaml": (0.90, 0.91, 0.92, 0.84),    # measured 0.965 0.970 1.000 0.878
+    "field_dev20.yaml": (0.95, 0.95, 0.96, 0.84),    # measured 0.989 0.989 1.000 0.891
+    "field_dev21.yaml": (0.86, 0.93, 0.94, 0.83),    # measured 0.966 0.980 0.995 0.933
+    "field_dev22.yaml": (0.89, 0.92, 0.94, 0.88),    # measured 0.963 0.981 0.991 0.973
+    "field_dev23.yaml": (0.83, 0.92, 0.93, 0.94),    # measured 0.920 0.975 0.972 1.000
+    "field_dev24.yaml": (0.95, 0.96, 0.96, 0.92),    # measured 0.981 0.991 1.000 0.975
+    "field_dev25.yaml": (0.77, 0.89, 0.88, 0.83),    # measured 0.929 0.956 0.972 0.880
+    "field_dev26.yaml": (0.80, 0.91, 0.89, 0.85),    # measured 0.902 0.978 0.948 0.911
     "field_dev27.yaml": (0.90, 0.93, 0.95, 0.84),    # measured 0.980 0.990 0.995 0.902
-    "field_dev28.yaml": (0.85, 0.92, 0.91, 0.92),    # measured 0.935 0.974 0.960 0.977
-    "field_dev29.yaml": (0.83, 0.93, 0.94, 0.94),    # measured 0.941 0.955 0.990 0.977
-    "field_dev30.yaml": (0.87, 0.93, 0.92, 0.94),    # measured 0.933 0.970 0.971 0.972
-    "field_dev31.yaml": (0.88, 0.94, 0.92, 0.91),    # measured 0.955 0.991 0.968 0.974
-    "field_dev32.yaml": (0.94, 0.94, 0.96, 0.82),    # measured 0.980 0.980 0.990 0.886
-    "field_dev33.yaml": (0.93, 0.94, 0.95, 0.89),    # measured 0.972 0.983 0.989 0.949
-    "field_dev34.yaml": (0.75, 0.87, 0.83, 0.93),    # measured 0.776 0.919 0.870 0.948
-    "field_dev35.yaml": (0.81, 0.92, 0.91, 0.88),    # measured 0.892 0.958 0.946 0.911
-    "field_dev36.yaml": (0.91, 0.94, 0.92, 0.91),    # measured 0.961 0.980 0.971 1.000
-    "field_dev37.yaml": (0.88, 0.93, 0.95, 0.82),    # measured 0.924 0.972 0.978 0.857
-    "field_dev38.yaml": (0.90, 0.93, 0.94, 0.89),    # measured 0.934 0.949 0.978 0.941
-    "field_dev39.yaml": (0.91, 0.94, 0.95, 0.90),    # measured 0.948 0.970 0.988 0.938
-    "field_dev40.yaml": (0.94, 0.95, 0.96, 0.84),    # measured 0.978 0.983 0.994 0.879
+    "field_dev28.yaml": (0.85, 0.92, 0.91, 0.92),    # measured 0.950 0.979 0.990 0.977
+    "field_dev29.yaml": (0.83, 0.93, 0.94, 0.94),    # measured 0.946 0.960 0.995 0.977
+    "field_dev30.yaml": (0.87, 0.93, 0.92, 0.94),    # measured 0.933 0.965 0.986 0.944
+    "field_dev31.yaml": (0.88, 0.94, 0.92, 0.91),    # measured 0.959 0.986 0.973 0.974
+    "field_dev32.yaml": (0.94, 0.94, 0.96, 0.82),    # measured 0.980 0.980 0.990 0.829
+    "field_dev33.yaml": (0.93, 0.94, 0.95, 0.89),    # measured 0.966 0.983 1.000 0.949
+    "field_dev34.yaml": (0.75, 0.87, 0.83, 0.93),    # measured 0.820 0.923 0.907 0.931
+    "field_dev35.yaml": (0.81, 0.92, 0.91, 0.88),    # measured 0.897 0.958 0.946 0.933
+    "field_dev36.yaml": (0.91, 0.94, 0.92, 0.91),    # measured 0.966 0.980 0.981 1.000
+    "field_dev37.yaml": (0.88, 0.93, 0.95, 0.82),    # measured 0.930 0.977 0.989 0.881
+    "field_dev38.yaml": (0.90, 0.93, 0.94, 0.89),    # measured 0.950 0.961 0.989 0.941
+    "field_dev39.yaml": (0.91, 0.94, 0.95, 0.90),    # measured 0.942 0.959 0.994 0.922
+    "field_dev40.yaml": (0.94, 0.95, 0.96, 0.84),    # measured 0.978 0.983 1.000 0.897
     "field_holdout.yaml": (0.87, 0.94, 0.93, 0.93),  # measured 0.895 0.974 0.967 0.970
     "field_holdout2.yaml": (0.89, 0.96, 0.93, 0.93),  # measured 0.938 1.000 0.977 1.000
 }
@@ -501,8 +501,11 @@ def test_words_the_catalogue_does_not_know_do_not_sink_a_match(assistant: Assist
     the entry the domain words point to: they weigh nothing in the ranking."""
     plain = assistant.ask("平民保护")
     padded = assistant.ask("我想问下那个平民保护的事咋整呢")
-    lexical = [{c.match.id: c.match.score for c in r.candidates} for r in (plain, padded)]
-    assert lexical[1] == pytest.approx(lexical[0])  # the same entries with the same scores
+    lexical = [{c.match.id: c.match.score for c in r.candidates if c.match.score}
+               for r in (plain, padded)]
+    # the same entries with the same scores (the padding's bigrams may bring other users'
+    # phrasings, and so other neighbours, scored 0 by the rank step)
+    assert lexical[1] == pytest.approx(lexical[0])
     # nor the decision: how a request opens (我想问下) is no unknown topic (the rerank step
     # may still order C13 and its area A3 differently: it reads the padding's bigrams)
     assert padded.matches and {m.id for m in padded.matches[:2]} == {m.id for m in plain.matches[:2]}

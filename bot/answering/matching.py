@@ -15,7 +15,10 @@ than an exception. `match` runs named steps:
    strength of the field it matched in (title, keywords and users' example questions above
    body text), times how much of the entry's own title the question covers. Words the
    catalogue does not know (fillers, situational detail, jieba fragments of spoken text)
-   do not dilute the score: they only count, separately, as a feature of the decision;
+   do not dilute the score: they only count, separately, as a feature of the decision.
+   Entries that many of users' phrasings closest to the question belong to (character
+   bigrams, `grams.py`) join the candidates when the rank step missed them ("你能帮我干点啥"
+   holds no word the vocabulary knows);
 6. **rerank** — the best `rerank_depth` entries are reordered by a conditional-logit model
    over evidence the rank step cannot weigh on its own: the closest example question as a
    whole (idf cosine), the character bigrams the question shares with the entry and its
@@ -87,6 +90,11 @@ class Tuning:
     #: a word found only in users' example questions (今年, 全是) is incidental more often
     #: than a topic: it counts for this share of its weight
     example_only_weight: float = 0.5
+    #: entries whose users asked much the same (the neighbours' vote) join the candidates
+    #: when the rank step missed them: at most this many …
+    neighbours: int = 3
+    #: … each with at least this share of the vote
+    neighbour_min: float = 0.1
     # -- rerank ------------------------------------------------------------------------
     #: how many of the rank step's best entries the rerank step reorders
     rerank_depth: int = 7
@@ -95,9 +103,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.316, "relative": 0.446, "example": 2.105, "grams": 0.855,
-        "grams_example": 2.641, "votes": 3.726, "area": -0.236, "paragraph": 0.44,
-        "faq": 0.627, "listing_area": 0.785, "position": 1.178}))
+        "score": 5.139, "relative": 0.202, "example": 2.074, "grams": 0.91,
+        "grams_example": 2.822, "votes": 3.868, "area": -0.251, "paragraph": 0.53,
+        "faq": 0.726, "listing_area": 0.834, "position": 1.149}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -113,23 +121,23 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.582, "share": -0.796, "evidence": -0.014, "share_evidence": -0.307,
-        "example_share": 3.627, "specific": 0.274, "generic_only": -0.205, "exact": -0.284,
-        "margin": 0.316, "unknown": -2.4, "number": -1.118, "quantity": -1.571,
-        "example": 0.063, "matched": 3.145, "grams": 7.206, "grams_example": 3.019,
-        "rerank": 1.077, "rerank_margin": 2.081, "off_topic": -1.934, "outside": -7.1,
-        "votes": 0.824}))
+        "bias": -2.634, "share": -1.753, "evidence": -0.602, "share_evidence": 0.396,
+        "example_share": 4.458, "specific": 0.429, "generic_only": 0.741, "exact": -0.556,
+        "margin": 0.065, "unknown": -2.126, "number": -0.877, "quantity": -1.611,
+        "example": -0.658, "matched": 2.963, "grams": 7.481, "grams_example": 2.965,
+        "rerank": -0.217, "rerank_margin": 2.845, "off_topic": -1.999, "outside": -7.198,
+        "votes": 0.463}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -4.339, "share": 0.617, "evidence": 0.105, "share_evidence": -0.734,
-        "example_share": 2.993, "specific": 0.505, "generic_only": -0.494, "exact": -0.41,
-        "margin": 0.142, "unknown": -3.121, "number": -1.168, "quantity": -1.702,
-        "example": 0.776, "matched": 3.98, "grams": 5.558, "grams_example": 4.34,
-        "rerank": 3.55, "rerank_margin": -2.098, "off_topic": -2.438, "outside": -9.492,
-        "votes": 1.746}))
-    answer_at: float = 0.5  # confidence to answer with a card
-    suggest_at: float = 0.33  # the suggestion model's confidence to offer "did you mean"
+        "bias": -2.218, "share": -0.266, "evidence": -0.9, "share_evidence": 0.063,
+        "example_share": 4.168, "specific": 0.869, "generic_only": 1.475, "exact": -0.848,
+        "margin": -0.19, "unknown": -2.796, "number": -1.097, "quantity": -1.846,
+        "example": -0.238, "matched": 3.938, "grams": 5.744, "grams_example": 4.34,
+        "rerank": 2.395, "rerank_margin": -1.435, "off_topic": -2.485, "outside": -9.79,
+        "votes": 1.411}))
+    answer_at: float = 0.52  # confidence to answer with a card
+    suggest_at: float = 0.39  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
@@ -635,6 +643,8 @@ class Ranking:
     closest: Mapping[int, float] = field(default_factory=dict)
     #: per entry: its share of the question's ten closest phrasings (cosine-weighted)
     votes: Mapping[int, float] = field(default_factory=dict)
+    #: how many candidates, placed right after the first `rerank_depth`, are neighbours
+    neighbours: int = 0
 
 
 def expand(index: Index, question: Question) -> tuple[Lookups, dict[str, float]]:
@@ -698,7 +708,8 @@ def rank(index: Index, question: Question, limit: int) -> Ranking:
     unknown = sum(1 for found in lookups.values() if not found)
     closest, votes = index.grams.closest(question.grams, index.tuning.voters)
     if not known:
-        return Ranking((), (), weights, 0.0, unknown, lookups, closest=closest, votes=votes)
+        return _with_neighbours(index, Ranking((), (), weights, 0.0, unknown, lookups,
+                                               closest=closest, votes=votes), {})
     gained = _gains(index, lookups)
     listing = question.listing
     priors = index.listing_priors if listing else index.priors
@@ -741,8 +752,48 @@ def rank(index: Index, question: Question, limit: int) -> Ranking:
                     key=lambda s: (-s[0], -s[1], s[2]))[:limit]
     candidates = tuple(Candidate(_entry_match(index, i, score), gained[i], weights)
                        for score, _, i in scored)
-    return Ranking(candidates, tuple(e for _, e, _ in scored), weights, known, unknown, lookups,
-                   tuple(i for _, _, i in scored), closest=closest, votes=votes)
+    ranking = Ranking(candidates, tuple(e for _, e, _ in scored), weights, known, unknown,
+                      lookups, tuple(i for _, _, i in scored), closest=closest, votes=votes)
+
+    def fit(i: int) -> tuple[float, float]:
+        """An entry's exact (score, explained), scored now if it was not yet."""
+        if i not in exact:
+            score_of(*bound_of(i))
+        return exact[i]
+
+    return _with_neighbours(index, ranking, gained, fit)
+
+
+def _with_neighbours(index: Index, ranking: Ranking, gained: Mapping[int, dict[str, _Gain]],
+                     scored: Callable[[int], tuple[float, float]] = lambda i: (0.0, 0.0)
+                     ) -> Ranking:
+    """The ranking with up to `neighbours` entries that many of users' phrasings closest to
+    the question belong to, placed after the first `rerank_depth`, when the rank step left
+    them out. Their lexical score is kept (0 without a shared term)."""
+    knobs = index.tuning
+    taken = set(ranking.positions[:knobs.rerank_depth])
+    near = sorted(((share, i) for i, share in ranking.votes.items()
+                   if share >= knobs.neighbour_min and i not in taken
+                   and i < len(index.entries)), reverse=True)
+    added = [i for _, i in near][:knobs.neighbours]
+    if not added:
+        return ranking
+    rest = [k for k, i in enumerate(ranking.positions) if k >= knobs.rerank_depth
+            and i not in added]
+    head = range(min(knobs.rerank_depth, len(ranking.positions)))
+    fits = {i: scored(i) if i in gained else (0.0, 0.0) for i in added}
+    weights = ranking.weights
+    candidates = (*(ranking.candidates[k] for k in head),
+                  *(Candidate(_entry_match(index, i, fits[i][0]), gained.get(i, {}), weights)
+                    for i in added),
+                  *(ranking.candidates[k] for k in rest))
+    return replace(ranking, candidates=candidates,
+                   explained=(*(ranking.explained[k] for k in head),
+                              *(fits[i][1] for i in added),
+                              *(ranking.explained[k] for k in rest)),
+                   positions=(*(ranking.positions[k] for k in head), *added,
+                              *(ranking.positions[k] for k in rest)),
+                   neighbours=len(added))
 
 
 def _entry_match(index: Index, i: int, score: float) -> Match:
@@ -837,7 +888,7 @@ def rerank(index: Index, question: Question, ranking: Ranking) -> Ranking:
     """The candidates reordered by the rerank model, with its probabilities."""
     if not ranking.candidates:
         return ranking
-    depth = index.tuning.rerank_depth
+    depth = index.tuning.rerank_depth + ranking.neighbours
     head = replace(ranking, candidates=ranking.candidates[:depth],
                    explained=ranking.explained[:depth], positions=ranking.positions[:depth])
     rows = signals(index, question, head)
@@ -935,7 +986,8 @@ def features(index: Index, question: Question, ranking: Ranking, normalised: str
         "specific": min(len(specific), 4) / 2.0,
         "generic_only": float(not specific),
         "exact": exact / max(sum(e.weight for e in matched), 1e-9),
-        "margin": (top.match.score - runner) / max(top.match.score, 1e-9),
+        # at least −1: a neighbour the rank step scored 0 may lead after the rerank
+        "margin": max(-1.0, (top.match.score - runner) / max(top.match.score, 1e-9)),
         "unknown": ranking.unknown / terms if terms else 1.0,
         "number": float(bool(_NUMBER.search(normalised))),
         "quantity": float(bool(_QUANTITY.search(_COUNTED.sub(" ", normalised)))),
@@ -1000,7 +1052,8 @@ def decide(index: Index, question: Question, ranking: Ranking, normalised: str) 
     verdict = ("answer" if p >= knobs.answer_at
                else "suggest" if confidence(knobs, feats, knobs.suggest_coefficients)
                >= knobs.suggest_at else "refuse")
-    if verdict == "answer" and (feats["generic_only"] or _incidental(index, ranking)
+    if verdict == "answer" and ((feats["generic_only"] and feats["matched"])
+                                or _incidental(index, ranking)
                                 or _names_a_resolution(normalised)):
         verdict = "suggest"  # a generic word alone (标准, 钱) is never a confident answer,
         # nor one word of one example question (护照, 最后), nor a card about resolutions
