@@ -107,16 +107,18 @@ class _Table:
 
     def __init__(self, vectors: list[dict[str, float]], owners: list[int]) -> None:
         """`owners`: per vector, its owner, in ascending order."""
-        columns = _postings(vectors)
-        self.spans: dict[str, tuple[int, int]] = {}
-        rows: list[int] = []
-        weights: list[float] = []
-        for g, pairs in columns.items():
-            self.spans[g] = (len(rows), len(rows) + len(pairs))
-            rows.extend(k for k, _ in pairs)
-            weights.extend(w for _, w in pairs)
-        self.rows = np.array(rows, dtype=np.intp)
-        self.weights = np.array(weights, dtype=np.float64)
+        # every weight's gram, grouped with a stable sort: vectors in order within a gram
+        # (built at every start: a Python table of tuples took three times as long)
+        ids: dict[str, int] = {}
+        keys = np.array([ids.setdefault(g, len(ids)) for vector in vectors for g in vector],
+                        dtype=np.intp)
+        order = np.argsort(keys, kind="stable")
+        self.rows = np.repeat(np.arange(len(vectors), dtype=np.intp),
+                              [len(vector) for vector in vectors])[order]
+        self.weights = np.fromiter((w for vector in vectors for w in vector.values()),
+                                   dtype=np.float64, count=len(keys))[order]
+        ends = np.cumsum(np.bincount(keys, minlength=len(ids))).tolist()
+        self.spans: dict[str, tuple[int, int]] = dict(zip(ids, zip([0, *ends[:-1]], ends)))
         self.size = len(vectors)
         # each owner's first vector, and who owns each group
         self.starts = np.array([k for k in range(len(owners))
