@@ -52,7 +52,8 @@ class CharGrams:
         frequency = Counter(g for whole in wholes for g in whole)
         n = len(wholes)
         self.idf = {g: math.log((n + 1) / (c + 0.5)) for g, c in frequency.items()}
-        self.entries = [self.vector(whole) for whole in wholes]
+        entries = [self.vector(whole) for whole in wholes]
+        self.wholes = _Table(entries, list(range(n)))
         # every phrasing of every entry in one table (gram -> ((phrasing, weight), …)) and
         # the entry each belongs to: one pass per question gives every entry's closest one
         vectors, owners = [], []
@@ -72,10 +73,9 @@ class CharGrams:
     def question(self, normalised: str) -> dict[str, float]:
         return self.vector(grams(normalised))
 
-    def whole(self, question: Vector, i: int) -> float:
-        """Cosine with entry `i` as a whole."""
-        entry = self.entries[i]
-        return sum(w * entry.get(g, 0.0) for g, w in question.items())
+    def whole(self, question: Vector) -> np.ndarray:
+        """The cosine with every entry as a whole, by position."""
+        return self.wholes.dots(question)
 
     def closest(self, question: Vector, k: int = 10) -> tuple[dict[int, float], dict[int, float]]:
         """Per entry sharing a gram with the question, the cosine with its closest phrasing

@@ -865,6 +865,7 @@ def signals(index: Index, question: Question, ranking: Ranking) -> tuple[dict[st
     """Per candidate, the evidence the rerank model weighs (all roughly 0–1)."""
     listing = question.listing
     best = max(ranking.candidates[0].match.score, 1e-9)
+    wholes = index.grams.whole(question.grams)
     rows = []
     for place, (candidate, i) in enumerate(zip(ranking.candidates, ranking.positions)):
         kind = candidate.match.kind
@@ -872,7 +873,7 @@ def signals(index: Index, question: Question, ranking: Ranking) -> tuple[dict[st
             "score": candidate.match.score / 100,
             "relative": candidate.match.score / best,
             "example": example_fit(index, i, ranking.weights, ranking.lookups),
-            "grams": index.grams.whole(question.grams, i),
+            "grams": float(wholes[i]),
             "grams_example": ranking.closest.get(i, 0.0),
             "votes": ranking.votes.get(i, 0.0),
             "area": float(kind == "area"),
