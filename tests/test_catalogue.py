@@ -200,3 +200,16 @@ def test_asked_questions_come_from_the_development_sets_only() -> None:
     again = subprocess.run([sys.executable, script, "field_dev.yaml", "field_dev2.yaml",
                             "field_dev3.yaml"], capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and again.stdout.startswith("0 questions added")
+
+
+def test_every_file_an_faq_source_names_exists(catalogue) -> None:
+    """An FAQ card about the bot shows its source to users ("this bot (README.md,
+    bot/desk/access.py, …)"): a module that moved must not leave the card pointing nowhere."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    named = {path for faq in catalogue.faqs.values()
+             for path in re.findall(r"(?:bot/[\w/.]+|README\.md)", faq.source)}
+    assert named, "the FAQ about the bot names its files"
+    assert sorted(p for p in named if not (root / p).exists()) == []
