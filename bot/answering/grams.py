@@ -5,7 +5,9 @@ text is cut into pieces the dictionary does not know (帮人能, 活越), so a q
 most of its wording with an entry's example questions and still explain little of its
 known weight. Overlapping character bigrams (Chinese) and word stems (English, French) do
 not depend on the cut: their idf-weighted cosine with the whole entry and with its closest
-example question is evidence for the rerank and decide steps, never a ranking on its own.
+example question, and each entry's share of the phrasings closest to the question (a
+neighbours' vote), are evidence for the rerank and decide steps. They never rank on their
+own: the vote only brings an entry the rank step missed into the candidates.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class CharGrams:
         """The cosine with every entry as a whole, by position."""
         return self.wholes.dots(question)
 
-    def closest(self, question: Vector, k: int = 10) -> tuple[dict[int, float], dict[int, float]]:
+    def closest(self, question: Vector, k: int) -> tuple[dict[int, float], dict[int, float]]:
         """Per entry sharing a gram with the question, the cosine with its closest phrasing
         (a title or an example question): the entries whose users asked much the same; and
         per entry, its share of the `k` closest phrasings' cosines (a vote of neighbours)."""

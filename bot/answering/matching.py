@@ -641,7 +641,7 @@ class Ranking:
     probabilities: tuple[float, ...] = ()  # per candidate: the rerank model's probability
     #: per entry sharing a bigram with the question: the cosine with its closest phrasing
     closest: Mapping[int, float] = field(default_factory=dict)
-    #: per entry: its share of the question's ten closest phrasings (cosine-weighted)
+    #: per entry: its share of the question's `voters` closest phrasings (cosine-weighted)
     votes: Mapping[int, float] = field(default_factory=dict)
     #: how many candidates, placed right after the first `rerank_depth`, are neighbours
     neighbours: int = 0
@@ -773,8 +773,7 @@ def _with_neighbours(index: Index, ranking: Ranking, gained: Mapping[int, dict[s
     knobs = index.tuning
     taken = set(ranking.positions[:knobs.rerank_depth])
     near = sorted(((share, i) for i, share in ranking.votes.items()
-                   if share >= knobs.neighbour_min and i not in taken
-                   and i < len(index.entries)), reverse=True)
+                   if share >= knobs.neighbour_min and i not in taken), reverse=True)
     added = [i for _, i in near][:knobs.neighbours]
     if not added:
         return ranking
