@@ -1,5 +1,8 @@
 """Questions several tests ask the shipped knowledge, with what it does with them: kept in
 one place, so a vocabulary change or a refit that moves one is followed up once."""
 
-UNSURE = "授权内容"  # a broad word and a vague one, thin evidence: "did you mean", no card
-MANDATE = frozenset({"C2", "C3", "C6"})  # the mandate's commitments, what UNSURE offers
+# one generic word: never a card (the decision's rule, not a threshold a refit moves), and
+# plausible enough for "did you mean"
+UNSURE = "合作"
+# the entries about cooperation and partnerships, among which UNSURE's choices are
+COOPERATION = frozenset({"A7", "C8", "C33", "C34", "C37", "C38", "C39", "C40"})

@@ -2,7 +2,7 @@
 
 import io
 
-from questions import MANDATE, UNSURE
+from questions import COOPERATION, UNSURE
 
 from bot.transports.console import chat
 
@@ -67,9 +67,9 @@ def test_cards_never_offer_the_same_button_twice(assistant) -> None:
 
 
 def test_did_you_mean_offers_choices_and_a_way_out(assistant):
-    first = assistant.ask(UNSURE).suggestions[0].id  # one of the mandate's commitments
+    first = assistant.ask(UNSURE).suggestions[0].id  # one of cooperation's entries
     out = session(assistant, UNSURE, "1", UNSURE, "4")
-    assert "我不太确定您问的是哪一项" in out and first in MANDATE
+    assert "我不太确定您问的是哪一项" in out and first in COOPERATION
     assert f"[1] {first} " in out and "都不是" in out
     assert f"承诺 {first} · " in out  # choice 1 opened the card
     assert out.count("抱歉，这个问题我在 A4P 宣言里没有找到答案。") == 1  # "none of these"

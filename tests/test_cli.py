@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from questions import MANDATE, UNSURE
+from questions import COOPERATION, UNSURE
 
 from bot.cli.main import main
 
@@ -166,7 +166,7 @@ def test_ask_json_carries_suggestions_when_unsure_and_nothing_when_out_of_scope(
     assert main(["ask", "--json", UNSURE]) == 0
     unsure = json.loads(capsys.readouterr().out)
     assert unsure["results"] == [] and 1 <= len(unsure["suggestions"]) <= 3
-    assert unsure["suggestions"][0]["id"] in MANDATE  # the mandate's commitments
+    assert unsure["suggestions"][0]["id"] in COOPERATION  # cooperation's entries
     assert set(unsure["suggestions"][0]) == {"id", "kind", "score", "title"}
     assert main(["ask", "--json", "食堂几点开饭"]) == 0
     refused = json.loads(capsys.readouterr().out)

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import inspect, text
 
-from questions import MANDATE, UNSURE
+from questions import COOPERATION, UNSURE
 
 from bot.conversation.identity import Sender
 from bot.conversation.assistant import Assistant, ChatState
@@ -325,8 +325,8 @@ def test_what_users_choose_among_suggestions_is_listed_with_the_question(
     state = ChatState()
     unsure = desk.respond(UNSURE, state, ann)
     picks = [b.action for row in unsure.buttons for b in row]
-    first = picks[0].removeprefix("pick:")  # one of the mandate's commitments
-    assert first in MANDATE and picks[-1] == "pick:none"
+    first = picks[0].removeprefix("pick:")  # one of cooperation's entries
+    assert first in COOPERATION and picks[-1] == "pick:none"
     assert desk.press(picks[0], state, ann).heading.startswith(f"承诺 {first} ")
     code, out, _ = run(capsys, "admin", "unanswered")
     row = next(line for line in out.splitlines() if line.endswith(UNSURE))

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from fake_slack import FakeSlack
 from running_bot import free_port
-from questions import MANDATE, UNSURE
+from questions import COOPERATION, UNSURE
 
 from bot.conversation.assistant import Assistant
 from bot.settings import Settings
@@ -356,8 +356,8 @@ def test_did_you_mean_buttons_open_the_chosen_card_in_place(bot: RunningSlackBot
     assert "我不太确定您问的是哪一项" in texts(unsure.params["blocks"])
     message = bot.fake.messages("D7")[-1]
     choices = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    first = choices[0]["value"].removeprefix("pick:")  # one of the mandate's commitments
-    assert first in MANDATE and choices[-1]["value"] == "pick:none"
+    first = choices[0]["value"].removeprefix("pick:")  # one of cooperation's entries
+    assert first in COOPERATION and choices[-1]["value"] == "pick:none"
     updates = len(bot.fake.calls_to("chat.update"))
     bot.post(bot.fake.block_actions(choices[0]["action_id"], channel="D7", ts=message["ts"]))
     (update,) = bot.fake.wait_for("chat.update", updates + 1)[updates:]

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from fake_telegram import Call, FakeTelegram
 from running_bot import TOKEN, RunningBot, free_port, shown
-from questions import MANDATE, UNSURE
+from questions import COOPERATION, UNSURE
 
 from bot.conversation import i18n
 from bot.conversation.assistant import Assistant
@@ -261,8 +261,8 @@ def test_did_you_mean_offers_choices_and_a_tap_opens_the_card(bot: RunningBot, t
     (reply,) = say(tg, UNSURE, user_id=2077)
     assert shown(reply).startswith("我不太确定您问的是哪一项")
     data = [d for _, d in buttons(reply)]
-    first = data[0].removeprefix("pick:")  # one of the mandate's commitments
-    assert first in MANDATE and data[-1] == "pick:none" and len(data) <= 4
+    first = data[0].removeprefix("pick:")  # one of cooperation's entries
+    assert first in COOPERATION and data[-1] == "pick:none" and len(data) <= 4
     edits = len(tg.calls_to("editMessageText"))
     tg.callback(data[0], message=last_message(tg, 2077), user_id=2077)
     (edit,) = tg.wait_for("editMessageText", edits + 1)[edits:]

@@ -103,9 +103,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.139, "relative": 0.202, "example": 2.074, "grams": 0.91,
-        "grams_example": 2.822, "votes": 3.868, "area": -0.251, "paragraph": 0.53,
-        "faq": 0.726, "listing_area": 0.834, "position": 1.149}))
+        "score": 5.16, "relative": 0.226, "example": 2.071, "grams": 0.9,
+        "grams_example": 2.837, "votes": 3.842, "area": -0.294, "paragraph": 0.532,
+        "faq": 0.689, "listing_area": 0.841, "position": 1.123}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -121,23 +121,23 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.634, "share": -1.753, "evidence": -0.602, "share_evidence": 0.396,
-        "example_share": 4.458, "specific": 0.429, "generic_only": 0.741, "exact": -0.556,
-        "margin": 0.065, "unknown": -2.126, "number": -0.877, "quantity": -1.611,
-        "example": -0.658, "matched": 2.963, "grams": 7.481, "grams_example": 2.965,
-        "rerank": -0.217, "rerank_margin": 2.845, "off_topic": -1.999, "outside": -7.198,
-        "votes": 0.463}))
+        "bias": -2.706, "share": -1.696, "evidence": -0.729, "share_evidence": 0.512,
+        "example_share": 4.28, "specific": 0.3, "generic_only": 0.694, "exact": -0.445,
+        "margin": 0.123, "unknown": -1.973, "number": -0.8, "quantity": -1.722,
+        "example": -0.692, "matched": 3.279, "grams": 8.111, "grams_example": 2.981,
+        "rerank": -0.28, "rerank_margin": 2.702, "off_topic": -2.04, "outside": -7.033,
+        "votes": 0.56}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.218, "share": -0.266, "evidence": -0.9, "share_evidence": 0.063,
-        "example_share": 4.168, "specific": 0.869, "generic_only": 1.475, "exact": -0.848,
-        "margin": -0.19, "unknown": -2.796, "number": -1.097, "quantity": -1.846,
-        "example": -0.238, "matched": 3.938, "grams": 5.744, "grams_example": 4.34,
-        "rerank": 2.395, "rerank_margin": -1.435, "off_topic": -2.485, "outside": -9.79,
-        "votes": 1.411}))
-    answer_at: float = 0.52  # confidence to answer with a card
-    suggest_at: float = 0.39  # the suggestion model's confidence to offer "did you mean"
+        "bias": -2.257, "share": -0.318, "evidence": -1.058, "share_evidence": 0.281,
+        "example_share": 3.954, "specific": 0.835, "generic_only": 1.38, "exact": -0.844,
+        "margin": -0.09, "unknown": -2.707, "number": -1.054, "quantity": -1.846,
+        "example": -0.027, "matched": 3.888, "grams": 6.35, "grams_example": 4.276,
+        "rerank": 2.437, "rerank_margin": -1.532, "off_topic": -2.522, "outside": -9.914,
+        "votes": 1.525}))
+    answer_at: float = 0.53  # confidence to answer with a card
+    suggest_at: float = 0.4  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
