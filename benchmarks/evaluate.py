@@ -40,8 +40,7 @@ def report(assistant: Assistant, path: Path, misses: bool) -> tuple[Graded, dict
                   f"got={[m.id for m in result.matches[:3]]} "
                   f"suggested={[m.id for m in result.suggestions]}")
     unseen = (" (without its own questions in asked.yaml)"
-              if assistant.index.unseen(item["q"] for item in items) is not assistant.index
-              else "")
+              if assistant.index.has_read(item["q"] for item in items) else "")
     rows(f"{path.name}{unseen}", total, kinds)
     return total, kinds
 

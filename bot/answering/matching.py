@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 
@@ -60,6 +60,9 @@ from .references import Reference, find_references
 from .repair import CompoundRepair
 from .grams import CharGrams, Neighbours
 from .segmenter import Segmenter, fold_latin, is_han, is_latin, pinyin_key
+
+if TYPE_CHECKING:  # the ranking holds numpy arrays from grams.py
+    import numpy as np
 
 
 def _frozen(mapping: dict[str, float]) -> Mapping[str, float]:
@@ -543,9 +546,14 @@ class Index:
         (sharing segmenter and tuning): how the matcher fares on labelled questions it has
         not read — a development set that asked.yaml was drawn from."""
         gone = set(questions)
-        if not any(q in gone for qs in self.catalogue.asked.values() for q in qs):
+        if not self.has_read(gone):
             return self
         return Index(self.catalogue.without_asked(gone), self.segmenter, self.tuning)
+
+    def has_read(self, questions: Iterable[str]) -> bool:
+        """Does `asked.yaml` hold any of these questions (so that `unseen` builds anew)?"""
+        gone = set(questions)
+        return any(q in gone for qs in self.catalogue.asked.values() for q in qs)
 
     def warm(self) -> None:
         """Build the tables the first question with a typo or an unknown word would otherwise
@@ -639,8 +647,8 @@ class Ranking:
     positions: tuple[int, ...] = ()       # per candidate: its entry's position in the index
     signals: tuple[Mapping[str, float], ...] = ()  # per candidate: the rerank step's evidence
     probabilities: tuple[float, ...] = ()  # per candidate: the rerank model's probability
-    #: per entry sharing a bigram with the question: the cosine with its closest phrasing
-    closest: Mapping[int, float] = field(default_factory=dict)
+    #: per entry, by position: the cosine with its closest phrasing (0 sharing no bigram)
+    closest: np.ndarray | tuple[()] = ()
     #: per entry: its share of the question's `voters` closest phrasings (cosine-weighted)
     votes: Mapping[int, float] = field(default_factory=dict)
     #: how many candidates, placed right after the first `rerank_depth`, are neighbours
@@ -709,7 +717,8 @@ def rank(index: Index, question: Question, limit: int) -> Ranking:
     closest, votes = index.grams.closest(question.grams, index.tuning.voters)
     if not known:
         return _with_neighbours(index, Ranking((), (), weights, 0.0, unknown, lookups,
-                                               closest=closest, votes=votes), {})
+                                               closest=closest, votes=votes), {},
+                                lambda i: (0.0, 0.0))
     gained = _gains(index, lookups)
     listing = question.listing
     priors = index.listing_priors if listing else index.priors
@@ -765,8 +774,7 @@ def rank(index: Index, question: Question, limit: int) -> Ranking:
 
 
 def _with_neighbours(index: Index, ranking: Ranking, gained: Mapping[int, dict[str, _Gain]],
-                     scored: Callable[[int], tuple[float, float]] = lambda i: (0.0, 0.0)
-                     ) -> Ranking:
+                     scored: Callable[[int], tuple[float, float]]) -> Ranking:
     """The ranking with up to `neighbours` entries that many of users' phrasings closest to
     the question belong to, placed after the first `rerank_depth`, when the rank step left
     them out. Their lexical score is kept (0 without a shared term)."""
@@ -873,7 +881,7 @@ def signals(index: Index, question: Question, ranking: Ranking) -> tuple[dict[st
             "relative": candidate.match.score / best,
             "example": example_fit(index, i, ranking.weights, ranking.lookups),
             "grams": float(wholes[i]),
-            "grams_example": ranking.closest.get(i, 0.0),
+            "grams_example": float(ranking.closest[i]),
             "votes": ranking.votes.get(i, 0.0),
             "area": float(kind == "area"),
             "paragraph": float(kind == "paragraph"),
