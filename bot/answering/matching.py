@@ -106,9 +106,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.16, "relative": 0.226, "example": 2.071, "grams": 0.9,
-        "grams_example": 2.837, "votes": 3.842, "area": -0.294, "paragraph": 0.532,
-        "faq": 0.689, "listing_area": 0.841, "position": 1.123}))
+        "score": 5.162, "relative": 0.226, "example": 2.004, "grams": 0.891,
+        "grams_example": 2.815, "votes": 3.893, "area": -0.264, "paragraph": 0.53,
+        "faq": 0.703, "listing_area": 0.778, "position": 1.076}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -124,22 +124,22 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.706, "share": -1.696, "evidence": -0.729, "share_evidence": 0.512,
-        "example_share": 4.28, "specific": 0.3, "generic_only": 0.694, "exact": -0.445,
-        "margin": 0.123, "unknown": -1.973, "number": -0.8, "quantity": -1.722,
-        "example": -0.692, "matched": 3.279, "grams": 8.111, "grams_example": 2.981,
-        "rerank": -0.28, "rerank_margin": 2.702, "off_topic": -2.04, "outside": -7.033,
-        "votes": 0.56}))
+        "bias": -2.303, "share": -2.146, "evidence": -0.39, "share_evidence": 0.296,
+        "example_share": 4.884, "specific": 0.213, "generic_only": 0.551, "exact": -0.495,
+        "margin": 0.138, "unknown": -2.121, "number": -0.907, "quantity": -1.719,
+        "example": -1.06, "matched": 3.124, "grams": 8.397, "grams_example": 2.972,
+        "rerank": -0.338, "rerank_margin": 2.594, "off_topic": -1.916, "outside": -6.815,
+        "votes": 0.537}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.257, "share": -0.318, "evidence": -1.058, "share_evidence": 0.281,
-        "example_share": 3.954, "specific": 0.835, "generic_only": 1.38, "exact": -0.844,
-        "margin": -0.09, "unknown": -2.707, "number": -1.054, "quantity": -1.846,
-        "example": -0.027, "matched": 3.888, "grams": 6.35, "grams_example": 4.276,
-        "rerank": 2.437, "rerank_margin": -1.532, "off_topic": -2.522, "outside": -9.914,
-        "votes": 1.525}))
-    answer_at: float = 0.53  # confidence to answer with a card
+        "bias": -2.166, "share": -0.632, "evidence": -0.98, "share_evidence": 0.334,
+        "example_share": 4.276, "specific": 0.675, "generic_only": 1.361, "exact": -0.88,
+        "margin": -0.214, "unknown": -2.936, "number": -1.165, "quantity": -1.833,
+        "example": -0.035, "matched": 4.097, "grams": 6.599, "grams_example": 4.147,
+        "rerank": 3.027, "rerank_margin": -2.024, "off_topic": -2.453, "outside": -9.884,
+        "votes": 1.543}))
+    answer_at: float = 0.56  # confidence to answer with a card
     suggest_at: float = 0.4  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
