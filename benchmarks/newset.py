@@ -10,7 +10,7 @@ labelled set, `knowledge/asked.yaml` or an entry's examples already hold (compar
 normalised text without punctuation: a question seen elsewhere would measure nothing),
 measures the rest once, untouched, and writes `tests/data/NAME.yaml` with a header that
 records who wrote it, what was dropped and that reading. Then add NAME to
-`DEVELOPMENT_SETS` and to the floors in tests/test_labelled_sets.py, run `benchmarks/asked.py
+`DEVELOPMENT_SETS` and to the floors in tests/labelled.py, run `benchmarks/asked.py
 NAME.yaml` and `benchmarks/calibrate.py --cv --write` (README, "How the matcher is measured").
 """
 

@@ -106,9 +106,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.162, "relative": 0.226, "example": 2.004, "grams": 0.891,
-        "grams_example": 2.815, "votes": 3.893, "area": -0.264, "paragraph": 0.53,
-        "faq": 0.703, "listing_area": 0.778, "position": 1.076}))
+        "score": 5.143, "relative": 0.187, "example": 1.926, "grams": 0.877,
+        "grams_example": 2.872, "votes": 3.961, "area": -0.255, "paragraph": 0.511,
+        "faq": 0.698, "listing_area": 0.748, "position": 1.078}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -124,23 +124,23 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.303, "share": -2.146, "evidence": -0.39, "share_evidence": 0.296,
-        "example_share": 4.884, "specific": 0.213, "generic_only": 0.551, "exact": -0.495,
-        "margin": 0.138, "unknown": -2.121, "number": -0.907, "quantity": -1.719,
-        "example": -1.06, "matched": 3.124, "grams": 8.397, "grams_example": 2.972,
-        "rerank": -0.338, "rerank_margin": 2.594, "off_topic": -1.916, "outside": -6.815,
-        "votes": 0.537}))
+        "bias": -2.452, "share": -1.914, "evidence": -0.447, "share_evidence": 0.49,
+        "example_share": 4.729, "specific": 0.004, "generic_only": 0.473, "exact": -0.774,
+        "margin": 0.113, "unknown": -1.937, "number": -0.938, "quantity": -1.81,
+        "example": -0.976, "matched": 3.339, "grams": 8.846, "grams_example": 3.099,
+        "rerank": 0.31, "rerank_margin": 2.303, "off_topic": -2.051, "outside": -6.807,
+        "votes": 0.371}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.166, "share": -0.632, "evidence": -0.98, "share_evidence": 0.334,
-        "example_share": 4.276, "specific": 0.675, "generic_only": 1.361, "exact": -0.88,
-        "margin": -0.214, "unknown": -2.936, "number": -1.165, "quantity": -1.833,
-        "example": -0.035, "matched": 4.097, "grams": 6.599, "grams_example": 4.147,
-        "rerank": 3.027, "rerank_margin": -2.024, "off_topic": -2.453, "outside": -9.884,
-        "votes": 1.543}))
+        "bias": -2.455, "share": -0.281, "evidence": -0.899, "share_evidence": 0.36,
+        "example_share": 4.262, "specific": 0.578, "generic_only": 1.515, "exact": -0.847,
+        "margin": -0.198, "unknown": -2.677, "number": -1.187, "quantity": -2.004,
+        "example": -0.309, "matched": 3.85, "grams": 7.136, "grams_example": 3.869,
+        "rerank": 3.664, "rerank_margin": -2.305, "off_topic": -2.582, "outside": -9.709,
+        "votes": 1.503}))
     answer_at: float = 0.56  # confidence to answer with a card
-    suggest_at: float = 0.4  # the suggestion model's confidence to offer "did you mean"
+    suggest_at: float = 0.41  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5

@@ -37,15 +37,15 @@ QUESTION_SETS = ("questions.yaml", "field_dev.yaml")  # catalogue-worded and fie
 # evaluate.py, knowledge/asked.yaml); the frozen holdouts are only read to report, never
 # tuned on and never copied into the knowledge (README, "How the matcher is measured").
 DEVELOPMENT_SETS = ("questions.yaml", "holdout.yaml",
-                    *(f"field_dev{n}.yaml" for n in ("", *range(2, 47))))
+                    *(f"field_dev{n}.yaml" for n in ("", *range(2, 51))))
 FROZEN_SETS = ("field_holdout.yaml", "field_holdout2.yaml")
 FALLBACK_QUESTIONS = ("保护平民", "维和人员伤亡越来越多怎么办", "第十三项承诺", "女兵太少",
                       "附加限制条件", "性剥削和性虐待零容忍", "今天天气怎么样", "环境管理")
 
 
 def correct(result: Result, expect: list[str]) -> bool:
-    """How a labelled question is graded (tests/test_labelled_sets.py and
-    benchmarks/calibrate.py alike): the top answer is right; an actor question lists exactly that actor's
+    """How a labelled question is graded (tests/labelled.py and benchmarks/calibrate.py
+    alike): the top answer is right; an actor question lists exactly that actor's
     commitments; an out-of-scope question (no expected id) gets no answer."""
     if not expect:
         return not result.matches
@@ -97,7 +97,7 @@ class Graded:
 
 def grade(index: Index, items: list[dict]
           ) -> tuple[Graded, dict[str, Graded], list[tuple[dict, Result]]]:
-    """A labelled set graded (tests/test_labelled_sets.py's floors, benchmarks/evaluate.py): the
+    """A labelled set graded (tests/labelled.py's floors, benchmarks/evaluate.py): the
     whole set, each kind, and the misses as (item, result). A set that knowledge/asked.yaml
     was drawn from is graded by an index that has not read its questions."""
     total, kinds = Graded(), defaultdict[str, Graded](Graded)
