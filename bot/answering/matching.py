@@ -106,9 +106,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.143, "relative": 0.187, "example": 1.926, "grams": 0.877,
-        "grams_example": 2.872, "votes": 3.961, "area": -0.255, "paragraph": 0.511,
-        "faq": 0.698, "listing_area": 0.748, "position": 1.078}))
+        "score": 5.12, "relative": 0.164, "example": 1.894, "grams": 0.853,
+        "grams_example": 2.84, "votes": 3.954, "area": -0.214, "paragraph": 0.457,
+        "faq": 0.664, "listing_area": 0.734, "position": 1.122}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -124,23 +124,23 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.452, "share": -1.914, "evidence": -0.447, "share_evidence": 0.49,
-        "example_share": 4.729, "specific": 0.004, "generic_only": 0.473, "exact": -0.774,
-        "margin": 0.113, "unknown": -1.937, "number": -0.938, "quantity": -1.81,
-        "example": -0.976, "matched": 3.339, "grams": 8.846, "grams_example": 3.099,
-        "rerank": 0.31, "rerank_margin": 2.303, "off_topic": -2.051, "outside": -6.807,
-        "votes": 0.371}))
+        "bias": -2.055, "share": -1.807, "evidence": -0.393, "share_evidence": 0.332,
+        "example_share": 4.554, "specific": 0.007, "generic_only": 0.423, "exact": -0.707,
+        "margin": 0.066, "unknown": -2.058, "number": -0.807, "quantity": -1.759,
+        "example": -1.013, "matched": 3.183, "grams": 9.129, "grams_example": 3.054,
+        "rerank": -0.458, "rerank_margin": 2.771, "off_topic": -2.091, "outside": -6.853,
+        "votes": 0.48}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.455, "share": -0.281, "evidence": -0.899, "share_evidence": 0.36,
-        "example_share": 4.262, "specific": 0.578, "generic_only": 1.515, "exact": -0.847,
-        "margin": -0.198, "unknown": -2.677, "number": -1.187, "quantity": -2.004,
-        "example": -0.309, "matched": 3.85, "grams": 7.136, "grams_example": 3.869,
-        "rerank": 3.664, "rerank_margin": -2.305, "off_topic": -2.582, "outside": -9.709,
-        "votes": 1.503}))
-    answer_at: float = 0.56  # confidence to answer with a card
-    suggest_at: float = 0.41  # the suggestion model's confidence to offer "did you mean"
+        "bias": -2.599, "share": -0.399, "evidence": -0.855, "share_evidence": 0.214,
+        "example_share": 4.331, "specific": 0.612, "generic_only": 1.509, "exact": -0.713,
+        "margin": -0.124, "unknown": -2.613, "number": -0.946, "quantity": -2.043,
+        "example": -0.507, "matched": 3.801, "grams": 7.347, "grams_example": 4.202,
+        "rerank": 3.802, "rerank_margin": -2.427, "off_topic": -2.576, "outside": -9.757,
+        "votes": 1.517}))
+    answer_at: float = 0.55  # confidence to answer with a card
+    suggest_at: float = 0.4  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
@@ -428,6 +428,10 @@ class Index:
         self._weigh(cut)
         self._phrasings()
         self._lookups()
+        # An index without some asked questions (`unseen`) has its parent's Chinese terms
+        # exactly: asked questions bring no Chinese word of their own (`_postings`), so
+        # their look-ups, the fuzzy and pinyin ones included, are the parent's — and warm.
+        self._chinese_lookups: Index | None = None
         # The index is millions of long-lived objects; left to the cyclic garbage collector
         # each full collection walks them all (~100 ms pauses at 100× catalogue size).
         gc.freeze()
@@ -548,7 +552,9 @@ class Index:
         gone = set(questions)
         if not self.has_read(gone):
             return self
-        return Index(self.catalogue.without_asked(gone), self.segmenter, self.tuning)
+        unseen = Index(self.catalogue.without_asked(gone), self.segmenter, self.tuning)
+        unseen._chinese_lookups = self._chinese_lookups or self
+        return unseen
 
     def has_read(self, questions: Iterable[str]) -> bool:
         """Does `asked.yaml` hold any of these questions (so that `unseen` builds anew)?"""
@@ -563,6 +569,8 @@ class Index:
     @lru_cache(maxsize=8192)  # noqa: B019 - the index lives as long as the process
     def similar(self, term: str) -> tuple[tuple[str, float, str], ...]:
         """Catalogue terms that `term` may stand for: (term, similarity, channel)."""
+        if self._chinese_lookups is not None and not is_latin(term):
+            return self._chinese_lookups.similar(term)
         if term in self.postings:
             return ((term, 1.0, "exact"),)
         knobs = self.tuning
