@@ -468,6 +468,39 @@ def test_the_catalogues_cut_is_kept_between_runs(catalogue, tmp_path, monkeypatc
     assert not (tmp_path / "big" / "segments").exists()
 
 
+def test_the_bigram_tables_are_kept_between_runs(tmp_path, monkeypatch) -> None:
+    """The second start reads the bigram tables back instead of weighing every text again;
+    the cosines are the same floats; other texts build (and keep) their own tables."""
+    import numpy as np
+
+    from bot.answering.grams import CharGrams
+
+    monkeypatch.setenv("A4P_CACHE_DIR", str(tmp_path))
+    documents = [[("保护平民", True), ("保护平民的任务", False)],
+                 [("维和人员的安全", True), ("peacekeepers safety and security", True)]]
+    built = CharGrams.kept(documents)
+    (kept,) = (tmp_path / "grams").glob("*.marshal")
+    read = CharGrams.kept(documents)
+    question = built.question("营地附近的平民安全")
+    assert read.idf == built.idf
+    # read back from the file (numpy arrays over its bytes), not built again
+    assert built.owners.flags.writeable and not read.owners.flags.writeable
+    assert np.array_equal(read.whole(question), built.whole(question))
+    best, votes = built.closest(question, 3)
+    again, votes_again = read.closest(question, 3)
+    assert np.array_equal(best, again) and votes == votes_again and best.any()
+    CharGrams.kept([[("性剥削和性虐待", True)]])
+    assert list((tmp_path / "grams").glob("*.marshal")) != [kept]  # another key replaced it
+
+
+def test_an_index_leaving_a_set_out_keeps_no_tables(assistant: Assistant, tmp_path,
+                                                    monkeypatch) -> None:
+    monkeypatch.setenv("A4P_CACHE_DIR", str(tmp_path))
+    assistant.index.unseen(["营地门口来了一群逃难的人"] + [
+        q for qs in assistant.catalogue.asked.values() for q in qs][:3])
+    assert not (tmp_path / "grams").exists()
+
+
 def test_one_unanswerable_question_sharing_a_rare_bigram_is_not_a_neighbourhood(
         assistant: Assistant) -> None:
     """`outside` is the mean cosine of the three closest unanswerable questions: 怎么保护平民

@@ -12,14 +12,18 @@ own: the vote only brings an entry the rank step missed into the candidates.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from .derived import cache_dir, keep, load
 from .segmenter import fold_latin
 
 Vector = Mapping[str, float]
@@ -40,6 +44,36 @@ def grams(normalised: str) -> Counter[str]:
 
 class CharGrams:
     """Unit-length bigram vectors of every entry (all its fields) and of each example."""
+
+    #: the most texts whose tables are kept between runs (the knowledge's ~14,000, not the
+    #: 100× benchmark catalogue's, which would make every start read hundreds of megabytes)
+    KEPT_MAX = 30_000
+
+    @classmethod
+    def kept(cls, documents: list[list[tuple[str, bool]]]) -> CharGrams:
+        """The tables of these documents, read back from A4P_CACHE_DIR when the same texts
+        were weighed before: building them was 0.45 s of every start. Keyed by the texts and
+        this module's code, so an edit of either builds them anew."""
+        path = cache_dir() / "grams" / f"{_digest(documents)}.marshal"
+        if (state := load(path)) is not None:
+            return cls._restored(state)
+        built = cls(documents)
+        if sum(len(texts) for texts in documents) <= cls.KEPT_MAX:
+            keep(path, built._state(), stale="*.marshal")
+        return built
+
+    def _state(self) -> tuple[Any, ...]:
+        return (self.idf, self.wholes.state(), self.phrasings.state(), self.owners.tobytes(),
+                self.starts.tobytes(), self.grouped.tobytes(), self.size)
+
+    @classmethod
+    def _restored(cls, state: tuple[Any, ...]) -> CharGrams:
+        grams = cls.__new__(cls)
+        grams.idf, wholes, phrasings, owners, starts, grouped, grams.size = state
+        grams.wholes, grams.phrasings = _Table.restored(wholes), _Table.restored(phrasings)
+        grams.owners, grams.starts, grams.grouped = (np.frombuffer(b, dtype=np.intp)
+                                                     for b in (owners, starts, grouped))
+        return grams
 
     def __init__(self, documents: Iterable[list[tuple[str, bool]]]) -> None:
         """`documents`: per entry, its normalised texts, each marked True when it is a
@@ -141,6 +175,17 @@ class _Table:
         self.spans: dict[str, tuple[int, int]] = dict(zip(ids, zip([0, *ends[:-1]], ends)))
         self.size = len(vectors)
 
+    def state(self) -> tuple[bytes, bytes, dict[str, tuple[int, int]], int]:
+        return self.rows.tobytes(), self.weights.tobytes(), self.spans, self.size
+
+    @classmethod
+    def restored(cls, state: tuple[bytes, bytes, dict[str, tuple[int, int]], int]) -> _Table:
+        table = cls.__new__(cls)
+        rows, weights, table.spans, table.size = state
+        table.rows = np.frombuffer(rows, dtype=np.intp)
+        table.weights = np.frombuffer(weights, dtype=np.float64)
+        return table
+
     def dots(self, question: Vector) -> np.ndarray:
         """The cosine of `question` (a unit vector) with every vector, in order."""
         spans = [(self.spans[g], w) for g, w in question.items() if g in self.spans]
@@ -170,3 +215,14 @@ def _postings(vectors: list[dict[str, float]]) -> dict[str, tuple[tuple[int, flo
         for g, w in vector.items():
             found[g].append((k, w))
     return {g: tuple(pairs) for g, pairs in found.items()}
+
+
+def _digest(documents: list[list[tuple[str, bool]]]) -> str:
+    """What the tables depend on: the texts, their marks, this code and numpy's int size."""
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(str(np.dtype(np.intp).itemsize).encode())
+    for texts in documents:
+        h.update(b"\x1e")
+        for text, phrasing in texts:
+            h.update(f"{int(phrasing)}{text}\x1f".encode())
+    return h.hexdigest()[:32]

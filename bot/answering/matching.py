@@ -413,7 +413,7 @@ class Index:
     """The catalogue cut into terms once, with postings, idf and fuzzy look-up tables."""
 
     def __init__(self, catalogue: Catalogue, segmenter: Segmenter | None = None,
-                 tuning: Tuning = DEFAULT) -> None:
+                 tuning: Tuning = DEFAULT, *, keep_grams: bool = True) -> None:
         self.catalogue = catalogue
         self.tuning = tuning
         self.segmenter = segmenter or Segmenter(catalogue.vocabulary)
@@ -426,7 +426,7 @@ class Index:
         self.listing_priors = [100 * (tuning.listing_area_prior if e.kind == "area"
                                       else tuning.kind_prior[e.kind]) for e in self.entries]
         self._weigh(cut)
-        self._phrasings()
+        self._phrasings(keep_grams)
         self._lookups()
         # An index without some asked questions (`unseen`) has its parent's Chinese terms
         # exactly: asked questions bring no Chinese word of their own (`_postings`), so
@@ -457,14 +457,17 @@ class Index:
         self.generic = frozenset(t for terms in generic.values() for t in terms)
         self.example_only = frozenset(self.postings.keys() - cut.documented)
 
-    def _phrasings(self) -> None:
+    def _phrasings(self, keep_grams: bool) -> None:
         """Per entry, its phrasings (titles, example questions) as term sets with their idf
         norms and a term -> phrasings table, and as character bigrams."""
         self.example_norms: list[list[float]] = [
             [math.sqrt(sum(self.idf[t] ** 2 for t in e)) for e in asked] for asked in self.examples]
         self.example_terms: list[dict[str, tuple[int, ...]]] = [
             _holders(asked) for asked in self.examples]
-        self.grams = CharGrams(_documents(self.entries, self.catalogue.asked))
+        documents = _documents(self.entries, self.catalogue.asked)
+        # the tables are kept between runs for the shipped knowledge; not for an index that
+        # leaves a development set out (`unseen`), built once per set by the evaluations
+        self.grams = CharGrams.kept(documents) if keep_grams else CharGrams(documents)
         self.outside = Neighbours(self.grams, map(normalise, self.catalogue.outside))
 
     def _lookups(self) -> None:
@@ -552,7 +555,8 @@ class Index:
         gone = set(questions)
         if not self.has_read(gone):
             return self
-        unseen = Index(self.catalogue.without_asked(gone), self.segmenter, self.tuning)
+        unseen = Index(self.catalogue.without_asked(gone), self.segmenter, self.tuning,
+                       keep_grams=False)
         unseen._chinese_lookups = self._chinese_lookups or self
         return unseen
 
