@@ -48,8 +48,8 @@ RUN --mount=type=bind,from=wheel,source=/wheels,target=/wheels \
     && pip check
 COPY knowledge /app/knowledge
 # Validate the knowledge (its parsed form is kept), build the trimmed jieba dictionary,
-# jieba's cache of it, the catalogue's cut texts and matplotlib's font cache now, so a
-# container answers its first question without that work.
+# jieba's cache of it, the catalogue's cut texts and bigram tables and matplotlib's font
+# cache now, so a container answers its first question without that work.
 # jieba trusts its cache only when it is strictly newer than the dictionary, and image
 # layers keep whole seconds: the dictionary is dated back so the cache stays newer (the bot
 # also accepts a cache from the same second, see bot/answering/segmenter.py).
