@@ -17,7 +17,8 @@ import heapq
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,12 @@ def grams(normalised: str) -> Counter[str]:
         found.update(map(str.__add__, run, run[1:]) if len(run) > 1 else (run,))
     found.update("#" + word[:_STEM] for word in _LATIN.findall(fold_latin(normalised)))
     return found
+
+
+# The evaluations build an index per development set, each weighing the same texts but
+# one set's questions: a text's grams are counted once per process there (never mutated).
+# The bot builds one index and never calls it.
+remembered_grams = lru_cache(maxsize=32768)(grams)
 
 
 class CharGrams:
@@ -75,12 +82,15 @@ class CharGrams:
                                                      for b in (owners, starts, grouped))
         return grams
 
-    def __init__(self, documents: Iterable[list[tuple[str, bool]]]) -> None:
+    def __init__(self, documents: Iterable[list[tuple[str, bool]]],
+                 counted: Callable[[str], Counter[str]] = grams) -> None:
         """`documents`: per entry, its normalised texts, each marked True when it is a
-        phrasing (a title or an example question), in index order."""
-        counted = [[(grams(text), phrasing) for text, phrasing in texts] for texts in documents]
+        phrasing (a title or an example question), in index order; `counted`: how a text's
+        grams are counted (`remembered_grams` for the evaluations' many indexes)."""
+        counted_texts = [[(counted(text), phrasing) for text, phrasing in texts]
+                         for texts in documents]
         wholes = []
-        for parts in counted:
+        for parts in counted_texts:
             whole: Counter[str] = Counter()
             for part, _ in parts:
                 whole.update(part)
@@ -92,7 +102,7 @@ class CharGrams:
         # every phrasing of every entry in one table, and the entry each belongs to: one
         # pass per question gives every entry's closest phrasing and the neighbours' vote
         vectors, owners = [], []
-        for i, parts in enumerate(counted):
+        for i, parts in enumerate(counted_texts):
             for g, phrasing in parts:
                 if phrasing and (vector := self.vector(g)):
                     vectors.append(vector)

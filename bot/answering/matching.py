@@ -58,7 +58,7 @@ from .catalogue import ACTORS, Area, Catalogue, Commitment, Entry, Faq
 from .normalisation import is_blank, normalise, strip_punctuation
 from .references import Reference, find_references
 from .repair import CompoundRepair
-from .grams import CharGrams, Neighbours
+from .grams import CharGrams, Neighbours, remembered_grams
 from .segmenter import Segmenter, fold_latin, is_han, is_latin, pinyin_key
 
 if TYPE_CHECKING:  # the ranking holds numpy arrays from grams.py
@@ -467,7 +467,8 @@ class Index:
         documents = _documents(self.entries, self.catalogue.asked)
         # the tables are kept between runs for the shipped knowledge; not for an index that
         # leaves a development set out (`unseen`), built once per set by the evaluations
-        self.grams = CharGrams.kept(documents) if keep_grams else CharGrams(documents)
+        self.grams = (CharGrams.kept(documents) if keep_grams
+                      else CharGrams(documents, remembered_grams))
         self.outside = Neighbours(self.grams, map(normalise, self.catalogue.outside))
 
     def _lookups(self) -> None:
