@@ -17,7 +17,8 @@ DATA = Path(__file__).parent / "data"
 
 def load(name: str) -> list[dict]:
     # libyaml's parser: the sets are read twice per run, 14,000 questions
-    return yaml.load((DATA / name).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    return yaml.load((DATA / name).read_text(encoding="utf-8"),
+                     Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 # Floors per labelled set, a little under the measured values (README, "Benchmarks"): a
