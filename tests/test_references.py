@@ -20,6 +20,7 @@ from bot.answering.references import find_references
     ("third paragraph", ["P3"]), ("engagement vingt-neuf", ["C29"]),
     ("commitment twenty one", ["C21"]), ("C 12 c'est quoi", ["C12"]), ("A 5", ["A5"]),
     ("领域五一堆承诺 能列一下不", ["A5"]),
+    ("宣言第五项", ["C5"]), ("决议第五项承诺", ["C5"]),  # the declaration's, or said outright
 ])
 def test_references_in_every_form(question, ids):
     assert [r.id for r in find_references(normalise(question))] == ids
@@ -67,6 +68,8 @@ def test_the_last_one_is_never_read_as_number_one():
     "how do I apply for a P4 job at DPO", "civilian job P3 in inspira",
     # words that begin with 一 after a numeral or a kind, and 两 (a count)
     "八个优先领域一览", "一个领域一句话", "安全那块是不是就两条承诺", "环境那块 是两条承诺吧",
+    # the item or article of another document
+    "联合国可持续发展目标第六项是什么", "宪章第七条怎么说", "维和人员行为守则第三条",
 ])
 def test_no_reference_where_there_is_none(question):
     assert find_references(normalise(question)) == []

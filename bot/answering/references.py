@@ -82,13 +82,18 @@ _YI_WORDS = "直|共|定|般|样|下|起|些|点|切|致|旦|边|再|律|向|度
 # 一 after 哪/这/每 … is "which / this / every one", not number 1 (哪一段, 这一条承诺, 每一项);
 # 一段 without 第 is a measure word (最近一段时间, 加一段分析, 告一段落), not paragraph 1;
 # words that begin with 一 (一直, 一共, 一览 …) are no number: cn2an makes 领域一览 领域1览.
+# The item or article of another document ("可持续发展目标第六项", "宪章第七条", "行为守则第三条")
+# is not a commitment: the ordinal belongs to the document named just before it.
+_OTHER_DOCUMENT = (r"(?:目标|决议|宪章|公约|协定|协议|条约|条例|规定|规则|守则|章程|议程|法|"
+                   r"指令|备忘录|谅解备忘录)")
 _NOT_REFERENCES = re.compile(r"(?<![a-z0-9])[pdg]\s*-?\s*\d{1,2}\s*的?\s*"
                              r"(?:级|岗|职|post|level|grade|position|job|officer|staff)"
                              r"|(?<![a-z0-9])(?:poste|post|job|grade|niveau|level|salaire|salary"
                              r"|un|une|an|a)\s+[pd]\s*-?\s*\d{1,2}(?!\d)"
                              r"|[哪这那每同另某任]\s*[一1](?=\s*(?:个|项|条|号|段|自然段|领域|承诺))"
                              r"|(?<![第\d])(?<!第\s)1(?=\s*段)"
-                             rf"|(?<![第\d])1(?={_YI_WORDS})")
+                             rf"|(?<![第\d])1(?={_YI_WORDS})"
+                             rf"|{_OTHER_DOCUMENT}\s*第\s*\d+\s*(?:项|条)(?!\s*(?:共同)?承诺)")
 _BARE_NUMBER = re.compile(r"^\s*(?:第|no\.?|n°)?\s*0*(\d{1,3})\s*(?:项|条|号)?\s*$")
 # All the patterns in one: a question none of them finds (most questions, including every
 # 一起 that cn2an turned into 1起) is settled by one search instead of thirty.
