@@ -20,11 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.answering.catalogue import ASKED_MAX  # noqa: E402
-from bot.cli.bench import DATA, FROZEN_SETS  # noqa: E402
+from bot.cli.bench import DATA, FROZEN_SETS, labelled_set  # noqa: E402
 
 ASKED = ROOT / "knowledge" / "asked.yaml"
-# libyaml's parser where PyYAML has it (asked.yaml and the sets: ~27,000 questions)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def line(question: str, entry: str) -> str:
@@ -41,12 +39,10 @@ def main() -> int:
     if frozen := [name for name in args.sets if Path(name).name in FROZEN_SETS]:
         print(f"asked.py: {', '.join(frozen)} is a frozen holdout; never added", file=sys.stderr)
         return 2
-    present = {item["q"] for item in yaml.load(ASKED.read_text(encoding="utf-8"), Loader=_LOADER)
-               or []}
+    present = {item["q"] for item in labelled_set(ASKED)}
     added, odd = [], 0
     for name in args.sets:
-        for item in yaml.load((DATA / Path(name).name).read_text(encoding="utf-8"),
-                              Loader=_LOADER):
+        for item in labelled_set(DATA / Path(name).name):
             if item["q"] in present:
                 continue
             if not 3 <= len(item["q"].strip()) <= ASKED_MAX:  # the catalogue check refuses it

@@ -35,13 +35,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.answering.catalogue import load_catalogue  # noqa: E402
-from bot.cli.bench import DEVELOPMENT_SETS  # noqa: E402
+from bot.cli.bench import DEVELOPMENT_SETS, labelled_set  # noqa: E402
 from bot.answering.matching import DEFAULT, Index, match, rank, signals  # noqa: E402
 
 FEATURES = ("share", "evidence", "share_evidence", "example_share", "specific", "generic_only",
@@ -68,7 +67,7 @@ def _questions(index: Index, names: list[str]):  # noqa: ANN202 - an iterator of
     the index holds word for word would teach the models that an exact phrasing is always
     right."""
     for number, name in enumerate(names):
-        items = yaml.safe_load((ROOT / "tests" / "data" / name).read_text(encoding="utf-8"))
+        items = labelled_set(ROOT / "tests" / "data" / name)
         seen_by = index.unseen(item["q"] for item in items)
         for item in items:
             if (result := match(item["q"], seen_by)).intent == "search":

@@ -20,19 +20,18 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.conversation.assistant import Assistant  # noqa: E402
-from bot.cli.bench import DEVELOPMENT_SETS, FROZEN_SETS, Graded, grade  # noqa: E402
+from bot.cli.bench import DEVELOPMENT_SETS, FROZEN_SETS, Graded, grade, labelled_set  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 
 
 def report(assistant: Assistant, path: Path, misses: bool) -> tuple[Graded, dict[str, Graded]]:
-    items = yaml.safe_load(path.read_text(encoding="utf-8"))
+    items = labelled_set(path)
     total, kinds, missed = grade(assistant.index, items)
     if misses and path.name not in FROZEN_SETS:
         for item, result in missed:

@@ -33,10 +33,7 @@ sys.path.insert(0, str(ROOT))
 from bot.answering.catalogue import Catalogue, load_catalogue  # noqa: E402
 from bot.answering.matching import Index  # noqa: E402
 from bot.answering.normalisation import normalise  # noqa: E402
-from bot.cli.bench import DATA, grade  # noqa: E402
-
-# libyaml's parser where PyYAML has it: every set is read to find questions already held
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from bot.cli.bench import DATA, grade, labelled_set  # noqa: E402
 
 ASKED = ROOT / "knowledge" / "asked.yaml"
 KINDS = ("situation", "spoken", "typo", "traditional", "english", "french", "faq", "out_of_scope")
@@ -66,7 +63,7 @@ def key(question: str) -> str:
 def known_questions(catalogue: Catalogue, data: Path) -> set[str]:
     """Every question already labelled somewhere: the sets, the asked ones, the examples."""
     seen = {key(item["q"]) for path in data.glob("*.yaml")
-            for item in yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or []}
+            for item in labelled_set(path)}
     seen |= {key(q) for qs in catalogue.asked.values() for q in qs}
     seen |= {key(q) for e in catalogue.entries() for q in getattr(e, "examples", ())}
     return seen

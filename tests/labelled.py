@@ -7,18 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from bot.answering.matching import Index
-from bot.cli.bench import grade
+from bot.cli.bench import grade, labelled_set
 
 DATA = Path(__file__).parent / "data"
 
 
 def load(name: str) -> list[dict]:
-    # libyaml's parser: the sets are read twice per run, 14,000 questions
-    return yaml.load((DATA / name).read_text(encoding="utf-8"),
-                     Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return labelled_set(DATA / name)
 
 
 # Floors per labelled set, a little under the measured values (README, "Benchmarks"): a

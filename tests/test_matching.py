@@ -5,26 +5,19 @@ The accuracy floor of every labelled set is in labelled.py (graded by test_label
 
 from __future__ import annotations
 
-from dataclasses import replace
-from pathlib import Path
-
 import warnings
+from dataclasses import replace
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from labelled import load
 from questions import COOPERATION, UNSURE
 
 from bot.conversation.assistant import Assistant
 from bot.cli.bench import grade
 from bot.answering.matching import Index, match
-
-DATA = Path(__file__).parent / "data"
-
-def _load(name: str) -> list[dict]:
-    return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("question, expected", [
@@ -166,7 +159,7 @@ def test_a_loose_fuzzy_match_is_discounted_by_length(assistant: Assistant) -> No
 def test_bound_ordered_pruning_returns_the_exhaustive_ranking(assistant: Assistant) -> None:
     """Scoring stops early on an upper bound; the top results must be the ones scoring
     every entry would give (the area/commitment exchange included)."""
-    for item in _load("questions.yaml"):
+    for item in load("questions.yaml"):
         pruned = match(item["q"], assistant.index)
         if pruned.intent != "search":
             continue
@@ -303,7 +296,7 @@ def test_suggestions_are_the_rerank_models_first_three(assistant: Assistant) -> 
     """However far below the best its lexical score is, a runner-up the rerank model puts
     among the first three is offered (the suggestion model was fitted on exactly those):
     `keep_share`, which trims an answer's list, never trims the choices."""
-    offered = [r for item in _load("questions.yaml")
+    offered = [r for item in load("questions.yaml")
                if (r := assistant.ask(item["q"])).decision is not None and r.suggestions]
     assert offered
     for result in offered:
@@ -444,7 +437,8 @@ def test_the_catalogues_cut_is_kept_between_runs(catalogue, tmp_path, monkeypatc
     from dataclasses import replace
 
     from bot.answering.matching import Index
-    from bot.answering.segmenter import REMEMBERED_MAX, Segmenter
+    from bot.answering.derived import KEPT_TEXTS_MAX
+    from bot.answering.segmenter import Segmenter
 
     # the catalogue without users' phrasings: cutting those too would only take longer
     catalogue = catalogue.without_asked(q for qs in catalogue.asked.values() for q in qs)
@@ -464,7 +458,7 @@ def test_the_catalogues_cut_is_kept_between_runs(catalogue, tmp_path, monkeypatc
     assert list((tmp_path / "segments").glob("*.marshal")) != kept  # a new key replaced it
     (tmp_path / "big").mkdir()
     many = Segmenter(catalogue.vocabulary, directory=tmp_path / "big")
-    many.remember(f"文本{n}" for n in range(REMEMBERED_MAX + 1))
+    many.remember(f"文本{n}" for n in range(KEPT_TEXTS_MAX + 1))
     assert not (tmp_path / "big" / "segments").exists()
 
 
@@ -521,7 +515,7 @@ def test_one_unanswerable_question_sharing_a_rare_bigram_is_not_a_neighbourhood(
 def test_sets_graded_apart_add_up_to_the_sets_graded_together(assistant: Assistant) -> None:
     """evaluate.py's "development sets together" is the field-wise sum of each set's counts
     (questions.yaml is not in asked.yaml, so its halves and the whole see one index)."""
-    items = _load("questions.yaml")[200:300]  # answerable questions, then out-of-scope ones
+    items = load("questions.yaml")[200:300]  # answerable questions, then out-of-scope ones
     whole, _, _ = grade(assistant.index, items)
     together, _, _ = grade(assistant.index, items[:60])
     together.add(grade(assistant.index, items[60:])[0])

@@ -24,6 +24,12 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "knowledge"
 
+
+def read_yaml(text: str) -> Any:
+    """YAML as the knowledge is read: with libyaml's parser where PyYAML has it (the
+    labelled question sets are read the same way: tens of thousands of questions)."""
+    return yaml.load(text, Loader=_Loader)
+
 ACTORS: dict[str, str] = {
     "collective": "集体承诺",
     "member_states": "会员国",
@@ -248,7 +254,7 @@ def _read_yaml(path: Path, problems: _Problems) -> Any:
         problems.add(path.name, "(file)", "", f"missing file {path}")
         return None
     try:
-        return parsed(path, lambda text: yaml.load(text, Loader=_Loader))
+        return parsed(path, read_yaml)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         problems.add(path.name, "(file)", "", f"cannot be read as UTF-8 YAML: {exc}")
         return None

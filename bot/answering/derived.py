@@ -17,6 +17,12 @@ from pathlib import Path
 from typing import Any
 
 
+# Files derived from many texts (the cut texts, the bigram tables) are kept for at most this
+# many: the knowledge's (~14,000 with users' phrasings), not a synthetic catalogue's (the
+# 100x benchmark's, over 100,000, would make every start read tens of megabytes).
+KEPT_TEXTS_MAX = 30_000
+
+
 def cache_dir() -> Path:
     """Where derived files (trimmed dictionary, jieba's cache, parsed YAML) live between runs."""
     configured = os.environ.get("A4P_CACHE_DIR")

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .derived import cache_dir, keep, load
+from .derived import KEPT_TEXTS_MAX, cache_dir, keep, load
 from .segmenter import fold_latin
 
 Vector = Mapping[str, float]
@@ -52,10 +52,6 @@ remembered_grams = lru_cache(maxsize=32768)(grams)
 class CharGrams:
     """Unit-length bigram vectors of every entry (all its fields) and of each example."""
 
-    #: the most texts whose tables are kept between runs (the knowledge's ~14,000, not the
-    #: 100× benchmark catalogue's, which would make every start read hundreds of megabytes)
-    KEPT_MAX = 30_000
-
     @classmethod
     def kept(cls, documents: list[list[tuple[str, bool]]]) -> CharGrams:
         """The tables of these documents, read back from A4P_CACHE_DIR when the same texts
@@ -65,7 +61,7 @@ class CharGrams:
         if (state := load(path)) is not None:
             return cls._restored(state)
         built = cls(documents)
-        if sum(len(texts) for texts in documents) <= cls.KEPT_MAX:
+        if sum(len(texts) for texts in documents) <= KEPT_TEXTS_MAX:
             keep(path, built._state(), stale="*.marshal")
         return built
 

@@ -413,7 +413,13 @@ class Index:
     """The catalogue cut into terms once, with postings, idf and fuzzy look-up tables."""
 
     def __init__(self, catalogue: Catalogue, segmenter: Segmenter | None = None,
-                 tuning: Tuning = DEFAULT, *, keep_grams: bool = True) -> None:
+                 tuning: Tuning = DEFAULT, *, parent: Index | None = None) -> None:
+        """`parent`: the index this one leaves some asked questions out of (`unseen`)."""
+        # Such an index has its parent's Chinese terms exactly: asked questions bring no
+        # Chinese word of their own (`_postings`), so their look-ups, the fuzzy and pinyin
+        # ones included, are the parent's — and warm.
+        self._chinese_lookups: Index | None = (
+            None if parent is None else parent._chinese_lookups or parent)
         self.catalogue = catalogue
         self.tuning = tuning
         self.segmenter = segmenter or Segmenter(catalogue.vocabulary)
@@ -426,12 +432,8 @@ class Index:
         self.listing_priors = [100 * (tuning.listing_area_prior if e.kind == "area"
                                       else tuning.kind_prior[e.kind]) for e in self.entries]
         self._weigh(cut)
-        self._phrasings(keep_grams)
+        self._phrasings(kept=parent is None)
         self._lookups()
-        # An index without some asked questions (`unseen`) has its parent's Chinese terms
-        # exactly: asked questions bring no Chinese word of their own (`_postings`), so
-        # their look-ups, the fuzzy and pinyin ones included, are the parent's — and warm.
-        self._chinese_lookups: Index | None = None
         # The index is millions of long-lived objects; left to the cyclic garbage collector
         # each full collection walks them all (~100 ms pauses at 100× catalogue size).
         gc.freeze()
@@ -457,7 +459,7 @@ class Index:
         self.generic = frozenset(t for terms in generic.values() for t in terms)
         self.example_only = frozenset(self.postings.keys() - cut.documented)
 
-    def _phrasings(self, keep_grams: bool) -> None:
+    def _phrasings(self, kept: bool) -> None:
         """Per entry, its phrasings (titles, example questions) as term sets with their idf
         norms and a term -> phrasings table, and as character bigrams."""
         self.example_norms: list[list[float]] = [
@@ -467,7 +469,7 @@ class Index:
         documents = _documents(self.entries, self.catalogue.asked)
         # the tables are kept between runs for the shipped knowledge; not for an index that
         # leaves a development set out (`unseen`), built once per set by the evaluations
-        self.grams = (CharGrams.kept(documents) if keep_grams
+        self.grams = (CharGrams.kept(documents) if kept
                       else CharGrams(documents, remembered_grams))
         self.outside = Neighbours(self.grams, map(normalise, self.catalogue.outside))
 
@@ -556,10 +558,8 @@ class Index:
         gone = set(questions)
         if not self.has_read(gone):
             return self
-        unseen = Index(self.catalogue.without_asked(gone), self.segmenter, self.tuning,
-                       keep_grams=False)
-        unseen._chinese_lookups = self._chinese_lookups or self
-        return unseen
+        return Index(self.catalogue.without_asked(gone), self.segmenter, self.tuning,
+                     parent=self)
 
     def has_read(self, questions: Iterable[str]) -> bool:
         """Does `asked.yaml` hold any of these questions (so that `unseen` builds anew)?"""
@@ -588,7 +588,8 @@ class Index:
             gap = abs(len(other) - len(term)) / max(len(other), len(term))
             found[other] = (score / 100 * knobs.fuzzy_discount
                             * (1 - knobs.fuzzy_length_penalty * gap), "fuzzy")
-        if (is_han(term) and (seen := self.segmenter.frequency(term)) < knobs.homophone_max_frequency
+        seen = self.segmenter.frequency(term) if is_han(term) else 0
+        if (is_han(term) and seen < knobs.homophone_max_frequency
                 and (key := pinyin_key(term))):
             # A real word (工资) that merely sounds like a variant (供资) is not a typo of it.
             variants = () if seen else self.variant_homophones.get(key, ())

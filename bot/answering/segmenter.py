@@ -18,7 +18,7 @@ from pathlib import Path
 import jieba
 
 from .catalogue import Vocabulary
-from .derived import cache_dir, keep, load
+from .derived import KEPT_TEXTS_MAX, cache_dir, keep, load
 from .normalisation import normalise, strip_punctuation
 
 log = logging.getLogger(__name__)
@@ -27,9 +27,6 @@ log = logging.getLogger(__name__)
 # 80k words seen at least this often load in ~0.2 s and cut text finer, which suits
 # fuzzy matching (人员伤亡 -> 人员 / 伤亡).
 GENERAL_DICT_MIN_FREQ = 20
-# `Segmenter.remember` keeps the knowledge's cut texts (~7,700), not a synthetic catalogue's
-# (the 100x benchmark's would make every start read megabytes).
-REMEMBERED_MAX = 20_000
 # Domain words must win over any general word jieba could cut them into.
 DOMAIN_WORD_FREQ = 200_000
 _LATIN = re.compile(r"[a-z][a-z'\-]*")
@@ -227,7 +224,7 @@ class Segmenter:
 
     def remember(self, texts: Iterable[str]) -> dict[str, list[str]]:
         """`terms` of many normalised texts, kept in A4P_CACHE_DIR between runs: cutting the
-        knowledge's texts (see REMEMBERED_MAX) took a quarter of a second of every start.
+        knowledge's texts (up to KEPT_TEXTS_MAX) took a quarter of a second of every start.
         The file is keyed by the vocabulary, jieba's and stopwords-iso's versions and this
         code, so anything that could cut a text differently starts afresh; it is read once
         per process."""
@@ -236,7 +233,7 @@ class Segmenter:
         kept = self._kept
         wanted = dict.fromkeys(texts)
         fresh = {text: self.terms(text) for text in wanted if text not in kept}
-        if fresh and len(kept) + len(fresh) <= REMEMBERED_MAX:
+        if fresh and len(kept) + len(fresh) <= KEPT_TEXTS_MAX:
             kept.update(fresh)
             keep(self._remembered, kept, stale="*.marshal")
         return {text: kept[text] if text in kept else fresh[text] for text in wanted}

@@ -24,10 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
 
 from bot.conversation.assistant import Assistant
-from bot.answering.catalogue import Catalogue, load_catalogue
+from bot.answering.catalogue import Catalogue, load_catalogue, read_yaml
 from bot.answering.matching import Index, Result, _fields, match
 from bot.answering.normalisation import normalise
 
@@ -121,9 +120,14 @@ def grade(index: Index, items: list[dict]
     return total, dict(kinds), misses
 
 
+def labelled_set(path: Path) -> list[dict]:
+    """A labelled question set (tests/data/*.yaml): its items, in order."""
+    return read_yaml(path.read_text(encoding="utf-8")) or []
+
+
 def _questions(limit: int) -> list[str]:
     questions = [q["q"] for name in QUESTION_SETS if (DATA / name).is_file()
-                 for q in yaml.safe_load((DATA / name).read_text(encoding="utf-8"))]
+                 for q in labelled_set(DATA / name)]
     questions = questions or list(FALLBACK_QUESTIONS)
     return questions[:limit] if limit else questions
 
