@@ -19,6 +19,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -85,30 +86,60 @@ class CharGrams:
         grams are counted (`remembered_grams` for the evaluations' many indexes)."""
         counted_texts = [[(counted(text), phrasing) for text, phrasing in texts]
                          for texts in documents]
-        wholes = []
-        for parts in counted_texts:
-            whole: Counter[str] = Counter()
-            for part, _ in parts:
-                whole.update(part)
-            wholes.append(whole)
-        frequency = Counter(g for whole in wholes for g in whole)
-        n = len(wholes)
-        self.idf = {g: math.log((n + 1) / (c + 0.5)) for g, c in frequency.items()}
-        self.wholes = _Table([self.vector(whole) for whole in wholes])
+        # every gram numbered in order of first use, and each text's grams as numbers
+        names = list(dict.fromkeys(chain.from_iterable(
+            part for parts in counted_texts for part, _ in parts)))
+        number = {g: k for k, g in enumerate(names)}
+        parts = [part for texts in counted_texts for part, _ in texts]
+        keys = np.fromiter(chain.from_iterable(map(number.__getitem__, part) for part in parts),
+                           dtype=np.intp)
+        counts = np.fromiter(chain.from_iterable(part.values() for part in parts),
+                             dtype=np.intp, count=len(keys))
+        lengths = np.array([len(part) for part in parts], dtype=np.intp)
+        owner_of_part = np.repeat(np.arange(len(counted_texts), dtype=np.intp),
+                                  [len(texts) for texts in counted_texts])
+        self.size = len(counted_texts)
+        self.wholes = self._wholes(names, keys, counts, np.repeat(owner_of_part, lengths))
         # every phrasing of every entry in one table, and the entry each belongs to: one
         # pass per question gives every entry's closest phrasing and the neighbours' vote
-        vectors, owners = [], []
-        for i, parts in enumerate(counted_texts):
-            for g, phrasing in parts:
-                if phrasing and (vector := self.vector(g)):
-                    vectors.append(vector)
-                    owners.append(i)
-        self.phrasings = _Table(vectors)
-        self.owners = np.array(owners, dtype=np.intp)
+        marked = np.array([phrasing and bool(part) for texts in counted_texts
+                           for part, phrasing in texts], dtype=bool)
+        kept = np.repeat(marked, lengths)
+        self.phrasings = self._table(names, keys[kept], counts[kept], lengths[marked])
+        self.owners = owner_of_part[marked]
         # where each entry's phrasings begin (owners ascend), and whose they are
         self.starts = np.flatnonzero(np.diff(self.owners, prepend=-1))
         self.grouped = self.owners[self.starts]
-        self.size = n
+
+    def _wholes(self, names: list[str], keys: np.ndarray, counts: np.ndarray,
+                owners: np.ndarray) -> _Table:
+        """Each entry's texts as one (counts summed, grams in order of first use), and the
+        idf: how few entries use a gram."""
+        n, width = self.size, len(names)
+        pairs, first, inverse = np.unique(owners * width + keys, return_index=True,
+                                          return_inverse=True)
+        summed = np.bincount(inverse, counts, len(pairs)).astype(np.intp)
+        order = np.lexsort((first, pairs // width))  # by entry, then by first use
+        entry, key = pairs[order] // width, pairs[order] % width
+        frequency = np.bincount(key, minlength=width).tolist()
+        self.idf = {g: math.log((n + 1) / (c + 0.5)) for g, c in zip(names, frequency)}
+        return self._table(names, key, summed[order], np.bincount(entry, minlength=n))
+
+    def _table(self, names: list[str], keys: np.ndarray, counts: np.ndarray,
+               lengths: np.ndarray) -> _Table:
+        """`vector` of every text at once, given flat (each text's grams in its own order):
+        the ~14,000 phrasings in numpy rather than a dict each, as an index leaving a
+        development set out rebuilds them. The same floats as `vector`: logs by `math.log`,
+        each norm by `sum` over the text's grams in order."""
+        sublinear = np.array([1 + math.log(c) if c else 0.0
+                              for c in range(int(counts.max(initial=0)) + 1)])
+        idf = np.fromiter(self.idf.values(), dtype=np.float64, count=len(self.idf))
+        weights = sublinear[counts] * idf[keys]
+        squares = (weights * weights).tolist()
+        ends = np.cumsum(lengths).tolist()
+        norms = [math.sqrt(sum(squares[a:b])) or 1.0 for a, b in zip([0, *ends[:-1]], ends)]
+        rows = np.repeat(np.arange(len(lengths), dtype=np.intp), lengths)
+        return _Table(names, keys, rows, weights / np.array(norms)[rows], len(lengths))
 
     def vector(self, counts: Mapping[str, int]) -> dict[str, float]:
         """Sublinear tf × idf, unit length; grams the catalogue never uses carry nothing."""
@@ -166,20 +197,18 @@ class _Table:
     third of the per-question cost. The sums run in the question's gram order, as the
     loop's did, so the cosines are the same floats."""
 
-    def __init__(self, vectors: list[dict[str, float]]) -> None:
-        # every weight's gram, grouped with a stable sort: vectors in order within a gram
-        # (built at every start: a Python table of tuples took three times as long)
-        ids: dict[str, int] = {}
-        keys = np.array([ids.setdefault(g, len(ids)) for vector in vectors for g in vector],
-                        dtype=np.intp)
+    def __init__(self, names: list[str], keys: np.ndarray, rows: np.ndarray,
+                 weights: np.ndarray, size: int) -> None:
+        """`size` vectors, flat: `weights[k]` is vector `rows[k]`'s weight of gram
+        `names[keys[k]]`, each vector's grams in its own order."""
+        # grouped by gram with a stable sort: vectors in order within a gram
         order = np.argsort(keys, kind="stable")
-        self.rows = np.repeat(np.arange(len(vectors), dtype=np.intp),
-                              [len(vector) for vector in vectors])[order]
-        self.weights = np.fromiter((w for vector in vectors for w in vector.values()),
-                                   dtype=np.float64, count=len(keys))[order]
-        ends = np.cumsum(np.bincount(keys, minlength=len(ids))).tolist()
-        self.spans: dict[str, tuple[int, int]] = dict(zip(ids, zip([0, *ends[:-1]], ends)))
-        self.size = len(vectors)
+        self.rows, self.weights = rows[order], weights[order]
+        held = np.bincount(keys, minlength=len(names))
+        ends = np.cumsum(held).tolist()
+        self.spans: dict[str, tuple[int, int]] = {
+            names[g]: (ends[g] - int(held[g]), ends[g]) for g in np.flatnonzero(held).tolist()}
+        self.size = size
 
     def state(self) -> tuple[bytes, bytes, dict[str, tuple[int, int]], int]:
         return self.rows.tobytes(), self.weights.tobytes(), self.spans, self.size

@@ -568,8 +568,9 @@ class Index:
 
     def warm(self) -> None:
         """Build the tables the first question with a typo or an unknown word would otherwise
-        wait for (the pinyin of every catalogue term: 0.15 s here, seconds at 100×)."""
-        _ = self.homophones, self.variant_homophones
+        wait for (the pinyin of every catalogue term: 0.15 s here, seconds at 100×), and the
+        pattern of Latin phrases the first English or French question would."""
+        _ = self.homophones, self.variant_homophones, self.segmenter.phrases
 
     @lru_cache(maxsize=8192)  # noqa: B019 - the index lives as long as the process
     def similar(self, term: str) -> tuple[tuple[str, float, str], ...]:

@@ -12,7 +12,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import jieba
@@ -177,7 +177,7 @@ class Segmenter:
                 self._tokenizer.add_word(strip_punctuation(word).replace(" ", ""),
                                          DOMAIN_WORD_FREQ)
         self.stopwords = _stopwords(vocabulary, self.domain_words)
-        self._phrases = self._phrase_pattern(vocabulary)
+        self._phrase_table = self._latin_phrases(vocabulary)
         self._remembered = directory / "segments" / f"{_signature(vocabulary)}.marshal"
         self._kept: dict[str, list[str]] | None = None  # read on first use, then held
 
@@ -191,8 +191,9 @@ class Segmenter:
         words the catalogue itself never uses, for typo and homophone look-ups."""
         return {v: c for v, c in self._canonical.items() if is_han(v) and is_han(c)}
 
-    def _phrase_pattern(self, vocabulary: Vocabulary) -> tuple[re.Pattern[str], dict[str, str]] | None:
-        """Latin phrases (glossary, Latin synonyms) replaced by their Chinese term before cutting."""
+    def _latin_phrases(self, vocabulary: Vocabulary) -> dict[str, str]:
+        """Latin phrases (glossary, Latin synonyms) -> the Chinese term they are replaced
+        by before cutting."""
         table: dict[str, str] = {}
         for entry in vocabulary.glossary:
             for phrase in (*entry.en, *entry.fr):
@@ -200,17 +201,22 @@ class Segmenter:
         for variant, canonical in self._canonical.items():
             if not is_han(variant) and is_han(canonical):
                 table.setdefault(_unelide(variant), canonical)
-        table = {k: v for k, v in table.items() if k}
-        if not table:
+        return {k: v for k, v in table.items() if k}
+
+    @cached_property
+    def phrases(self) -> re.Pattern[str] | None:
+        """`_latin_phrases` as one pattern, compiled when the first text with Latin letters
+        is cut (0.14 s: a start that reads the knowledge's cut and a Chinese question never
+        needs it; `Index.warm` compiles it for a server)."""
+        if not self._phrase_table:
             return None
-        alternatives = "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True))
-        return re.compile(rf"(?<![a-z])(?:{alternatives})(?![a-z])"), table
+        return re.compile(rf"(?<![a-z])(?:{_trie(self._phrase_table)})(?![a-z])")
 
     def _expand(self, text: str) -> str:
         # Every glossary phrase has Latin letters: most text (Chinese) skips the big regex.
-        if self._phrases is None or not _LATIN_LETTER.search(text):
+        if not _LATIN_LETTER.search(text) or (pattern := self.phrases) is None:
             return text
-        pattern, table = self._phrases
+        table = self._phrase_table
         return pattern.sub(lambda m: f" {table[m.group(0)]} ", _unelide(text))
 
     def tokens(self, normalised: str) -> list[str]:
@@ -263,6 +269,29 @@ class Segmenter:
         if is_han(term):
             return len(term) >= 2
         return len(term) >= 2 and any(ch.isalpha() for ch in term)
+
+
+def _trie(phrases: Iterable[str]) -> str:
+    """The phrases as one regular expression factored by their common beginnings: the
+    longest phrase that fits wins, as in a longest-first alternation, which took 0.16 s of
+    every start to compile (5,000 phrases) and tried each phrase at each letter."""
+    root: dict[str, dict] = {}
+    for phrase in phrases:
+        node = root
+        for ch in phrase:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a phrase ends here
+
+    def pattern(node: dict[str, dict]) -> str:
+        branches = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = "|".join(branches)
+        if "" in node:  # greedy: a longer phrase first, this one if none fits
+            return f"(?:{body})?"
+        return f"(?:{body})" if len(branches) > 1 else body
+
+    return pattern(root)
 
 
 def _unelide(text: str) -> str:
