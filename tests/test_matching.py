@@ -567,3 +567,18 @@ def test_sets_graded_apart_add_up_to_the_sets_graded_together(assistant: Assista
     together, _, _ = grade(assistant.index, items[:60])
     together.add(grade(assistant.index, items[60:])[0])
     assert together == whole and whole.in_scope and whole.out_of_scope
+
+
+def test_starting_the_segmenter_leaves_pkg_resources_unloaded() -> None:
+    """jieba would import pkg_resources (0.12 s of every start) only to find its own data
+    files; the segmenter keeps it out (the CLI tests cut with it in fresh processes), and
+    pkg_resources still loads for whoever asks for it afterwards."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from bot.answering import segmenter; "
+            "assert 'pkg_resources' not in sys.modules and segmenter.jieba.Tokenizer; "
+            "import pkg_resources")
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr

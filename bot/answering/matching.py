@@ -106,9 +106,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.12, "relative": 0.164, "example": 1.894, "grams": 0.853,
-        "grams_example": 2.84, "votes": 3.954, "area": -0.214, "paragraph": 0.457,
-        "faq": 0.664, "listing_area": 0.734, "position": 1.122}))
+        "score": 5.13, "relative": 0.191, "example": 1.868, "grams": 0.84,
+        "grams_example": 2.806, "votes": 4.041, "area": -0.249, "paragraph": 0.479,
+        "faq": 0.624, "listing_area": 0.707, "position": 1.006}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -124,23 +124,23 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.055, "share": -1.807, "evidence": -0.393, "share_evidence": 0.332,
-        "example_share": 4.554, "specific": 0.007, "generic_only": 0.423, "exact": -0.707,
-        "margin": 0.066, "unknown": -2.058, "number": -0.807, "quantity": -1.759,
-        "example": -1.013, "matched": 3.183, "grams": 9.129, "grams_example": 3.054,
-        "rerank": -0.458, "rerank_margin": 2.771, "off_topic": -2.091, "outside": -6.853,
-        "votes": 0.48}))
+        "bias": -2.267, "share": -1.541, "evidence": -0.598, "share_evidence": 0.669,
+        "example_share": 4.462, "specific": 0.002, "generic_only": 0.359, "exact": -0.726,
+        "margin": 0.154, "unknown": -1.633, "number": -0.813, "quantity": -1.829,
+        "example": -0.991, "matched": 3.241, "grams": 9.51, "grams_example": 2.871,
+        "rerank": -0.796, "rerank_margin": 3.057, "off_topic": -2.128, "outside": -6.903,
+        "votes": 0.535}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.599, "share": -0.399, "evidence": -0.855, "share_evidence": 0.214,
-        "example_share": 4.331, "specific": 0.612, "generic_only": 1.509, "exact": -0.713,
-        "margin": -0.124, "unknown": -2.613, "number": -0.946, "quantity": -2.043,
-        "example": -0.507, "matched": 3.801, "grams": 7.347, "grams_example": 4.202,
-        "rerank": 3.802, "rerank_margin": -2.427, "off_topic": -2.576, "outside": -9.757,
-        "votes": 1.517}))
-    answer_at: float = 0.55  # confidence to answer with a card
-    suggest_at: float = 0.4  # the suggestion model's confidence to offer "did you mean"
+        "bias": -2.646, "share": -0.285, "evidence": -0.685, "share_evidence": 0.047,
+        "example_share": 4.609, "specific": 0.647, "generic_only": 1.356, "exact": -0.79,
+        "margin": 0.04, "unknown": -2.193, "number": -1.065, "quantity": -2.222,
+        "example": -0.691, "matched": 3.808, "grams": 7.922, "grams_example": 4.188,
+        "rerank": 3.614, "rerank_margin": -2.524, "off_topic": -2.658, "outside": -9.88,
+        "votes": 1.588}))
+    answer_at: float = 0.53  # confidence to answer with a card
+    suggest_at: float = 0.39  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5

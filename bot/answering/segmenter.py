@@ -10,18 +10,35 @@ import hashlib
 import logging
 import os
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 from functools import cached_property, lru_cache
 from pathlib import Path
-
-import jieba
 
 from .catalogue import Vocabulary
 from .derived import KEPT_TEXTS_MAX, cache_dir, keep, load
 from .normalisation import normalise, strip_punctuation
 
 log = logging.getLogger(__name__)
+
+
+def _import_jieba():  # -> the jieba module
+    """jieba imports pkg_resources (0.12 s of every start, and deprecated) only to open its
+    own data files, and opens them directly without it: it is kept out of that one import,
+    unless something loaded it already."""
+    if "pkg_resources" in sys.modules:
+        import jieba
+        return jieba
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # import fails fast
+    try:
+        import jieba
+        return jieba
+    finally:
+        del sys.modules["pkg_resources"]
+
+
+jieba = _import_jieba()
 
 # jieba's full dictionary (349k words) takes ~0.7 s to unmarshal even from its cache; its
 # 80k words seen at least this often load in ~0.2 s and cut text finer, which suits
