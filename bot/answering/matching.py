@@ -59,6 +59,7 @@ from .normalisation import is_blank, normalise, strip_punctuation
 from .references import Reference, find_references
 from .repair import CompoundRepair
 from .grams import CharGrams, Neighbours, remembered_grams
+from .grams import grams as counted_grams
 from .segmenter import Segmenter, fold_latin, is_han, is_latin, pinyin_key
 
 if TYPE_CHECKING:  # the ranking holds numpy arrays from grams.py
@@ -469,9 +470,9 @@ class Index:
         documents = _documents(self.entries, self.catalogue.asked)
         # the tables are kept between runs for the shipped knowledge; not for an index that
         # leaves a development set out (`unseen`), built once per set by the evaluations
-        self.grams = (CharGrams.kept(documents) if kept
-                      else CharGrams(documents, remembered_grams))
-        self.outside = Neighbours(self.grams, map(normalise, self.catalogue.outside))
+        counted = counted_grams if kept else remembered_grams
+        self.grams = CharGrams.kept(documents) if kept else CharGrams(documents, counted)
+        self.outside = Neighbours(self.grams, map(normalise, self.catalogue.outside), counted)
 
     def _lookups(self) -> None:
         """The tables questions are looked up in besides the postings: vocabularies for
