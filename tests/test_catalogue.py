@@ -213,3 +213,19 @@ def test_every_file_an_faq_source_names_exists(catalogue) -> None:
              for path in re.findall(r"(?:bot/[\w/.]+|README\.md)", faq.source)}
     assert named, "the FAQ about the bot names its files"
     assert sorted(p for p in named if not (root / p).exists()) == []
+
+
+def test_the_same_knowledge_is_indexed_once_per_process_and_an_edit_is_read(knowledge_copy):
+    """`Assistant.load` builds the index once per version of the knowledge files: the CLI's
+    commands run in one process share it, and an edited file is read again."""
+    from bot.conversation.assistant import Assistant
+
+    first, again = Assistant.load(knowledge_copy), Assistant.load(knowledge_copy)
+    assert again is not first and again.index is first.index
+    asked = knowledge_copy / "asked.yaml"
+    asked.write_text(asked.read_text(encoding="utf-8")
+                     + "- {id: C13, q: '营地门口那帮人又来抢粮食了咋整'}\n", encoding="utf-8")
+    edited = Assistant.load(knowledge_copy)
+    assert edited.index is not first.index
+    assert "营地门口那帮人又来抢粮食了咋整" in edited.catalogue.asked["C13"]
+    assert "营地门口那帮人又来抢粮食了咋整" not in first.catalogue.asked["C13"]

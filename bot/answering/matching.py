@@ -107,9 +107,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.13, "relative": 0.191, "example": 1.868, "grams": 0.84,
-        "grams_example": 2.806, "votes": 4.041, "area": -0.249, "paragraph": 0.479,
-        "faq": 0.624, "listing_area": 0.707, "position": 1.006}))
+        "score": 5.133, "relative": 0.172, "example": 1.897, "grams": 0.823,
+        "grams_example": 2.791, "votes": 4.052, "area": -0.271, "paragraph": 0.468,
+        "faq": 0.641, "listing_area": 0.705, "position": 1.006}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -125,21 +125,21 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.267, "share": -1.541, "evidence": -0.598, "share_evidence": 0.669,
-        "example_share": 4.462, "specific": 0.002, "generic_only": 0.359, "exact": -0.726,
-        "margin": 0.154, "unknown": -1.633, "number": -0.813, "quantity": -1.829,
-        "example": -0.991, "matched": 3.241, "grams": 9.51, "grams_example": 2.871,
-        "rerank": -0.796, "rerank_margin": 3.057, "off_topic": -2.128, "outside": -6.903,
-        "votes": 0.535}))
+        "bias": -2.17, "share": -1.407, "evidence": -0.652, "share_evidence": 0.649,
+        "example_share": 4.184, "specific": -0.199, "generic_only": 0.266, "exact": -0.854,
+        "margin": 0.122, "unknown": -1.666, "number": -0.755, "quantity": -1.826,
+        "example": -0.685, "matched": 3.657, "grams": 9.704, "grams_example": 2.933,
+        "rerank": -1.284, "rerank_margin": 3.41, "off_topic": -2.017, "outside": -6.85,
+        "votes": 0.588}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.646, "share": -0.285, "evidence": -0.685, "share_evidence": 0.047,
-        "example_share": 4.609, "specific": 0.647, "generic_only": 1.356, "exact": -0.79,
-        "margin": 0.04, "unknown": -2.193, "number": -1.065, "quantity": -2.222,
-        "example": -0.691, "matched": 3.808, "grams": 7.922, "grams_example": 4.188,
-        "rerank": 3.614, "rerank_margin": -2.524, "off_topic": -2.658, "outside": -9.88,
-        "votes": 1.588}))
+        "bias": -2.356, "share": -0.576, "evidence": -0.852, "share_evidence": 0.18,
+        "example_share": 4.659, "specific": 0.499, "generic_only": 0.917, "exact": -0.911,
+        "margin": -0.008, "unknown": -2.252, "number": -0.936, "quantity": -2.202,
+        "example": -0.686, "matched": 4.137, "grams": 8.163, "grams_example": 4.164,
+        "rerank": 3.651, "rerank_margin": -2.526, "off_topic": -2.504, "outside": -9.748,
+        "votes": 1.604}))
     answer_at: float = 0.53  # confidence to answer with a card
     suggest_at: float = 0.39  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from . import i18n, pages, replies
 from .i18n import t
 from .identity import ANONYMOUS, Sender
-from bot.answering.catalogue import EXPECTED_COUNTS, KINDS, Catalogue, load_catalogue
+from bot.answering.catalogue import (DEFAULT_DIR, EXPECTED_COUNTS, KINDS, Catalogue,
+                                     load_catalogue)
+from bot.answering.derived import cache_dir
 from .commands import Command, find_command
 from bot.answering.matching import Index, Result, match
 from bot.answering.references import find_references
@@ -65,6 +67,20 @@ def no_store() -> Reply:
     return replies.error(t("assistant.no_store"), t("assistant.no_store_hint"))
 
 
+_LOADED: dict[tuple[Any, ...], tuple[Catalogue, Index]] = {}
+_LOADED_MAX = 2
+
+
+def _knowledge_key(directory: Path | str | None) -> tuple[Any, ...]:
+    """What a loaded catalogue and its index depend on: the knowledge files as they are
+    now (an edit changes a file's size or its time to the nanosecond) and the cache
+    directory the segmenter reads its dictionary from."""
+    base = Path(directory) if directory is not None else DEFAULT_DIR
+    files = tuple((path.name, stat.st_mtime_ns, stat.st_size)
+                  for path in sorted(base.glob("*.yaml")) if (stat := path.stat()))
+    return str(base.resolve()), str(cache_dir()), files
+
+
 class Assistant:
     """Catalogue + matcher (+ the progress desk when a store is given), speaking in `Reply`s."""
 
@@ -101,8 +117,17 @@ class Assistant:
 
     @classmethod
     def load(cls, directory: Path | str | None = None) -> Assistant:
-        """Load and validate the knowledge, then build the search index."""
-        return cls(load_catalogue(directory))
+        """Load and validate the knowledge, then build the search index — once per process
+        for the same files: the catalogue and the index never change once built (a process
+        serving one transport loads once; the CLI's tests run many commands in one)."""
+        key = _knowledge_key(directory)
+        if (built := _LOADED.get(key)) is None:
+            catalogue = load_catalogue(directory)
+            built = (catalogue, Index(catalogue))
+            if len(_LOADED) >= _LOADED_MAX:
+                _LOADED.pop(next(iter(_LOADED)))
+            _LOADED[key] = built
+        return cls(*built)
 
     def ask(self, question: str) -> Result:
         """Match a question (made storable first: it may be logged as unanswered)."""
