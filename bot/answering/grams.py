@@ -128,7 +128,7 @@ class CharGrams:
     def _table(self, names: list[str], keys: np.ndarray, counts: np.ndarray,
                lengths: np.ndarray) -> _Table:
         """`vector` of every text at once, given flat (each text's grams in its own order):
-        the ~14,000 phrasings in numpy rather than a dict each, as an index leaving a
+        the ~15,000 phrasings in numpy rather than a dict each, as an index leaving a
         development set out rebuilds them. The same floats as `vector`: logs by `math.log`,
         each norm by `sum` over the text's grams in order."""
         sublinear = np.array([1 + math.log(c) if c else 0.0

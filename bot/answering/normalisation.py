@@ -29,7 +29,7 @@ def to_simplified(text: str) -> str:
     return _converter().convert(text)
 
 
-# The catalogue's ~20,000 texts (with users' asked questions) are normalised twice at start
+# The catalogue's ~25,000 texts (with users' asked questions) are normalised twice at start
 # (terms, grams): the cache holds them all, or the second pass finds none of the first's.
 @lru_cache(maxsize=65536)
 def normalise(text: str) -> str:

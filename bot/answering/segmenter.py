@@ -290,8 +290,8 @@ class Segmenter:
 
 def _trie(phrases: Iterable[str]) -> str:
     """The phrases as one regular expression factored by their common beginnings: the
-    longest phrase that fits wins, as in a longest-first alternation, which took 0.16 s of
-    every start to compile (5,000 phrases) and tried each phrase at each letter."""
+    longest phrase that fits wins, as in a longest-first alternation of them, which tried
+    each of the ~5,000 phrases at each letter (285 µs a text against 4 µs)."""
     root: dict[str, dict] = {}
     for phrase in phrases:
         node = root
