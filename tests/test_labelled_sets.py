@@ -32,6 +32,8 @@ def test_an_unseen_index_has_not_read_the_set(assistant: Assistant) -> None:
     kept = {q for qs in unseen.catalogue.asked.values() for q in qs}
     assert unseen is not assistant.index and not kept & {item["q"] for item in items}
     assert kept and assistant.index.unseen(["保护平民"]) is assistant.index
+    # its Chinese words are its parent's: so are the compounds typos are repaired into
+    assert unseen.repair.closest is assistant.index.repair.closest
 
 
 @pytest.mark.parametrize("name", HALVES[0])

@@ -495,7 +495,10 @@ class Index:
         compounds = [w for w in self.segmenter.domain_words
                      if (ts := cut[w]) and all(t in self.postings for t in ts)]
         # whether a token needs no repair is a property of the token: asked once per process
-        self.repair = CompoundRepair(compounds, lru_cache(maxsize=16384)(self._known))
+        parent = self._chinese_lookups
+        self.repair: CompoundRepair = CompoundRepair(
+            compounds, lru_cache(maxsize=16384)(self._known),
+            like=parent.repair if parent is not None else None)
 
     def _known(self, token: str) -> bool:
         """A question token that needs no repair: a stopword, or catalogue words only."""

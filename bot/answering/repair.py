@@ -45,17 +45,24 @@ def _suspect(unknown: list[int]) -> bool:
 class CompoundRepair:
     """Rejoins the pieces of a misspelt domain compound (question side only)."""
 
-    def __init__(self, compounds: Iterable[str], known: Callable[[str], bool]) -> None:
-        """`compounds`: domain words to repair into; `known`: is a token already useful as it is."""
+    def __init__(self, compounds: Iterable[str], known: Callable[[str], bool],
+                 like: CompoundRepair | None = None) -> None:
+        """`compounds`: domain words to repair into; `known`: is a token already useful as it
+        is; `like`: a repairer of the same compounds, whose look-ups this one shares (an
+        index leaving a development set out has its parent's Chinese words exactly)."""
         self._known = known
         by_length: dict[int, list[str]] = defaultdict(list)
         for word in sorted(set(compounds)):
             if MIN_COMPOUND <= len(word) <= MAX_COMPOUND + 1 and is_han(word):
                 by_length[len(word)].append(word)
         self._by_length = dict(by_length)
+        self.closest: Callable[[str], tuple[str, float] | None]
+        if like is not None and like._by_length == self._by_length:
+            self.closest = like.closest
+        else:  # per repairer, bounded: a question's runs recur across questions
+            self.closest = lru_cache(maxsize=8192)(self._closest)
 
-    @lru_cache(maxsize=8192)  # noqa: B019 - one repairer per index, bounded cache
-    def closest(self, text: str) -> tuple[str, float] | None:
+    def _closest(self, text: str) -> tuple[str, float] | None:
         """The domain compound `text` most probably misspells, and how similar (None: none)."""
         best: tuple[str, float] | None = None
         for length in (len(text), len(text) - 1, len(text) + 1):
