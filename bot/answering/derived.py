@@ -18,7 +18,7 @@ from typing import Any
 
 
 # Files derived from many texts (the cut texts, the bigram tables) are kept for at most this
-# many: the knowledge's (~14,000 with users' phrasings), not a synthetic catalogue's (the
+# many: the knowledge's (~16,600 with users' phrasings), not a synthetic catalogue's (the
 # 100x benchmark's, over 100,000, would make every start read tens of megabytes).
 KEPT_TEXTS_MAX = 30_000
 

@@ -98,49 +98,23 @@ class CharGrams:
         lengths = np.array([len(part) for part in parts], dtype=np.intp)
         owner_of_part = np.repeat(np.arange(len(counted_texts), dtype=np.intp),
                                   [len(texts) for texts in counted_texts])
-        self.size = len(counted_texts)
-        self.wholes = self._wholes(names, keys, counts, np.repeat(owner_of_part, lengths))
+        self.size = n = len(counted_texts)
+        entry, key, summed = _wholes(keys, counts, np.repeat(owner_of_part, lengths), len(names))
+        # idf: how few entries use a gram
+        frequency = np.bincount(key, minlength=len(names)).tolist()
+        self.idf = {g: math.log((n + 1) / (c + 0.5)) for g, c in zip(names, frequency)}
+        idf = np.fromiter(self.idf.values(), dtype=np.float64, count=len(names))
+        self.wholes = _units(names, idf, key, summed, np.bincount(entry, minlength=n))
         # every phrasing of every entry in one table, and the entry each belongs to: one
         # pass per question gives every entry's closest phrasing and the neighbours' vote
         marked = np.array([phrasing and bool(part) for texts in counted_texts
                            for part, phrasing in texts], dtype=bool)
         kept = np.repeat(marked, lengths)
-        self.phrasings = self._table(names, keys[kept], counts[kept], lengths[marked])
+        self.phrasings = _units(names, idf, keys[kept], counts[kept], lengths[marked])
         self.owners = owner_of_part[marked]
         # where each entry's phrasings begin (owners ascend), and whose they are
         self.starts = np.flatnonzero(np.diff(self.owners, prepend=-1))
         self.grouped = self.owners[self.starts]
-
-    def _wholes(self, names: list[str], keys: np.ndarray, counts: np.ndarray,
-                owners: np.ndarray) -> _Table:
-        """Each entry's texts as one (counts summed, grams in order of first use), and the
-        idf: how few entries use a gram."""
-        n, width = self.size, len(names)
-        pairs, first, inverse = np.unique(owners * width + keys, return_index=True,
-                                          return_inverse=True)
-        summed = np.bincount(inverse, counts, len(pairs)).astype(np.intp)
-        order = np.lexsort((first, pairs // width))  # by entry, then by first use
-        entry, key = pairs[order] // width, pairs[order] % width
-        frequency = np.bincount(key, minlength=width).tolist()
-        self.idf = {g: math.log((n + 1) / (c + 0.5)) for g, c in zip(names, frequency)}
-        return self._table(names, key, summed[order], np.bincount(entry, minlength=n))
-
-    def _table(self, names: list[str], keys: np.ndarray, counts: np.ndarray,
-               lengths: np.ndarray) -> _Table:
-        """`vector` of every text at once, given flat (each text's grams in its own order):
-        the ~15,000 phrasings in numpy rather than a dict each, as an index leaving a
-        development set out rebuilds them. The same floats as `vector`: logs by `math.log`,
-        each norm by `sum` over the text's grams in order."""
-        sublinear = np.array([1 + math.log(c) if c else 0.0
-                              for c in range(int(counts.max(initial=0)) + 1)])
-        idf = np.fromiter(self.idf.values(), dtype=np.float64, count=len(self.idf))
-        weights = sublinear[counts] * idf[keys]
-        squares = weights * weights  # summed per text as Python floats, one text at a time:
-        ends = np.cumsum(lengths).tolist()  # all at once, the list peaked at +90 MB at 100×
-        norms = [math.sqrt(sum(squares[a:b].tolist())) or 1.0
-                 for a, b in zip([0, *ends[:-1]], ends)]
-        rows = np.repeat(np.arange(len(lengths), dtype=np.intp), lengths)
-        return _Table(names, keys, rows, weights / np.array(norms)[rows], len(lengths))
 
     def vector(self, counts: Mapping[str, int]) -> dict[str, float]:
         """Sublinear tf × idf, unit length; grams the catalogue never uses carry nothing."""
@@ -176,6 +150,34 @@ class CharGrams:
         return best, votes
 
 
+def _wholes(keys: np.ndarray, counts: np.ndarray, owners: np.ndarray, width: int
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each entry's texts as one, flat: (entry, gram, summed count), each entry's grams in
+    order of first use (as `Counter.update` over its texts would hold them)."""
+    pairs, first, inverse = np.unique(owners * width + keys, return_index=True,
+                                      return_inverse=True)
+    summed = np.bincount(inverse, counts, len(pairs)).astype(np.intp)
+    order = np.lexsort((first, pairs // width))  # by entry, then by first use
+    return pairs[order] // width, pairs[order] % width, summed[order]
+
+
+def _units(names: list[str], idf: np.ndarray, keys: np.ndarray, counts: np.ndarray,
+           lengths: np.ndarray) -> _Table:
+    """`CharGrams.vector` of every text at once, given flat (each text's grams in its own
+    order): the ~15,000 phrasings in numpy rather than a dict each, as an index leaving a
+    development set out rebuilds them. The same floats as `vector`: logs by `math.log`,
+    each norm by `sum` over the text's grams in order."""
+    sublinear = np.array([1 + math.log(c) if c else 0.0
+                          for c in range(int(counts.max(initial=0)) + 1)])
+    weights = sublinear[counts] * idf[keys]
+    squares = weights * weights  # summed per text as Python floats, one text at a time:
+    ends = np.cumsum(lengths).tolist()  # all at once, the list peaked at +90 MB at 100×
+    norms = [math.sqrt(sum(squares[a:b].tolist())) or 1.0
+             for a, b in zip([0, *ends[:-1]], ends)]
+    rows = np.repeat(np.arange(len(lengths), dtype=np.intp), lengths)
+    return _Table(names, keys, rows, weights / np.array(norms)[rows], len(lengths))
+
+
 class Neighbours:
     """Questions weighed in a `CharGrams` space, for how close a new question comes to the
     closest few of them (asked questions that no entry answers: a question much like
@@ -184,7 +186,7 @@ class Neighbours:
     def __init__(self, space: CharGrams, texts: Iterable[str],
                  counted: Callable[[str], Counter[str]] = grams) -> None:
         """`texts`: normalised questions; `counted` as for `CharGrams`. (Python postings, not
-        a `_Table`: for ~2,400 questions and the three closest, the loop takes 6 µs and
+        a `_Table`: for ~2,600 questions and the three closest, the loop takes 6 µs and
         numpy 20.)"""
         self.postings = _postings([v for t in texts if (v := space.vector(counted(t)))])
 
