@@ -223,7 +223,7 @@ def test_postgres_settings_reach_the_real_server_through_the_cli() -> None:
 
 def test_a_jieba_cache_from_the_dictionarys_second_is_reused(tmp_path: Path) -> None:
     """Image layers keep whole seconds: the baked cache and dictionary share one."""
-    for derived in ("knowledge", "segments", "grams"):  # not jieba's: this test builds those
+    for derived in ("knowledge", "segments", "cut", "grams", "neighbours"):  # not jieba's
         if (kept := cache_dir() / derived).is_dir():
             shutil.copytree(kept, tmp_path / derived)
     env = {**os.environ, "A4P_CACHE_DIR": str(tmp_path)}

@@ -39,3 +39,21 @@ def test_an_unseen_index_has_not_read_the_set(assistant: Assistant) -> None:
 @pytest.mark.parametrize("name", HALVES[0])
 def test_labelled_set_accuracy(assistant: Assistant, name: str) -> None:
     assert_above_floors(assistant.index, name)
+
+
+def test_the_floors_gate_names_each_set_under_its_floors(monkeypatch, capsys) -> None:
+    """`evaluate.py --floors`, CI's accuracy gate over every development set (the suite
+    grades a quarter of them): a set under its floors is named, with the measures it
+    missed, and the gate fails; the sets that hold are not named."""
+    import benchmark_script
+    import labelled
+
+    evaluate = benchmark_script.load("evaluate")
+    monkeypatch.setattr(evaluate, "DEVELOPMENT_SETS", ("field_dev6.yaml", "field_dev10.yaml"))
+    monkeypatch.setitem(labelled.FLOORS, "field_dev10.yaml", (0.99, 0.5, 0.5, 0.5))
+    assert evaluate.check_floors() == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("field_dev10.yaml: under its floors: top-1 0.9")
+    assert out[-1] == "floors: 1 of 2 development sets hold theirs"
+    monkeypatch.setitem(labelled.FLOORS, "field_dev10.yaml", (0.5, 0.5, 0.5, 0.5))
+    assert evaluate.check_floors() == 0

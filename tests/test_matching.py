@@ -441,6 +441,7 @@ def test_the_catalogues_cut_is_kept_between_runs(catalogue, tmp_path, monkeypatc
     from bot.answering.derived import KEPT_TEXTS_MAX
     from bot.answering.segmenter import Segmenter
 
+    monkeypatch.setenv("A4P_CACHE_DIR", str(tmp_path))  # nor are the postings kept yet
     # the catalogue without users' phrasings: cutting those too would only take longer
     catalogue = catalogue.without_asked(q for qs in catalogue.asked.values() for q in qs)
     cuts = []
@@ -454,6 +455,7 @@ def test_the_catalogues_cut_is_kept_between_runs(catalogue, tmp_path, monkeypatc
     assert again.examples == first.examples
     assert at_first > 3000 and len(cuts) < 500  # only the small tables' words are cut again
     monkeypatch.undo()
+    monkeypatch.setenv("A4P_CACHE_DIR", str(tmp_path))
     other = replace(catalogue.vocabulary, stopwords=(*catalogue.vocabulary.stopwords, "平民"))
     Index(catalogue, Segmenter(other, directory=tmp_path))
     assert list((tmp_path / "segments").glob("*.marshal")) != kept  # a new key replaced it
@@ -461,6 +463,37 @@ def test_the_catalogues_cut_is_kept_between_runs(catalogue, tmp_path, monkeypatc
     many = Segmenter(catalogue.vocabulary, directory=tmp_path / "big")
     many.remember(f"文本{n}" for n in range(KEPT_TEXTS_MAX + 1))
     assert not (tmp_path / "big" / "segments").exists()
+
+
+def test_the_postings_and_the_unanswerable_neighbours_are_kept_between_runs(
+        assistant: Assistant, tmp_path, monkeypatch) -> None:
+    """The second start reads the postings (the catalogue's cut, weighed by field) and the
+    unanswerable questions' bigrams back: the same as built; other field weights, or other
+    unanswerable questions, are kept under another key."""
+    from bot.answering.grams import CharGrams, Neighbours
+    from bot.answering.matching import _documents, _kept_cut, _postings
+
+    monkeypatch.setenv("A4P_CACHE_DIR", str(tmp_path))
+    index = assistant.index
+    entries, asked, weights = index.entries[:12], assistant.catalogue.asked, index.tuning.field_weights
+    built = _postings(index.segmenter, entries, weights, asked)
+    first = _kept_cut(index.segmenter, entries, weights, asked)
+    (kept,) = (tmp_path / "cut").glob("*.marshal")
+    again = _kept_cut(index.segmenter, entries, weights, asked)
+    assert again is not first and again == first == built and again.postings
+    _kept_cut(index.segmenter, entries, {**weights, "asked": 0.8}, asked)
+    assert list((tmp_path / "cut").glob("*.marshal")) != [kept]  # another key replaced it
+
+    space = CharGrams.kept(_documents(entries, asked))
+    outside = [normalise(q) for q in assistant.catalogue.outside[:200]]
+    weighed = Neighbours(space, outside)
+    assert Neighbours.kept(space, outside).postings == weighed.postings
+    (neighbours,) = (tmp_path / "neighbours").glob("*.marshal")
+    read = Neighbours.kept(space, outside)
+    question = space.question(normalise("营地WiFi密码多少"))
+    assert read.postings == weighed.postings and read.closest(question) == weighed.closest(question)
+    Neighbours.kept(space, outside[:100])
+    assert list((tmp_path / "neighbours").glob("*.marshal")) != [neighbours]
 
 
 def test_the_bigram_tables_are_kept_between_runs(tmp_path, monkeypatch) -> None:
@@ -533,6 +566,36 @@ def test_the_bigram_tables_hold_each_texts_own_vector(assistant: Assistant) -> N
 
         assert built.phrasings.dots(question).tolist() == [cosine(v) for v in phrasings]
         assert built.whole(question).tolist() == [cosine(v) for v in wholes]
+
+
+def test_tables_from_the_parents_counted_texts_are_the_ones_built_anew(
+        assistant: Assistant) -> None:
+    """An index leaving a set out drops that set's texts from its parent's counted texts
+    (`Counted.subset`) instead of counting ~25,000 texts again: the tables are the same
+    floats as a build from its own texts, and a gram only the dropped texts held is gone."""
+    import numpy as np
+    import pytest
+
+    from bot.answering.grams import CharGrams, Counted
+    from bot.answering.matching import _documents
+
+    entries, asked = assistant.index.entries[:12], assistant.catalogue.asked
+    documents = _documents(entries, asked)
+    dropped = {e.id: qs[1::2] for e in entries if (qs := asked.get(e.id, ()))}
+    fewer = _documents(entries, {i: tuple(q for q in qs if q not in dropped.get(i, ()))
+                                 for i, qs in asked.items()})
+    parent = Counted.of(documents)
+    anew, subset = CharGrams(fewer), CharGrams(parent.subset(fewer))
+    assert anew.idf == subset.idf and len(parent.names) > len(anew.idf)
+    for asked_now in ("营地外面有人打架咋办", "protection des civils stp", "women peacekeepers"):
+        question = anew.question(normalise(asked_now))
+        assert subset.question(normalise(asked_now)) == question
+        assert np.array_equal(subset.whole(question), anew.whole(question))
+        best, votes = subset.closest(question, 20)
+        again, votes_again = anew.closest(question, 20)
+        assert np.array_equal(best, again) and votes == votes_again and best.any()
+    with pytest.raises(ValueError):
+        parent.subset([[("not one of its texts", True)], *fewer[1:]])
 
 
 def test_an_index_leaving_a_set_out_keeps_no_tables(assistant: Assistant, tmp_path,

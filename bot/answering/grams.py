@@ -18,6 +18,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
@@ -53,17 +54,22 @@ remembered_grams = lru_cache(maxsize=32768)(grams)
 class CharGrams:
     """Unit-length bigram vectors of every entry (all its fields) and of each example."""
 
+    key: str | None = None  # what the tables were kept under (`kept`), if they were
+
     @classmethod
     def kept(cls, documents: list[list[tuple[str, bool]]]) -> CharGrams:
         """The tables of these documents, read back from A4P_CACHE_DIR when the same texts
         were weighed before: building them was 0.45 s of every start. Keyed by the texts and
         this module's code, so an edit of either builds them anew."""
-        path = cache_dir() / "grams" / f"{_digest(documents)}.marshal"
+        key = _digest(documents)
+        path = cache_dir() / "grams" / f"{key}.marshal"
         if (state := load(path)) is not None:
-            return cls._restored(state)
-        built = cls(documents)
-        if sum(len(texts) for texts in documents) <= KEPT_TEXTS_MAX:
-            keep(path, built._state(), stale="*.marshal")
+            built = cls._restored(state)
+        else:
+            built = cls(documents)
+            if sum(len(texts) for texts in documents) <= KEPT_TEXTS_MAX:
+                keep(path, built._state(), stale="*.marshal")
+        built.key = key
         return built
 
     def _state(self) -> tuple[Any, ...]:
@@ -79,39 +85,28 @@ class CharGrams:
                                                      for b in (owners, starts, grouped))
         return grams
 
-    def __init__(self, documents: Iterable[list[tuple[str, bool]]],
+    def __init__(self, documents: list[list[tuple[str, bool]]] | Counted,
                  counted: Callable[[str], Counter[str]] = grams) -> None:
         """`documents`: per entry, its normalised texts, each marked True when it is a
-        phrasing (a title or an example question), in index order; `counted`: how a text's
-        grams are counted (`remembered_grams` for the evaluations' many indexes)."""
-        counted_texts = [[(counted(text), phrasing) for text, phrasing in texts]
-                         for texts in documents]
-        # every gram numbered in order of first use, and each text's grams as numbers
-        names = list(dict.fromkeys(chain.from_iterable(
-            part for parts in counted_texts for part, _ in parts)))
-        number = {g: k for k, g in enumerate(names)}
-        parts = [part for texts in counted_texts for part, _ in texts]
-        keys = np.fromiter(chain.from_iterable(map(number.__getitem__, part) for part in parts),
-                           dtype=np.intp)
-        counts = np.fromiter(chain.from_iterable(part.values() for part in parts),
-                             dtype=np.intp, count=len(keys))
-        lengths = np.array([len(part) for part in parts], dtype=np.intp)
-        owner_of_part = np.repeat(np.arange(len(counted_texts), dtype=np.intp),
-                                  [len(texts) for texts in counted_texts])
-        self.size = n = len(counted_texts)
-        entry, key, summed = _wholes(keys, counts, np.repeat(owner_of_part, lengths), len(names))
-        # idf: how few entries use a gram
+        phrasing (a title or an example question), in index order — or those texts already
+        counted (`Counted`); `counted`: how a text's grams are counted (`remembered_grams`
+        for the evaluations' many indexes)."""
+        flat = documents if isinstance(documents, Counted) else Counted.of(documents, counted)
+        names, keys, counts, lengths = flat.names, flat.keys, flat.counts, flat.lengths
+        self.size = n = flat.size
+        entry, key, summed = _wholes(keys, counts, np.repeat(flat.owners, lengths), len(names))
+        # idf: how few entries use a gram (one no text holds any more — `Counted.subset` —
+        # is left out, as a build from the texts themselves would never have seen it)
         frequency = np.bincount(key, minlength=len(names)).tolist()
-        self.idf = {g: math.log((n + 1) / (c + 0.5)) for g, c in zip(names, frequency)}
-        idf = np.fromiter(self.idf.values(), dtype=np.float64, count=len(names))
+        rarity = [math.log((n + 1) / (c + 0.5)) for c in frequency]
+        self.idf = {g: r for g, r, c in zip(names, rarity, frequency) if c}
+        idf = np.array(rarity, dtype=np.float64)
         self.wholes = _units(names, idf, key, summed, np.bincount(entry, minlength=n))
         # every phrasing of every entry in one table, and the entry each belongs to: one
         # pass per question gives every entry's closest phrasing and the neighbours' vote
-        marked = np.array([phrasing and bool(part) for texts in counted_texts
-                           for part, phrasing in texts], dtype=bool)
-        kept = np.repeat(marked, lengths)
-        self.phrasings = _units(names, idf, keys[kept], counts[kept], lengths[marked])
-        self.owners = owner_of_part[marked]
+        kept = np.repeat(flat.marked, lengths)
+        self.phrasings = _units(names, idf, keys[kept], counts[kept], lengths[flat.marked])
+        self.owners = flat.owners[flat.marked]
         # where each entry's phrasings begin (owners ascend), and whose they are
         self.starts = np.flatnonzero(np.diff(self.owners, prepend=-1))
         self.grouped = self.owners[self.starts]
@@ -148,6 +143,64 @@ class CharGrams:
             for owner, dot in zip(self.owners[top].tolist(), dots[top].tolist()):
                 votes[owner] = votes.get(owner, 0.0) + dot / total
         return best, votes
+
+
+@dataclass(frozen=True)
+class Counted:
+    """Every text's grams, counted and numbered once, flat: what `CharGrams` weighs. An
+    index that leaves a development set out takes its parent's and drops that set's texts
+    (`subset`) rather than counting and numbering ~25,000 texts again."""
+
+    documents: list[list[tuple[str, bool]]]
+    names: list[str]        # every gram, numbered in order of first use
+    keys: np.ndarray        # each text's grams as numbers, text after text
+    counts: np.ndarray      # … and how often each occurs in its text
+    lengths: np.ndarray     # per text: how many distinct grams it holds
+    owners: np.ndarray      # per text: its entry's position
+    marked: np.ndarray      # per text: a phrasing that holds a gram
+
+    @property
+    def size(self) -> int:
+        return len(self.documents)
+
+    @classmethod
+    def of(cls, documents: list[list[tuple[str, bool]]],
+           counted: Callable[[str], Counter[str]] = grams) -> Counted:
+        counted_texts = [[(counted(text), phrasing) for text, phrasing in texts]
+                         for texts in documents]
+        names = list(dict.fromkeys(chain.from_iterable(
+            part for parts in counted_texts for part, _ in parts)))
+        number = {g: k for k, g in enumerate(names)}
+        parts = [part for texts in counted_texts for part, _ in texts]
+        keys = np.fromiter(chain.from_iterable(map(number.__getitem__, part) for part in parts),
+                           dtype=np.intp)
+        counts = np.fromiter(chain.from_iterable(part.values() for part in parts),
+                             dtype=np.intp, count=len(keys))
+        lengths = np.array([len(part) for part in parts], dtype=np.intp)
+        owners = np.repeat(np.arange(len(counted_texts), dtype=np.intp),
+                           [len(texts) for texts in counted_texts])
+        marked = np.array([phrasing and bool(part) for texts in counted_texts
+                           for part, phrasing in texts], dtype=bool)
+        return cls(documents, names, keys, counts, lengths, owners, marked)
+
+    def subset(self, documents: list[list[tuple[str, bool]]]) -> Counted:
+        """The same, for these documents: each entry's texts a subsequence of this one's
+        (the same entries, some texts left out). The grams keep their numbers; a gram no
+        kept text holds any more is simply never used."""
+        kept = np.zeros(len(self.lengths), dtype=bool)
+        start = 0
+        for mine, theirs in zip(self.documents, documents, strict=True):
+            k = 0
+            for j, text in enumerate(mine):
+                if k < len(theirs) and theirs[k] == text:
+                    kept[start + j] = True
+                    k += 1
+            if k != len(theirs):
+                raise ValueError("not a subset of the counted documents")
+            start += len(mine)
+        return Counted(documents, self.names, self.keys[np.repeat(kept, self.lengths)],
+                       self.counts[np.repeat(kept, self.lengths)], self.lengths[kept],
+                       self.owners[kept], self.marked[kept])
 
 
 def _wholes(keys: np.ndarray, counts: np.ndarray, owners: np.ndarray, width: int
@@ -189,6 +242,25 @@ class Neighbours:
         a `_Table`: for ~2,600 questions and the three closest, the loop takes 6 µs and
         numpy 20.)"""
         self.postings = _postings([v for t in texts if (v := space.vector(counted(t)))])
+
+    @classmethod
+    def kept(cls, space: CharGrams, texts: list[str]) -> Neighbours:
+        """These questions weighed in a kept `space`, read back from A4P_CACHE_DIR when they
+        were weighed in it before (0.17 s of every start for ~2,900 questions). Keyed by the
+        space's key and the texts; a space that was not kept weighs them anew."""
+        if space.key is None:
+            return cls(space, texts)
+        h = hashlib.sha256(space.key.encode())
+        for text in texts:
+            h.update(f"{text}\x1f".encode())
+        path = cache_dir() / "neighbours" / f"{h.hexdigest()[:32]}.marshal"
+        if (postings := load(path)) is not None:
+            found = cls.__new__(cls)
+            found.postings = postings
+            return found
+        built = cls(space, texts)
+        keep(path, built.postings, stale="*.marshal")
+        return built
 
     def closest(self, question: Vector, k: int = 3) -> float:
         """The mean cosine of the `k` closest: one held question that shares a rare bigram

@@ -42,6 +42,7 @@ general title words such as 维和人员; `_family_order`).
 from __future__ import annotations
 
 import gc
+import hashlib
 import heapq
 import math
 import re
@@ -49,17 +50,18 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 
 from .catalogue import ACTORS, Area, Catalogue, Commitment, Entry, Faq
+from .derived import KEPT_TEXTS_MAX, cache_dir, keep, load
 from .normalisation import is_blank, normalise, strip_punctuation
 from .references import Reference, find_references
 from .repair import CompoundRepair
-from .grams import CharGrams, Neighbours, remembered_grams
-from .grams import grams as counted_grams
+from .grams import CharGrams, Counted, Neighbours, remembered_grams
 from .segmenter import Segmenter, fold_latin, is_han, is_latin, pinyin_key
 
 if TYPE_CHECKING:  # the ranking holds numpy arrays from grams.py
@@ -94,6 +96,9 @@ class Tuning:
     #: a word found only in users' example questions (今年, 全是) is incidental more often
     #: than a topic: it counts for this share of its weight
     example_only_weight: float = 0.5
+    #: … and never more than this: such a word is rare because few questions were asked
+    #: with it (keeping, alive, entendu), not because it names a topic
+    example_only_cap: float = 1.0
     #: entries whose users asked much the same (the neighbours' vote) join the candidates
     #: when the rank step missed them: at most this many …
     neighbours: int = 3
@@ -107,9 +112,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.133, "relative": 0.172, "example": 1.897, "grams": 0.823,
-        "grams_example": 2.791, "votes": 4.052, "area": -0.271, "paragraph": 0.468,
-        "faq": 0.641, "listing_area": 0.705, "position": 1.006}))
+        "score": 5.152, "relative": 0.141, "example": 1.949, "grams": 0.866,
+        "grams_example": 2.982, "votes": 4.132, "area": -0.151, "paragraph": 0.51,
+        "faq": 0.673, "listing_area": 0.742, "position": 1.022}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -125,23 +130,23 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.17, "share": -1.407, "evidence": -0.652, "share_evidence": 0.649,
-        "example_share": 4.184, "specific": -0.199, "generic_only": 0.266, "exact": -0.854,
-        "margin": 0.122, "unknown": -1.666, "number": -0.755, "quantity": -1.826,
-        "example": -0.685, "matched": 3.657, "grams": 9.704, "grams_example": 2.933,
-        "rerank": -1.284, "rerank_margin": 3.41, "off_topic": -2.017, "outside": -6.85,
-        "votes": 0.588}))
+        "bias": -1.822, "share": -1.047, "evidence": -0.814, "share_evidence": 0.634,
+        "example_share": 4.032, "specific": -0.036, "generic_only": 0.538, "exact": -0.702,
+        "margin": 0.278, "unknown": -1.625, "number": -0.778, "quantity": -1.716,
+        "example": -1.162, "matched": 3.284, "grams": 12.214, "grams_example": 2.911,
+        "rerank": -1.813, "rerank_margin": 3.544, "off_topic": -1.907, "outside": -6.973,
+        "votes": 0.39}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.356, "share": -0.576, "evidence": -0.852, "share_evidence": 0.18,
-        "example_share": 4.659, "specific": 0.499, "generic_only": 0.917, "exact": -0.911,
-        "margin": -0.008, "unknown": -2.252, "number": -0.936, "quantity": -2.202,
-        "example": -0.686, "matched": 4.137, "grams": 8.163, "grams_example": 4.164,
-        "rerank": 3.651, "rerank_margin": -2.526, "off_topic": -2.504, "outside": -9.748,
-        "votes": 1.604}))
-    answer_at: float = 0.53  # confidence to answer with a card
-    suggest_at: float = 0.39  # the suggestion model's confidence to offer "did you mean"
+        "bias": -1.852, "share": -0.426, "evidence": -0.953, "share_evidence": 0.353,
+        "example_share": 4.553, "specific": 0.328, "generic_only": 0.634, "exact": -0.921,
+        "margin": 0.026, "unknown": -2.181, "number": -0.956, "quantity": -2.117,
+        "example": -1.106, "matched": 4.005, "grams": 9.528, "grams_example": 4.3,
+        "rerank": 3.481, "rerank_margin": -2.54, "off_topic": -2.424, "outside": -9.953,
+        "votes": 1.577}))
+    answer_at: float = 0.58  # confidence to answer with a card
+    suggest_at: float = 0.43  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
@@ -375,7 +380,30 @@ def _postings(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, 
             for term in terms:
                 if postings[term].get(i, ("", 0.0))[1] < weights["asked"]:
                     postings[term][i] = ("asked", weights["asked"])
-    return _Cut(postings, labels, examples, frozenset(documented))
+    return _Cut(dict(postings), labels, examples, frozenset(documented))
+
+
+def _kept_cut(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, float],
+              asked: Asked) -> _Cut:
+    """`_postings`, read back from A4P_CACHE_DIR when the same texts were cut by the same
+    segmenter and weighed with the same field weights by this code (0.25 s of every start
+    with ~18,500 asked questions); built and kept otherwise."""
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(f"{segmenter.signature}{sorted(weights.items())}".encode())
+    texts = 0
+    for entry in entries:
+        h.update(f"\x1e{entry.id}".encode())
+        for fld, text in _fields(entry, asked.get(entry.id, ())):
+            h.update(f"{fld}\x1d{normalise(text)}\x1f".encode())
+            texts += 1
+    path = cache_dir() / "cut" / f"{h.hexdigest()[:32]}.marshal"
+    if (state := load(path)) is not None:
+        postings, labels, examples, documented = state
+        return _Cut(postings, labels, examples, documented)
+    cut = _postings(segmenter, entries, weights, asked)
+    if texts <= KEPT_TEXTS_MAX:
+        keep(path, (cut.postings, cut.labels, cut.examples, cut.documented), stale="*.marshal")
+    return cut
 
 
 def _holders(examples: list[frozenset[str]]) -> dict[str, tuple[int, ...]]:
@@ -425,7 +453,8 @@ class Index:
         self.tuning = tuning
         self.segmenter = segmenter or Segmenter(catalogue.vocabulary)
         self.entries: list[Entry] = list(catalogue.entries())
-        cut = _postings(self.segmenter, self.entries, tuning.field_weights, catalogue.asked)
+        cut = (_kept_cut if parent is None else _postings)(
+            self.segmenter, self.entries, tuning.field_weights, catalogue.asked)
         self.postings, self.labels, self.examples = cut.postings, cut.labels, cut.examples
         self.children = _children(self.entries)
         # 100 × the kind's prior, per entry (and with an area's listing prior)
@@ -433,7 +462,7 @@ class Index:
         self.listing_priors = [100 * (tuning.listing_area_prior if e.kind == "area"
                                       else tuning.kind_prior[e.kind]) for e in self.entries]
         self._weigh(cut)
-        self._phrasings(kept=parent is None)
+        self._phrasings(parent)
         self._lookups()
         # The index is millions of long-lived objects; left to the cyclic garbage collector
         # each full collection walks them all (~100 ms pauses at 100× catalogue size).
@@ -460,7 +489,7 @@ class Index:
         self.generic = frozenset(t for terms in generic.values() for t in terms)
         self.example_only = frozenset(self.postings.keys() - cut.documented)
 
-    def _phrasings(self, kept: bool) -> None:
+    def _phrasings(self, parent: Index | None) -> None:
         """Per entry, its phrasings (titles, example questions) as term sets with their idf
         norms and a term -> phrasings table, and as character bigrams."""
         self.example_norms: list[list[float]] = [
@@ -470,9 +499,18 @@ class Index:
         documents = _documents(self.entries, self.catalogue.asked)
         # the tables are kept between runs for the shipped knowledge; not for an index that
         # leaves a development set out (`unseen`), built once per set by the evaluations
-        counted = counted_grams if kept else remembered_grams
-        self.grams = CharGrams.kept(documents) if kept else CharGrams(documents, counted)
-        self.outside = Neighbours(self.grams, map(normalise, self.catalogue.outside), counted)
+        # from its parent's texts, counted once, without the set's
+        self.grams = (CharGrams.kept(documents) if parent is None
+                      else CharGrams(parent.counted.subset(documents)))
+        outside = [normalise(text) for text in self.catalogue.outside]
+        self.outside = (Neighbours.kept(self.grams, outside) if parent is None
+                        else Neighbours(self.grams, outside, remembered_grams))
+
+    @cached_property
+    def counted(self) -> Counted:
+        """Every text's bigrams counted and numbered: built when a first index leaving
+        some asked questions out (`unseen`) needs them; the bot never does."""
+        return Counted.of(_documents(self.entries, self.catalogue.asked), remembered_grams)
 
     def _lookups(self) -> None:
         """The tables questions are looked up in besides the postings: vocabularies for
@@ -686,7 +724,8 @@ def expand(index: Index, question: Question) -> tuple[Lookups, dict[str, float]]
         if found and all(t in index.generic for t, _, _ in found):
             weight *= index.tuning.generic_weight
         elif found and all(t in index.example_only for t, _, _ in found):
-            weight *= index.tuning.example_only_weight
+            weight = min(weight * index.tuning.example_only_weight,
+                         index.tuning.example_only_cap)
         weights[term] = weight
     return lookups, weights
 

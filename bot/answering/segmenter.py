@@ -195,7 +195,9 @@ class Segmenter:
                                          DOMAIN_WORD_FREQ)
         self.stopwords = _stopwords(vocabulary, self.domain_words)
         self._phrase_table = self._latin_phrases(vocabulary)
-        self._remembered = directory / "segments" / f"{_signature(vocabulary)}.marshal"
+        #: what cuts a text: the vocabulary, jieba's and stopwords-iso's versions, this code
+        self.signature = _signature(vocabulary)
+        self._remembered = directory / "segments" / f"{self.signature}.marshal"
         self._kept: dict[str, list[str]] | None = None  # read on first use, then held
 
     def frequency(self, token: str) -> int:

@@ -36,7 +36,7 @@ QUESTION_SETS = ("questions.yaml", "field_dev.yaml")  # catalogue-worded and fie
 # evaluate.py, knowledge/asked.yaml); the frozen holdouts are only read to report, never
 # tuned on and never copied into the knowledge (README, "How the matcher is measured").
 DEVELOPMENT_SETS = ("questions.yaml", "holdout.yaml",
-                    *(f"field_dev{n}.yaml" for n in ("", *range(2, 67))))
+                    *(f"field_dev{n}.yaml" for n in ("", *range(2, 78))))
 FROZEN_SETS = ("field_holdout.yaml", "field_holdout2.yaml", "field_holdout3.yaml")
 FALLBACK_QUESTIONS = ("保护平民", "维和人员伤亡越来越多怎么办", "第十三项承诺", "女兵太少",
                       "附加限制条件", "性剥削和性虐待零容忍", "今天天气怎么样", "环境管理")
@@ -118,6 +118,23 @@ def grade(index: Index, items: list[dict]
         if not right:
             misses.append((item, result))
     return total, dict(kinds), misses
+
+
+_GRADING: list[Index] = []  # the index forked graders share (`grade_all`)
+
+
+def _grade_named(name: str) -> tuple[str, Graded]:
+    return name, grade(_GRADING[0], labelled_set(DATA / name))[0]
+
+
+def grade_all(index: Index, names: tuple[str, ...], workers: int = 2) -> dict[str, Graded]:
+    """Each labelled set of tests/data graded (`grade`), `workers` sets at a time: the
+    graders are forked from this process, so they share its loaded index."""
+    _GRADING[:] = [index]
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return dict(pool.imap_unordered(_grade_named, names))
 
 
 def labelled_set(path: Path) -> list[dict]:
