@@ -112,9 +112,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.152, "relative": 0.141, "example": 1.949, "grams": 0.866,
-        "grams_example": 2.982, "votes": 4.132, "area": -0.151, "paragraph": 0.51,
-        "faq": 0.673, "listing_area": 0.742, "position": 1.022}))
+        "score": 5.14, "relative": 0.142, "example": 1.942, "grams": 0.873,
+        "grams_example": 3.109, "votes": 4.152, "area": -0.145, "paragraph": 0.5,
+        "faq": 0.68, "listing_area": 0.737, "position": 1.02}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -130,23 +130,23 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -1.822, "share": -1.047, "evidence": -0.814, "share_evidence": 0.634,
-        "example_share": 4.032, "specific": -0.036, "generic_only": 0.538, "exact": -0.702,
-        "margin": 0.278, "unknown": -1.625, "number": -0.778, "quantity": -1.716,
-        "example": -1.162, "matched": 3.284, "grams": 12.214, "grams_example": 2.911,
-        "rerank": -1.813, "rerank_margin": 3.544, "off_topic": -1.907, "outside": -6.973,
-        "votes": 0.39}))
+        "bias": -1.697, "share": -1.425, "evidence": -0.88, "share_evidence": 0.683,
+        "example_share": 4.549, "specific": 0.029, "generic_only": 0.333, "exact": -0.378,
+        "margin": 0.155, "unknown": -1.622, "number": -0.805, "quantity": -1.65,
+        "example": -1.885, "matched": 3.178, "grams": 12.488, "grams_example": 3.117,
+        "rerank": -1.551, "rerank_margin": 3.502, "off_topic": -1.886, "outside": -7.091,
+        "votes": 0.24}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -1.852, "share": -0.426, "evidence": -0.953, "share_evidence": 0.353,
-        "example_share": 4.553, "specific": 0.328, "generic_only": 0.634, "exact": -0.921,
-        "margin": 0.026, "unknown": -2.181, "number": -0.956, "quantity": -2.117,
-        "example": -1.106, "matched": 4.005, "grams": 9.528, "grams_example": 4.3,
-        "rerank": 3.481, "rerank_margin": -2.54, "off_topic": -2.424, "outside": -9.953,
-        "votes": 1.577}))
-    answer_at: float = 0.58  # confidence to answer with a card
-    suggest_at: float = 0.43  # the suggestion model's confidence to offer "did you mean"
+        "bias": -2.073, "share": -0.625, "evidence": -1.064, "share_evidence": 0.479,
+        "example_share": 4.458, "specific": 0.323, "generic_only": 0.782, "exact": -0.667,
+        "margin": -0.034, "unknown": -2.18, "number": -1.034, "quantity": -2.18,
+        "example": -1.126, "matched": 4.029, "grams": 9.684, "grams_example": 4.522,
+        "rerank": 3.714, "rerank_margin": -2.441, "off_topic": -2.398, "outside": -10.0,
+        "votes": 1.38}))
+    answer_at: float = 0.59  # confidence to answer with a card
+    suggest_at: float = 0.42  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
