@@ -67,8 +67,9 @@ class CharGrams:
             built = cls._restored(state)
         else:
             built = cls(documents)
-            if sum(len(texts) for texts in documents) <= KEPT_TEXTS_MAX:
-                keep(path, built._state(), stale="*.marshal")
+            if sum(len(texts) for texts in documents) > KEPT_TEXTS_MAX:
+                return built  # not kept: nor is what is weighed in it (`Neighbours.kept`)
+            keep(path, built._state(), stale="*.marshal")
         built.key = key
         return built
 
