@@ -14,12 +14,15 @@ import tempfile
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
-# Files derived from many texts (the cut texts, the bigram tables) are kept for at most this
-# many: the knowledge's (~16,600 with users' phrasings), not a synthetic catalogue's (the
-# 100x benchmark's, over 100,000, would make every start read tens of megabytes).
+# Files derived from many texts (the cut texts, the postings, the bigram tables) are kept for
+# at most this many: the knowledge's (~18,000 with users' phrasings), not a synthetic
+# catalogue's (the 100x benchmark's, over 100,000, would make every start read tens of
+# megabytes).
 KEPT_TEXTS_MAX = 30_000
 
 
@@ -46,6 +49,21 @@ def _writable(base: Path) -> Path:
         fallback = Path(tempfile.gettempdir()) / "a4p-bot-cache"
         fallback.mkdir(parents=True, exist_ok=True)
         return fallback
+
+
+def reused(folder: str, key: str, build: Callable[[], T], *,
+           state: Callable[[T], Any] = lambda built: built,
+           restored: Callable[[Any], T] = lambda state: state, kept: bool = True) -> T:
+    """What `build` makes, read back from `folder` of the cache when it was kept under `key`
+    before (`restored` of its `state`); else built, and kept unless `kept` is false (a
+    synthetic catalogue's), in place of the folder's earlier files."""
+    path = cache_dir() / folder / f"{key}.marshal"
+    if kept and (data := load(path)) is not None:
+        return restored(data)
+    built = build()
+    if kept:
+        keep(path, state(built), stale="*.marshal")
+    return built
 
 
 def parsed(path: Path, parse: Callable[[str], Any]) -> Any:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .derived import KEPT_TEXTS_MAX, cache_dir, keep, load
+from .derived import KEPT_TEXTS_MAX, reused
 from .segmenter import fold_latin
 
 Vector = Mapping[str, float]
@@ -61,16 +61,11 @@ class CharGrams:
         """The tables of these documents, read back from A4P_CACHE_DIR when the same texts
         were weighed before: building them was 0.45 s of every start. Keyed by the texts and
         this module's code, so an edit of either builds them anew."""
-        key = _digest(documents)
-        path = cache_dir() / "grams" / f"{key}.marshal"
-        if (state := load(path)) is not None:
-            built = cls._restored(state)
-        else:
-            built = cls(documents)
-            if sum(len(texts) for texts in documents) > KEPT_TEXTS_MAX:
-                return built  # not kept: nor is what is weighed in it (`Neighbours.kept`)
-            keep(path, built._state(), stale="*.marshal")
-        built.key = key
+        key, kept = _digest(documents), sum(map(len, documents)) <= KEPT_TEXTS_MAX
+        built = reused("grams", key, lambda: cls(documents), state=cls._state,
+                       restored=cls._restored, kept=kept)
+        if kept:  # nor is what is weighed in tables that are not (`Neighbours.kept`)
+            built.key = key
         return built
 
     def _state(self) -> tuple[Any, ...]:
@@ -199,9 +194,9 @@ class Counted:
             if k != len(theirs):
                 raise ValueError("not a subset of the counted documents")
             start += len(mine)
-        return Counted(documents, self.names, self.keys[np.repeat(kept, self.lengths)],
-                       self.counts[np.repeat(kept, self.lengths)], self.lengths[kept],
-                       self.owners[kept], self.marked[kept])
+        grams_kept = np.repeat(kept, self.lengths)
+        return Counted(documents, self.names, self.keys[grams_kept], self.counts[grams_kept],
+                       self.lengths[kept], self.owners[kept], self.marked[kept])
 
 
 def _wholes(keys: np.ndarray, counts: np.ndarray, owners: np.ndarray, width: int
@@ -254,14 +249,14 @@ class Neighbours:
         h = hashlib.sha256(space.key.encode())
         for text in texts:
             h.update(f"{text}\x1f".encode())
-        path = cache_dir() / "neighbours" / f"{h.hexdigest()[:32]}.marshal"
-        if (postings := load(path)) is not None:
-            found = cls.__new__(cls)
-            found.postings = postings
-            return found
-        built = cls(space, texts)
-        keep(path, built.postings, stale="*.marshal")
-        return built
+        return reused("neighbours", h.hexdigest()[:32], lambda: cls(space, texts),
+                      state=lambda built: built.postings, restored=cls._restored)
+
+    @classmethod
+    def _restored(cls, postings: dict[str, tuple[tuple[int, float], ...]]) -> Neighbours:
+        found = cls.__new__(cls)
+        found.postings = postings
+        return found
 
     def closest(self, question: Vector, k: int = 3) -> float:
         """The mean cosine of the `k` closest: one held question that shares a rare bigram

@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz, process
 
 from .catalogue import ACTORS, Area, Catalogue, Commitment, Entry, Faq
-from .derived import KEPT_TEXTS_MAX, cache_dir, keep, load
+from .derived import KEPT_TEXTS_MAX, reused
 from .normalisation import is_blank, normalise, strip_punctuation
 from .references import Reference, find_references
 from .repair import CompoundRepair
@@ -396,14 +396,10 @@ def _kept_cut(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, 
         for fld, text in _fields(entry, asked.get(entry.id, ())):
             h.update(f"{fld}\x1d{normalise(text)}\x1f".encode())
             texts += 1
-    path = cache_dir() / "cut" / f"{h.hexdigest()[:32]}.marshal"
-    if (state := load(path)) is not None:
-        postings, labels, examples, documented = state
-        return _Cut(postings, labels, examples, documented)
-    cut = _postings(segmenter, entries, weights, asked)
-    if texts <= KEPT_TEXTS_MAX:
-        keep(path, (cut.postings, cut.labels, cut.examples, cut.documented), stale="*.marshal")
-    return cut
+    return reused("cut", h.hexdigest()[:32],
+                  lambda: _postings(segmenter, entries, weights, asked),
+                  state=lambda cut: (cut.postings, cut.labels, cut.examples, cut.documented),
+                  restored=lambda state: _Cut(*state), kept=texts <= KEPT_TEXTS_MAX)
 
 
 def _holders(examples: list[frozenset[str]]) -> dict[str, tuple[int, ...]]:
