@@ -156,10 +156,14 @@ def test_run_with_rejected_token_never_prints_it(tmp_path):
     rejected = "123456789:AAH-rejected-secret-part-0123456789"
     with FakeTelegram(token="987654321:AAH-the-token-telegram-knows-01234") as tg:
         out = run_bot({"TELEGRAM_BOT_TOKEN": rejected, "TELEGRAM_BASE_URL": tg.base_url,
-                       "A4P_DATA_DIR": str(tmp_path)})  # the session's derived caches
+                       "A4P_DATA_DIR": str(tmp_path),  # the session's derived caches
+                       "A4P_LOG_LEVEL": "DEBUG"})
     assert out.returncode == 2, out.stderr[-2000:]
     assert out.stderr.splitlines()[-1].startswith("a4pbot: TELEGRAM_BOT_TOKEN was rejected")
     assert "rejected-secret-part" not in out.stdout + out.stderr
+    # nothing waits for a chart warm-up a rejected token never needed (the accepted token's
+    # start logs it: test_webhook's secret test)
+    assert "warm-ups started" not in out.stderr
 
 
 def test_ask_json_carries_suggestions_when_unsure_and_nothing_when_out_of_scope(capsys):

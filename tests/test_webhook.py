@@ -221,4 +221,5 @@ def test_the_random_webhook_secret_never_reaches_the_log(tmp_path: Path) -> None
                 bot.kill()
         log = bot.stderr.read()
     assert len(secret) >= 32 and "DEBUG" in log
+    assert "warm-ups started" in log  # once Telegram accepted the token
     assert secret not in log and TOKEN.split(":")[1] not in log

@@ -155,9 +155,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     secrets = _quiet_secrets(settings)
     try:
         assistant = _with_store(_assistant(args), settings)
-        _warm(assistant)
         run(settings, assistant, webhook_url=args.webhook_url, listen=args.listen,
-            port=args.port)
+            port=args.port, started=lambda: _warm(assistant))
     except Exception as exc:  # noqa: BLE001 - Telegram's start-up failures become one line
         failure = start_error(exc, secrets.redact)
         if failure is None:
@@ -216,6 +215,7 @@ def _warm(assistant) -> None:  # assistant: Assistant
     from bot.briefing.chart import warm
 
     warm(assistant.catalogue)
+    log.debug("warm-ups started")
     threading.Thread(target=assistant.index.warm, name="matcher-warm-up", daemon=True).start()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from typing import Any
+from typing import Any, Callable
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "telegram"
 DASHBOARD_PATH = "/dashboard"  # the web dashboard (bot/web/) beside the webhook
 HTTP_SESSIONS = "http_sessions"  # bot_data key: the AiohttpRequest objects, closed by `run`
+STARTED = "started"  # bot_data key: what to begin once Telegram accepted the token
 
 # Updates handled at once. Answering costs ~2 ms of CPU on the event loop; with every pending
 # update interleaved (PTB's `True` = 256) each waits for all the others, so a burst answers
@@ -53,7 +54,11 @@ async def _register_commands(application: Application) -> None:
 
 
 async def _start(application: Application) -> None:
-    """Before serving: queue what a crash left unanswered, then publish the menu."""
+    """Before serving (Telegram has accepted the token): begin the background warm-ups, queue
+    what a crash left unanswered, then publish the menu."""
+    started: Callable[[], None] | None = application.bot_data.get(STARTED)
+    if started is not None:
+        started()
     if isinstance(application.update_queue, InboxQueue):
         await application.update_queue.replay(application.bot)
     await _register_commands(application)
@@ -105,10 +110,14 @@ def build_application(settings: Settings, assistant: Assistant, *,
 
 
 def run(settings: Settings, assistant: Assistant, *, webhook_url: str | None = None,
-        listen: str = "0.0.0.0", port: int = 8443) -> None:
-    """Serve until SIGINT/SIGTERM: long polling by default, a webhook if a URL is given."""
+        listen: str = "0.0.0.0", port: int = 8443,
+        started: Callable[[], None] | None = None) -> None:
+    """Serve until SIGINT/SIGTERM: long polling by default, a webhook if a URL is given.
+    `started` runs once Telegram has accepted the token, so a rejected one exits at once
+    instead of waiting for warm-ups it will never use."""
     secret = settings.webhook_secret()  # the one the log filter blanks out
     application = build_application(settings, assistant)
+    application.bot_data[STARTED] = started
     loop = asyncio.get_event_loop_policy().get_event_loop()
     try:
         serve(application, webhook_url=webhook_url, listen=listen, port=port, secret=secret,
