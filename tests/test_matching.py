@@ -120,6 +120,35 @@ def test_listing_questions_reach_the_area(assistant: Assistant, question: str, a
     assert _first_shown(assistant.ask(question)) == area
 
 
+@pytest.mark.parametrize("question, listing", [
+    ("概括一下安全这块", True), ("summarise the protection part for me", True),
+    ("résume-moi la partie sur les mandats", True), ("A4P 整体上对安全怎么说", True),
+    ("保护平民", False), ("what does A4P say about women", False),
+])
+def test_a_request_to_sum_a_topic_up_asks_for_the_whole(assistant: Assistant, question: str,
+                                                       listing: bool) -> None:
+    """概括, summarise, résumer ask for an area's whole, as 哪些 and list do."""
+    assert assistant.index.question(normalise(question)).listing is listing
+
+
+@pytest.mark.parametrize("question, defines", [
+    ("A4P是什么", 1.0), ("c'est quoi A4P", 1.0), ("c est quoi A4P", 1.0),
+    ("what does A4P stand for", 1.0), ("以行动促维和是啥意思", 1.0),
+    ("A4P对保护平民怎么说", 0.0),     # no question of what a thing is
+    ("A4P是什么时候发起的", 0.0),     # 是什么时候 asks when
+    ("what is A4P's commitment on women", 0.0),  # a topic besides the best entry's title
+])
+def test_asking_what_the_best_entry_names_is_evidence(assistant: Assistant, question: str,
+                                                      defines: float) -> None:
+    """A4P weighs little as a word (most questions name it in passing): asking what it is,
+    and nothing more, is told to the decision as a feature of its own."""
+    result = assistant.ask(question)
+    assert result.decision is not None
+    assert result.decision.features["defines"] == defines
+    if defines:
+        assert _first_shown(result) == "F1"
+
+
 @pytest.mark.parametrize("question, expected, area", [
     ("维和人员性侵怎么处理", {"C41"}, "A8"), ("language skills for peacekeepers", {"C24"}, "A5"),
     ("跟非盟怎么合作", {"C37", "C38"}, "A7"), ("维和表现不好谁负责", {"C19"}, "A5"),

@@ -112,9 +112,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.14, "relative": 0.142, "example": 1.942, "grams": 0.873,
-        "grams_example": 3.109, "votes": 4.152, "area": -0.145, "paragraph": 0.5,
-        "faq": 0.68, "listing_area": 0.737, "position": 1.02}))
+        "score": 5.133, "relative": 0.117, "example": 1.945, "grams": 0.855,
+        "grams_example": 3.076, "votes": 4.202, "area": -0.162, "paragraph": 0.588,
+        "faq": 0.615, "listing_area": 0.694, "position": 1.015}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -130,23 +130,23 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -1.697, "share": -1.425, "evidence": -0.88, "share_evidence": 0.683,
-        "example_share": 4.549, "specific": 0.029, "generic_only": 0.333, "exact": -0.378,
-        "margin": 0.155, "unknown": -1.622, "number": -0.805, "quantity": -1.65,
-        "example": -1.885, "matched": 3.178, "grams": 12.488, "grams_example": 3.117,
-        "rerank": -1.551, "rerank_margin": 3.502, "off_topic": -1.886, "outside": -7.091,
-        "votes": 0.24}))
+        "bias": -2.176, "share": -1.454, "evidence": -0.655, "share_evidence": 0.459,
+        "example_share": 4.527, "specific": -0.091, "generic_only": 0.329, "exact": -0.513,
+        "margin": 0.334, "unknown": -1.442, "number": -0.771, "quantity": -1.742,
+        "example": -1.831, "matched": 3.334, "grams": 12.891, "grams_example": 3.238,
+        "rerank": -0.932, "rerank_margin": 3.239, "off_topic": -1.916, "outside": -6.962,
+        "votes": 0.234, "defines": 1.102}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.073, "share": -0.625, "evidence": -1.064, "share_evidence": 0.479,
-        "example_share": 4.458, "specific": 0.323, "generic_only": 0.782, "exact": -0.667,
-        "margin": -0.034, "unknown": -2.18, "number": -1.034, "quantity": -2.18,
-        "example": -1.126, "matched": 4.029, "grams": 9.684, "grams_example": 4.522,
-        "rerank": 3.714, "rerank_margin": -2.441, "off_topic": -2.398, "outside": -10.0,
-        "votes": 1.38}))
+        "bias": -2.332, "share": -0.593, "evidence": -0.824, "share_evidence": 0.337,
+        "example_share": 4.692, "specific": 0.233, "generic_only": 0.773, "exact": -0.789,
+        "margin": 0.036, "unknown": -2.145, "number": -1.035, "quantity": -2.193,
+        "example": -1.363, "matched": 4.078, "grams": 9.677, "grams_example": 4.399,
+        "rerank": 4.457, "rerank_margin": -2.846, "off_topic": -2.344, "outside": -9.944,
+        "votes": 1.413, "defines": 1.054}))
     answer_at: float = 0.59  # confidence to answer with a card
-    suggest_at: float = 0.42  # the suggestion model's confidence to offer "did you mean"
+    suggest_at: float = 0.39  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
@@ -172,13 +172,16 @@ DUTY_CUES = ("做", "干", "负责", "承诺", "答应", "任务", "责任", "�
              "哪些", "what", "doit", "must")
 # Words that ask for an area's list, looked for in the question before stopwords go (most
 # are stopwords): 都有 covers 都有什么 / 都有啥, 块 and 部分 "安全那块", "妇女那部分".
+# A request to sum a topic up (概括, 整体, summarise, résume-moi) asks for the whole, too.
 LISTING_WORDS = frozenset({"哪些", "方面", "领域", "有关", "相关", "所有", "全部", "清单", "都有",
                            "那块", "这块", "一块", "部分", "整块", "大块", "全貌", "概况", "一览",
-                           "总览", "概览"})
+                           "总览", "概览", "概括", "归纳", "整体"})
 # …and English and French words that ask for a whole ("list the …", "globalement"), read
-# as whole tokens (liste is part of spécialiste)
+# as whole tokens (liste is part of spécialiste; accents are gone: résumer reads resumer)
 LISTING_TOKENS = frozenset({"list", "liste", "lister", "listez", "listing", "overview",
-                            "globalement", "aperçu", "apercu", "whole", "overall"})
+                            "globalement", "aperçu", "apercu", "whole", "overall", "summary",
+                            "summarise", "summarize", "summarised", "summarized", "recap",
+                            "resume", "resumer", "resumez"})
 # A question for a figure (多少人, 几个, how many) asks for data no catalogue entry holds...
 _QUANTITY = re.compile(r"多少|几个|几名|几次|几天|几年|几位|how many|how much|combien")
 # ...unless what it counts is the catalogue's own items ("一共多少条承诺", "how many
@@ -197,6 +200,13 @@ _NUMBER = re.compile(r"\d{2,}")
 # 打“承诺13”): the question is about typing one, not about that entry.
 _MENTION = re.compile(r"比如|例如|譬如|like|such as|e\.g\.|par exemple|[«“\"]|\btyp(?:e|ing)\b"
                       r"|\btaper?\b|输入|输个|直接输|直接打|打个")
+# A question asking what something is or means (是什么, 啥意思, what is, stand for, c'est quoi,
+# ça veut dire): with nothing but an entry's title subject it asks for that entry.
+_DEFINITION = re.compile(r"是什么(?!时候)|是啥|是个啥|是个什么|啥意思|什么意思|什么东西|啥东西|咋回事|"
+                         r"怎么回事|干嘛的|干什么的|干啥的|指的是|介绍一下|"
+                         r"\bwh?at(?:['’]?s| is| are)\b|\bstand for\b|\bmeans?\b|\bmeaning\b|"
+                         r"full form|nutshell|\bexplain|c['’ ]?est quoi|\bc quoi|\bc koi|"
+                         r"qu['’]?est[- ]ce qu|veut dire|consiste|expliqu")
 # A Security Council resolution named by its number (第2436号决议, resolution 1325): the
 # question asks about that document, which no entry holds; at most the topic it is about.
 _RESOLUTION = re.compile(r"(\d{3,5})\s*号?\s*决议|(?:resolution|résolution|决议)\s*"
@@ -1064,7 +1074,19 @@ def features(index: Index, question: Question, ranking: Ranking, normalised: str
         "votes": mine["votes"],
         "rerank": chances[0],
         "rerank_margin": chances[0] - (chances[1] if len(chances) > 1 else 0.0),
+        "defines": _defines(index, ranking, normalised),
     }
+
+
+def _defines(index: Index, ranking: Ranking, normalised: str) -> float:
+    """Does the question ask what the best entry's title names, and name nothing else
+    ("A4P是什么", "c'est quoi le HRDDP")? A4P weighs little as a term, because most
+    questions name it in passing, yet alone it is the whole question (F1)."""
+    if not _DEFINITION.search(normalised):
+        return 0.0
+    subject = {t for t in ranking.weights if t in index.postings
+               and t not in index.generic and t not in index.example_only}
+    return float(bool(subject) and subject <= index.title_words[ranking.positions[0]])
 
 
 def confidence(tuning: Tuning, feats: Mapping[str, float],
