@@ -112,9 +112,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.133, "relative": 0.117, "example": 1.945, "grams": 0.855,
-        "grams_example": 3.076, "votes": 4.202, "area": -0.162, "paragraph": 0.588,
-        "faq": 0.615, "listing_area": 0.694, "position": 1.015}))
+        "score": 5.161, "relative": 0.138, "example": 1.932, "grams": 0.831,
+        "grams_example": 3.047, "votes": 4.214, "area": -0.102, "paragraph": 0.573,
+        "faq": 0.617, "listing_area": 0.708, "position": 1.043}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -130,23 +130,23 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.176, "share": -1.454, "evidence": -0.655, "share_evidence": 0.459,
-        "example_share": 4.527, "specific": -0.091, "generic_only": 0.329, "exact": -0.513,
-        "margin": 0.334, "unknown": -1.442, "number": -0.771, "quantity": -1.742,
-        "example": -1.831, "matched": 3.334, "grams": 12.891, "grams_example": 3.238,
-        "rerank": -0.932, "rerank_margin": 3.239, "off_topic": -1.916, "outside": -6.962,
-        "votes": 0.234, "defines": 1.102}))
+        "bias": -2.125, "share": -1.469, "evidence": -0.711, "share_evidence": 0.548,
+        "example_share": 4.532, "specific": -0.185, "generic_only": 0.304, "exact": -0.345,
+        "margin": 0.31, "unknown": -1.453, "number": -0.861, "quantity": -1.661,
+        "example": -2.091, "matched": 3.456, "grams": 13.124, "grams_example": 3.42,
+        "rerank": -1.109, "rerank_margin": 3.384, "off_topic": -1.937, "outside": -7.108,
+        "votes": 0.28, "defines": 1.117}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.332, "share": -0.593, "evidence": -0.824, "share_evidence": 0.337,
-        "example_share": 4.692, "specific": 0.233, "generic_only": 0.773, "exact": -0.789,
-        "margin": 0.036, "unknown": -2.145, "number": -1.035, "quantity": -2.193,
-        "example": -1.363, "matched": 4.078, "grams": 9.677, "grams_example": 4.399,
-        "rerank": 4.457, "rerank_margin": -2.846, "off_topic": -2.344, "outside": -9.944,
-        "votes": 1.413, "defines": 1.054}))
-    answer_at: float = 0.59  # confidence to answer with a card
-    suggest_at: float = 0.39  # the suggestion model's confidence to offer "did you mean"
+        "bias": -2.095, "share": -0.449, "evidence": -0.694, "share_evidence": 0.321,
+        "example_share": 4.599, "specific": 0.228, "generic_only": 0.997, "exact": -0.928,
+        "margin": 0.001, "unknown": -2.235, "number": -0.98, "quantity": -2.12,
+        "example": -1.34, "matched": 4.049, "grams": 9.875, "grams_example": 4.439,
+        "rerank": 4.236, "rerank_margin": -2.806, "off_topic": -2.375, "outside": -10.092,
+        "votes": 1.356, "defines": 1.008}))
+    answer_at: float = 0.56  # confidence to answer with a card
+    suggest_at: float = 0.37  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
