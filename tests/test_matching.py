@@ -394,7 +394,7 @@ def test_resolution_1325_with_its_topic_is_offered_not_answered(assistant: Assis
 
 
 @pytest.mark.parametrize("question, topic", [
-    ("女兵的产假怎么休", "女兵太少"), ("where is the gym for women peacekeepers", "more women peacekeepers")])
+    ("女兵的产假怎么休", "女兵太少"), ("where is the gym for women peacekeepers", "more female peacekeepers")])
 def test_an_everyday_matter_near_a_topic_is_refused(assistant: Assistant, question: str,
                                                     topic: str) -> None:
     """Maternity leave of a woman peacekeeper is not commitment 12: offtopic.yaml's words

@@ -39,15 +39,15 @@ def test_a_set_comes_in_without_questions_already_held(newset, tmp_path, capsys)
         {"q": held + "！！", "expect": ["C1"], "kind": "spoken"},  # held, bar punctuation
         {"q": "明天朱巴下雨吗", "expect": [], "kind": "out_of_scope"},
     ])
-    assert newset.main([str(written), "field_dev99", "--about", "a test writer",
+    assert newset.main([str(written), "field_dev999", "--about", "a test writer",
                         "--data", str(data)]) == 0
-    text = (data / "field_dev99.yaml").read_text(encoding="utf-8")
+    text = (data / "field_dev999.yaml").read_text(encoding="utf-8")
     assert [i["q"] for i in yaml.safe_load(text)] == [
         "营地旁边的村子昨晚被抢了，我们该不该出去保护", "明天朱巴下雨吗"]
     assert "(a test writer)" in text and "were removed (1)" in text.replace("\n# ", " ")
     assert "untouched" in capsys.readouterr().out
     # taken in once: a second run refuses to overwrite the set and its reading
-    assert newset.main([str(written), "field_dev99", "--about", "again",
+    assert newset.main([str(written), "field_dev999", "--about", "again",
                         "--data", str(data)]) == 2
 
 
@@ -62,5 +62,5 @@ def test_a_badly_labelled_item_is_named_and_nothing_is_written(
     data = tmp_path / "data"
     data.mkdir()
     written = _write(tmp_path / "written.yaml", [item])
-    assert newset.main([str(written), "field_dev99", "--about", "x", "--data", str(data)]) == 2
+    assert newset.main([str(written), "field_dev999", "--about", "x", "--data", str(data)]) == 2
     assert problem in capsys.readouterr().err and not list(data.iterdir())

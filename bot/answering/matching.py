@@ -112,9 +112,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.161, "relative": 0.138, "example": 1.932, "grams": 0.831,
-        "grams_example": 3.047, "votes": 4.214, "area": -0.102, "paragraph": 0.573,
-        "faq": 0.617, "listing_area": 0.708, "position": 1.043}))
+        "score": 5.13, "relative": 0.118, "example": 1.928, "grams": 0.839,
+        "grams_example": 3.124, "votes": 4.337, "area": 0.025, "paragraph": 0.601,
+        "faq": 0.557, "listing_area": 0.691, "position": 1.051}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -130,22 +130,22 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.125, "share": -1.469, "evidence": -0.711, "share_evidence": 0.548,
-        "example_share": 4.532, "specific": -0.185, "generic_only": 0.304, "exact": -0.345,
-        "margin": 0.31, "unknown": -1.453, "number": -0.861, "quantity": -1.661,
-        "example": -2.091, "matched": 3.456, "grams": 13.124, "grams_example": 3.42,
-        "rerank": -1.109, "rerank_margin": 3.384, "off_topic": -1.937, "outside": -7.108,
-        "votes": 0.28, "defines": 1.117}))
+        "bias": -2.069, "share": -1.619, "evidence": -0.521, "share_evidence": 0.449,
+        "example_share": 4.715, "specific": -0.07, "generic_only": 0.184, "exact": -0.384,
+        "margin": 0.313, "unknown": -1.487, "number": -0.811, "quantity": -1.542,
+        "example": -2.302, "matched": 3.168, "grams": 13.759, "grams_example": 3.431,
+        "rerank": -0.866, "rerank_margin": 3.144, "off_topic": -1.794, "outside": -7.222,
+        "votes": 0.347, "defines": 1.193}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.095, "share": -0.449, "evidence": -0.694, "share_evidence": 0.321,
-        "example_share": 4.599, "specific": 0.228, "generic_only": 0.997, "exact": -0.928,
-        "margin": 0.001, "unknown": -2.235, "number": -0.98, "quantity": -2.12,
-        "example": -1.34, "matched": 4.049, "grams": 9.875, "grams_example": 4.439,
-        "rerank": 4.236, "rerank_margin": -2.806, "off_topic": -2.375, "outside": -10.092,
-        "votes": 1.356, "defines": 1.008}))
-    answer_at: float = 0.56  # confidence to answer with a card
+        "bias": -2.578, "share": -0.995, "evidence": -0.556, "share_evidence": 0.174,
+        "example_share": 5.11, "specific": 0.274, "generic_only": 0.617, "exact": -0.703,
+        "margin": 0.003, "unknown": -1.817, "number": -0.914, "quantity": -2.023,
+        "example": -1.519, "matched": 4.129, "grams": 10.643, "grams_example": 4.425,
+        "rerank": 4.728, "rerank_margin": -3.159, "off_topic": -2.112, "outside": -10.115,
+        "votes": 1.54, "defines": 1.077}))
+    answer_at: float = 0.58  # confidence to answer with a card
     suggest_at: float = 0.37  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
