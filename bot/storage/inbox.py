@@ -25,6 +25,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from .database import reported_as
 from .schema import inbox
@@ -82,9 +83,15 @@ class Inbox:
                 self._alive = connection
 
     def close(self) -> None:
-        """Release the liveness lock (the connection is discarded, not pooled with it)."""
+        """Release the liveness lock, then discard its connection (never pooled with it).
+        Unlocked first: a closed socket frees the lock only once the server notices, and a
+        replica asked a moment later would still find this process alive."""
         with self._alive_lock:
             if self._alive is not None:
+                try:
+                    self._alive.execute(select(func.pg_advisory_unlock(_ALIVE, self.owner)))
+                except SQLAlchemyError:  # the server is gone: so is the lock
+                    log.debug("inbox: liveness lock not released (connection lost)")
                 self._alive.invalidate()
                 self._alive.close()
                 self._alive = None
