@@ -9,9 +9,10 @@ item (a question, ids the knowledge holds, a known kind), drops the questions th
 labelled set, `knowledge/asked.yaml` or an entry's examples already hold (compared as
 normalised text without punctuation: a question seen elsewhere would measure nothing),
 measures the rest once, untouched, and writes `tests/data/NAME.yaml` with a header that
-records who wrote it, what was dropped and that reading. Then add NAME to
-`DEVELOPMENT_SETS` and to the floors in tests/labelled.py, run `benchmarks/asked.py
-NAME.yaml` and `benchmarks/calibrate.py --cv --write` (README, "How the matcher is measured").
+records who wrote it, what was dropped and that reading; from then on it is one of the
+`DEVELOPMENT_SETS`. Then give NAME floors in tests/labelled.py (a test asks for them), run
+`benchmarks/asked.py NAME.yaml` and `benchmarks/calibrate.py --cv --write` (README, "How the
+matcher is measured").
 """
 
 from __future__ import annotations

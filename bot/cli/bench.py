@@ -35,8 +35,11 @@ QUESTION_SETS = ("questions.yaml", "field_dev.yaml")  # catalogue-worded and fie
 # The labelled sets of tests/data. Development sets choose every knob (benchmarks/calibrate.py,
 # evaluate.py, knowledge/asked.yaml); the frozen holdouts are only read to report, never
 # tuned on and never copied into the knowledge (README, "How the matcher is measured").
-DEVELOPMENT_SETS = ("questions.yaml", "holdout.yaml",
-                    *(f"field_dev{n}.yaml" for n in ("", *range(2, 105))))
+# The field sets are every tests/data/field_devN.yaml, in the order they arrived (no number
+# is the first): `benchmarks/newset.py` writes one, and tests/labelled.py must give it floors.
+DEVELOPMENT_SETS = ("questions.yaml", "holdout.yaml", *(
+    path.name for path in sorted(DATA.glob("field_dev*.yaml"),
+                                 key=lambda path: int(path.stem.removeprefix("field_dev") or 1))))
 FROZEN_SETS = ("field_holdout.yaml", "field_holdout2.yaml", "field_holdout3.yaml")
 FALLBACK_QUESTIONS = ("保护平民", "维和人员伤亡越来越多怎么办", "第十三项承诺", "女兵太少",
                       "附加限制条件", "性剥削和性虐待零容忍", "今天天气怎么样", "环境管理")
