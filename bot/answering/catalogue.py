@@ -381,20 +381,21 @@ def _asked(data: Any, known: set[str], problems: _Problems) -> dict[str, tuple[s
     asked: dict[str, list[str]] = {}
     seen: set[str] = set()
     ids = known | {OUTSIDE}  # once: a union per item was most of a start's catalogue load
-    for number, item in enumerate(data, start=1):
-        label = f"item {number}"
-        if not isinstance(item, dict) or set(item) != {"q", "id"}:
-            problems.add(_ASKED, label, "", "must have exactly q and id")
+    fields = {"q", "id"}
+    for number, item in enumerate(data, start=1):  # lean: a server and `health` load it
+        if not isinstance(item, dict) or item.keys() != fields:
+            problems.add(_ASKED, f"item {number}", "", "must have exactly q and id")
             continue
         question, entry = item["q"], item["id"]
         text = question.strip() if isinstance(question, str) else ""
         name = entry.strip().upper() if isinstance(entry, str) else None
         if not 3 <= len(text) <= ASKED_MAX:
-            problems.add(_ASKED, label, "q", f"must be a question of 3–{ASKED_MAX} characters")
+            problems.add(_ASKED, f"item {number}", "q",
+                         f"must be a question of 3–{ASKED_MAX} characters")
         elif name not in ids:
-            problems.add(_ASKED, label, "id", f"names no entry: {entry!r}")
+            problems.add(_ASKED, f"item {number}", "id", f"names no entry: {entry!r}")
         elif text in seen:
-            problems.add(_ASKED, label, "q", "is listed twice")
+            problems.add(_ASKED, f"item {number}", "q", "is listed twice")
         else:
             seen.add(text)
             asked.setdefault(name, []).append(text)
