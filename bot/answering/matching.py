@@ -112,9 +112,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.13, "relative": 0.118, "example": 1.928, "grams": 0.839,
-        "grams_example": 3.124, "votes": 4.337, "area": 0.025, "paragraph": 0.601,
-        "faq": 0.557, "listing_area": 0.691, "position": 1.051}))
+        "score": 5.142, "relative": 0.141, "example": 1.96, "grams": 0.818,
+        "grams_example": 3.072, "votes": 4.364, "area": 0.017, "paragraph": 0.589,
+        "faq": 0.549, "listing_area": 0.687, "position": 1.08}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -130,22 +130,22 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.069, "share": -1.619, "evidence": -0.521, "share_evidence": 0.449,
-        "example_share": 4.715, "specific": -0.07, "generic_only": 0.184, "exact": -0.384,
-        "margin": 0.313, "unknown": -1.487, "number": -0.811, "quantity": -1.542,
-        "example": -2.302, "matched": 3.168, "grams": 13.759, "grams_example": 3.431,
-        "rerank": -0.866, "rerank_margin": 3.144, "off_topic": -1.794, "outside": -7.222,
-        "votes": 0.347, "defines": 1.193}))
+        "bias": -2.068, "share": -1.888, "evidence": -0.453, "share_evidence": 0.379,
+        "example_share": 4.95, "specific": -0.13, "generic_only": 0.069, "exact": -0.436,
+        "margin": 0.303, "unknown": -1.377, "number": -0.816, "quantity": -1.524,
+        "example": -2.267, "matched": 3.378, "grams": 14.02, "grams_example": 3.397,
+        "rerank": -1.047, "rerank_margin": 3.374, "off_topic": -1.671, "outside": -7.204,
+        "votes": 0.308, "defines": 1.074}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.578, "share": -0.995, "evidence": -0.556, "share_evidence": 0.174,
-        "example_share": 5.11, "specific": 0.274, "generic_only": 0.617, "exact": -0.703,
-        "margin": 0.003, "unknown": -1.817, "number": -0.914, "quantity": -2.023,
-        "example": -1.519, "matched": 4.129, "grams": 10.643, "grams_example": 4.425,
-        "rerank": 4.728, "rerank_margin": -3.159, "off_topic": -2.112, "outside": -10.115,
-        "votes": 1.54, "defines": 1.077}))
-    answer_at: float = 0.58  # confidence to answer with a card
+        "bias": -2.493, "share": -0.874, "evidence": -0.309, "share_evidence": 0.005,
+        "example_share": 4.957, "specific": 0.279, "generic_only": 0.66, "exact": -0.977,
+        "margin": -0.078, "unknown": -1.948, "number": -0.942, "quantity": -1.95,
+        "example": -1.309, "matched": 4.019, "grams": 10.684, "grams_example": 4.507,
+        "rerank": 4.713, "rerank_margin": -3.14, "off_topic": -2.014, "outside": -10.19,
+        "votes": 1.598, "defines": 1.184}))
+    answer_at: float = 0.55  # confidence to answer with a card
     suggest_at: float = 0.37  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
