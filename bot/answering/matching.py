@@ -523,7 +523,9 @@ class Index:
         fuzzy look-up, actors, small talk, and the domain compounds repair rejoins."""
         self.han_vocab = [t for t in self.postings if is_han(t)]
         self.latin_vocab = [t for t in self.postings if is_latin(t)]
-        self.han_by_char = _by_character(self.han_vocab)
+        # a child index passes its Chinese look-ups to its parent (`similar`): no table of its own
+        self.han_by_char = (_by_character(self.han_vocab) if self._chinese_lookups is None
+                            else {})
         self.actor_terms = {actor: set(self.segmenter.terms(normalise(label)))
                             for actor, label in ACTORS.items() if actor != "collective"}
         self.actor_terms["collective"] = {"集体"}
