@@ -130,7 +130,9 @@ class CharGrams:
             return best, {}
         dots = self.phrasings.dots(question)
         best[self.grouped] = np.maximum.reduceat(dots, self.starts)
-        top = np.flatnonzero(dots)  # a few hundred: argpartition over all is 7x slower
+        # a few hundred: argpartition over all is 7x slower; and `dots != 0` first, since
+        # nonzero() on a float array is 4x slower than on the bools (80 µs against 20)
+        top = np.flatnonzero(dots != 0)
         if len(top) > k:
             top = top[np.argpartition(dots[top], -k)[-k:]]
         total = float(dots[top].sum())

@@ -52,7 +52,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -64,8 +64,7 @@ from .repair import CompoundRepair
 from .grams import CharGrams, Counted, Neighbours, remembered_grams
 from .segmenter import Segmenter, fold_latin, is_han, is_latin, pinyin_key
 
-if TYPE_CHECKING:  # the ranking holds numpy arrays from grams.py
-    import numpy as np
+import numpy as np
 
 
 def _frozen(mapping: dict[str, float]) -> Mapping[str, float]:
@@ -412,13 +411,25 @@ def _kept_cut(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, 
                   restored=lambda state: _Cut(*state), kept=texts <= KEPT_TEXTS_MAX)
 
 
-def _holders(examples: list[frozenset[str]]) -> dict[str, tuple[int, ...]]:
-    """Term -> positions of the examples that hold it."""
+class _Holders(NamedTuple):
+    """Term -> the positions of an entry's examples that hold it: `positions[a:b]` for
+    `spans[term] == (a, b)`, numpy slices that `example_fit` adds gains to in one step."""
+
+    spans: dict[str, tuple[int, int]]
+    positions: np.ndarray
+    size: int  # how many examples
+
+
+def _holders(examples: list[frozenset[str]]) -> _Holders:
     found: dict[str, list[int]] = defaultdict(list)
     for k, terms in enumerate(examples):
         for t in terms:
             found[t].append(k)
-    return {t: tuple(ks) for t, ks in found.items()}
+    spans, flat = {}, []
+    for t, ks in found.items():
+        spans[t] = (len(flat), len(flat) + len(ks))
+        flat += ks
+    return _Holders(spans, np.array(flat, dtype=np.intp), len(examples))
 
 
 def _children(entries: list[Entry]) -> dict[int, list[int]]:
@@ -498,10 +509,11 @@ class Index:
     def _phrasings(self, parent: Index | None) -> None:
         """Per entry, its phrasings (titles, example questions) as term sets with their idf
         norms and a term -> phrasings table, and as character bigrams."""
-        self.example_norms: list[list[float]] = [
-            [math.sqrt(sum(self.idf[t] ** 2 for t in e)) for e in asked] for asked in self.examples]
-        self.example_terms: list[dict[str, tuple[int, ...]]] = [
-            _holders(asked) for asked in self.examples]
+        # an example with no weight (every term idf 0) divides by infinity: a cosine of 0
+        self.example_norms: list[np.ndarray] = [
+            np.array([math.sqrt(sum(self.idf[t] ** 2 for t in e)) or math.inf for e in asked])
+            for asked in self.examples]
+        self.example_terms: list[_Holders] = [_holders(asked) for asked in self.examples]
         documents = _documents(self.entries, self.catalogue.asked)
         # the tables are kept between runs for the shipped knowledge; not for an index that
         # leaves a development set out (`unseen`), built once per set by the evaluations
@@ -1023,34 +1035,27 @@ def example_fit(index: Index, i: int, weights: dict[str, float], lookups: Lookup
     than the same words scattered over an entry's fields. (A decision feature only: as a
     ranking bonus it lowered the development sets' rank-1 rate, 0.910 -> 0.897 at +30 %.)"""
     holding = index.example_terms[i]
-    if not holding:
+    if not holding.size:
         return 0.0
-    idf = index.idf
-    dots: dict[int, float] = {}  # per example: the question terms' gains, summed
-    get = dots.get
+    idf, spans, positions = index.idf, holding.spans, holding.positions
+    # per example, the question terms' gains summed, term by term in the question's order
+    # (the same floats as a loop over examples: each example's sum runs in that order)
+    dots = np.zeros(holding.size)
     for t, found in lookups.items():
         if len(found) == 1:  # one catalogue term (most terms: an exact match): one gain each
             x, sim, _ = found[0]
-            if held := holding.get(x):
-                gain = weights[t] * idf[x] * sim
-                for k in held:
-                    dots[k] = get(k, 0.0) + gain
+            if span := spans.get(x):
+                dots[positions[span[0]:span[1]]] += weights[t] * idf[x] * sim
             continue
         # per example, the strongest catalogue term this question term matched there
-        best: dict[int, float] = {}
+        best = np.zeros(holding.size)
         for x, sim, _ in found:
-            if held := holding.get(x):
-                gain = weights[t] * idf[x] * sim
-                for k in held:
-                    if best.get(k, 0.0) < gain:
-                        best[k] = gain
-        for k, gain in best.items():
-            dots[k] = get(k, 0.0) + gain
-    if not dots:
-        return 0.0
+            if span := spans.get(x):
+                held = positions[span[0]:span[1]]
+                best[held] = np.maximum(best[held], weights[t] * idf[x] * sim)
+        dots += best
     norm_q = math.sqrt(sum(w * w for w in weights.values()))
-    norms = index.example_norms[i]
-    return max((dot / norms[k] for k, dot in dots.items() if norms[k]), default=0.0) / norm_q
+    return float((dots / index.example_norms[i]).max()) / norm_q if norm_q else 0.0
 
 
 def features(index: Index, question: Question, ranking: Ranking, normalised: str
