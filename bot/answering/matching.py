@@ -425,7 +425,8 @@ def _holders(examples: list[frozenset[str]]) -> _Holders:
     for k, terms in enumerate(examples):
         for t in terms:
             found[t].append(k)
-    spans, flat = {}, []
+    spans: dict[str, tuple[int, int]] = {}
+    flat: list[int] = []
     for t, ks in found.items():
         spans[t] = (len(flat), len(flat) + len(ks))
         flat += ks
