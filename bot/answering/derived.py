@@ -73,13 +73,22 @@ def parsed(path: Path, parse: Callable[[str], Any]) -> Any:
     marshal cannot hold (a YAML date) is parsed each time. Raises what reading or `parse`
     raises (UnicodeDecodeError, the parser's errors)."""
     raw = path.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()[:32]
+    digest = digest_of(raw)
     cached = cache_dir() / "knowledge" / f"{path.stem}-{digest}.marshal"
     if (data := load(cached)) is not None:
         return data
     data = parse(raw.decode("utf-8"))
     keep(cached, data, stale=f"{path.stem}-*.marshal")  # earlier versions of the file
     return data
+
+
+def digest_of(*parts: bytes) -> str:
+    """A cache key for these contents (a file's bytes and whatever else its result depends on)."""
+    hashed = hashlib.sha256()
+    for part in parts:
+        hashed.update(len(part).to_bytes(8, "little"))
+        hashed.update(part)
+    return hashed.hexdigest()[:32]
 
 
 def load(path: Path) -> Any:

@@ -111,9 +111,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.142, "relative": 0.141, "example": 1.96, "grams": 0.818,
-        "grams_example": 3.072, "votes": 4.364, "area": 0.017, "paragraph": 0.589,
-        "faq": 0.549, "listing_area": 0.687, "position": 1.08}))
+        "score": 5.114, "relative": 0.104, "example": 1.95, "grams": 0.791,
+        "grams_example": 3.082, "votes": 4.316, "area": 0.002, "paragraph": 0.566,
+        "faq": 0.554, "listing_area": 0.635, "position": 1.088}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -129,23 +129,23 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.068, "share": -1.888, "evidence": -0.453, "share_evidence": 0.379,
-        "example_share": 4.95, "specific": -0.13, "generic_only": 0.069, "exact": -0.436,
-        "margin": 0.303, "unknown": -1.377, "number": -0.816, "quantity": -1.524,
-        "example": -2.267, "matched": 3.378, "grams": 14.02, "grams_example": 3.397,
-        "rerank": -1.047, "rerank_margin": 3.374, "off_topic": -1.671, "outside": -7.204,
-        "votes": 0.308, "defines": 1.074}))
+        "bias": -2.194, "share": -1.72, "evidence": -0.295, "share_evidence": 0.33,
+        "example_share": 4.655, "specific": -0.207, "generic_only": -0.042, "exact": -0.499,
+        "margin": 0.273, "unknown": -1.31, "number": -0.762, "quantity": -1.507,
+        "example": -2.068, "matched": 3.402, "grams": 14.821, "grams_example": 3.625,
+        "rerank": -0.82, "rerank_margin": 3.184, "off_topic": -1.666, "outside": -7.168,
+        "votes": 0.141, "defines": 1.127}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.493, "share": -0.874, "evidence": -0.309, "share_evidence": 0.005,
-        "example_share": 4.957, "specific": 0.279, "generic_only": 0.66, "exact": -0.977,
-        "margin": -0.078, "unknown": -1.948, "number": -0.942, "quantity": -1.95,
-        "example": -1.309, "matched": 4.019, "grams": 10.684, "grams_example": 4.507,
-        "rerank": 4.713, "rerank_margin": -3.14, "off_topic": -2.014, "outside": -10.19,
-        "votes": 1.598, "defines": 1.184}))
-    answer_at: float = 0.55  # confidence to answer with a card
-    suggest_at: float = 0.37  # the suggestion model's confidence to offer "did you mean"
+        "bias": -2.441, "share": -0.779, "evidence": -0.399, "share_evidence": 0.054,
+        "example_share": 4.965, "specific": 0.32, "generic_only": 0.731, "exact": -0.972,
+        "margin": -0.03, "unknown": -1.995, "number": -0.935, "quantity": -1.914,
+        "example": -1.384, "matched": 3.898, "grams": 10.746, "grams_example": 4.692,
+        "rerank": 4.51, "rerank_margin": -2.963, "off_topic": -2.039, "outside": -10.322,
+        "votes": 1.513, "defines": 1.161}))
+    answer_at: float = 0.53  # confidence to answer with a card
+    suggest_at: float = 0.35  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
