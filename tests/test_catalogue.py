@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import bot.answering.catalogue as catalogue_module
 from bot.answering.catalogue import ACTORS, TITLE_MAX, CatalogueError, check_catalogue, load_catalogue
 
 
@@ -124,6 +125,23 @@ def test_asked_questions_are_checked(knowledge_copy):
     assert catalogue.asked["C13"] == ("营地门口来了一群逃难的人",)
     assert catalogue.outside == ("营地WiFi密码多少",)
     assert catalogue.without_asked(["营地WiFi密码多少"]).outside == ()
+
+
+def test_checked_asked_questions_are_kept_and_their_problems_replayed(knowledge_copy, tmp_path,
+                                                                      monkeypatch):
+    """asked.yaml is checked once per content: a second load neither parses nor checks it
+    again, yet still reports its problems; an edit is checked anew."""
+    monkeypatch.setenv("A4P_CACHE_DIR", str(tmp_path / "cache"))
+    asked = knowledge_copy / "asked.yaml"
+    asked.write_text("- {q: 女兵太少, id: C12}\n- {q: 女兵太少, id: C12}\n", encoding="utf-8")
+    problems = ["asked.yaml: item 2: field 'q': is listed twice"]
+    assert check_catalogue(knowledge_copy) == problems
+    monkeypatch.setattr(catalogue_module, "_asked", lambda *a: pytest.fail("checked again"))
+    assert check_catalogue(knowledge_copy) == problems
+    monkeypatch.undo()
+    monkeypatch.setenv("A4P_CACHE_DIR", str(tmp_path / "cache"))
+    asked.write_text("- {q: 女兵太少, id: C12}\n", encoding="utf-8")
+    assert load_catalogue(knowledge_copy).asked == {"C12": ("女兵太少",)}
 
 
 def test_off_topic_words_are_optional(knowledge_copy):
