@@ -111,9 +111,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.114, "relative": 0.104, "example": 1.95, "grams": 0.791,
-        "grams_example": 3.082, "votes": 4.316, "area": 0.002, "paragraph": 0.566,
-        "faq": 0.554, "listing_area": 0.635, "position": 1.088}))
+        "score": 5.109, "relative": 0.094, "example": 1.942, "grams": 0.775,
+        "grams_example": 3.055, "votes": 4.322, "area": 0.004, "paragraph": 0.541,
+        "faq": 0.578, "listing_area": 0.627, "position": 1.109}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -129,22 +129,22 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.194, "share": -1.72, "evidence": -0.295, "share_evidence": 0.33,
-        "example_share": 4.655, "specific": -0.207, "generic_only": -0.042, "exact": -0.499,
-        "margin": 0.273, "unknown": -1.31, "number": -0.762, "quantity": -1.507,
-        "example": -2.068, "matched": 3.402, "grams": 14.821, "grams_example": 3.625,
-        "rerank": -0.82, "rerank_margin": 3.184, "off_topic": -1.666, "outside": -7.168,
-        "votes": 0.141, "defines": 1.127}))
+        "bias": -1.971, "share": -1.702, "evidence": -0.27, "share_evidence": 0.406,
+        "example_share": 4.867, "specific": -0.111, "generic_only": -0.015, "exact": -0.557,
+        "margin": 0.252, "unknown": -1.415, "number": -0.771, "quantity": -1.551,
+        "example": -2.337, "matched": 3.192, "grams": 15.201, "grams_example": 3.519,
+        "rerank": -1.094, "rerank_margin": 3.281, "off_topic": -1.636, "outside": -7.143,
+        "votes": 0.244, "defines": 1.143}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.441, "share": -0.779, "evidence": -0.399, "share_evidence": 0.054,
-        "example_share": 4.965, "specific": 0.32, "generic_only": 0.731, "exact": -0.972,
-        "margin": -0.03, "unknown": -1.995, "number": -0.935, "quantity": -1.914,
-        "example": -1.384, "matched": 3.898, "grams": 10.746, "grams_example": 4.692,
-        "rerank": 4.51, "rerank_margin": -2.963, "off_topic": -2.039, "outside": -10.322,
-        "votes": 1.513, "defines": 1.161}))
-    answer_at: float = 0.53  # confidence to answer with a card
+        "bias": -2.432, "share": -1.007, "evidence": -0.523, "share_evidence": 0.22,
+        "example_share": 5.221, "specific": 0.441, "generic_only": 0.866, "exact": -0.884,
+        "margin": -0.044, "unknown": -2.205, "number": -0.951, "quantity": -1.939,
+        "example": -1.469, "matched": 3.681, "grams": 10.948, "grams_example": 4.641,
+        "rerank": 4.496, "rerank_margin": -3.029, "off_topic": -2.006, "outside": -10.266,
+        "votes": 1.6, "defines": 1.319}))
+    answer_at: float = 0.51  # confidence to answer with a card
     suggest_at: float = 0.35  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
