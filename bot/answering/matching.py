@@ -111,9 +111,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.109, "relative": 0.094, "example": 1.942, "grams": 0.775,
-        "grams_example": 3.055, "votes": 4.322, "area": 0.004, "paragraph": 0.541,
-        "faq": 0.578, "listing_area": 0.627, "position": 1.109}))
+        "score": 5.135, "relative": 0.132, "example": 1.978, "grams": 0.764,
+        "grams_example": 3.025, "votes": 4.304, "area": 0.006, "paragraph": 0.536,
+        "faq": 0.55, "listing_area": 0.625, "position": 1.074}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -129,23 +129,23 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -1.971, "share": -1.702, "evidence": -0.27, "share_evidence": 0.406,
-        "example_share": 4.867, "specific": -0.111, "generic_only": -0.015, "exact": -0.557,
-        "margin": 0.252, "unknown": -1.415, "number": -0.771, "quantity": -1.551,
-        "example": -2.337, "matched": 3.192, "grams": 15.201, "grams_example": 3.519,
-        "rerank": -1.094, "rerank_margin": 3.281, "off_topic": -1.636, "outside": -7.143,
-        "votes": 0.244, "defines": 1.143}))
+        "bias": -2.106, "share": -1.446, "evidence": -0.201, "share_evidence": 0.291,
+        "example_share": 4.639, "specific": -0.165, "generic_only": 0.136, "exact": -0.477,
+        "margin": 0.262, "unknown": -1.399, "number": -0.8, "quantity": -1.545,
+        "example": -2.301, "matched": 3.244, "grams": 15.302, "grams_example": 3.566,
+        "rerank": -1.401, "rerank_margin": 3.634, "off_topic": -1.594, "outside": -7.074,
+        "votes": 0.17, "defines": 1.254}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.432, "share": -1.007, "evidence": -0.523, "share_evidence": 0.22,
-        "example_share": 5.221, "specific": 0.441, "generic_only": 0.866, "exact": -0.884,
-        "margin": -0.044, "unknown": -2.205, "number": -0.951, "quantity": -1.939,
-        "example": -1.469, "matched": 3.681, "grams": 10.948, "grams_example": 4.641,
-        "rerank": 4.496, "rerank_margin": -3.029, "off_topic": -2.006, "outside": -10.266,
-        "votes": 1.6, "defines": 1.319}))
+        "bias": -2.447, "share": -0.729, "evidence": -0.352, "share_evidence": 0.092,
+        "example_share": 5.292, "specific": 0.227, "generic_only": 0.806, "exact": -0.779,
+        "margin": -0.023, "unknown": -2.108, "number": -0.997, "quantity": -1.91,
+        "example": -1.896, "matched": 3.927, "grams": 11.405, "grams_example": 4.756,
+        "rerank": 4.296, "rerank_margin": -2.832, "off_topic": -1.964, "outside": -10.211,
+        "votes": 1.518, "defines": 1.476}))
     answer_at: float = 0.51  # confidence to answer with a card
-    suggest_at: float = 0.35  # the suggestion model's confidence to offer "did you mean"
+    suggest_at: float = 0.34  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
