@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 import bot.answering.catalogue as catalogue_module
+import bot.answering.normalisation as normalisation
 from bot.answering.catalogue import ACTORS, TITLE_MAX, CatalogueError, check_catalogue, load_catalogue
 
 
@@ -142,6 +143,22 @@ def test_checked_asked_questions_are_kept_and_their_problems_replayed(knowledge_
     monkeypatch.setenv("A4P_CACHE_DIR", str(tmp_path / "cache"))
     asked.write_text("- {q: 女兵太少, id: C12}\n", encoding="utf-8")
     assert load_catalogue(knowledge_copy).asked == {"C12": ("女兵太少",)}
+
+
+def test_the_catalogue_texts_normalised_forms_are_read_back(tmp_path, monkeypatch):
+    """`remember` keeps the normalised forms of many texts: a second start reads them back
+    without normalising again, and they are what `normalise` makes."""
+    monkeypatch.setenv("A4P_CACHE_DIR", str(tmp_path / "cache"))
+    texts = ["維和人員的安全", "ＡＢＣ１２３ Protection", "保护平民"]
+    monkeypatch.setattr(normalisation, "_remembered", {})
+    normalisation.remember(texts)
+    assert len(list((tmp_path / "cache" / "normalised").glob("*.marshal"))) == 1
+    normalisation.normalise.cache_clear()
+    monkeypatch.setattr(normalisation, "_remembered", {})
+    monkeypatch.setattr(normalisation, "to_simplified", lambda _: pytest.fail("normalised again"))
+    normalisation.remember(texts)
+    assert [normalisation.normalise(t) for t in texts] == [
+        "维和人员的安全", "abc123 protection", "保护平民"]
 
 
 def test_off_topic_words_are_optional(knowledge_copy):

@@ -58,7 +58,7 @@ from rapidfuzz import fuzz, process
 
 from .catalogue import ACTORS, Area, Catalogue, Commitment, Entry, Faq
 from .derived import KEPT_TEXTS_MAX, reused
-from .normalisation import is_blank, normalise, strip_punctuation
+from .normalisation import is_blank, normalise, remember, strip_punctuation
 from .references import Reference, find_references
 from .repair import CompoundRepair
 from .grams import CharGrams, Counted, Neighbours, remembered_grams
@@ -471,6 +471,10 @@ class Index:
         self.tuning = tuning
         self.segmenter = segmenter or Segmenter(catalogue.vocabulary)
         self.entries: list[Entry] = list(catalogue.entries())
+        if parent is None:  # an unseen index's texts are its parent's
+            remember([*(text for e in self.entries
+                        for _, text in _fields(e, catalogue.asked.get(e.id, ()))),
+                      *catalogue.outside])
         cut = (_kept_cut if parent is None else _postings)(
             self.segmenter, self.entries, tuning.field_weights, catalogue.asked)
         self.postings, self.labels, self.examples = cut.postings, cut.labels, cut.examples
