@@ -111,9 +111,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.135, "relative": 0.132, "example": 1.978, "grams": 0.764,
-        "grams_example": 3.025, "votes": 4.304, "area": 0.006, "paragraph": 0.536,
-        "faq": 0.55, "listing_area": 0.625, "position": 1.074}))
+        "score": 5.129, "relative": 0.132, "example": 1.993, "grams": 0.757,
+        "grams_example": 3.085, "votes": 4.395, "area": 0.012, "paragraph": 0.561,
+        "faq": 0.543, "listing_area": 0.612, "position": 1.08}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -129,23 +129,23 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.106, "share": -1.446, "evidence": -0.201, "share_evidence": 0.291,
-        "example_share": 4.639, "specific": -0.165, "generic_only": 0.136, "exact": -0.477,
-        "margin": 0.262, "unknown": -1.399, "number": -0.8, "quantity": -1.545,
-        "example": -2.301, "matched": 3.244, "grams": 15.302, "grams_example": 3.566,
-        "rerank": -1.401, "rerank_margin": 3.634, "off_topic": -1.594, "outside": -7.074,
-        "votes": 0.17, "defines": 1.254}))
+        "bias": -2.363, "share": -1.671, "evidence": -0.284, "share_evidence": 0.288,
+        "example_share": 4.704, "specific": -0.31, "generic_only": 0.236, "exact": -0.42,
+        "margin": 0.318, "unknown": -1.302, "number": -0.741, "quantity": -1.552,
+        "example": -2.158, "matched": 3.672, "grams": 15.674, "grams_example": 3.606,
+        "rerank": -0.885, "rerank_margin": 3.332, "off_topic": -1.574, "outside": -7.087,
+        "votes": 0.078, "defines": 1.434}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.447, "share": -0.729, "evidence": -0.352, "share_evidence": 0.092,
-        "example_share": 5.292, "specific": 0.227, "generic_only": 0.806, "exact": -0.779,
-        "margin": -0.023, "unknown": -2.108, "number": -0.997, "quantity": -1.91,
-        "example": -1.896, "matched": 3.927, "grams": 11.405, "grams_example": 4.756,
-        "rerank": 4.296, "rerank_margin": -2.832, "off_topic": -1.964, "outside": -10.211,
-        "votes": 1.518, "defines": 1.476}))
-    answer_at: float = 0.51  # confidence to answer with a card
-    suggest_at: float = 0.34  # the suggestion model's confidence to offer "did you mean"
+        "bias": -2.795, "share": -1.039, "evidence": -0.345, "share_evidence": -0.081,
+        "example_share": 5.289, "specific": 0.173, "generic_only": 0.863, "exact": -0.822,
+        "margin": -0.004, "unknown": -2.007, "number": -0.994, "quantity": -1.899,
+        "example": -1.55, "matched": 4.283, "grams": 11.96, "grams_example": 4.968,
+        "rerank": 4.673, "rerank_margin": -2.993, "off_topic": -1.94, "outside": -10.111,
+        "votes": 1.397, "defines": 1.57}))
+    answer_at: float = 0.53  # confidence to answer with a card
+    suggest_at: float = 0.35  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
