@@ -20,7 +20,8 @@ T = TypeVar("T")
 
 
 # Files derived from many texts (the cut texts, the postings, the bigram tables) are kept for
-# at most this many: the knowledge's (~29,000 with users' phrasings, and growing with each
+# at most this many: the knowledge's (~30,000 with users' phrasings, ~35,000 with the
+# unanswerable questions `normalisation.remember` also keeps, and growing with each
 # development set), not a synthetic catalogue's (the 100x benchmark's, over 100,000, would
 # make every start read tens of megabytes).
 KEPT_TEXTS_MAX = 60_000

@@ -34,8 +34,10 @@ def to_simplified(text: str) -> str:
     return _converter().convert(text)
 
 
-# The catalogue's ~25,000 texts (with users' asked questions) are normalised twice at start
-# (terms, grams): the cache holds them all, or the second pass finds none of the first's.
+# The shipped catalogue's texts are `_remembered` (read back at start by `remember`); the
+# cache serves the rest, and holds all the texts of a catalogue too large to keep: they are
+# normalised twice at start (terms, grams), and a smaller cache would let the second pass
+# find none of the first's.
 @lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Return the canonical form of a question: NFKC, lower case, simplified, no controls.
