@@ -111,9 +111,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.129, "relative": 0.132, "example": 1.993, "grams": 0.757,
-        "grams_example": 3.085, "votes": 4.395, "area": 0.012, "paragraph": 0.561,
-        "faq": 0.543, "listing_area": 0.612, "position": 1.08}))
+        "score": 5.117, "relative": 0.112, "example": 1.991, "grams": 0.745,
+        "grams_example": 3.065, "votes": 4.425, "area": 0.099, "paragraph": 0.57,
+        "faq": 0.527, "listing_area": 0.611, "position": 1.045}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -129,22 +129,22 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.363, "share": -1.671, "evidence": -0.284, "share_evidence": 0.288,
-        "example_share": 4.704, "specific": -0.31, "generic_only": 0.236, "exact": -0.42,
-        "margin": 0.318, "unknown": -1.302, "number": -0.741, "quantity": -1.552,
-        "example": -2.158, "matched": 3.672, "grams": 15.674, "grams_example": 3.606,
-        "rerank": -0.885, "rerank_margin": 3.332, "off_topic": -1.574, "outside": -7.087,
-        "votes": 0.078, "defines": 1.434}))
+        "bias": -2.223, "share": -1.488, "evidence": -0.27, "share_evidence": 0.285,
+        "example_share": 4.767, "specific": -0.334, "generic_only": 0.531, "exact": -0.499,
+        "margin": 0.372, "unknown": -1.38, "number": -0.564, "quantity": -1.52,
+        "example": -2.111, "matched": 3.763, "grams": 15.75, "grams_example": 3.637,
+        "rerank": -1.552, "rerank_margin": 3.526, "off_topic": -1.586, "outside": -7.082,
+        "votes": 0.197, "defines": 1.236}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.795, "share": -1.039, "evidence": -0.345, "share_evidence": -0.081,
-        "example_share": 5.289, "specific": 0.173, "generic_only": 0.863, "exact": -0.822,
-        "margin": -0.004, "unknown": -2.007, "number": -0.994, "quantity": -1.899,
-        "example": -1.55, "matched": 4.283, "grams": 11.96, "grams_example": 4.968,
-        "rerank": 4.673, "rerank_margin": -2.993, "off_topic": -1.94, "outside": -10.111,
-        "votes": 1.397, "defines": 1.57}))
-    answer_at: float = 0.53  # confidence to answer with a card
+        "bias": -2.842, "share": -0.917, "evidence": 0.019, "share_evidence": -0.552,
+        "example_share": 5.542, "specific": 0.101, "generic_only": 1.186, "exact": -0.866,
+        "margin": 0.068, "unknown": -2.103, "number": -0.927, "quantity": -1.92,
+        "example": -1.802, "matched": 4.372, "grams": 12.195, "grams_example": 4.886,
+        "rerank": 4.675, "rerank_margin": -2.909, "off_topic": -1.96, "outside": -9.992,
+        "votes": 1.29, "defines": 1.383}))
+    answer_at: float = 0.62  # confidence to answer with a card
     suggest_at: float = 0.35  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
