@@ -172,7 +172,8 @@ def thresholds(p: np.ndarray, y: np.ndarray, p_shown: np.ndarray, oos: np.ndarra
     answer_at = 0.99
     for cut in np.arange(0.99, 0.05, -0.01):
         answered = p >= cut
-        if y[answered].mean() >= PRECISION and sets_under(answered, y, sets) <= SETS_UNDER:
+        if (answered.any() and y[answered].mean() >= PRECISION
+                and sets_under(answered, y, sets) <= SETS_UNDER):
             answer_at = float(cut)
     suggest_at = 0.99
     unanswered = oos & (p < round(answer_at, 2))  # an answered one gets no choices anyway

@@ -1,8 +1,10 @@
-"""benchmarks/calibrate.py --write: the fitted values land in Tuning's defaults, nothing else."""
+"""benchmarks/calibrate.py: the answer threshold's rule, and --write: the fitted values land in
+Tuning's defaults, nothing else."""
 
 import difflib
 
 import benchmark_script
+import numpy as np
 import pytest
 
 from bot.answering.matching import DEFAULT
@@ -43,3 +45,29 @@ def test_new_values_replace_only_their_lines(calibrate) -> None:
 def test_a_field_it_cannot_find_stops_it(calibrate) -> None:
     with pytest.raises(SystemExit, match="answer_at"):
         calibrate.tuned_source("class Tuning:\n    pass\n", {}, {"answer_at": 0.5})
+
+
+def _pool(wrong_in: int) -> tuple[np.ndarray, ...]:
+    """Ten sets of 100 right answers at 0.90; the first `wrong_in` sets also hold ten wrong
+    ones at 0.55 — together still at 0.98, but each such set alone at 0.91."""
+    p, y, sets = [], [], []
+    for k in range(10):
+        p += [0.90] * 100 + [0.55] * (10 if k < wrong_in else 0)
+        y += [1.0] * 100 + [0.0] * (10 if k < wrong_in else 0)
+        sets += [k] * (110 if k < wrong_in else 100)
+    p_, y_ = np.array(p), np.array(y)
+    return p_, y_, np.zeros_like(p_), np.zeros(len(p_), dtype=bool), np.array(sets)
+
+
+def test_one_set_in_ten_may_fall_under_the_sets_precision(calibrate) -> None:
+    p, y, p_shown, oos, sets = _pool(wrong_in=1)
+    assert calibrate.sets_under(p >= 0.55, y, sets) == pytest.approx(0.1)
+    assert calibrate.thresholds(p, y, p_shown, oos, sets)[0] == pytest.approx(0.06)
+
+
+def test_two_sets_in_ten_under_it_raise_the_answer_threshold(calibrate) -> None:
+    """The pooled precision alone (0.98) would answer the wrong ones."""
+    p, y, p_shown, oos, sets = _pool(wrong_in=2)
+    assert y[p >= 0.55].mean() >= calibrate.PRECISION
+    assert calibrate.sets_under(p >= 0.55, y, sets) == pytest.approx(0.2)
+    assert calibrate.thresholds(p, y, p_shown, oos, sets)[0] == pytest.approx(0.56)
