@@ -62,8 +62,9 @@ def key(question: str) -> str:
 
 
 def known_questions(catalogue: Catalogue, data: Path) -> set[str]:
-    """Every question already labelled somewhere: the sets, the asked ones, the examples."""
-    seen = {key(item["q"]) for path in data.glob("*.yaml")
+    """Every question already labelled somewhere: the sets (those waiting in `pending/` too:
+    they join later), the asked ones, the examples."""
+    seen = {key(item["q"]) for path in data.rglob("*.yaml")
             for item in labelled_set(path)}
     seen |= {key(q) for qs in catalogue.asked.values() for q in qs}
     seen |= {key(q) for e in catalogue.entries() for q in getattr(e, "examples", ())}

@@ -51,6 +51,14 @@ def test_a_set_comes_in_without_questions_already_held(newset, tmp_path, capsys)
                         "--data", str(data)]) == 2
 
 
+def test_a_question_a_pending_set_holds_is_held(newset, tmp_path) -> None:
+    """tests/data/pending's sets join later: a new set must not hold their questions again."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "tests" / "data", data)
+    waiting = yaml.safe_load((data / "pending" / "field_dev153.yaml").read_text(encoding="utf-8"))
+    assert newset.key(waiting[0]["q"]) in newset.known_questions(newset.load_catalogue(), data)
+
+
 @pytest.mark.parametrize("item, problem", [
     ({"q": "保护平民", "expect": ["C99"], "kind": "spoken"}, "names no entry"),
     ({"q": "保护平民", "expect": [], "kind": "spoken"}, "out_of_scope exactly"),
