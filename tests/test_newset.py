@@ -52,11 +52,15 @@ def test_a_set_comes_in_without_questions_already_held(newset, tmp_path, capsys)
 
 
 def test_a_question_a_pending_set_holds_is_held(newset, tmp_path) -> None:
-    """tests/data/pending's sets join later: a new set must not hold their questions again."""
+    """A set waiting in tests/data/pending joins later: a new set must not hold its
+    questions again."""
     data = tmp_path / "data"
     shutil.copytree(ROOT / "tests" / "data", data)
-    waiting = yaml.safe_load((data / "pending" / "field_dev153.yaml").read_text(encoding="utf-8"))
-    assert newset.key(waiting[0]["q"]) in newset.known_questions(newset.load_catalogue(), data)
+    (data / "pending").mkdir(exist_ok=True)
+    _write(data / "pending" / "field_dev999.yaml",
+           [{"q": "营地门口那条河涨水了村民往我们这边跑", "expect": ["C13"], "kind": "situation"}])
+    known = newset.known_questions(newset.load_catalogue(), data)
+    assert newset.key("营地门口那条河涨水了，村民往我们这边跑！") in known
 
 
 @pytest.mark.parametrize("item, problem", [

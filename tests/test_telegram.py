@@ -79,7 +79,7 @@ def test_deep_link_opens_the_card(bot: RunningBot, tg: FakeTelegram) -> None:
 
 def test_question_gets_a_card_with_paragraph_area_and_next_best_buttons(
         bot: RunningBot, tg: FakeTelegram) -> None:
-    (reply,) = say(tg, "平民遇到袭击怎么保护", user_id=2001)
+    (reply,) = say(tg, "村子里的平民遭到袭击了我们怎么保护", user_id=2001)
     text = shown(reply)
     assert text.startswith("承诺 C"), text
     assert "保护" in text and "出处：宣言第" in text

@@ -108,8 +108,12 @@ class CharGrams:
         self.grouped = self.owners[self.starts]
 
     def vector(self, counts: Mapping[str, int]) -> dict[str, float]:
-        """Sublinear tf × idf, unit length; grams the catalogue never uses carry nothing."""
-        weights = {g: (1 + math.log(c)) * self.idf[g] for g, c in counts.items() if g in self.idf}
+        """Sublinear tf × idf, unit length. A gram no entry uses weighs as the rarest do:
+        it matches no phrasing, but "工资卡丢了" shares one bigram of four (资卡) with "物资卡在
+        海关", not its whole wording, and an unanswerable question's own words (工资) are what
+        makes a new question like it."""
+        unseen = math.log((self.size + 1) / 0.5)
+        weights = {g: (1 + math.log(c)) * self.idf.get(g, unseen) for g, c in counts.items()}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {g: w / norm for g, w in weights.items()}
 

@@ -111,9 +111,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.117, "relative": 0.112, "example": 1.991, "grams": 0.745,
-        "grams_example": 3.065, "votes": 4.425, "area": 0.099, "paragraph": 0.57,
-        "faq": 0.527, "listing_area": 0.611, "position": 1.045}))
+        "score": 5.098, "relative": 0.071, "example": 2.047, "grams": 0.688,
+        "grams_example": 2.954, "votes": 4.5, "area": 0.068, "paragraph": 0.575,
+        "faq": 0.514, "listing_area": 0.591, "position": 1.039}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -129,23 +129,23 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.223, "share": -1.488, "evidence": -0.27, "share_evidence": 0.285,
-        "example_share": 4.767, "specific": -0.334, "generic_only": 0.531, "exact": -0.499,
-        "margin": 0.372, "unknown": -1.38, "number": -0.564, "quantity": -1.52,
-        "example": -2.111, "matched": 3.763, "grams": 15.75, "grams_example": 3.637,
-        "rerank": -1.552, "rerank_margin": 3.526, "off_topic": -1.586, "outside": -7.082,
-        "votes": 0.197, "defines": 1.236}))
+        "bias": -1.911, "share": -2.145, "evidence": -0.155, "share_evidence": 0.384,
+        "example_share": 4.971, "specific": -0.347, "generic_only": 0.185, "exact": -0.557,
+        "margin": 0.405, "unknown": -0.699, "number": -0.346, "quantity": -1.442,
+        "example": -2.201, "matched": 3.597, "grams": 15.249, "grams_example": 3.931,
+        "rerank": -1.938, "rerank_margin": 3.976, "off_topic": -1.357, "outside": -7.936,
+        "votes": 0.17, "defines": 1.315}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.842, "share": -0.917, "evidence": 0.019, "share_evidence": -0.552,
-        "example_share": 5.542, "specific": 0.101, "generic_only": 1.186, "exact": -0.866,
-        "margin": 0.068, "unknown": -2.103, "number": -0.927, "quantity": -1.92,
-        "example": -1.802, "matched": 4.372, "grams": 12.195, "grams_example": 4.886,
-        "rerank": 4.675, "rerank_margin": -2.909, "off_topic": -1.96, "outside": -9.992,
-        "votes": 1.29, "defines": 1.383}))
-    answer_at: float = 0.62  # confidence to answer with a card
-    suggest_at: float = 0.35  # the suggestion model's confidence to offer "did you mean"
+        "bias": -2.954, "share": -1.204, "evidence": 0.168, "share_evidence": -0.504,
+        "example_share": 5.543, "specific": 0.143, "generic_only": 0.671, "exact": -0.983,
+        "margin": 0.094, "unknown": -1.207, "number": -0.388, "quantity": -1.898,
+        "example": -2.044, "matched": 4.225, "grams": 10.892, "grams_example": 6.295,
+        "rerank": 4.481, "rerank_margin": -2.753, "off_topic": -1.716, "outside": -11.237,
+        "votes": 1.207, "defines": 1.619}))
+    answer_at: float = 0.63  # confidence to answer with a card
+    suggest_at: float = 0.31  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
