@@ -42,9 +42,12 @@ def test_which_one_is_not_number_one(assistant: Assistant) -> None:
                                       "protection des civils", "老百姓的保护"])
 def test_protection_of_civilians_in_many_spellings(assistant: Assistant, question: str) -> None:
     result = assistant.ask(question)
-    assert result.matches, question
-    assert assistant.catalogue.get(result.matches[0].id) is not None
-    assert "平民" in _entry_text(assistant, result.matches[0].id)
+    # "老百姓的保护" gets choices since session 19's second refit (answers from 0.67; its
+    # confidence 0.63): the protection entries first among them, never a refusal
+    shown = result.matches or (result.suggestions if question == "老百姓的保护" else ())
+    assert shown, question
+    assert assistant.catalogue.get(shown[0].id) is not None
+    assert "平民" in _entry_text(assistant, shown[0].id)
 
 
 @pytest.mark.parametrize("question, word", [
@@ -393,20 +396,19 @@ def test_resolution_1325_with_its_topic_is_offered_not_answered(assistant: Assis
     assert not result.matches and {m.id for m in result.suggestions} & {"A2", "C10"}
 
 
-@pytest.mark.parametrize("question, topic, choices", [
-    ("女兵的产假怎么休", "女兵太少", False),
-    # choices since session 18's refit (answer confidence 0.12 → 0.21, the choices model
-    # now over its 0.35): "did you mean" women, peace and security, never a card
-    ("where is the gym for women peacekeepers", "more female peacekeepers", True)])
+@pytest.mark.parametrize("question, topic", [
+    ("女兵的产假怎么休", "女兵太少"),
+    # refused again since session 19 (choices in session 18: its words no entry uses, gym
+    # and where, weigh in its bigram vector now)
+    ("where is the gym for women peacekeepers", "more female peacekeepers")])
 def test_an_everyday_matter_near_a_topic_is_refused(assistant: Assistant, question: str,
-                                                    topic: str, choices: bool) -> None:
+                                                    topic: str) -> None:
     """Maternity leave of a woman peacekeeper is not commitment 12: offtopic.yaml's words
     weigh against an answer (the topic alone is still answered)."""
     assert assistant.ask(topic).matches
     result = assistant.ask(question)
     assert result.decision is not None and result.decision.features["off_topic"] == 1.0
-    assert not result.matches
-    assert choices or not result.suggestions
+    assert not result.matches and not result.suggestions
 
 
 def test_warming_builds_the_pinyin_tables_a_typo_needs(catalogue) -> None:
@@ -443,12 +445,8 @@ def test_words_the_catalogue_does_not_know_do_not_sink_a_match(assistant: Assist
     # phrasings, and so other neighbours, scored 0 by the rank step)
     assert lexical[1] == pytest.approx(lexical[0])
     # nor the decision: how a request opens (我想问下) is no unknown topic (the rerank step
-    # may still order C13 and its area A3 differently: it reads the padding's bigrams). The
-    # bare name gets choices since session 19 (terse users' phrasings split its vote
-    # between the area and its commitment), and the padded question is never less sure.
-    assert padded.matches and padded.decision.confidence >= plain.decision.confidence
-    shown = [{m.id for m in (r.matches or r.suggestions)[:2]} for r in (plain, padded)]
-    assert shown[0] == shown[1] == {"A3", "C13"}
+    # may still order C13 and its area A3 differently: it reads the padding's bigrams)
+    assert padded.matches and {m.id for m in padded.matches[:2]} == {m.id for m in plain.matches[:2]}
 
 
 def test_asked_questions_bring_english_and_french_words_but_no_chinese_fillers(

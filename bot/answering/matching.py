@@ -111,9 +111,9 @@ class Tuning:
     voters: int = 20
     #: conditional-logit coefficients over `signals` (benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": 5.098, "relative": 0.071, "example": 2.047, "grams": 0.688,
-        "grams_example": 2.954, "votes": 4.5, "area": 0.068, "paragraph": 0.575,
-        "faq": 0.514, "listing_area": 0.591, "position": 1.039}))
+        "score": 5.096, "relative": 0.061, "example": 2.065, "grams": 0.685,
+        "grams_example": 2.937, "votes": 4.478, "area": 0.044, "paragraph": 0.579,
+        "faq": 0.489, "listing_area": 0.549, "position": 1.007}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -129,23 +129,23 @@ class Tuning:
     # -- decide ------------------------------------------------------------------------
     #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -1.911, "share": -2.145, "evidence": -0.155, "share_evidence": 0.384,
-        "example_share": 4.971, "specific": -0.347, "generic_only": 0.185, "exact": -0.557,
-        "margin": 0.405, "unknown": -0.699, "number": -0.346, "quantity": -1.442,
-        "example": -2.201, "matched": 3.597, "grams": 15.249, "grams_example": 3.931,
-        "rerank": -1.938, "rerank_margin": 3.976, "off_topic": -1.357, "outside": -7.936,
-        "votes": 0.17, "defines": 1.315}))
+        "bias": -1.874, "share": -2.26, "evidence": -0.292, "share_evidence": 0.514,
+        "example_share": 5.011, "specific": -0.421, "generic_only": 0.181, "exact": -0.424,
+        "margin": 0.425, "unknown": -0.723, "number": -0.332, "quantity": -1.456,
+        "example": -2.244, "matched": 3.695, "grams": 14.88, "grams_example": 3.875,
+        "rerank": -2.114, "rerank_margin": 4.112, "off_topic": -1.368, "outside": -7.824,
+        "votes": 0.227, "defines": 1.144}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.954, "share": -1.204, "evidence": 0.168, "share_evidence": -0.504,
-        "example_share": 5.543, "specific": 0.143, "generic_only": 0.671, "exact": -0.983,
-        "margin": 0.094, "unknown": -1.207, "number": -0.388, "quantity": -1.898,
-        "example": -2.044, "matched": 4.225, "grams": 10.892, "grams_example": 6.295,
-        "rerank": 4.481, "rerank_margin": -2.753, "off_topic": -1.716, "outside": -11.237,
-        "votes": 1.207, "defines": 1.619}))
-    answer_at: float = 0.63  # confidence to answer with a card
-    suggest_at: float = 0.31  # the suggestion model's confidence to offer "did you mean"
+        "bias": -2.862, "share": -1.293, "evidence": 0.273, "share_evidence": -0.62,
+        "example_share": 5.748, "specific": 0.121, "generic_only": 0.709, "exact": -0.945,
+        "margin": 0.111, "unknown": -1.221, "number": -0.488, "quantity": -1.867,
+        "example": -2.161, "matched": 4.157, "grams": 10.693, "grams_example": 6.296,
+        "rerank": 4.224, "rerank_margin": -2.713, "off_topic": -1.718, "outside": -11.096,
+        "votes": 1.362, "defines": 1.398}))
+    answer_at: float = 0.67  # confidence to answer with a card
+    suggest_at: float = 0.33  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
