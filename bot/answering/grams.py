@@ -19,7 +19,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -94,7 +94,7 @@ class CharGrams:
         # idf: how few entries use a gram (one no text holds any more — `Counted.subset` —
         # is left out, as a build from the texts themselves would never have seen it)
         frequency = np.bincount(key, minlength=len(names)).tolist()
-        rarity = [math.log((n + 1) / (c + 0.5)) for c in frequency]
+        rarity = [_rarity(n, c) for c in frequency]
         self.idf = {g: r for g, r, c in zip(names, rarity, frequency) if c}
         idf = np.array(rarity, dtype=np.float64)
         self.wholes = _units(names, idf, key, summed, np.bincount(entry, minlength=n))
@@ -107,12 +107,17 @@ class CharGrams:
         self.starts = np.flatnonzero(np.diff(self.owners, prepend=-1))
         self.grouped = self.owners[self.starts]
 
+    @cached_property
+    def unseen(self) -> float:
+        """The idf of a gram no entry uses: the rarest there can be."""
+        return _rarity(self.size, 0)
+
     def vector(self, counts: Mapping[str, int]) -> dict[str, float]:
         """Sublinear tf × idf, unit length. A gram no entry uses weighs as the rarest do:
         it matches no phrasing, but "工资卡丢了" shares one bigram of four (资卡) with "物资卡在
         海关", not its whole wording, and an unanswerable question's own words (工资) are what
         makes a new question like it."""
-        unseen = math.log((self.size + 1) / 0.5)
+        unseen = self.unseen
         weights = {g: (1 + math.log(c)) * self.idf.get(g, unseen) for g, c in counts.items()}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {g: w / norm for g, w in weights.items()}
@@ -329,6 +334,11 @@ def _postings(vectors: list[dict[str, float]]) -> dict[str, tuple[tuple[int, flo
         for g, w in vector.items():
             found[g].append((k, w))
     return {g: tuple(pairs) for g, pairs in found.items()}
+
+
+def _rarity(entries: int, holding: int) -> float:
+    """idf of a gram `holding` of `entries` entries use."""
+    return math.log((entries + 1) / (holding + 0.5))
 
 
 def _digest(documents: list[list[tuple[str, bool]]]) -> str:
