@@ -42,11 +42,13 @@ sys.path.insert(0, str(ROOT))
 
 from bot.answering.catalogue import load_catalogue  # noqa: E402
 from bot.cli.bench import DEVELOPMENT_SETS, labelled_set  # noqa: E402
-from bot.answering.matching import DEFAULT, Index, match, rank, signals  # noqa: E402
+from bot.answering.matching import (DEFAULT, PAIRS, Index, match, rank, signals,  # noqa: E402
+                                   weighed)
 
-FEATURES = ("share", "evidence", "share_evidence", "example_share", "specific", "generic_only",
+FEATURES = ("share", "evidence", "specific", "generic_only",
             "exact", "margin", "unknown", "number", "quantity", "example", "matched", "grams",
-            "grams_example", "rerank", "rerank_margin", "off_topic", "outside", "votes", "defines")
+            "grams_example", "rerank", "rerank_margin", "off_topic", "outside", "votes", "defines",
+            *(f"{a}*{b}" for a, b in PAIRS))
 SIGNALS = ("score", "relative", "example", "grams", "grams_example", "votes", "area", "paragraph", "faq",
            "listing_area", "position")
 RERANK_L2 = 0.3
@@ -129,7 +131,7 @@ def samples(index: Index, names: list[str]
                 shown.append(0.0)
                 sets.append(number)
             continue
-        feats = result.decision.features
+        feats = weighed(result.decision.features)
         rows.append([feats[f] for f in FEATURES])
         labels.append(float(result.candidates[0].match.id in item["expect"]))
         shown.append(float(any(c.match.id in item["expect"]

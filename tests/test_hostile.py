@@ -104,7 +104,9 @@ def test_nul_and_lone_surrogates_are_stored_without_them(desk: Assistant) -> Non
 
 @BOTH
 def test_a_question_with_nul_is_answered_and_logged(desk: Assistant) -> None:
-    assert "没有找到" in say(desk, ANN, "火星\x00上的\ud83d维和怎么样")
+    # about the weather on Mars: out of scope with no word of the catalogue, refused outright
+    # ("…维和怎么样" got choices since session 20's refit, led by F10, A6 and F3)
+    assert "没有找到" in say(desk, ANN, "火星\x00上的\ud83d天气怎么样")
     (row,) = desk.store.misses.unanswered()
     assert "\x00" not in row["text"] and "火星上的" in row["text"]
 

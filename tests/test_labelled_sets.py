@@ -50,6 +50,10 @@ def test_the_floors_gate_names_each_set_under_its_floors(monkeypatch, capsys) ->
 
     evaluate = benchmark_script.load("evaluate")
     monkeypatch.setattr(evaluate, "DEVELOPMENT_SETS", ("field_dev6.yaml", "field_dev10.yaml"))
+    # the two sets are graded once: only the floors they are held to change between the runs
+    grade_all, graded = evaluate.grade_all, {}
+    monkeypatch.setattr(evaluate, "grade_all", lambda index, names: graded.get(names)
+                        or graded.setdefault(names, grade_all(index, names)))
     monkeypatch.setitem(labelled.FLOORS, "field_dev10.yaml", (0.99, 0.5, 0.5, 0.5))
     assert evaluate.check_floors() == 1
     out = capsys.readouterr().out.splitlines()
