@@ -38,19 +38,16 @@ def test_which_one_is_not_number_one(assistant: Assistant) -> None:
     assert result.intent == "search" and result.matches[0].id == "C13"
 
 
-@pytest.mark.parametrize("question, choices", [
-    ("保户平民", False), ("保護平民", False), ("protection of civilians", False),
-    ("protection des civils", False),
-    # choices since session 19's second refit (answers from 0.67; its confidence 0.63): the
-    # protection entries first among them, never a refusal
-    ("老百姓的保护", True)])
-def test_protection_of_civilians_in_many_spellings(assistant: Assistant, question: str,
-                                                   choices: bool) -> None:
+@pytest.mark.parametrize("question", [
+    "保户平民", "保護平民", "protection of civilians", "protection des civils",
+    # choices in session 19 (0.63, answers from 0.67); answered since session 20's decision
+    # over pairs of its evidence (0.70, answers from 0.56)
+    "老百姓的保护"])
+def test_protection_of_civilians_in_many_spellings(assistant: Assistant, question: str) -> None:
     result = assistant.ask(question)
-    shown = result.matches or (result.suggestions if choices else ())
-    assert shown, question
-    assert assistant.catalogue.get(shown[0].id) is not None
-    assert "平民" in _entry_text(assistant, shown[0].id)
+    assert result.matches, question
+    assert assistant.catalogue.get(result.matches[0].id) is not None
+    assert "平民" in _entry_text(assistant, result.matches[0].id)
 
 
 @pytest.mark.parametrize("question, word", [
