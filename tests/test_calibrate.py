@@ -71,3 +71,28 @@ def test_two_sets_in_ten_under_it_raise_the_answer_threshold(calibrate) -> None:
     assert y[p >= 0.55].mean() >= calibrate.PRECISION
     assert calibrate.sets_under(p >= 0.55, y, sets) == pytest.approx(0.2)
     assert calibrate.thresholds(p, y, p_shown, oos, sets)[0] == pytest.approx(0.56)
+
+
+def test_the_models_weigh_what_calibrate_fits_products_included(calibrate, assistant) -> None:
+    """Both decision models hold a coefficient for each feature the fit knows — the 45
+    products of `PAIRED` among them — and nothing else; a real question's decision has
+    every one of them to weigh."""
+    from bot.answering.matching import PAIRS, weighed
+
+    assert len(PAIRS) == 45
+    for name in ("coefficients", "suggest_coefficients"):
+        assert set(getattr(DEFAULT, name)) == {"bias", *calibrate.FEATURES}
+    result = assistant.ask("村子里的平民遭到袭击了我们怎么保护")
+    assert set(weighed(result.decision.features)) == set(calibrate.FEATURES)
+
+
+def test_a_product_moves_the_confidence_its_factors_alone_do_not() -> None:
+    """A margin counts by the share the best entry explains: with weight on their product
+    only, a wide margin means nothing when the share is nil."""
+    from bot.answering.matching import confidence, weighed
+
+    only = {"bias": 0.0, "share*margin": 4.0}
+    feats = {name: 0.0 for name in DEFAULT.coefficients if "*" not in name and name != "bias"}
+    thin, rich = {**feats, "margin": 1.0}, {**feats, "margin": 1.0, "share": 1.0}
+    assert confidence(DEFAULT, weighed(thin), only) == pytest.approx(0.5)
+    assert confidence(DEFAULT, weighed(rich), only) == pytest.approx(1 / (1 + np.exp(-4.0)))
