@@ -42,13 +42,13 @@ sys.path.insert(0, str(ROOT))
 
 from bot.answering.catalogue import load_catalogue  # noqa: E402
 from bot.cli.bench import DEVELOPMENT_SETS, labelled_set  # noqa: E402
-from bot.answering.matching import (DEFAULT, PAIRS, Index, match, rank, signals,  # noqa: E402
-                                   weighed)
+from bot.answering.matching import (DEFAULT, PRODUCTS, Index, match, rank,  # noqa: E402
+                                   signals, weighed)
 
-FEATURES = ("share", "evidence", "specific", "generic_only",
-            "exact", "margin", "unknown", "number", "quantity", "example", "matched", "grams",
-            "grams_example", "rerank", "rerank_margin", "off_topic", "outside", "votes", "defines",
-            *(f"{a}*{b}" for a, b in PAIRS))
+FEATURES = ("share", "evidence", "specific", "generic_only", "exact", "margin", "unknown",
+            "number", "quantity", "example", "matched", "grams", "grams_example", "rerank",
+            "rerank_margin", "off_topic", "outside", "votes", "defines",
+            *(name for name, _, _ in PRODUCTS))
 SIGNALS = ("score", "relative", "example", "grams", "grams_example", "votes", "area", "paragraph", "faq",
            "listing_area", "position")
 RERANK_L2 = 0.3

@@ -129,7 +129,8 @@ class Tuning:
     max_chars: int = 240     # of the normalised question; a phone question is far shorter
     max_terms: int = 40      # distinct terms looked up
     # -- decide ------------------------------------------------------------------------
-    #: logistic coefficients over `Decision.features` (benchmarks/calibrate.py fits them)
+    #: logistic coefficients over `Decision.features` and their `PRODUCTS` (`weighed`;
+    #: benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
         "bias": -2.154, "share": -1.865, "evidence": -2.522, "specific": 0.498,
         "generic_only": -0.315, "exact": -0.326, "margin": -0.503, "unknown": 1.141,
@@ -1161,13 +1162,15 @@ def _defines(index: Index, ranking: Ranking, normalised: str) -> float:
 PAIRED = ("share", "evidence", "margin", "example", "rerank", "rerank_margin", "grams",
           "outside", "unknown", "specific")
 PAIRS = tuple(combinations(PAIRED, 2))
-_PRODUCTS = tuple((f"{a}*{b}", a, b) for a, b in PAIRS)
+#: (name, factor, factor) of each product: the one place its name ("share*margin") is made
+PRODUCTS = tuple((f"{a}*{b}", a, b) for a, b in PAIRS)
 
 
 def weighed(feats: Mapping[str, float]) -> dict[str, float]:
-    """The features the decision's models weigh: `features`' own, and the product of each
-    pair of `PAIRED` ones (named "share*margin")."""
-    return {**feats, **{name: feats[a] * feats[b] for name, a, b in _PRODUCTS}}
+    """The features the decision's models weigh: `features`' own, and `PRODUCTS`."""
+    out = dict(feats)
+    out.update((name, feats[a] * feats[b]) for name, a, b in PRODUCTS)
+    return out
 
 
 def confidence(tuning: Tuning, feats: Mapping[str, float],
