@@ -96,3 +96,46 @@ def test_a_product_moves_the_confidence_its_factors_alone_do_not() -> None:
     thin, rich = {**feats, "margin": 1.0}, {**feats, "margin": 1.0, "share": 1.0}
     assert confidence(DEFAULT, weighed(thin), only) == pytest.approx(0.5)
     assert confidence(DEFAULT, weighed(rich), only) == pytest.approx(1 / (1 + np.exp(-4.0)))
+
+
+def test_the_rerank_model_weighs_the_signals_and_their_products(assistant) -> None:
+    """The rerank coefficients cover exactly `RERANK_FEATURES` (the signals, their squares
+    and products, none of two kind flags); a real question's candidates have every signal,
+    and `rerank_design` gives each candidate its products."""
+    from bot.answering.matching import RERANK_FEATURES, SIGNALS, rank, rerank_design, signals
+    from bot.answering.normalisation import normalise
+
+    assert set(DEFAULT.rerank_coefficients) == set(RERANK_FEATURES)
+    assert "grams*votes" in RERANK_FEATURES and "votes*votes" in RERANK_FEATURES
+    assert "area*faq" not in RERANK_FEATURES and len(RERANK_FEATURES) == 11 + 66 - 10
+    index = assistant.index
+    question = index.question(normalise("村子里的平民遭到袭击了我们怎么保护"))
+    rows = signals(index, question, rank(index, question, DEFAULT.rerank_depth))
+    assert rows and all(set(row) == set(SIGNALS) for row in rows)
+    design = rerank_design(({name: float(k + 1) for k, name in enumerate(SIGNALS)},))
+    assert design.shape == (1, len(RERANK_FEATURES))
+    assert design[0, RERANK_FEATURES.index("grams*votes")] == (
+        (SIGNALS.index("grams") + 1) * (SIGNALS.index("votes") + 1))
+
+
+def test_the_rerank_fit_reaches_the_optimum(calibrate) -> None:
+    """Newton's method ends where the penalised likelihood's gradient vanishes: session 20's
+    600 fixed steps of gradient ascent stopped far short of it on the development sets."""
+    from bot.answering.matching import RERANK_FEATURES
+
+    rng = np.random.default_rng(7)
+    data = []
+    for _ in range(400):
+        k = int(rng.integers(2, 8))
+        x = rng.random((k, len(RERANK_FEATURES)))
+        right = np.zeros(k)
+        right[int(np.argmax(x[:, 3] + 0.5 * rng.random(k)))] = 1.0
+        data.append((x, right))
+    w = calibrate.fit_rerank(data)
+    gradient = calibrate.RERANK_L2 * w
+    for x, right in data:
+        z = x @ w
+        p = np.exp(z - z.max())
+        p /= p.sum()
+        gradient -= x.T @ (right * p / (right * p).sum() - p)
+    assert np.abs(gradient).max() < 1e-3
