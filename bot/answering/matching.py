@@ -115,29 +115,45 @@ class Tuning:
     #: conditional-logit coefficients over `signals` and their products (`RERANK_FEATURES`;
     #: benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": -1.53, "relative": 0.373, "example": 0.972, "grams": 13.317,
-        "grams_example": 5.191, "votes": 7.561, "area": 0.323, "paragraph": -0.725,
-        "faq": 1.13, "listing_area": 2.517, "position": 2.129, "score*score": -1.061,
-        "score*relative": -1.18, "score*example": 4.019, "score*grams": 6.288,
-        "score*grams_example": 0.644, "score*votes": 2.366, "score*area": -1.903,
-        "score*paragraph": -0.2, "score*faq": 1.691, "score*listing_area": -0.155,
-        "score*position": 1.582, "relative*relative": 1.979, "relative*example": 0.569,
-        "relative*grams": 10.948, "relative*grams_example": -1.057, "relative*votes": -0.39,
-        "relative*area": -0.783, "relative*paragraph": 1.674, "relative*faq": -0.525,
-        "relative*listing_area": 0.19, "relative*position": -1.311, "example*example": 0.168,
-        "example*grams": 1.466, "example*grams_example": 1.307, "example*votes": -2.714,
-        "example*area": 1.889, "example*paragraph": -0.802, "example*faq": -2.315,
-        "example*listing_area": -1.435, "example*position": -1.023, "grams*grams": -3.544,
-        "grams*grams_example": 0.469, "grams*votes": 6.267, "grams*area": -2.352,
-        "grams*paragraph": -10.644, "grams*faq": 1.483, "grams*listing_area": 1.491,
-        "grams*position": 8.102, "grams_example*grams_example": -1.196,
-        "grams_example*votes": -0.207, "grams_example*area": 0.312,
-        "grams_example*paragraph": -0.485, "grams_example*faq": -0.031,
-        "grams_example*listing_area": -0.211, "grams_example*position": 0.386,
-        "votes*votes": -5.096, "votes*area": -0.67, "votes*paragraph": 2.509,
-        "votes*faq": -1.098, "votes*listing_area": -1.248, "votes*position": -0.858,
-        "area*position": -0.745, "paragraph*position": -0.502, "faq*position": 0.386,
-        "listing_area*position": 0.614, "position*position": -0.626}))
+        "score": -2.3, "relative": -2.022, "example": 0.069, "grams": 11.199,
+        "grams_example": 4.758, "votes": 5.726, "area": 0.517, "paragraph": 0.2, "faq": 1.16,
+        "listing_area": 2.66, "position": 1.896, "documented": 1.239, "covered": 2.653,
+        "title_fit": 0.955, "score*score": -1.39, "score*relative": -0.393,
+        "score*example": -0.083, "score*grams": 4.62, "score*grams_example": 0.42,
+        "score*votes": 0.589, "score*area": 0.086, "score*paragraph": -0.705,
+        "score*faq": 1.049, "score*listing_area": 0.204, "score*position": 1.209,
+        "score*documented": 0.476, "score*covered": -1.563, "score*title_fit": -2.053,
+        "relative*relative": 2.584, "relative*example": 0.067, "relative*grams": 8.849,
+        "relative*grams_example": 0.014, "relative*votes": -0.597, "relative*area": -0.196,
+        "relative*paragraph": 1.013, "relative*faq": -0.843, "relative*listing_area": 0.565,
+        "relative*position": -1.545, "relative*documented": 0.627, "relative*covered": 1.364,
+        "relative*title_fit": 0.37, "example*example": 1.248, "example*grams": 0.629,
+        "example*grams_example": 0.176, "example*votes": -1.736, "example*area": 2.08,
+        "example*paragraph": -0.118, "example*faq": -1.12, "example*listing_area": -1.49,
+        "example*position": -1.034, "example*documented": -1.64, "example*covered": 3.832,
+        "example*title_fit": 0.813, "grams*grams": -3.487, "grams*grams_example": 0.126,
+        "grams*votes": 5.493, "grams*area": -2.476, "grams*paragraph": -10.078,
+        "grams*faq": 2.058, "grams*listing_area": 0.873, "grams*position": 6.561,
+        "grams*documented": 2.468, "grams*covered": 6.048, "grams*title_fit": 0.156,
+        "grams_example*grams_example": -1.051, "grams_example*votes": -0.39,
+        "grams_example*area": -0.068, "grams_example*paragraph": -0.432,
+        "grams_example*faq": -0.563, "grams_example*listing_area": 0.637,
+        "grams_example*position": 0.157, "grams_example*documented": 0.841,
+        "grams_example*covered": 0.137, "grams_example*title_fit": 0.201,
+        "votes*votes": -4.304, "votes*area": -0.507, "votes*paragraph": 2.715,
+        "votes*faq": -0.437, "votes*listing_area": -2.34, "votes*position": -0.73,
+        "votes*documented": -0.498, "votes*covered": 2.479, "votes*title_fit": -0.504,
+        "area*position": -0.941, "area*documented": -1.458, "area*covered": -1.971,
+        "area*title_fit": -0.089, "paragraph*position": -0.297,
+        "paragraph*documented": -0.439, "paragraph*covered": -0.87,
+        "paragraph*title_fit": 0.0, "faq*position": 0.215, "faq*documented": -0.858,
+        "faq*covered": 0.146, "faq*title_fit": 0.296, "listing_area*position": 0.367,
+        "listing_area*documented": 1.566, "listing_area*covered": -1.384,
+        "listing_area*title_fit": 0.485, "position*position": -0.16,
+        "position*documented": -0.649, "position*covered": -0.251,
+        "position*title_fit": 1.145, "documented*documented": -0.129,
+        "documented*covered": 0.525, "documented*title_fit": 0.974, "covered*covered": 0.303,
+        "covered*title_fit": 0.242, "title_fit*title_fit": -0.328}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -154,53 +170,53 @@ class Tuning:
     #: logistic coefficients over `Decision.features` and their `PRODUCTS` (`weighed`;
     #: benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -2.992, "share": -1.29, "evidence": -1.722, "specific": 0.575,
-        "generic_only": -0.554, "exact": -0.515, "margin": -0.474, "unknown": 0.842,
-        "number": -0.475, "quantity": -1.562, "example": 0.746, "matched": 3.178,
-        "grams": 4.093, "grams_example": 3.29, "rerank": 1.109, "rerank_margin": -1.896,
-        "off_topic": -1.397, "outside": -5.896, "votes": 0.471, "defines": 1.063,
-        "share*evidence": 3.198, "share*margin": 0.743, "share*example": 3.873,
-        "share*rerank": -0.344, "share*rerank_margin": 1.579, "share*grams": 1.546,
-        "share*outside": 0.662, "share*unknown": -0.175, "share*specific": -2.357,
-        "evidence*margin": 0.945, "evidence*example": -1.281, "evidence*rerank": -1.14,
-        "evidence*rerank_margin": -0.301, "evidence*grams": -0.214,
-        "evidence*outside": -1.822, "evidence*unknown": -1.799, "evidence*specific": 0.725,
-        "margin*example": 0.255, "margin*rerank": -0.063, "margin*rerank_margin": 0.302,
-        "margin*grams": 2.644, "margin*outside": -1.877, "margin*unknown": -1.469,
-        "margin*specific": 0.026, "example*rerank": -0.827, "example*rerank_margin": -0.705,
-        "example*grams": 0.951, "example*outside": 1.899, "example*unknown": -2.789,
-        "example*specific": -0.68, "rerank*rerank_margin": 3.497, "rerank*grams": 3.961,
-        "rerank*outside": -2.316, "rerank*unknown": 0.633, "rerank*specific": -0.531,
-        "rerank_margin*grams": 4.304, "rerank_margin*outside": -2.721,
-        "rerank_margin*unknown": 0.373, "rerank_margin*specific": 1.041,
-        "grams*outside": 2.517, "grams*unknown": 2.721, "grams*specific": 1.245,
-        "outside*unknown": -4.985, "outside*specific": 2.307, "unknown*specific": 1.609}))
+        "bias": -3.213, "share": -1.206, "evidence": -1.982, "specific": 0.618,
+        "generic_only": -0.204, "exact": -0.391, "margin": -0.124, "unknown": 1.628,
+        "number": -0.472, "quantity": -1.585, "example": 0.09, "matched": 3.011,
+        "grams": 3.979, "grams_example": 3.408, "rerank": 1.205, "rerank_margin": -2.204,
+        "off_topic": -1.471, "outside": -5.792, "votes": 0.362, "defines": 0.939,
+        "share*evidence": 2.41, "share*margin": 0.332, "share*example": 3.797,
+        "share*rerank": -0.057, "share*rerank_margin": 0.69, "share*grams": 1.578,
+        "share*outside": 0.126, "share*unknown": -0.25, "share*specific": -1.753,
+        "evidence*margin": 1.189, "evidence*example": -1.211, "evidence*rerank": -1.015,
+        "evidence*rerank_margin": 0.232, "evidence*grams": -0.303,
+        "evidence*outside": -1.666, "evidence*unknown": -1.712, "evidence*specific": 0.717,
+        "margin*example": 0.059, "margin*rerank": -0.118, "margin*rerank_margin": 0.25,
+        "margin*grams": 2.764, "margin*outside": -1.641, "margin*unknown": -1.302,
+        "margin*specific": -0.078, "example*rerank": -0.155, "example*rerank_margin": 0.073,
+        "example*grams": 0.793, "example*outside": 1.76, "example*unknown": -2.474,
+        "example*specific": -0.934, "rerank*rerank_margin": 3.998, "rerank*grams": 3.888,
+        "rerank*outside": -2.187, "rerank*unknown": 0.098, "rerank*specific": 0.092,
+        "rerank_margin*grams": 4.257, "rerank_margin*outside": -2.664,
+        "rerank_margin*unknown": -0.512, "rerank_margin*specific": 0.242,
+        "grams*outside": 2.573, "grams*unknown": 3.124, "grams*specific": 1.09,
+        "outside*unknown": -4.541, "outside*specific": 2.167, "unknown*specific": 1.477}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.181, "share": -1.662, "evidence": -1.498, "specific": 0.281,
-        "generic_only": -0.229, "exact": -0.644, "margin": -0.519, "unknown": 1.209,
-        "number": -0.501, "quantity": -1.907, "example": 0.155, "matched": 3.833,
-        "grams": 4.911, "grams_example": 5.535, "rerank": 1.897, "rerank_margin": -1.484,
-        "off_topic": -1.734, "outside": -6.816, "votes": 0.897, "defines": 1.116,
-        "share*evidence": 1.545, "share*margin": -0.139, "share*example": 5.468,
-        "share*rerank": 1.651, "share*rerank_margin": 1.544, "share*grams": 2.294,
-        "share*outside": -1.39, "share*unknown": -0.753, "share*specific": -2.161,
-        "evidence*margin": 1.561, "evidence*example": -0.607, "evidence*rerank": -0.344,
-        "evidence*rerank_margin": -1.527, "evidence*grams": 1.671,
-        "evidence*outside": -1.767, "evidence*unknown": -2.122, "evidence*specific": 0.794,
-        "margin*example": 0.506, "margin*rerank": 0.653, "margin*rerank_margin": -0.266,
-        "margin*grams": 2.534, "margin*outside": -1.942, "margin*unknown": -0.882,
-        "margin*specific": -0.063, "example*rerank": -0.243, "example*rerank_margin": -1.666,
-        "example*grams": 1.791, "example*outside": 0.245, "example*unknown": -2.925,
-        "example*specific": -0.589, "rerank*rerank_margin": 0.641, "rerank*grams": 3.9,
-        "rerank*outside": -2.599, "rerank*unknown": 0.076, "rerank*specific": 1.7,
-        "rerank_margin*grams": 3.177, "rerank_margin*outside": -0.599,
-        "rerank_margin*unknown": 0.542, "rerank_margin*specific": -0.837,
-        "grams*outside": 1.033, "grams*unknown": 1.922, "grams*specific": 4.122,
-        "outside*unknown": -4.108, "outside*specific": 1.333, "unknown*specific": 1.272}))
+        "bias": -2.984, "share": -1.244, "evidence": -2.26, "specific": 0.003,
+        "generic_only": -0.277, "exact": -0.485, "margin": -0.914, "unknown": 1.128,
+        "number": -0.482, "quantity": -1.975, "example": -0.311, "matched": 3.809,
+        "grams": 4.397, "grams_example": 5.735, "rerank": 2.097, "rerank_margin": -1.602,
+        "off_topic": -1.743, "outside": -6.874, "votes": 0.525, "defines": 1.315,
+        "share*evidence": 1.955, "share*margin": -0.263, "share*example": 5.729,
+        "share*rerank": 1.062, "share*rerank_margin": 0.852, "share*grams": 2.408,
+        "share*outside": -1.414, "share*unknown": -0.525, "share*specific": -2.137,
+        "evidence*margin": 1.611, "evidence*example": -1.423, "evidence*rerank": -0.319,
+        "evidence*rerank_margin": -1.068, "evidence*grams": 1.575,
+        "evidence*outside": -1.581, "evidence*unknown": -1.439, "evidence*specific": 0.997,
+        "margin*example": 0.31, "margin*rerank": 1.311, "margin*rerank_margin": -0.698,
+        "margin*grams": 2.821, "margin*outside": -1.394, "margin*unknown": -0.559,
+        "margin*specific": -0.017, "example*rerank": -0.473, "example*rerank_margin": -0.999,
+        "example*grams": 1.643, "example*outside": -0.076, "example*unknown": -2.679,
+        "example*specific": -0.04, "rerank*rerank_margin": 1.446, "rerank*grams": 3.562,
+        "rerank*outside": -2.47, "rerank*unknown": 0.023, "rerank*specific": 2.312,
+        "rerank_margin*grams": 3.035, "rerank_margin*outside": -0.537,
+        "rerank_margin*unknown": -0.099, "rerank_margin*specific": -1.442,
+        "grams*outside": 0.951, "grams*unknown": 2.085, "grams*specific": 4.107,
+        "outside*unknown": -3.914, "outside*specific": 0.747, "unknown*specific": 0.693}))
     answer_at: float = 0.54  # confidence to answer with a card
-    suggest_at: float = 0.29  # the suggestion model's confidence to offer "did you mean"
+    suggest_at: float = 0.3  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
@@ -1027,14 +1043,15 @@ def _is_listing(tokens: list[str]) -> bool:
 
 #: the rerank model's evidence about each candidate, as `signals` gives it
 SIGNALS = ("score", "relative", "example", "grams", "grams_example", "votes", "area",
-           "paragraph", "faq", "listing_area", "position")
+           "paragraph", "faq", "listing_area", "position", "documented", "covered", "title_fit")
 _KINDS = frozenset({"area", "paragraph", "faq", "listing_area"})
 # The rerank model is quadratic as the decision is: it weighs the signals' products two by
 # two and their squares too (a bigram match means more on a short entry title than on a
 # long one, a vote more for a paragraph than for a commitment). Products of two kind flags
 # are left out: they are 0 or a copy of one flag. Fitted to convergence and graded ten
 # folds of the development sets apart, the right entry came first for 0.968 of the
-# questions holding it with the signals alone and 0.971 with the products.
+# questions holding it with the first eleven signals alone, 0.971 with their products and
+# 0.972 with the last three (`_coverage`) and theirs.
 RERANK_PRODUCTS = tuple((f"{a}*{b}", a, b) for a, b in combinations_with_replacement(SIGNALS, 2)
                         if not (a in _KINDS and b in _KINDS))
 #: the columns of `rerank_design`: what `rerank_coefficients` weigh
@@ -1069,8 +1086,26 @@ def signals(index: Index, question: Question, ranking: Ranking) -> tuple[dict[st
             "faq": float(kind == "faq"),
             "listing_area": float(listing and kind == "area"),
             "position": 1 / (1 + place),
+            **_coverage(index, i, candidate.gains, ranking.weights),
         })
     return tuple(rows)
+
+
+def _coverage(index: Index, i: int, gains: Mapping[str, _Gain], weights: Mapping[str, float]
+              ) -> dict[str, float]:
+    """How entry `i` explains the question: the share of its evidence found in the
+    catalogue's own texts rather than in example questions (a word one user once used,
+    *matin*, *briefing*, is weaker than a keyword), the share of the question's known terms
+    it matched, and how much of its title the question covers."""
+    total = documented = 0.0
+    for term, gain in gains.items():
+        total += weights[term] * gain[0]
+        if gain[2] not in ("asked", "examples"):
+            documented += weights[term] * gain[0]
+    known = sum(1 for w in weights.values() if w > 0)
+    return {"documented": documented / total if total else 0.0,
+            "covered": sum(1 for t in gains if weights[t] > 0) / known if known else 0.0,
+            "title_fit": _title_fit(index, i, {gain[1] for gain in gains.values()})}
 
 
 def rerank(index: Index, question: Question, ranking: Ranking) -> Ranking:
