@@ -24,8 +24,10 @@ than an exception. `match` runs named steps:
    whole (idf cosine), the character bigrams the question shares with the entry and its
    closest example (`grams.py`: independent of how jieba cut spoken text), the entry's
    share of the `voters` users' phrasings closest to the question (a neighbours' vote), the
-   entry's kind and its lexical score and place, and their products two by two
-   (`RERANK_PRODUCTS`); its probabilities feed the decision;
+   entry's kind, its lexical score and place, how much of its evidence the catalogue's
+   own texts hold, how much of the question and of its title it covers (`_coverage`), and
+   these signals' products two by two (`RERANK_PRODUCTS`); its probabilities feed the
+   decision;
 7. **decide** — a calibrated logistic model over evidence about the best entry (the idf
    mass of domain terms matched, how many distinct specific terms, whether they are only
    generic words, exact or fuzzy, the margin to the next unrelated entry, how much of the
@@ -1046,8 +1048,8 @@ SIGNALS = ("score", "relative", "example", "grams", "grams_example", "votes", "a
            "paragraph", "faq", "listing_area", "position", "documented", "covered", "title_fit")
 _KINDS = frozenset({"area", "paragraph", "faq", "listing_area"})
 # The rerank model is quadratic as the decision is: it weighs the signals' products two by
-# two and their squares too (a bigram match means more on a short entry title than on a
-# long one, a vote more for a paragraph than for a commitment). Products of two kind flags
+# two and their squares too (a bigram match means more beside a close lexical score than a
+# weak one, a vote more for a paragraph than for a commitment). Products of two kind flags
 # are left out: they are 0 or a copy of one flag. Fitted to convergence and graded ten
 # folds of the development sets apart, the right entry came first for 0.968 of the
 # questions holding it with the first eleven signals alone, 0.971 with their products and
