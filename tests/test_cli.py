@@ -65,6 +65,17 @@ def test_ask_explain_shows_terms_scores_and_threshold(capsys):
     assert "pinyin" in out or "fuzzy" in out
 
 
+def test_ask_explain_shows_why_the_candidates_stand_in_their_order(capsys):
+    """The rerank model orders the candidates, not their lexical score (a neighbour with no
+    word of the question scores 0 and may still be listed): each line carries its chance."""
+    assert main(["ask", "--explain", "护照被扣了"]) == 0
+    listed = [line for line in capsys.readouterr().out.splitlines() if line[:2] in ("1.", "2.")]
+    chances = [float(line.rsplit("rerank chance ", 1)[1]) for line in listed]
+    scores = [float(line.split("— score ", 1)[1].split(",")[0]) for line in listed]
+    assert len(listed) == 2 and chances == sorted(chances, reverse=True)
+    assert 0.0 < sum(chances) <= 1.0 + 1e-9 and 0.0 in scores
+
+
 def test_catalogue_check_passes_on_shipped_knowledge(capsys):
     assert main(["catalogue", "check"]) == 0
     assert "catalogue OK" in capsys.readouterr().out

@@ -392,9 +392,12 @@ def explanation(result: Result, top: int = 3) -> Reply:
                        verdict=t(verdict)))
         lines.append(t("why.evidence_of", list=", ".join(
             f"{name} {value:.2f}" for name, value in result.decision.features.items())))
+    chances = result.probabilities  # the rerank model's: why the list is in this order
     for rank, cand in enumerate(result.candidates[:top], start=1):
         m = cand.match
-        lines.append(f"{rank}. {m.id} {m.title} — {m.score:.1f}")
+        chance = f"{chances[rank - 1]:.2f}" if rank <= len(chances) else "—"
+        lines.append(t("why.candidate", rank=rank, id=m.id, title=m.title, score=f"{m.score:.1f}",
+                       chance=chance))
         for e in cand.evidence:
             lines.append(t("why.evidence", term=e.term, matched=e.matched, field=e.field,
                            channel=e.channel, similarity=f"{e.similarity:.2f}",
