@@ -228,6 +228,12 @@ class Tuning:
     keep_chance: float = 0.005
     max_suggestions: int = 3
 
+    @cached_property
+    def rerank_weights(self) -> np.ndarray:
+        """`rerank_coefficients` in `RERANK_FEATURES`' order, built once per tuning rather
+        than for every question (the rerank step multiplies `rerank_design` by it)."""
+        return np.array([self.rerank_coefficients.get(name, 0.0) for name in RERANK_FEATURES])
+
 
 DEFAULT = Tuning()
 REFERENCE_SCORE = 100.0
@@ -1043,6 +1049,12 @@ def _is_listing(tokens: list[str]) -> bool:
 
 # -- rerank --------------------------------------------------------------------------
 
+def _products(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str, str], ...]:
+    """(name, factor, factor) of each product a model weighs: the one place a product's name
+    ("share*margin") is made, for the rerank model's signals and the decision's features."""
+    return tuple((f"{a}*{b}", a, b) for a, b in pairs)
+
+
 #: the rerank model's evidence about each candidate, as `signals` gives it
 SIGNALS = ("score", "relative", "example", "grams", "grams_example", "votes", "area",
            "paragraph", "faq", "listing_area", "position", "documented", "covered", "title_fit")
@@ -1054,8 +1066,8 @@ _KINDS = frozenset({"area", "paragraph", "faq", "listing_area"})
 # folds of the development sets apart, the right entry came first for 0.968 of the
 # questions holding it with the first eleven signals alone, 0.971 with their products and
 # 0.972 with the last three (`_coverage`) and theirs.
-RERANK_PRODUCTS = tuple((f"{a}*{b}", a, b) for a, b in combinations_with_replacement(SIGNALS, 2)
-                        if not (a in _KINDS and b in _KINDS))
+RERANK_PRODUCTS = _products((a, b) for a, b in combinations_with_replacement(SIGNALS, 2)
+                            if not (a in _KINDS and b in _KINDS))
 #: the columns of `rerank_design`: what `rerank_coefficients` weigh
 RERANK_FEATURES = (*SIGNALS, *(name for name, _, _ in RERANK_PRODUCTS))
 _FACTORS = (np.array([SIGNALS.index(a) for _, a, _ in RERANK_PRODUCTS], dtype=np.intp),
@@ -1118,8 +1130,7 @@ def rerank(index: Index, question: Question, ranking: Ranking) -> Ranking:
     head = replace(ranking, candidates=ranking.candidates[:depth],
                    explained=ranking.explained[:depth], positions=ranking.positions[:depth])
     rows = signals(index, question, head)
-    w = index.tuning.rerank_coefficients
-    logits = (rerank_design(rows) @ np.array([w.get(name, 0.0) for name in RERANK_FEATURES])).tolist()
+    logits = (rerank_design(rows) @ index.tuning.rerank_weights).tolist()
     top = max(logits)
     exps = [math.exp(z - top) for z in logits]
     total = sum(exps)
@@ -1245,8 +1256,7 @@ def _defines(index: Index, ranking: Ranking, normalised: str) -> float:
 PAIRED = ("share", "evidence", "margin", "example", "rerank", "rerank_margin", "grams",
           "outside", "unknown", "specific")
 PAIRS = tuple(combinations(PAIRED, 2))
-#: (name, factor, factor) of each product: the one place its name ("share*margin") is made
-PRODUCTS = tuple((f"{a}*{b}", a, b) for a, b in PAIRS)
+PRODUCTS = _products(PAIRS)
 
 
 def weighed(feats: Mapping[str, float]) -> dict[str, float]:
