@@ -64,7 +64,16 @@ PRECISION = 0.97
 # answers at a true 0.97 falls under 0.95 about one time in sixteen.
 SET_PRECISION = 0.95
 SETS_UNDER = 0.10
-OOS_REFUSED = 0.92  # out-of-scope questions left with neither an answer nor choices
+# Out-of-scope questions left with neither an answer nor choices. The issue asks for 0.90 of
+# them refused and the right entry shown for 0.97 of the rest; choices trade one for the
+# other. Graded a set at a time (leave-one-set-out), the sets missing the first target and
+# the second were, by this value: 0.92 -> 52 and 57 of 170 (pooled refused 0.920, shown
+# 0.974), 0.93 -> 44 and 59, 0.94 -> 28 and 60 (0.940, 0.973), 0.95 -> 20 and 66 (0.949,
+# 0.971), 0.96 -> pooled shown 0.967, under the target. 0.94 is where the sets refusing too
+# little fall most steeply while pooled shown keeps a margin above 0.97. (Picking the value
+# that minimised the missed sets on the training sets themselves overshot: shown 0.967 held
+# out.)
+OOS_REFUSED = 0.94
 L2 = 0.5
 
 

@@ -107,15 +107,34 @@ def test_the_rerank_model_weighs_the_signals_and_their_products(assistant) -> No
 
     assert set(DEFAULT.rerank_coefficients) == set(RERANK_FEATURES)
     assert "grams*votes" in RERANK_FEATURES and "votes*votes" in RERANK_FEATURES
-    assert "area*faq" not in RERANK_FEATURES and len(RERANK_FEATURES) == 14 + 105 - 10
+    assert "area*faq" not in RERANK_FEATURES and "definition*definition" not in RERANK_FEATURES
+    assert "faq*definition" in RERANK_FEATURES and len(RERANK_FEATURES) == 15 + 120 - 10 - 1
     index = assistant.index
     question = index.question(normalise("村子里的平民遭到袭击了我们怎么保护"))
     rows = signals(index, question, rank(index, question, DEFAULT.rerank_depth))
     assert rows and all(set(row) == set(SIGNALS) for row in rows)
+    assert {row["definition"] for row in rows} == {0.0}
     design = rerank_design(({name: float(k + 1) for k, name in enumerate(SIGNALS)},))
     assert design.shape == (1, len(RERANK_FEATURES))
     assert design[0, RERANK_FEATURES.index("grams*votes")] == (
         (SIGNALS.index("grams") + 1) * (SIGNALS.index("votes") + 1))
+
+
+@pytest.mark.parametrize("text", ["A4P到底是个啥", "wat is A4P??", "c'est quoi A4P en fait"])
+def test_a_question_asking_what_something_is_is_flagged_for_all_its_candidates(
+        assistant, text) -> None:
+    """`definition` is the question's, read from its normalised text (the tokens lose the
+    spaces of "wat is"), so it reorders the candidates only through its products: the
+    fitted model leaves its own coefficient at 0."""
+    from bot.answering.matching import rank, signals
+    from bot.answering.normalisation import normalise
+
+    index = assistant.index
+    question = index.question(normalise(text))
+    rows = signals(index, question, rank(index, question, DEFAULT.rerank_depth))
+    assert question.defining and {row["definition"] for row in rows} == {1.0}
+    assert DEFAULT.rerank_coefficients["definition"] == 0.0
+    assert DEFAULT.rerank_coefficients["faq*definition"] != 0.0
 
 
 def test_the_rerank_fit_reaches_the_optimum(calibrate) -> None:
