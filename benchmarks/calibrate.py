@@ -34,8 +34,8 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
