@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     a4p_data_dir: Path = Path("data")
     remind_after_days: int = 30
     a4p_reminder_interval: float = 3600.0
+    # At a server's start, matplotlib and the matcher's pinyin tables load in the background
+    # (~2.6 s of CPU) so the first /brief and the first typo do not wait; off for servers
+    # that live seconds (the tests' bots).
+    a4p_warm_up: bool = True
     database_url: str | None = None
     # PostgreSQL from its parts (docker-compose.yml): the password is URL-encoded here, so
     # `p@ss/w:rd#1` works as it is; DATABASE_URL, when set, wins.

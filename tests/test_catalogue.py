@@ -194,32 +194,35 @@ def test_every_entry_carries_users_example_questions(catalogue):
     assert sorted(catalogue.faqs, key=lambda i: int(i[1:])) == [f"F{n}" for n in range(1, 11)]
 
 
-def test_parsed_knowledge_is_reused_and_an_edit_is_never_missed(knowledge_copy, tmp_path,
-                                                                monkeypatch):
+def test_parsed_knowledge_is_reused_and_an_edit_is_never_missed(small_knowledge_copy,
+                                                                tmp_path, monkeypatch):
     """The parsed YAML is kept per file content: a second load reads it back (parsing is
     not repeated), an edit of the same size and time is seen, a damaged cache is ignored."""
     monkeypatch.setenv("A4P_CACHE_DIR", str(tmp_path / "cache"))
-    first = load_catalogue(knowledge_copy)
+    first = load_catalogue(small_knowledge_copy)
     kept = sorted((tmp_path / "cache" / "knowledge").glob("*.marshal"))
     assert {p.name.split("-")[0] for p in kept} == {"areas", "asked", "commitments", "faq",
                                                      "offtopic", "paragraphs", "vocabulary"}
     monkeypatch.setattr(yaml, "load", lambda *a, **k: pytest.fail("parsed again"))
-    assert load_catalogue(knowledge_copy).commitments == first.commitments
+    assert load_catalogue(small_knowledge_copy).commitments == first.commitments
     monkeypatch.undo()
     monkeypatch.setenv("A4P_CACHE_DIR", str(tmp_path / "cache"))
 
-    path = knowledge_copy / "commitments.yaml"
+    path = small_knowledge_copy / "commitments.yaml"
     stat = path.stat()
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("title: 推动政治解决与互补的政治目标",
                                  "title: 推动政治解决与互补的政治方向"), encoding="utf-8")
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size, same time
-    assert load_catalogue(knowledge_copy).commitments["C1"].title == "推动政治解决与互补的政治方向"
-    assert len(list((tmp_path / "cache" / "knowledge").glob("commitments-*"))) == 1
+    edited = load_catalogue(small_knowledge_copy)
+    assert edited.commitments["C1"].title == "推动政治解决与互补的政治方向"
+    # the earlier version is kept beside it (an edit undone is read back too)
+    assert len(list((tmp_path / "cache" / "knowledge").glob("commitments-*"))) == 2
 
     for cached in (tmp_path / "cache" / "knowledge").glob("*.marshal"):
         cached.write_bytes(b"\x00 not marshal")
-    assert load_catalogue(knowledge_copy).commitments["C1"].title == "推动政治解决与互补的政治方向"
+    edited = load_catalogue(small_knowledge_copy)
+    assert edited.commitments["C1"].title == "推动政治解决与互补的政治方向"
 
 
 def test_asked_questions_come_from_the_development_sets_only() -> None:
@@ -250,17 +253,45 @@ def test_every_file_an_faq_source_names_exists(catalogue) -> None:
     assert sorted(p for p in named if not (root / p).exists()) == []
 
 
-def test_the_same_knowledge_is_indexed_once_per_process_and_an_edit_is_read(knowledge_copy):
+def test_a_derived_files_newest_versions_are_kept_and_older_ones_removed(tmp_path,
+                                                                         monkeypatch) -> None:
+    """An edited knowledge file's parse is kept beside the shipped one's (the tests' edited
+    copies no longer evict it) while they fit in VERSIONS_BYTES_MAX; the one used longest
+    ago goes first."""
+    import marshal
+
+    import bot.answering.derived as derived
+
+    def version(n: int | str) -> dict:
+        return {"version": n, "text": "维和" * 500}
+
+    monkeypatch.setattr(derived, "VERSIONS_BYTES_MAX", 3 * len(marshal.dumps(version(0))) + 200)
+    paths = [tmp_path / f"asked-{n}.marshal" for n in range(5)]
+    for n, path in enumerate(paths):
+        derived.keep(path, version(n), stale="asked-*.marshal")
+        os.utime(path, (1_000_000 + n, 1_000_000 + n))  # written in this order
+    assert sorted(tmp_path.glob("asked-*")) == paths[2:]  # three fit
+    assert derived.load(paths[2]) == version(2)  # read: used again, so another one goes next
+    derived.keep(tmp_path / "asked-new.marshal", version("new"), stale="asked-*.marshal")
+    assert sorted(tmp_path.glob("asked-*")) == [paths[2], paths[4],
+                                                tmp_path / "asked-new.marshal"]
+    small = tmp_path / "asked-small.marshal"  # the room is in bytes: a small one evicts none
+    derived.keep(small, {"version": "small"}, stale="asked-*.marshal")
+    assert len(list(tmp_path.glob("asked-*"))) == 4 and small.exists()
+
+
+def test_the_same_knowledge_is_indexed_once_per_process_and_an_edit_is_read(
+        small_knowledge_copy):
     """`Assistant.load` builds the index once per version of the knowledge files: the CLI's
     commands run in one process share it, and an edited file is read again."""
     from bot.conversation.assistant import Assistant
 
-    first, again = Assistant.load(knowledge_copy), Assistant.load(knowledge_copy)
+    first, again = Assistant.load(small_knowledge_copy), Assistant.load(small_knowledge_copy)
     assert again is not first and again.index is first.index
-    asked = knowledge_copy / "asked.yaml"
+    asked = small_knowledge_copy / "asked.yaml"
     asked.write_text(asked.read_text(encoding="utf-8")
                      + "- {id: C13, q: '营地门口那帮人又来抢粮食了咋整'}\n", encoding="utf-8")
-    edited = Assistant.load(knowledge_copy)
+    edited = Assistant.load(small_knowledge_copy)
     assert edited.index is not first.index
     assert "营地门口那帮人又来抢粮食了咋整" in edited.catalogue.asked["C13"]
     assert "营地门口那帮人又来抢粮食了咋整" not in first.catalogue.asked["C13"]

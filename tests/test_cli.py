@@ -168,7 +168,7 @@ def test_run_with_rejected_token_never_prints_it(tmp_path):
     with FakeTelegram(token="987654321:AAH-the-token-telegram-knows-01234") as tg:
         out = run_bot({"TELEGRAM_BOT_TOKEN": rejected, "TELEGRAM_BASE_URL": tg.base_url,
                        "A4P_DATA_DIR": str(tmp_path),  # the session's derived caches
-                       "A4P_LOG_LEVEL": "DEBUG"})
+                       "A4P_LOG_LEVEL": "DEBUG", "A4P_WARM_UP": "true"})
     assert out.returncode == 2, out.stderr[-2000:]
     assert out.stderr.splitlines()[-1].startswith("a4pbot: TELEGRAM_BOT_TOKEN was rejected")
     assert "rejected-secret-part" not in out.stdout + out.stderr
@@ -221,3 +221,21 @@ def test_counting_the_catalogues_commitments_gets_the_area_card(capsys, question
     assert json.loads(capsys.readouterr().out)["results"][0]["id"] == area
     assert main(["ask", "--json", "去年维和人员死了多少人"]) == 0
     assert json.loads(capsys.readouterr().out)["results"] == []
+
+
+def test_servers_warm_up_unless_told_not_to(assistant, monkeypatch) -> None:
+    """A4P_WARM_UP=false: a server that lives seconds starts neither warm-up (matplotlib,
+    the pinyin tables); by default both start, in the background."""
+    import threading
+
+    from bot.cli.main import _warm
+    from bot.settings import Settings
+
+    started: list[str] = []
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: started.append(thread.name))
+    monkeypatch.setenv("A4P_WARM_UP", "false")
+    _warm(assistant, Settings())
+    assert started == []
+    monkeypatch.delenv("A4P_WARM_UP")
+    _warm(assistant, Settings())
+    assert sorted(started) == ["chart-warm-up", "matcher-warm-up"]

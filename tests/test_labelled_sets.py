@@ -43,7 +43,7 @@ def test_labelled_set_accuracy(assistant: Assistant, name: str) -> None:
 
 def test_the_floors_gate_names_each_set_under_its_floors(monkeypatch, capsys) -> None:
     """`evaluate.py --floors`, CI's accuracy gate over every development set (the suite
-    grades a quarter of them): a set under its floors is named, with the measures it
+    grades a few of them): a set under its floors is named, with the measures it
     missed, and the gate fails; the sets that hold are not named."""
     import benchmark_script
     import labelled

@@ -83,13 +83,12 @@ def test_number_words_that_count_nothing_are_no_reference(question):
     assert find_references(normalise(question)) == []
 
 
-def test_a_reference_given_as_an_example_of_typing_is_a_question_about_the_bot():
+def test_a_reference_given_as_an_example_of_typing_is_a_question_about_the_bot(assistant):
     """"Si je tape « engagement 16 »" mentions C16; it does not ask about it. Measured with
     an index that has not read the question (it is a development question)."""
-    from bot.answering.catalogue import load_catalogue
-    from bot.answering.matching import Index, match
+    from bot.answering.matching import match
 
     question = "si je tape juste « engagement 16 » tu comprends ?"
-    index = Index(load_catalogue()).unseen([question])
+    index = assistant.index.unseen([question])
     assert [m.id for m in match(question, index).matches][:1] == ["F6"]
     assert [m.id for m in match("engagement 16 c'est quoi", index).matches] == ["C16"]

@@ -321,3 +321,33 @@ def test_html_and_pdf_reports_have_the_dashboards_look(world, tmp_path, monkeypa
     subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(out),
                     str(ARTIFACTS / "report-page1")], check=True)
     assert (ARTIFACTS / "report-page1.png").stat().st_size > 20_000
+
+
+def test_a4pbot_web_serves_the_dashboard_until_sigterm(tmp_path: Path) -> None:
+    """`a4pbot web`, the dashboard on its own: a page without a session sends to the
+    sign-in help (303), and SIGTERM ends it cleanly."""
+    import os
+    import signal
+    import sys
+
+    from running_bot import free_port
+
+    port = free_port()
+    env = {**os.environ, "A4P_DATA_DIR": str(tmp_path), "A4P_LOG_LEVEL": "INFO"}
+    web = subprocess.Popen([sys.executable, "-m", "bot.cli", "web", "--listen", "127.0.0.1",
+                            "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert web.stderr is not None
+        lines = []  # up to the server's own line, logged once its socket is bound
+        while not lines or "dashboard serving on" not in lines[-1]:
+            lines.append(web.stderr.readline())
+            assert lines[-1], "".join(lines)  # it exited instead
+        assert any(line.startswith(f"dashboard on http://127.0.0.1:{port}/") for line in lines)
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+        assert page.status_code == 303 and page.headers["location"].endswith("/signin")
+        web.send_signal(signal.SIGTERM)
+        assert web.wait(timeout=30) == 0
+    finally:
+        if web.poll() is None:
+            web.kill()
+    assert "Traceback" not in web.stderr.read()

@@ -204,7 +204,7 @@ def test_the_random_webhook_secret_never_reaches_the_log(tmp_path: Path) -> None
     with FakeTelegram(token=TOKEN) as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
         env |= {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
-                "A4P_DATA_DIR": str(tmp_path), "A4P_LOG_LEVEL": "DEBUG"}
+                "A4P_DATA_DIR": str(tmp_path), "A4P_LOG_LEVEL": "DEBUG", "A4P_WARM_UP": "true"}
         bot = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--webhook-url",
                                 "https://bot.example.org", "--listen", "127.0.0.1", "--port",
                                 str(port)], env=env, stderr=subprocess.PIPE, text=True)

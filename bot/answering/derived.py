@@ -26,6 +26,14 @@ T = TypeVar("T")
 # make every start read tens of megabytes).
 KEPT_TEXTS_MAX = 60_000
 
+# Versions of one derived file kept side by side, the most recently used, within this many
+# bytes: the shipped knowledge's stay while edited copies' come and go (a maintainer trying
+# an edit and undoing it; the tests' edited copies beside the shipped files, where each
+# edit used to evict the shipped version and the next start parsed the 3.7 MB asked.yaml
+# again, ~1 s). Two versions of the largest file (the bigram tables, 14 MB) fit; one
+# version of everything is ~35 MB.
+VERSIONS_BYTES_MAX = 32 * 2**20
+
 
 def cache_dir() -> Path:
     """Where derived files (trimmed dictionary, jieba's cache, parsed YAML) live between runs."""
@@ -67,15 +75,16 @@ def reused(folder: str, key: str, build: Callable[[], T], *,
     return built
 
 
-def parsed(path: Path, parse: Callable[[str], Any]) -> Any:
-    """`parse` of the file's text, read back from the cache when the content is the same.
+def parsed(path: Path, parse: Callable[[str], Any], folder: str = "knowledge") -> Any:
+    """`parse` of the file's text, read back from `folder` of the cache when the content is
+    the same.
 
     Keyed by the content's hash (not the mtime: image layers keep whole seconds); data
     marshal cannot hold (a YAML date) is parsed each time. Raises what reading or `parse`
     raises (UnicodeDecodeError, the parser's errors)."""
     raw = path.read_bytes()
     digest = digest_of(raw)
-    cached = cache_dir() / "knowledge" / f"{path.stem}-{digest}.marshal"
+    cached = cache_dir() / folder / f"{path.stem}-{digest}.marshal"
     if (data := load(cached)) is not None:
         return data
     data = parse(raw.decode("utf-8"))
@@ -93,24 +102,53 @@ def digest_of(*parts: bytes) -> str:
 
 
 def load(path: Path) -> Any:
-    """What `keep` wrote at `path`; None when it is missing or unreadable."""
+    """What `keep` wrote at `path`; None when it is missing or unreadable. A file read is
+    marked as used (its time): `keep` removes the versions used longest ago first."""
     try:
-        return marshal.loads(path.read_bytes())
+        data = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         return None
+    try:
+        os.utime(path)
+    except OSError:  # a read-only cache: still read
+        pass
+    return data
 
 
 def keep(path: Path, data: Any, *, stale: str) -> None:
-    """Write `data` at `path` for `load`, in place of the files beside it matching `stale`
-    (earlier versions). Atomic: readers never see half a file. Best effort: a read-only
-    cache or data marshal cannot hold is no error."""
+    """Write `data` at `path` for `load`, beside the most recently used of the files
+    matching `stale` (other versions) that fit in VERSIONS_BYTES_MAX with it. Atomic:
+    readers never see half a file. Best effort: a read-only cache or data marshal cannot
+    hold is no error."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob(stale):
-            if old != path:
+        written = marshal.dumps(data)
+        room = VERSIONS_BYTES_MAX - len(written)
+        for size, old in _older(path, stale):
+            if size > room:
                 old.unlink(missing_ok=True)
+            else:
+                room -= size
         partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        partial.write_bytes(marshal.dumps(data))
+        partial.write_bytes(written)
         os.replace(partial, path)
     except (OSError, ValueError):
         pass
+
+
+def _older(path: Path, stale: str) -> list[tuple[int, Path]]:
+    """The other files matching `stale` beside `path` with their sizes, the most recently
+    used first (one another process removes meanwhile is left out)."""
+    found: list[tuple[float, int, Path]] = []
+    for other in path.parent.glob(stale):
+        try:
+            if other != path:
+                found.append((*_used_and_size(other), other))
+        except OSError:
+            continue
+    return [(size, other) for _, size, other in sorted(found, reverse=True)]
+
+
+def _used_and_size(path: Path) -> tuple[float, int]:
+    status = path.stat()
+    return status.st_mtime, status.st_size

@@ -436,6 +436,7 @@ class _Cut:
     labels: list[list[frozenset[str]]]      # per entry: term sets of its titles
     examples: list[list[frozenset[str]]]    # per entry: term sets of its phrasings (titles, examples)
     documented: frozenset[str]              # terms of the catalogue's own texts
+    key: str | None = field(default=None, compare=False)  # kept under it between runs
 
 
 def _postings(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, float],
@@ -494,10 +495,11 @@ def _kept_cut(segmenter: Segmenter, entries: list[Entry], weights: Mapping[str, 
         for fld, text in _fields(entry, asked.get(entry.id, ())):
             h.update(f"{fld}\x1d{normalise(text)}\x1f".encode())
             texts += 1
-    return reused("cut", h.hexdigest()[:32],
-                  lambda: _postings(segmenter, entries, weights, asked),
-                  state=lambda cut: (cut.postings, cut.labels, cut.examples, cut.documented),
-                  restored=lambda state: _Cut(*state), kept=texts <= KEPT_TEXTS_MAX)
+    key, kept = h.hexdigest()[:32], texts <= KEPT_TEXTS_MAX
+    cut = reused("cut", key, lambda: _postings(segmenter, entries, weights, asked),
+                 state=lambda cut: (cut.postings, cut.labels, cut.examples, cut.documented),
+                 restored=lambda state: _Cut(*state), kept=kept)
+    return replace(cut, key=key if kept else None)
 
 
 class _Holders(NamedTuple):
@@ -507,6 +509,32 @@ class _Holders(NamedTuple):
     spans: dict[str, tuple[int, int]]
     positions: np.ndarray
     size: int  # how many examples
+
+
+class _Phrasings(NamedTuple):
+    """Per entry, its phrasings' idf norms and which of them hold each term (`example_fit`):
+    built from the cut and its idf, and kept beside it (0.35 s of every start)."""
+
+    norms: list[np.ndarray]
+    holders: list[_Holders]
+
+    def state(self) -> tuple:
+        return ([n.tobytes() for n in self.norms],
+                [(h.spans, h.positions.tobytes(), h.size) for h in self.holders])
+
+    @classmethod
+    def restored(cls, state: tuple) -> _Phrasings:
+        norms, holders = state
+        return cls([np.frombuffer(n, dtype=np.float64) for n in norms],
+                   [_Holders(spans, np.frombuffer(positions, dtype=np.intp), size)
+                    for spans, positions, size in holders])
+
+
+def _phrasings(examples: list[list[frozenset[str]]], idf: Mapping[str, float]) -> _Phrasings:
+    # an example with no weight (every term idf 0) divides by infinity: a cosine of 0
+    return _Phrasings([np.array([math.sqrt(sum(idf[t] ** 2 for t in e)) or math.inf
+                                 for e in asked], dtype=np.float64) for asked in examples],
+                      [_holders(asked) for asked in examples])
 
 
 def _holders(examples: list[frozenset[str]]) -> _Holders:
@@ -573,7 +601,7 @@ class Index:
         self.listing_priors = [100 * (tuning.listing_area_prior if e.kind == "area"
                                       else tuning.kind_prior[e.kind]) for e in self.entries]
         self._weigh(cut)
-        self._phrasings(parent)
+        self._phrasings(parent, cut.key)
         self._lookups()
         # The index is millions of long-lived objects; left to the cyclic garbage collector
         # each full collection walks them all (~100 ms pauses at 100× catalogue size).
@@ -600,14 +628,17 @@ class Index:
         self.generic = frozenset(t for terms in generic.values() for t in terms)
         self.example_only = frozenset(self.postings.keys() - cut.documented)
 
-    def _phrasings(self, parent: Index | None) -> None:
+    def _phrasings(self, parent: Index | None, key: str | None) -> None:
         """Per entry, its phrasings (titles, example questions) as term sets with their idf
-        norms and a term -> phrasings table, and as character bigrams."""
-        # an example with no weight (every term idf 0) divides by infinity: a cosine of 0
-        self.example_norms: list[np.ndarray] = [
-            np.array([math.sqrt(sum(self.idf[t] ** 2 for t in e)) or math.inf for e in asked])
-            for asked in self.examples]
-        self.example_terms: list[_Holders] = [_holders(asked) for asked in self.examples]
+        norms and a term -> phrasings table (kept beside the cut, under its `key`), and as
+        character bigrams."""
+        def build() -> _Phrasings:
+            return _phrasings(self.examples, self.idf)
+
+        tables = build() if key is None else reused(
+            "phrasings", key, build, state=_Phrasings.state, restored=_Phrasings.restored)
+        self.example_norms: list[np.ndarray] = tables.norms
+        self.example_terms: list[_Holders] = tables.holders
         documents = _documents(self.entries, self.catalogue.asked)
         # the tables are kept between runs for the shipped knowledge; not for an index that
         # leaves a development set out (`unseen`), built once per set by the evaluations

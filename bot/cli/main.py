@@ -156,7 +156,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         assistant = _with_store(_assistant(args), settings)
         run(settings, assistant, webhook_url=args.webhook_url, listen=args.listen,
-            port=args.port, started=lambda: _warm(assistant))
+            port=args.port, started=lambda: _warm(assistant, settings))
     except Exception as exc:  # noqa: BLE001 - Telegram's start-up failures become one line
         failure = start_error(exc, secrets.redact)
         if failure is None:
@@ -185,7 +185,7 @@ def cmd_slack(args: argparse.Namespace) -> int:
 
     _quiet_secrets(settings)
     assistant = _with_store(_assistant(args), settings)
-    _warm(assistant)
+    _warm(assistant, settings)
     run(settings, assistant, listen=args.listen, port=args.port)
     return 0
 
@@ -200,18 +200,20 @@ def cmd_web(args: argparse.Namespace) -> int:
     settings = Settings()
     _quiet_secrets(settings)
     assistant = _with_store(_assistant(args), settings)
-    _warm(assistant)  # the dashboard answers questions and draws charts too
+    _warm(assistant, settings)  # the dashboard answers questions and draws charts too
     print(f"dashboard on http://{args.listen}:{args.port}/ — sign in with a link from /web "
           "or `a4pbot admin weblink USER`", file=sys.stderr)
     asyncio.run(serve(assistant, listen=args.listen, port=args.port))
     return 0
 
 
-def _warm(assistant) -> None:  # assistant: Assistant
+def _warm(assistant, settings) -> None:  # assistant: Assistant, settings: Settings
     """Servers pay matplotlib's start-up and the matcher's pinyin tables in the background,
-    not in the first /brief or the first question with a typo."""
+    not in the first /brief or the first question with a typo (unless A4P_WARM_UP=false)."""
     import threading
 
+    if not settings.a4p_warm_up:
+        return
     from bot.briefing.chart import warm
 
     warm(assistant.catalogue)
