@@ -499,7 +499,7 @@ def test_the_catalogues_cut_is_kept_between_runs(catalogue, tmp_path, monkeypatc
     monkeypatch.setenv("A4P_CACHE_DIR", str(tmp_path))
     other = replace(catalogue.vocabulary, stopwords=(*catalogue.vocabulary.stopwords, "平民"))
     Index(catalogue, Segmenter(other, directory=tmp_path))
-    assert list((tmp_path / "segments").glob("*.marshal")) != kept  # a new key replaced it
+    assert len(list((tmp_path / "segments").glob("*.marshal"))) == 2  # kept under a new key
     (tmp_path / "big").mkdir()
     many = Segmenter(catalogue.vocabulary, directory=tmp_path / "big")
     many.remember(f"文本{n}" for n in range(KEPT_TEXTS_MAX + 1))
@@ -632,8 +632,8 @@ def test_the_bigram_tables_hold_each_texts_own_vector(assistant: Assistant) -> N
     from bot.answering.grams import CharGrams, grams
     from bot.answering.matching import _documents
 
-    # a dozen entries (areas, commitments) with their users' phrasings: ~2,000 texts
-    documents = _documents(assistant.index.entries[:12], assistant.catalogue.asked)
+    # half a dozen entries (areas, commitments) with their users' phrasings: ~1,000 texts
+    documents = _documents(assistant.index.entries[:6], assistant.catalogue.asked)
     built = CharGrams(documents)
     phrasings = [built.vector(grams(text)) for texts in documents
                  for text, phrasing in texts if phrasing and grams(text)]
