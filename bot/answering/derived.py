@@ -65,7 +65,7 @@ def reused(folder: str, key: str, build: Callable[[], T], *,
            restored: Callable[[Any], T] = lambda state: state, kept: bool = True) -> T:
     """What `build` makes, read back from `folder` of the cache when it was kept under `key`
     before (`restored` of its `state`); else built, and kept unless `kept` is false (a
-    synthetic catalogue's), in place of the folder's earlier files."""
+    synthetic catalogue's), beside the folder's most recently used files (`keep`)."""
     path = cache_dir() / folder / f"{key}.marshal"
     if kept and (data := load(path)) is not None:
         return restored(data)
@@ -88,7 +88,7 @@ def parsed(path: Path, parse: Callable[[str], Any], folder: str = "knowledge") -
     if (data := load(cached)) is not None:
         return data
     data = parse(raw.decode("utf-8"))
-    keep(cached, data, stale=f"{path.stem}-*.marshal")  # earlier versions of the file
+    keep(cached, data, stale=f"{path.stem}-*.marshal")  # other versions of the file
     return data
 
 
