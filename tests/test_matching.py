@@ -557,6 +557,7 @@ def test_the_phrasings_tables_read_back_are_the_ones_built(assistant: Assistant)
     # that process's set order (string hashing), equal to the last bits
     assert all(np.allclose(a, b, rtol=1e-12, atol=0) for a, b in
                zip(index.example_norms, built.norms, strict=True))
+
     def held(holders) -> list[dict[str, list[int]]]:  # per entry: term -> its phrasings
         return [{t: h.positions[a:b].tolist() for t, (a, b) in h.spans.items()}
                 for h in holders]

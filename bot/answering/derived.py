@@ -142,13 +142,9 @@ def _older(path: Path, stale: str) -> list[tuple[int, Path]]:
     found: list[tuple[float, int, Path]] = []
     for other in path.parent.glob(stale):
         try:
-            if other != path:
-                found.append((*_used_and_size(other), other))
+            status = other.stat()
         except OSError:
             continue
+        if other != path:
+            found.append((status.st_mtime, status.st_size, other))
     return [(size, other) for _, size, other in sorted(found, reverse=True)]
-
-
-def _used_and_size(path: Path) -> tuple[float, int]:
-    status = path.stat()
-    return status.st_mtime, status.st_size

@@ -210,10 +210,10 @@ def cmd_web(args: argparse.Namespace) -> int:
 def _warm(assistant, settings) -> None:  # assistant: Assistant, settings: Settings
     """Servers pay matplotlib's start-up and the matcher's pinyin tables in the background,
     not in the first /brief or the first question with a typo (unless A4P_WARM_UP=false)."""
-    import threading
-
     if not settings.a4p_warm_up:
         return
+    import threading
+
     from bot.briefing.chart import warm
 
     warm(assistant.catalogue)
