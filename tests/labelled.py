@@ -21,8 +21,8 @@ def load(name: str) -> list[dict]:
 # change that makes the bot answer worse fails here; they move up as the matcher improves.
 # questions.yaml, holdout.yaml (older, now tuned on) and field_dev.yaml … field_dev168.yaml
 # (one hundred and sixty-eight independent writers) are development sets; field_holdout.yaml,
-# field_holdout2.yaml and field_holdout3.yaml are frozen holdouts, written by people who
-# never saw the vocabulary, and never used to choose a knob.
+# field_holdout2.yaml, field_holdout3.yaml and field_holdout4.yaml are frozen holdouts, written
+# by people who never saw the vocabulary, and never used to choose a knob.
 FLOORS = {  # set: (top-1 in scope, precision of answers, right entry shown, out of scope refused)
     "questions.yaml": (0.88, 0.95, 0.94, 0.94),      # measured 0.919 0.969 0.986 0.957
     "holdout.yaml": (0.86, 0.92, 0.92, 0.87),        # measured 0.932 0.972 0.986 0.900
@@ -198,6 +198,7 @@ FLOORS = {  # set: (top-1 in scope, precision of answers, right entry shown, out
     "field_holdout.yaml": (0.87, 0.94, 0.93, 0.87),  # measured 0.938 0.980 0.986 0.939
     "field_holdout2.yaml": (0.89, 0.96, 0.93, 0.93),  # measured 0.972 0.994 0.994 1.000
     "field_holdout3.yaml": (0.94, 0.95, 0.96, 0.92),  # measured 0.965 0.994 0.994 1.000
+    "field_holdout4.yaml": (0.94, 0.93, 0.97, 0.78),  # measured 0.975 0.964 1.000 0.842
 }
 # Graded by the test suite: the frozen holdouts, the two older sets and two field
 # development sets, an old one and a newer one (every fourth until 136 sets took the suite

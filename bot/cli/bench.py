@@ -41,7 +41,8 @@ QUESTION_SETS = ("questions.yaml", "field_dev.yaml")  # catalogue-worded and fie
 DEVELOPMENT_SETS = ("questions.yaml", "holdout.yaml", *(
     path.name for path in sorted(DATA.glob("field_dev*.yaml"),
                                  key=lambda path: int(path.stem.removeprefix("field_dev") or 1))))
-FROZEN_SETS = ("field_holdout.yaml", "field_holdout2.yaml", "field_holdout3.yaml")
+FROZEN_SETS = ("field_holdout.yaml", "field_holdout2.yaml", "field_holdout3.yaml",
+               "field_holdout4.yaml")
 FALLBACK_QUESTIONS = ("保护平民", "维和人员伤亡越来越多怎么办", "第十三项承诺", "女兵太少",
                       "附加限制条件", "性剥削和性虐待零容忍", "今天天气怎么样", "环境管理")
 
