@@ -19,12 +19,12 @@ def load(name: str) -> list[dict]:
 
 # Floors per labelled set, a little under the measured values (README, "Benchmarks"): a
 # change that makes the bot answer worse fails here; they move up as the matcher improves.
-# questions.yaml, holdout.yaml (older, now tuned on) and field_dev.yaml … field_dev176.yaml
-# (one hundred and seventy-six independent writers) are development sets; field_holdout.yaml,
+# questions.yaml, holdout.yaml (older, now tuned on) and field_dev.yaml … field_dev180.yaml
+# (one hundred and eighty-odd independent writers) are development sets; field_holdout.yaml,
 # field_holdout2.yaml, field_holdout3.yaml and field_holdout4.yaml are frozen holdouts, written
 # by people who never saw the vocabulary, and never used to choose a knob.
 FLOORS = {  # set: (top-1 in scope, precision of answers, right entry shown, out of scope refused)
-    "questions.yaml": (0.88, 0.95, 0.94, 0.94),      # measured 0.933 0.968 0.986 1.000
+    "questions.yaml": (0.88, 0.95, 0.94, 0.94),      # measured 0.931 0.970 0.988 1.000
     "holdout.yaml": (0.86, 0.92, 0.92, 0.87),        # measured 0.932 0.972 0.986 0.900
     # the field development sets, graded by an index that has not read their own questions
     "field_dev.yaml": (0.91, 0.95, 0.96, 0.92),      # measured 0.969 0.991 0.996 0.951
@@ -196,23 +196,27 @@ FLOORS = {  # set: (top-1 in scope, precision of answers, right entry shown, out
     "field_dev167.yaml": (0.93, 0.92, 0.94, 0.78),    # measured 0.965 0.955 0.970 0.818
     "field_dev168.yaml": (0.93, 0.95, 0.96, 0.88),    # measured 0.966 0.980 0.995 0.913
     "field_dev169.yaml": (0.93, 0.93, 0.97, 0.89),    # measured 0.961 0.969 1.000 0.938
-    "field_dev170.yaml": (0.89, 0.93, 0.95, 0.89),    # measured 0.929 0.967 0.987 0.933
+    "field_dev170.yaml": (0.89, 0.93, 0.95, 0.89),    # measured 0.936 0.973 0.987 0.933
     "field_dev171.yaml": (0.93, 0.95, 0.95, 0.96),    # measured 0.965 0.988 0.988 1.000
     "field_dev172.yaml": (0.96, 0.95, 0.97, 0.90),    # measured 0.994 0.989 1.000 0.944
     "field_dev173.yaml": (0.97, 0.95, 0.97, 0.93),    # measured 1.000 0.982 1.000 0.977
-    "field_dev174.yaml": (0.96, 0.96, 0.97, 0.76),    # measured 0.993 0.993 1.000 0.800
+    "field_dev174.yaml": (0.96, 0.96, 0.97, 0.76),    # measured 1.000 0.993 1.000 0.800
     "field_dev175.yaml": (0.95, 0.95, 0.95, 0.90),    # measured 0.983 0.989 0.989 0.950
     "field_dev176.yaml": (0.91, 0.94, 0.94, 0.91),    # measured 0.946 0.975 0.970 0.955
-    "field_holdout.yaml": (0.87, 0.94, 0.93, 0.87),  # measured 0.957 0.976 0.995 0.879
-    "field_holdout2.yaml": (0.89, 0.96, 0.93, 0.93),  # measured 0.972 0.994 0.994 1.000
+    "field_dev177.yaml": (0.91, 0.94, 0.95, 0.81),    # measured 0.949 0.971 0.989 0.857
+    "field_dev178.yaml": (0.84, 0.91, 0.95, 0.88),    # measured 0.873 0.945 0.981 0.929
+    "field_dev179.yaml": (0.94, 0.95, 0.97, 0.90),    # measured 0.970 0.985 1.000 0.941
+    "field_dev180.yaml": (0.91, 0.91, 0.94, 0.78),    # measured 0.948 0.942 0.977 0.824
+    "field_holdout.yaml": (0.87, 0.94, 0.93, 0.87),  # measured 0.962 0.976 0.995 0.879
+    "field_holdout2.yaml": (0.89, 0.96, 0.93, 0.93),  # measured 0.966 0.994 0.994 1.000
     "field_holdout3.yaml": (0.94, 0.95, 0.96, 0.92),  # measured 0.988 0.994 1.000 1.000
-    "field_holdout4.yaml": (0.94, 0.93, 0.97, 0.78),  # measured 0.975 0.964 1.000 0.842
+    "field_holdout4.yaml": (0.94, 0.93, 0.97, 0.78),  # measured 0.975 0.964 1.000 0.789
 }
 # Graded by the test suite: the four frozen holdouts, the two older sets and two field
 # development sets, an old one and a newer one (every fourth until 136 sets took the suite
 # to 106 s, every fifth until 170 sets took it to 83–124 s, every eighth until a slower
 # machine took it to 190 s, every twelfth until another took it to 150 s, every 85th until
-# 178 sets would have made it three).
+# 182 sets would have made it three).
 # Grading all of them (a fresh index for each field set) took half of the suite's two
 # minutes and grows with every set: `python benchmarks/evaluate.py --floors` grades every
 # development set against its floors, a step of CI of its own (.ci/run).

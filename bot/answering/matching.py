@@ -117,52 +117,52 @@ class Tuning:
     #: conditional-logit coefficients over `signals` and their products (`RERANK_FEATURES`;
     #: benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": -2.68, "relative": -2.094, "example": 0.084, "grams": 11.246,
-        "grams_example": 4.814, "votes": 5.322, "area": 0.383, "paragraph": 0.164,
-        "faq": 1.338, "listing_area": 2.785, "position": 1.681, "documented": 1.033,
-        "covered": 2.545, "title_fit": 1.049, "definition": 0.0, "score*score": -1.49,
-        "score*relative": -0.346, "score*example": -0.302, "score*grams": 4.609,
-        "score*grams_example": 0.265, "score*votes": 0.453, "score*area": -0.014,
-        "score*paragraph": -0.96, "score*faq": 1.072, "score*listing_area": 0.136,
-        "score*position": 1.21, "score*documented": 0.381, "score*covered": -1.662,
-        "score*title_fit": -1.53, "score*definition": 0.49, "relative*relative": 2.754,
-        "relative*example": -0.218, "relative*grams": 8.857, "relative*grams_example": 0.202,
-        "relative*votes": -0.233, "relative*area": -0.07, "relative*paragraph": 1.377,
-        "relative*faq": -0.473, "relative*listing_area": 0.522, "relative*position": -1.533,
-        "relative*documented": 0.867, "relative*covered": 1.469, "relative*title_fit": 0.247,
-        "relative*definition": 0.922, "example*example": 1.391, "example*grams": 0.804,
-        "example*grams_example": 0.546, "example*votes": -1.837, "example*area": 2.025,
-        "example*paragraph": -0.444, "example*faq": -1.381, "example*listing_area": -1.315,
-        "example*position": -0.884, "example*documented": -1.534, "example*covered": 3.898,
-        "example*title_fit": 0.632, "example*definition": -0.42, "grams*grams": -3.379,
-        "grams*grams_example": 0.087, "grams*votes": 5.826, "grams*area": -2.576,
-        "grams*paragraph": -9.58, "grams*faq": 2.167, "grams*listing_area": 0.602,
-        "grams*position": 6.294, "grams*documented": 2.538, "grams*covered": 6.124,
-        "grams*title_fit": 0.381, "grams*definition": 0.385,
-        "grams_example*grams_example": -1.181, "grams_example*votes": -0.191,
-        "grams_example*area": -0.13, "grams_example*paragraph": -0.584,
-        "grams_example*faq": -0.492, "grams_example*listing_area": 0.375,
-        "grams_example*position": 0.23, "grams_example*documented": 0.522,
-        "grams_example*covered": 0.503, "grams_example*title_fit": -0.07,
-        "grams_example*definition": -1.933, "votes*votes": -4.102, "votes*area": -0.296,
-        "votes*paragraph": 2.812, "votes*faq": -0.567, "votes*listing_area": -2.35,
-        "votes*position": -0.803, "votes*documented": -0.395, "votes*covered": 2.339,
-        "votes*title_fit": -0.631, "votes*definition": 0.816, "area*position": -1.053,
-        "area*documented": -1.396, "area*covered": -1.835, "area*title_fit": -0.346,
-        "area*definition": 0.904, "paragraph*position": -0.274,
-        "paragraph*documented": -0.597, "paragraph*covered": -0.849,
-        "paragraph*title_fit": 0.0, "paragraph*definition": -1.188, "faq*position": -0.016,
-        "faq*documented": -0.638, "faq*covered": -0.285, "faq*title_fit": -0.277,
-        "faq*definition": 0.735, "listing_area*position": 0.577,
-        "listing_area*documented": 1.521, "listing_area*covered": -1.665,
-        "listing_area*title_fit": 0.71, "listing_area*definition": -0.573,
-        "position*position": 0.002, "position*documented": -0.684,
-        "position*covered": -0.333, "position*title_fit": 1.133,
-        "position*definition": -0.236, "documented*documented": -0.039,
-        "documented*covered": 0.491, "documented*title_fit": 1.045,
-        "documented*definition": 0.141, "covered*covered": 0.402, "covered*title_fit": 0.157,
-        "covered*definition": -0.851, "title_fit*title_fit": -0.437,
-        "title_fit*definition": 1.548}))
+        "score": -2.871, "relative": -1.912, "example": 0.081, "grams": 11.271,
+        "grams_example": 5.395, "votes": 5.176, "area": 0.353, "paragraph": 0.186,
+        "faq": 1.047, "listing_area": 2.829, "position": 1.326, "documented": 0.93,
+        "covered": 2.274, "title_fit": 1.095, "definition": -0.0, "score*score": -1.51,
+        "score*relative": -0.394, "score*example": -0.446, "score*grams": 4.6,
+        "score*grams_example": -0.096, "score*votes": 0.248, "score*area": 0.049,
+        "score*paragraph": -1.053, "score*faq": 0.908, "score*listing_area": 0.267,
+        "score*position": 1.178, "score*documented": 0.372, "score*covered": -1.63,
+        "score*title_fit": -1.246, "score*definition": 0.515, "relative*relative": 2.758,
+        "relative*example": -0.369, "relative*grams": 8.852, "relative*grams_example": 0.136,
+        "relative*votes": -0.165, "relative*area": -0.011, "relative*paragraph": 1.499,
+        "relative*faq": -0.192, "relative*listing_area": 0.538, "relative*position": -1.306,
+        "relative*documented": 0.904, "relative*covered": 1.498, "relative*title_fit": 0.199,
+        "relative*definition": 0.961, "example*example": 1.634, "example*grams": 0.759,
+        "example*grams_example": 0.692, "example*votes": -2.063, "example*area": 1.905,
+        "example*paragraph": -0.74, "example*faq": -1.558, "example*listing_area": -1.41,
+        "example*position": -0.968, "example*documented": -1.392, "example*covered": 4.128,
+        "example*title_fit": 0.579, "example*definition": -0.481, "grams*grams": -3.37,
+        "grams*grams_example": -0.032, "grams*votes": 5.784, "grams*area": -2.899,
+        "grams*paragraph": -9.876, "grams*faq": 2.06, "grams*listing_area": 0.381,
+        "grams*position": 6.135, "grams*documented": 2.4, "grams*covered": 6.121,
+        "grams*title_fit": 0.053, "grams*definition": -0.034,
+        "grams_example*grams_example": -1.721, "grams_example*votes": 0.163,
+        "grams_example*area": -0.053, "grams_example*paragraph": -0.59,
+        "grams_example*faq": -0.367, "grams_example*listing_area": 0.287,
+        "grams_example*position": 0.556, "grams_example*documented": 0.352,
+        "grams_example*covered": 0.084, "grams_example*title_fit": -0.218,
+        "grams_example*definition": -1.725, "votes*votes": -4.16, "votes*area": -0.219,
+        "votes*paragraph": 2.938, "votes*faq": -0.44, "votes*listing_area": -2.448,
+        "votes*position": -0.744, "votes*documented": -0.317, "votes*covered": 2.606,
+        "votes*title_fit": -0.65, "votes*definition": 0.853, "area*position": -0.906,
+        "area*documented": -1.371, "area*covered": -1.962, "area*title_fit": -0.336,
+        "area*definition": 0.963, "paragraph*position": -0.214,
+        "paragraph*documented": -0.611, "paragraph*covered": -0.805,
+        "paragraph*title_fit": 0.0, "paragraph*definition": -1.82, "faq*position": -0.161,
+        "faq*documented": -0.502, "faq*covered": -0.049, "faq*title_fit": -0.194,
+        "faq*definition": 0.764, "listing_area*position": 0.439,
+        "listing_area*documented": 1.508, "listing_area*covered": -1.652,
+        "listing_area*title_fit": 0.714, "listing_area*definition": -0.535,
+        "position*position": 0.095, "position*documented": -0.698,
+        "position*covered": -0.319, "position*title_fit": 1.096,
+        "position*definition": -0.203, "documented*documented": 0.033,
+        "documented*covered": 0.406, "documented*title_fit": 0.983,
+        "documented*definition": 0.077, "covered*covered": 0.552, "covered*title_fit": -0.04,
+        "covered*definition": -0.88, "title_fit*title_fit": -0.34,
+        "title_fit*definition": 1.557}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -179,53 +179,53 @@ class Tuning:
     #: logistic coefficients over `Decision.features` and their `PRODUCTS` (`weighed`;
     #: benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.214, "share": -1.451, "evidence": -2.37, "specific": 0.753,
-        "generic_only": -0.119, "exact": -0.292, "margin": -0.23, "unknown": 1.164,
-        "number": -0.477, "quantity": -1.562, "example": 0.303, "matched": 2.919,
-        "grams": 3.154, "grams_example": 3.574, "rerank": 1.436, "rerank_margin": -1.815,
-        "off_topic": -1.527, "outside": -5.969, "votes": 0.369, "defines": 0.863,
-        "share*evidence": 2.494, "share*margin": 0.446, "share*example": 3.859,
-        "share*rerank": -0.291, "share*rerank_margin": 0.787, "share*grams": 1.264,
-        "share*outside": 0.524, "share*unknown": -0.12, "share*specific": -1.734,
-        "evidence*margin": 0.874, "evidence*example": -1.085, "evidence*rerank": -0.951,
-        "evidence*rerank_margin": 0.461, "evidence*grams": -0.355,
-        "evidence*outside": -1.856, "evidence*unknown": -1.538, "evidence*specific": 0.891,
-        "margin*example": 0.027, "margin*rerank": 0.029, "margin*rerank_margin": 0.01,
-        "margin*grams": 3.522, "margin*outside": -1.748, "margin*unknown": -1.286,
-        "margin*specific": 0.117, "example*rerank": -0.224, "example*rerank_margin": -0.113,
-        "example*grams": 0.234, "example*outside": 1.599, "example*unknown": -2.281,
-        "example*specific": -0.9, "rerank*rerank_margin": 3.543, "rerank*grams": 3.856,
-        "rerank*outside": -1.789, "rerank*unknown": 0.168, "rerank*specific": -0.609,
-        "rerank_margin*grams": 4.969, "rerank_margin*outside": -2.626,
-        "rerank_margin*unknown": -0.287, "rerank_margin*specific": 0.661,
-        "grams*outside": 2.263, "grams*unknown": 3.112, "grams*specific": 0.77,
-        "outside*unknown": -4.874, "outside*specific": 2.042, "unknown*specific": 1.473}))
+        "bias": -3.337, "share": -1.354, "evidence": -2.625, "specific": 0.862,
+        "generic_only": -0.15, "exact": -0.342, "margin": -0.214, "unknown": 1.086,
+        "number": -0.492, "quantity": -1.568, "example": 0.287, "matched": 3.054,
+        "grams": 3.443, "grams_example": 3.391, "rerank": 1.692, "rerank_margin": -1.951,
+        "off_topic": -1.548, "outside": -5.919, "votes": 0.44, "defines": 0.803,
+        "share*evidence": 2.637, "share*margin": 0.462, "share*example": 3.72,
+        "share*rerank": -0.089, "share*rerank_margin": 0.266, "share*grams": 1.332,
+        "share*outside": 0.568, "share*unknown": 0.024, "share*specific": -1.669,
+        "evidence*margin": 0.954, "evidence*example": -1.049, "evidence*rerank": -1.132,
+        "evidence*rerank_margin": 0.632, "evidence*grams": -0.468,
+        "evidence*outside": -2.017, "evidence*unknown": -1.568, "evidence*specific": 0.969,
+        "margin*example": -0.074, "margin*rerank": 0.018, "margin*rerank_margin": 0.137,
+        "margin*grams": 3.307, "margin*outside": -1.693, "margin*unknown": -1.124,
+        "margin*specific": 0.013, "example*rerank": 0.192, "example*rerank_margin": -0.196,
+        "example*grams": 0.293, "example*outside": 1.708, "example*unknown": -2.367,
+        "example*specific": -1.018, "rerank*rerank_margin": 3.545, "rerank*grams": 3.755,
+        "rerank*outside": -1.82, "rerank*unknown": 0.427, "rerank*specific": -0.827,
+        "rerank_margin*grams": 4.417, "rerank_margin*outside": -2.551,
+        "rerank_margin*unknown": -0.302, "rerank_margin*specific": 0.782,
+        "grams*outside": 2.668, "grams*unknown": 3.234, "grams*specific": 1.093,
+        "outside*unknown": -5.288, "outside*specific": 2.065, "unknown*specific": 1.293}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.258, "share": -1.238, "evidence": -2.232, "specific": -0.027,
-        "generic_only": -0.296, "exact": -0.489, "margin": -0.775, "unknown": 1.101,
-        "number": -0.506, "quantity": -1.936, "example": -0.677, "matched": 3.854,
-        "grams": 4.267, "grams_example": 5.808, "rerank": 2.509, "rerank_margin": -1.225,
-        "off_topic": -1.734, "outside": -7.073, "votes": 0.511, "defines": 1.628,
-        "share*evidence": 2.062, "share*margin": -0.304, "share*example": 5.883,
-        "share*rerank": 1.131, "share*rerank_margin": 0.305, "share*grams": 2.487,
-        "share*outside": -0.985, "share*unknown": -0.382, "share*specific": -2.171,
-        "evidence*margin": 1.575, "evidence*example": -1.279, "evidence*rerank": -0.631,
-        "evidence*rerank_margin": -1.237, "evidence*grams": 1.574,
-        "evidence*outside": -1.496, "evidence*unknown": -1.398, "evidence*specific": 1.134,
-        "margin*example": 0.222, "margin*rerank": 1.297, "margin*rerank_margin": -0.804,
-        "margin*grams": 2.837, "margin*outside": -1.533, "margin*unknown": -0.569,
-        "margin*specific": 0.078, "example*rerank": 0.21, "example*rerank_margin": -1.174,
-        "example*grams": 1.704, "example*outside": -0.269, "example*unknown": -2.63,
-        "example*specific": -0.081, "rerank*rerank_margin": 1.207, "rerank*grams": 3.494,
-        "rerank*outside": -2.324, "rerank*unknown": -0.062, "rerank*specific": 2.119,
-        "rerank_margin*grams": 2.969, "rerank_margin*outside": -0.551,
-        "rerank_margin*unknown": -0.155, "rerank_margin*specific": -1.24,
-        "grams*outside": 0.813, "grams*unknown": 2.034, "grams*specific": 3.914,
-        "outside*unknown": -4.079, "outside*specific": 0.673, "unknown*specific": 0.634}))
-    answer_at: float = 0.5  # confidence to answer with a card
-    suggest_at: float = 0.4  # the suggestion model's confidence to offer "did you mean"
+        "bias": -3.205, "share": -1.216, "evidence": -2.404, "specific": 0.06,
+        "generic_only": -0.208, "exact": -0.566, "margin": -0.804, "unknown": 0.988,
+        "number": -0.524, "quantity": -1.947, "example": -0.636, "matched": 3.746,
+        "grams": 4.384, "grams_example": 5.779, "rerank": 2.671, "rerank_margin": -1.035,
+        "off_topic": -1.792, "outside": -7.156, "votes": 0.547, "defines": 1.504,
+        "share*evidence": 1.928, "share*margin": -0.304, "share*example": 5.948,
+        "share*rerank": 0.946, "share*rerank_margin": 0.259, "share*grams": 2.448,
+        "share*outside": -1.13, "share*unknown": -0.329, "share*specific": -1.904,
+        "evidence*margin": 1.614, "evidence*example": -0.905, "evidence*rerank": -0.766,
+        "evidence*rerank_margin": -1.165, "evidence*grams": 1.574,
+        "evidence*outside": -1.727, "evidence*unknown": -1.49, "evidence*specific": 1.211,
+        "margin*example": 0.202, "margin*rerank": 1.319, "margin*rerank_margin": -0.762,
+        "margin*grams": 2.871, "margin*outside": -1.459, "margin*unknown": -0.475,
+        "margin*specific": 0.05, "example*rerank": 0.043, "example*rerank_margin": -1.098,
+        "example*grams": 1.646, "example*outside": -0.112, "example*unknown": -2.534,
+        "example*specific": -0.232, "rerank*rerank_margin": 0.939, "rerank*grams": 3.529,
+        "rerank*outside": -2.164, "rerank*unknown": -0.059, "rerank*specific": 1.837,
+        "rerank_margin*grams": 2.927, "rerank_margin*outside": -0.4,
+        "rerank_margin*unknown": -0.182, "rerank_margin*specific": -1.108,
+        "grams*outside": 0.836, "grams*unknown": 2.041, "grams*specific": 4.07,
+        "outside*unknown": -4.434, "outside*specific": 0.653, "unknown*specific": 0.677}))
+    answer_at: float = 0.52  # confidence to answer with a card
+    suggest_at: float = 0.41  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
@@ -584,6 +584,9 @@ class Index:
         # ones included, are the parent's — and warm.
         self._chinese_lookups: Index | None = (
             None if parent is None else parent._chinese_lookups or parent)
+        # each index's own cache: one on the class would hold every index it served (an
+        # evaluation builds one per development set) for as long as their terms stay in it
+        self.similar = lru_cache(maxsize=8192)(self._similar)
         self.catalogue = catalogue
         self.tuning = tuning
         self.segmenter = segmenter or Segmenter(catalogue.vocabulary)
@@ -604,8 +607,11 @@ class Index:
         self._phrasings(parent, cut.key)
         self._lookups()
         # The index is millions of long-lived objects; left to the cyclic garbage collector
-        # each full collection walks them all (~100 ms pauses at 100× catalogue size).
-        gc.freeze()
+        # each full collection walks them all (~100 ms pauses at 100× catalogue size). Not an
+        # index leaving a set out (`unseen`): the evaluations build one per set and drop it,
+        # and a frozen one is never collected (~64 MB each; 24 GB for a calibration of 182 sets)
+        if parent is None:
+            gc.freeze()
 
     def _weigh(self, cut: _Cut) -> None:
         """Term rarity (idf), the weight of each title, the parts of title terms, and the
@@ -769,9 +775,9 @@ class Index:
         pattern of Latin phrases the first English or French question would."""
         _ = self.homophones, self.variant_homophones, self.segmenter.phrases
 
-    @lru_cache(maxsize=8192)  # noqa: B019 - the index lives as long as the process
-    def similar(self, term: str) -> tuple[tuple[str, float, str], ...]:
-        """Catalogue terms that `term` may stand for: (term, similarity, channel)."""
+    def _similar(self, term: str) -> tuple[tuple[str, float, str], ...]:
+        """Catalogue terms that `term` may stand for: (term, similarity, channel); read
+        through `similar`, this index's own cache of it."""
         if self._chinese_lookups is not None and not is_latin(term):
             return self._chinese_lookups.similar(term)
         if term in self.postings:

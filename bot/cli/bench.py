@@ -247,10 +247,10 @@ def latencies(index: Index, questions: list[str]) -> list[float]:
     """Milliseconds per question; the fuzzy term look-ups start cold and fill as in service
     (a term recurs across questions, a question seldom does)."""
     index.warm()  # as a server does at start
-    Index.similar.cache_clear()
+    index.similar.cache_clear()
     for question in questions[:5]:
         match(question, index)  # imports built on first use
-    Index.similar.cache_clear()
+    index.similar.cache_clear()
     return _timed(lambda question: match(question, index), questions)
 
 
