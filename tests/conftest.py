@@ -71,8 +71,8 @@ def knowledge_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def small_knowledge_copy(knowledge_copy: Path) -> Path:
-    """`knowledge_copy` with the first 400 of users' ~38,000 asked questions, for tests that
-    re-read or re-index edited knowledge: parsing and cutting the rest only cost time (3.7 MB
+    """`knowledge_copy` with the first 400 of users' ~40,000 asked questions, for tests that
+    re-read or re-index edited knowledge: parsing and cutting the rest only cost time (3.9 MB
     of YAML, ~2 s a test)."""
     asked = knowledge_copy / "asked.yaml"
     lines = asked.read_text(encoding="utf-8").splitlines(keepends=True)

@@ -604,7 +604,7 @@ class Index:
         self.listing_priors = [100 * (tuning.listing_area_prior if e.kind == "area"
                                       else tuning.kind_prior[e.kind]) for e in self.entries]
         self._weigh(cut)
-        self._phrasings(parent, cut.key)
+        self._phrasing_tables(parent, cut.key)
         self._lookups()
         # The index is millions of long-lived objects; left to the cyclic garbage collector
         # each full collection walks them all (~100 ms pauses at 100× catalogue size). Not an
@@ -634,7 +634,7 @@ class Index:
         self.generic = frozenset(t for terms in generic.values() for t in terms)
         self.example_only = frozenset(self.postings.keys() - cut.documented)
 
-    def _phrasings(self, parent: Index | None, key: str | None) -> None:
+    def _phrasing_tables(self, parent: Index | None, key: str | None) -> None:
         """Per entry, its phrasings (titles, example questions) as term sets with their idf
         norms and a term -> phrasings table (kept beside the cut, under its `key`), and as
         character bigrams."""
