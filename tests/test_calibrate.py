@@ -108,7 +108,7 @@ def test_the_rerank_model_weighs_the_signals_and_their_products(assistant) -> No
     assert set(DEFAULT.rerank_coefficients) == set(RERANK_FEATURES)
     assert "grams*votes" in RERANK_FEATURES and "votes*votes" in RERANK_FEATURES
     assert "area*faq" not in RERANK_FEATURES and "definition*definition" not in RERANK_FEATURES
-    assert "faq*definition" in RERANK_FEATURES and len(RERANK_FEATURES) == 15 + 120 - 10 - 1
+    assert "faq*definition" in RERANK_FEATURES and len(RERANK_FEATURES) == 16 + 136 - 10 - 1
     index = assistant.index
     question = index.question(normalise("村子里的平民遭到袭击了我们怎么保护"))
     rows = signals(index, question, rank(index, question, DEFAULT.rerank_depth))

@@ -539,6 +539,36 @@ def test_the_postings_and_the_unanswerable_neighbours_are_kept_between_runs(
     assert set((tmp_path / "neighbours").glob("*.marshal")) == {neighbours, other}
 
 
+def test_the_odds_of_unanswerable_wording_leave_out_what_an_unseen_index_leaves_out(
+        assistant: Assistant, tmp_path, monkeypatch) -> None:
+    """An index that leaves asked questions out (`unseen`, as the evaluations grade a set)
+    subtracts them from its parent's counts: the very odds counted afresh from what it keeps,
+    so a set is never graded on odds that read its own questions. Kept between runs, the odds
+    read back are the ones counted; and pay is the unanswerable side's wording."""
+    from bot.answering.grams import Odds, grams
+    from bot.answering.matching import _answered
+
+    index, asked = assistant.index, assistant.catalogue.asked
+    gone = [asked["C13"][0], asked["C13"][1], asked["NONE"][0]]
+    child = index.unseen(gone)
+    outside = [normalise(q) for q in child.catalogue.outside]
+    fresh = Odds.of(_answered(child.catalogue), outside)
+    assert child.odds.sizes == fresh.sizes == (index.odds.sizes[0] - 2, index.odds.sizes[1] - 1)
+    assert child.odds.ratios == fresh.ratios and child.odds.ratios != index.odds.ratios
+
+    monkeypatch.setenv("A4P_CACHE_DIR", str(tmp_path))
+    first = Odds.kept(_answered(child.catalogue), outside)
+    again = Odds.kept(_answered(child.catalogue), outside)
+    assert len(list((tmp_path / "odds").glob("*.marshal"))) == 1
+    assert again is not first and (again.ratios, again.sizes) == (fresh.ratios, fresh.sizes)
+
+    def chance(text: str) -> float:
+        return index.odds.outside_chance(grams(normalise(text)))
+    assert chance("这个月工资什么时候发") > 0.5 > chance("巡逻时怎么保护平民")
+    assert chance("") == 0.5  # no wording either side used: no evidence either way
+    assert Odds.of(["巡逻时怎么保护平民"], []).outside_chance(grams("工资")) == 0.5  # no side
+
+
 def test_the_phrasings_tables_read_back_are_the_ones_built(assistant: Assistant) -> None:
     """The phrasings' idf norms and term holders, kept beside the cut: written and read back
     (as the shipped index read them at start) they are the arrays built from the cut."""
@@ -585,6 +615,7 @@ def test_the_bigram_tables_are_kept_between_runs(tmp_path, monkeypatch) -> None:
     # read back from the file (numpy arrays over its bytes), not built again
     assert built.owners.flags.writeable and not read.owners.flags.writeable
     assert np.array_equal(read.whole(question), built.whole(question))
+    assert np.array_equal(read.likeliest(question), built.likeliest(question))
     best, votes = built.closest(question, 3)
     again, votes_again = read.closest(question, 3)
     assert np.array_equal(best, again) and votes == votes_again and best.any()
@@ -652,6 +683,23 @@ def test_the_bigram_tables_hold_each_texts_own_vector(assistant: Assistant) -> N
 
         assert built.phrasings.dots(question).tolist() == [cosine(v) for v in phrasings]
         assert built.whole(question).tolist() == [cosine(v) for v in wholes]
+        assert built.likeliest(question) == pytest.approx(bayes(documents, question))
+
+
+def bayes(documents: list[list[tuple[str, bool]]], question: dict[str, float]) -> list[float]:
+    """Naive Bayes over each entry's texts, one text at a time (`CharGrams.likeliest`'s oracle):
+    per entry the mean over the question's grams some text holds of the log of the share of
+    its texts holding the gram (half a text added either way), through a softmax."""
+    import math
+
+    from bot.answering.grams import grams
+
+    held = [[set(grams(text)) for text, _ in texts] for texts in documents]
+    known = [g for g in question if any(g in text for texts in held for text in texts)]
+    logs = [sum(math.log((sum(g in text for text in texts) + 0.5) / (len(texts) + 1))
+                for g in known) / len(known) for texts in held]
+    top = max(logs)
+    return [math.exp(v - top) / sum(math.exp(w - top) for w in logs) for v in logs]
 
 
 def test_tables_from_the_parents_counted_texts_are_the_ones_built_anew(
@@ -677,6 +725,7 @@ def test_tables_from_the_parents_counted_texts_are_the_ones_built_anew(
         question = anew.question(normalise(asked_now))
         assert subset.question(normalise(asked_now)) == question
         assert np.array_equal(subset.whole(question), anew.whole(question))
+        assert np.array_equal(subset.likeliest(question), anew.likeliest(question))
         best, votes = subset.closest(question, 20)
         again, votes_again = anew.closest(question, 20)
         assert np.array_equal(best, again) and votes == votes_again and best.any()

@@ -5,8 +5,10 @@ text is cut into pieces the dictionary does not know (帮人能, 活越), so a q
 most of its wording with an entry's example questions and still explain little of its
 known weight. Overlapping character bigrams (Chinese) and word stems (English, French) do
 not depend on the cut: their idf-weighted cosine with the whole entry and with its closest
-example question, and each entry's share of the phrasings closest to the question (a
-neighbours' vote), are evidence for the rerank and decide steps. They never rank on their
+example question, each entry's share of the phrasings closest to the question (a
+neighbours' vote), naive Bayes' chance that the question is one of an entry's texts, and its
+odds of being one of the questions no entry answers (`Odds`), are evidence for the rerank and
+decide steps. They never rank on their
 own: the vote only brings an entry the rank step missed into the candidates.
 """
 
@@ -17,7 +19,7 @@ import heapq
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
@@ -33,6 +35,7 @@ Vector = Mapping[str, float]
 _LATIN = re.compile(r"[a-zà-ÿ0-9]{3,}\+?")  # A4P+ is not A4P
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")  # as segmenter.is_han
 _STEM = 6  # civilians / civilian, sécurités / securite (unaccented) share six letters
+_SMOOTHING = 0.5  # added to the texts holding a gram (Jeffreys): none is not proof of absence
 
 
 def grams(normalised: str) -> Counter[str]:
@@ -70,13 +73,15 @@ class CharGrams:
 
     def _state(self) -> tuple[Any, ...]:
         return (self.idf, self.wholes.state(), self.phrasings.state(), self.owners.tobytes(),
-                self.starts.tobytes(), self.grouped.tobytes(), self.size)
+                self.starts.tobytes(), self.grouped.tobytes(), self.size,
+                self.held.state(), self.unheld.tobytes())
 
     @classmethod
     def _restored(cls, state: tuple[Any, ...]) -> CharGrams:
         grams = cls.__new__(cls)
-        grams.idf, wholes, phrasings, owners, starts, grouped, grams.size = state
+        grams.idf, wholes, phrasings, owners, starts, grouped, grams.size, held, unheld = state
         grams.wholes, grams.phrasings = _Table.restored(wholes), _Table.restored(phrasings)
+        grams.held, grams.unheld = _Table.restored(held), np.frombuffer(unheld, dtype=np.float64)
         grams.owners, grams.starts, grams.grouped = (np.frombuffer(b, dtype=np.intp)
                                                      for b in (owners, starts, grouped))
         return grams
@@ -98,6 +103,8 @@ class CharGrams:
         self.idf = {g: r for g, r, c in zip(names, rarity, frequency) if c}
         idf = np.array(rarity, dtype=np.float64)
         self.wholes = _units(names, idf, key, summed, np.bincount(entry, minlength=n))
+        self.held, self.unheld = _bayes_tables(names, keys, np.repeat(flat.owners, lengths),
+                                       np.bincount(flat.owners, minlength=n))
         # every phrasing of every entry in one table, and the entry each belongs to: one
         # pass per question gives every entry's closest phrasing and the neighbours' vote
         kept = np.repeat(flat.marked, lengths)
@@ -128,6 +135,21 @@ class CharGrams:
     def whole(self, question: Vector) -> np.ndarray:
         """The cosine with every entry as a whole, by position."""
         return self.wholes.dots(question)
+
+    def likeliest(self, question: Vector) -> np.ndarray:
+        """Per entry (by position), naive Bayes' probability that the question is one of its
+        texts (each gram's chance of being in one of them, averaged over the question's grams
+        in log so a long question is no surer than a short one; grams no text holds left
+        out). Where the cosines weigh how a gram is spread over the catalogue (idf), this
+        weighs how often each entry's own texts hold it: 被偷 in a dozen of C17's users'
+        questions and one of C15's. Graded ten folds of the sets apart, the rerank model put
+        the right entry first for 0.9750 of the questions with it, against 0.9732 without."""
+        known = {g: 1.0 for g in question if g in self.held.spans}
+        if not known:
+            return np.full(self.size, 1 / self.size)
+        chances = self.held.dots(known) / len(known) + self.unheld
+        chances = np.exp(chances - chances.max())
+        return chances / chances.sum()
 
     def closest(self, question: Vector, k: int) -> tuple[np.ndarray, dict[int, float]]:
         """Per entry (by position), the cosine with its closest phrasing (a title or an
@@ -221,6 +243,18 @@ def _wholes(keys: np.ndarray, counts: np.ndarray, owners: np.ndarray, width: int
     return pairs[order] // width, pairs[order] % width, summed[order]
 
 
+def _bayes_tables(names: list[str], keys: np.ndarray, owners: np.ndarray, texts: np.ndarray
+          ) -> tuple[_Table, np.ndarray]:
+    """`CharGrams.likeliest`'s tables from the texts' grams, flat (`keys`, each text's grams
+    distinct, and whose text each is): per (entry, gram) the log of how many of the entry's
+    texts hold it, smoothed, against none; per entry the log chance of a gram none holds."""
+    width = len(names)
+    pairs, held = np.unique(owners * width + keys, return_counts=True)
+    table = _Table(names, pairs % width, pairs // width,
+                   np.log((held + _SMOOTHING) / _SMOOTHING), len(texts))
+    return table, np.log(_SMOOTHING / (texts + 2 * _SMOOTHING))
+
+
 def _units(names: list[str], idf: np.ndarray, keys: np.ndarray, counts: np.ndarray,
            lengths: np.ndarray) -> _Table:
     """`CharGrams.vector` of every text at once, given flat (each text's grams in its own
@@ -273,6 +307,83 @@ class Neighbours:
         """The mean cosine of the `k` closest: one held question that shares a rare bigram
         (怎么保护平民 and 步枪在沙漠里怎么保养 share 么保) is not a neighbourhood."""
         return sum(heapq.nlargest(k, _dots(question, self.postings).values())) / k
+
+
+class Odds:
+    """How much likelier a question's wording is among the asked questions no entry answers
+    than among those an entry does: a naive Bayes estimate over document frequencies of
+    bigrams and stems, as a probability (the log-odds ratio of the question's grams, averaged
+    so a long question weighs no more than a short one, through the logistic). Where
+    `Neighbours` asks how close the three closest unanswerable questions come, this weighs
+    every one of them and every answerable one at once: 工资 and 签证 are what unanswerable
+    questions share, whatever else each says. Graded a development set at a time on models
+    fitted without it, it took the top-1 rate from 0.956 to 0.960 at the same refusal (its
+    AUC for out of scope 0.996, the neighbours' 0.939)."""
+
+    def __init__(self, inside: Mapping[str, int], outside: Mapping[str, int],
+                 sizes: tuple[int, int]) -> None:
+        """`inside` / `outside`: per gram, how many questions of each side hold it; `sizes`:
+        how many questions each side has."""
+        self.inside, self.outside, self.sizes = dict(inside), dict(outside), sizes
+        a = _SMOOTHING
+        n_in, n_out = (math.log(n + 2 * a) for n in sizes)
+        self.ratios = {g: math.log(outside.get(g, 0) + a) - n_out
+                       - math.log(inside.get(g, 0) + a) + n_in
+                       for g in self.inside.keys() | self.outside.keys()}
+
+    @classmethod
+    def of(cls, inside: Sequence[str], outside: Sequence[str],
+           counted: Callable[[str], Counter[str]] = grams) -> Odds:
+        """From normalised questions: those an entry answers, and those none does."""
+        return cls(_holding(inside, counted), _holding(outside, counted),
+                   (len(inside), len(outside)))
+
+    @classmethod
+    def kept(cls, inside: list[str], outside: list[str]) -> Odds:
+        """`of` these questions, read back from A4P_CACHE_DIR when the same were counted before
+        (counting ~40,000 questions is a quarter of a second a start would pay)."""
+        h = hashlib.sha256(Path(__file__).read_bytes())
+        for side in (inside, outside):
+            h.update(b"\x1e")
+            for text in side:
+                h.update(f"{text}\x1f".encode())
+        return reused("odds", h.hexdigest()[:32], lambda: cls.of(inside, outside),
+                      state=lambda built: (built.inside, built.outside, built.sizes,
+                                           built.ratios),
+                      restored=cls._restored, kept=len(inside) + len(outside) <= KEPT_TEXTS_MAX)
+
+    @classmethod
+    def _restored(cls, state: tuple[Any, ...]) -> Odds:
+        odds = cls.__new__(cls)  # the ratios as kept: working them out again is 20 ms a start
+        odds.inside, odds.outside, sizes, odds.ratios = state
+        odds.sizes = tuple(sizes)
+        return odds
+
+    def without(self, inside: Sequence[str], outside: Sequence[str],
+                counted: Callable[[str], Counter[str]] = grams) -> Odds:
+        """The same counts without these questions (an index leaving a set out: `unseen`)."""
+        def left(held: Mapping[str, int], texts: Sequence[str]) -> dict[str, int]:
+            remaining = Counter(held)
+            remaining.subtract(_holding(texts, counted))
+            return {g: c for g, c in remaining.items() if c > 0}
+
+        return Odds(left(self.inside, inside), left(self.outside, outside),
+                    (self.sizes[0] - len(inside), self.sizes[1] - len(outside)))
+
+    def outside_chance(self, question: Iterable[str]) -> float:
+        """The probability the wording of a question (its grams) is an unanswerable one's;
+        0.5 when neither side ever used any of them, or one side holds no question (a
+        knowledge without unanswerable questions makes every wording look unlike its own)."""
+        if not all(self.sizes):
+            return 0.5
+        found = [r for g in question if (r := self.ratios.get(g)) is not None]
+        mean = sum(found) / len(found) if found else 0.0
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, mean))))
+
+
+def _holding(texts: Sequence[str], counted: Callable[[str], Counter[str]]) -> Counter[str]:
+    """Per gram, how many of these texts hold it."""
+    return Counter(chain.from_iterable(counted(text).keys() for text in texts))
 
 
 class _Table:

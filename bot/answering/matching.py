@@ -25,14 +25,16 @@ than an exception. `match` runs named steps:
    closest example (`grams.py`: independent of how jieba cut spoken text), the entry's
    share of the `voters` users' phrasings closest to the question (a neighbours' vote), the
    entry's kind, its lexical score and place, how much of its evidence the catalogue's
-   own texts hold, how much of the question and of its title it covers (`_coverage`), and
-   these signals' products two by two (`RERANK_PRODUCTS`); its probabilities feed the
-   decision;
+   own texts hold, how much of the question and of its title it covers (`_coverage`),
+   naive Bayes' chance that the question is one of the entry's texts (`bayes`: how many of
+   them hold each of its bigrams), and these signals' products two by two
+   (`RERANK_PRODUCTS`); its probabilities feed the decision;
 7. **decide** — a calibrated logistic model over evidence about the best entry (the idf
    mass of domain terms matched, how many distinct specific terms, whether they are only
    generic words, exact or fuzzy, the margin to the next unrelated entry, how much of the
    question is unknown, stray numbers, quantity questions, off-topic words, how close it
-   comes to the questions users asked that no entry answers), and over the products of the
+   comes to the few questions users asked that no entry answers, and how much likelier its
+   wording is among all of them than among those entries answer), and over the products of the
    main pieces two by two (`PAIRED`), gives a confidence: above
    `answer_at` the bot answers, above `suggest_at` it offers the best three as "did you
    mean", below it says plainly it does not know. Every route but explicit references goes
@@ -61,12 +63,12 @@ from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz, process
 
-from .catalogue import ACTORS, Area, Catalogue, Commitment, Entry, Faq
+from .catalogue import ACTORS, OUTSIDE, Area, Catalogue, Commitment, Entry, Faq
 from .derived import KEPT_TEXTS_MAX, reused
 from .normalisation import is_blank, normalise, remember, strip_punctuation
 from .references import Reference, find_references
 from .repair import CompoundRepair
-from .grams import CharGrams, Counted, Neighbours, remembered_grams
+from .grams import CharGrams, Counted, Neighbours, Odds, remembered_grams
 from .segmenter import Segmenter, fold_latin, is_han, is_latin, pinyin_key
 
 import numpy as np
@@ -117,52 +119,58 @@ class Tuning:
     #: conditional-logit coefficients over `signals` and their products (`RERANK_FEATURES`;
     #: benchmarks/calibrate.py fits them)
     rerank_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "score": -2.871, "relative": -1.912, "example": 0.081, "grams": 11.271,
-        "grams_example": 5.395, "votes": 5.176, "area": 0.353, "paragraph": 0.186,
-        "faq": 1.047, "listing_area": 2.829, "position": 1.326, "documented": 0.93,
-        "covered": 2.274, "title_fit": 1.095, "definition": -0.0, "score*score": -1.51,
-        "score*relative": -0.394, "score*example": -0.446, "score*grams": 4.6,
-        "score*grams_example": -0.096, "score*votes": 0.248, "score*area": 0.049,
-        "score*paragraph": -1.053, "score*faq": 0.908, "score*listing_area": 0.267,
-        "score*position": 1.178, "score*documented": 0.372, "score*covered": -1.63,
-        "score*title_fit": -1.246, "score*definition": 0.515, "relative*relative": 2.758,
-        "relative*example": -0.369, "relative*grams": 8.852, "relative*grams_example": 0.136,
-        "relative*votes": -0.165, "relative*area": -0.011, "relative*paragraph": 1.499,
-        "relative*faq": -0.192, "relative*listing_area": 0.538, "relative*position": -1.306,
-        "relative*documented": 0.904, "relative*covered": 1.498, "relative*title_fit": 0.199,
-        "relative*definition": 0.961, "example*example": 1.634, "example*grams": 0.759,
-        "example*grams_example": 0.692, "example*votes": -2.063, "example*area": 1.905,
-        "example*paragraph": -0.74, "example*faq": -1.558, "example*listing_area": -1.41,
-        "example*position": -0.968, "example*documented": -1.392, "example*covered": 4.128,
-        "example*title_fit": 0.579, "example*definition": -0.481, "grams*grams": -3.37,
-        "grams*grams_example": -0.032, "grams*votes": 5.784, "grams*area": -2.899,
-        "grams*paragraph": -9.876, "grams*faq": 2.06, "grams*listing_area": 0.381,
-        "grams*position": 6.135, "grams*documented": 2.4, "grams*covered": 6.121,
-        "grams*title_fit": 0.053, "grams*definition": -0.034,
-        "grams_example*grams_example": -1.721, "grams_example*votes": 0.163,
-        "grams_example*area": -0.053, "grams_example*paragraph": -0.59,
-        "grams_example*faq": -0.367, "grams_example*listing_area": 0.287,
-        "grams_example*position": 0.556, "grams_example*documented": 0.352,
-        "grams_example*covered": 0.084, "grams_example*title_fit": -0.218,
-        "grams_example*definition": -1.725, "votes*votes": -4.16, "votes*area": -0.219,
-        "votes*paragraph": 2.938, "votes*faq": -0.44, "votes*listing_area": -2.448,
-        "votes*position": -0.744, "votes*documented": -0.317, "votes*covered": 2.606,
-        "votes*title_fit": -0.65, "votes*definition": 0.853, "area*position": -0.906,
-        "area*documented": -1.371, "area*covered": -1.962, "area*title_fit": -0.336,
-        "area*definition": 0.963, "paragraph*position": -0.214,
-        "paragraph*documented": -0.611, "paragraph*covered": -0.805,
-        "paragraph*title_fit": 0.0, "paragraph*definition": -1.82, "faq*position": -0.161,
-        "faq*documented": -0.502, "faq*covered": -0.049, "faq*title_fit": -0.194,
-        "faq*definition": 0.764, "listing_area*position": 0.439,
-        "listing_area*documented": 1.508, "listing_area*covered": -1.652,
-        "listing_area*title_fit": 0.714, "listing_area*definition": -0.535,
-        "position*position": 0.095, "position*documented": -0.698,
-        "position*covered": -0.319, "position*title_fit": 1.096,
-        "position*definition": -0.203, "documented*documented": 0.033,
-        "documented*covered": 0.406, "documented*title_fit": 0.983,
-        "documented*definition": 0.077, "covered*covered": 0.552, "covered*title_fit": -0.04,
-        "covered*definition": -0.88, "title_fit*title_fit": -0.34,
-        "title_fit*definition": 1.557}))
+        "score": -2.508, "relative": -1.821, "example": 0.273, "grams": 10.007,
+        "grams_example": 6.682, "votes": 5.355, "area": 0.316, "paragraph": 0.546,
+        "faq": 1.168, "listing_area": 2.845, "position": 1.28, "documented": 1.149,
+        "covered": 2.477, "title_fit": 1.111, "definition": -0.0, "bayes": 10.089,
+        "score*score": -1.572, "score*relative": -0.247, "score*example": -0.394,
+        "score*grams": 3.611, "score*grams_example": -0.487, "score*votes": 0.213,
+        "score*area": 0.115, "score*paragraph": -1.414, "score*faq": 0.835,
+        "score*listing_area": 0.11, "score*position": 1.128, "score*documented": 0.184,
+        "score*covered": -1.857, "score*title_fit": -0.94, "score*definition": 0.569,
+        "score*bayes": 5.431, "relative*relative": 2.686, "relative*example": -0.45,
+        "relative*grams": 7.513, "relative*grams_example": 0.211, "relative*votes": 0.133,
+        "relative*area": -0.096, "relative*paragraph": 1.906, "relative*faq": -0.076,
+        "relative*listing_area": 0.563, "relative*position": -1.261,
+        "relative*documented": 0.941, "relative*covered": 1.555, "relative*title_fit": 0.185,
+        "relative*definition": 1.017, "relative*bayes": 8.052, "example*example": 1.555,
+        "example*grams": 0.239, "example*grams_example": 0.279, "example*votes": -2.16,
+        "example*area": 1.726, "example*paragraph": -1.072, "example*faq": -1.584,
+        "example*listing_area": -1.384, "example*position": -0.797,
+        "example*documented": -1.315, "example*covered": 3.794, "example*title_fit": 0.513,
+        "example*definition": -0.467, "example*bayes": 5.126, "grams*grams": -2.883,
+        "grams*grams_example": -0.516, "grams*votes": 5.082, "grams*area": -2.941,
+        "grams*paragraph": -10.137, "grams*faq": 1.87, "grams*listing_area": 0.172,
+        "grams*position": 5.116, "grams*documented": 1.528, "grams*covered": 4.84,
+        "grams*title_fit": -0.249, "grams*definition": -0.141, "grams*bayes": -0.84,
+        "grams_example*grams_example": -2.547, "grams_example*votes": -0.39,
+        "grams_example*area": 0.452, "grams_example*paragraph": -0.511,
+        "grams_example*faq": -0.351, "grams_example*listing_area": -0.201,
+        "grams_example*position": 0.223, "grams_example*documented": 0.361,
+        "grams_example*covered": -0.068, "grams_example*title_fit": -0.392,
+        "grams_example*definition": -1.633, "grams_example*bayes": 3.012,
+        "votes*votes": -3.969, "votes*area": -0.28, "votes*paragraph": 2.922,
+        "votes*faq": -0.643, "votes*listing_area": -2.227, "votes*position": -0.742,
+        "votes*documented": -0.521, "votes*covered": 2.117, "votes*title_fit": -0.645,
+        "votes*definition": 0.776, "votes*bayes": 4.535, "area*position": -0.856,
+        "area*documented": -1.367, "area*covered": -1.912, "area*title_fit": -0.23,
+        "area*definition": 0.879, "area*bayes": 1.101, "paragraph*position": -0.773,
+        "paragraph*documented": -1.241, "paragraph*covered": -1.459,
+        "paragraph*title_fit": 0.0, "paragraph*definition": -1.758,
+        "paragraph*bayes": -4.608, "faq*position": -0.336, "faq*documented": -0.474,
+        "faq*covered": -0.132, "faq*title_fit": -0.165, "faq*definition": 0.664,
+        "faq*bayes": 2.394, "listing_area*position": 0.481, "listing_area*documented": 1.265,
+        "listing_area*covered": -1.567, "listing_area*title_fit": 0.672,
+        "listing_area*definition": -0.418, "listing_area*bayes": 0.724,
+        "position*position": 0.098, "position*documented": -0.669,
+        "position*covered": -0.317, "position*title_fit": 0.911,
+        "position*definition": -0.217, "position*bayes": 6.321,
+        "documented*documented": -0.084, "documented*covered": 0.291,
+        "documented*title_fit": 0.853, "documented*definition": 0.071,
+        "documented*bayes": 4.926, "covered*covered": 0.331, "covered*title_fit": -0.177,
+        "covered*definition": -0.983, "covered*bayes": 6.406, "title_fit*title_fit": -0.311,
+        "title_fit*definition": 1.448, "title_fit*bayes": 3.553, "definition*bayes": 1.021,
+        "bayes*bayes": -0.713}))
     # -- expand ------------------------------------------------------------------------
     han_fuzzy_cutoff: float = 66.0    # fuzz.ratio for Chinese terms: one wrong character in three
     latin_fuzzy_cutoff: float = 80.0  # civilian ~ civilians, sécurité ~ securite
@@ -179,53 +187,53 @@ class Tuning:
     #: logistic coefficients over `Decision.features` and their `PRODUCTS` (`weighed`;
     #: benchmarks/calibrate.py fits them)
     coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.337, "share": -1.354, "evidence": -2.625, "specific": 0.862,
-        "generic_only": -0.15, "exact": -0.342, "margin": -0.214, "unknown": 1.086,
-        "number": -0.492, "quantity": -1.568, "example": 0.287, "matched": 3.054,
-        "grams": 3.443, "grams_example": 3.391, "rerank": 1.692, "rerank_margin": -1.951,
-        "off_topic": -1.548, "outside": -5.919, "votes": 0.44, "defines": 0.803,
-        "share*evidence": 2.637, "share*margin": 0.462, "share*example": 3.72,
-        "share*rerank": -0.089, "share*rerank_margin": 0.266, "share*grams": 1.332,
-        "share*outside": 0.568, "share*unknown": 0.024, "share*specific": -1.669,
-        "evidence*margin": 0.954, "evidence*example": -1.049, "evidence*rerank": -1.132,
-        "evidence*rerank_margin": 0.632, "evidence*grams": -0.468,
-        "evidence*outside": -2.017, "evidence*unknown": -1.568, "evidence*specific": 0.969,
-        "margin*example": -0.074, "margin*rerank": 0.018, "margin*rerank_margin": 0.137,
-        "margin*grams": 3.307, "margin*outside": -1.693, "margin*unknown": -1.124,
-        "margin*specific": 0.013, "example*rerank": 0.192, "example*rerank_margin": -0.196,
-        "example*grams": 0.293, "example*outside": 1.708, "example*unknown": -2.367,
-        "example*specific": -1.018, "rerank*rerank_margin": 3.545, "rerank*grams": 3.755,
-        "rerank*outside": -1.82, "rerank*unknown": 0.427, "rerank*specific": -0.827,
-        "rerank_margin*grams": 4.417, "rerank_margin*outside": -2.551,
-        "rerank_margin*unknown": -0.302, "rerank_margin*specific": 0.782,
-        "grams*outside": 2.668, "grams*unknown": 3.234, "grams*specific": 1.093,
-        "outside*unknown": -5.288, "outside*specific": 2.065, "unknown*specific": 1.293}))
+        "bias": -2.089, "share": -0.417, "evidence": -2.314, "specific": 0.959,
+        "generic_only": 0.064, "exact": -0.216, "margin": -0.222, "unknown": 1.903,
+        "number": -0.591, "quantity": -0.861, "example": 0.689, "matched": 2.32,
+        "grams": 1.755, "grams_example": 2.073, "rerank": 2.443, "rerank_margin": -2.781,
+        "off_topic": -1.134, "outside": -2.383, "outside_odds": -6.167, "votes": 0.157,
+        "defines": 0.279, "share*evidence": 3.017, "share*margin": 0.27,
+        "share*example": 1.75, "share*rerank": 0.352, "share*rerank_margin": 0.563,
+        "share*grams": 0.713, "share*outside": 0.861, "share*unknown": 0.051,
+        "share*specific": -2.048, "evidence*margin": 0.451, "evidence*example": -0.679,
+        "evidence*rerank": -1.233, "evidence*rerank_margin": 0.94, "evidence*grams": -0.545,
+        "evidence*outside": -1.836, "evidence*unknown": -1.338, "evidence*specific": 0.718,
+        "margin*example": 0.048, "margin*rerank": 0.623, "margin*rerank_margin": -0.325,
+        "margin*grams": 2.394, "margin*outside": -2.011, "margin*unknown": -0.995,
+        "margin*specific": 0.139, "example*rerank": 0.325, "example*rerank_margin": -0.253,
+        "example*grams": -0.59, "example*outside": 0.286, "example*unknown": -2.352,
+        "example*specific": -0.847, "rerank*rerank_margin": 4.946, "rerank*grams": 2.461,
+        "rerank*outside": -1.246, "rerank*unknown": -0.025, "rerank*specific": -0.593,
+        "rerank_margin*grams": 3.454, "rerank_margin*outside": -2.72,
+        "rerank_margin*unknown": -0.713, "rerank_margin*specific": 0.167,
+        "grams*outside": 1.454, "grams*unknown": 2.598, "grams*specific": 1.85,
+        "outside*unknown": -1.953, "outside*specific": 2.215, "unknown*specific": 1.213}))
     #: logistic coefficients of a second model over the same features: is the right entry
     #: among the first `max_suggestions`? ("did you mean" is its own question)
     suggest_coefficients: Mapping[str, float] = field(default_factory=lambda: _frozen({
-        "bias": -3.205, "share": -1.216, "evidence": -2.404, "specific": 0.06,
-        "generic_only": -0.208, "exact": -0.566, "margin": -0.804, "unknown": 0.988,
-        "number": -0.524, "quantity": -1.947, "example": -0.636, "matched": 3.746,
-        "grams": 4.384, "grams_example": 5.779, "rerank": 2.671, "rerank_margin": -1.035,
-        "off_topic": -1.792, "outside": -7.156, "votes": 0.547, "defines": 1.504,
-        "share*evidence": 1.928, "share*margin": -0.304, "share*example": 5.948,
-        "share*rerank": 0.946, "share*rerank_margin": 0.259, "share*grams": 2.448,
-        "share*outside": -1.13, "share*unknown": -0.329, "share*specific": -1.904,
-        "evidence*margin": 1.614, "evidence*example": -0.905, "evidence*rerank": -0.766,
-        "evidence*rerank_margin": -1.165, "evidence*grams": 1.574,
-        "evidence*outside": -1.727, "evidence*unknown": -1.49, "evidence*specific": 1.211,
-        "margin*example": 0.202, "margin*rerank": 1.319, "margin*rerank_margin": -0.762,
-        "margin*grams": 2.871, "margin*outside": -1.459, "margin*unknown": -0.475,
-        "margin*specific": 0.05, "example*rerank": 0.043, "example*rerank_margin": -1.098,
-        "example*grams": 1.646, "example*outside": -0.112, "example*unknown": -2.534,
-        "example*specific": -0.232, "rerank*rerank_margin": 0.939, "rerank*grams": 3.529,
-        "rerank*outside": -2.164, "rerank*unknown": -0.059, "rerank*specific": 1.837,
-        "rerank_margin*grams": 2.927, "rerank_margin*outside": -0.4,
-        "rerank_margin*unknown": -0.182, "rerank_margin*specific": -1.108,
-        "grams*outside": 0.836, "grams*unknown": 2.041, "grams*specific": 4.07,
-        "outside*unknown": -4.434, "outside*specific": 0.653, "unknown*specific": 0.677}))
-    answer_at: float = 0.52  # confidence to answer with a card
-    suggest_at: float = 0.41  # the suggestion model's confidence to offer "did you mean"
+        "bias": -1.764, "share": -0.237, "evidence": -1.498, "specific": 0.557,
+        "generic_only": 0.131, "exact": -0.372, "margin": -0.177, "unknown": 2.108,
+        "number": -0.777, "quantity": -1.088, "example": 0.049, "matched": 2.276,
+        "grams": 3.2, "grams_example": 3.13, "rerank": 4.487, "rerank_margin": -1.45,
+        "off_topic": -1.261, "outside": -2.167, "outside_odds": -8.472, "votes": 0.43,
+        "defines": 0.574, "share*evidence": 2.293, "share*margin": -0.225,
+        "share*example": 3.865, "share*rerank": 1.339, "share*rerank_margin": 0.719,
+        "share*grams": 1.905, "share*outside": -1.068, "share*unknown": -0.298,
+        "share*specific": -2.323, "evidence*margin": 0.9, "evidence*example": -0.145,
+        "evidence*rerank": -0.854, "evidence*rerank_margin": -1.275, "evidence*grams": 1.215,
+        "evidence*outside": -1.731, "evidence*unknown": -0.932, "evidence*specific": 0.869,
+        "margin*example": 0.15, "margin*rerank": 1.063, "margin*rerank_margin": -1.036,
+        "margin*grams": 1.406, "margin*outside": -1.928, "margin*unknown": -0.567,
+        "margin*specific": 0.236, "example*rerank": 0.052, "example*rerank_margin": -1.166,
+        "example*grams": 1.293, "example*outside": -1.082, "example*unknown": -2.384,
+        "example*specific": -0.581, "rerank*rerank_margin": 1.725, "rerank*grams": 2.713,
+        "rerank*outside": -1.457, "rerank*unknown": -0.346, "rerank*specific": 1.349,
+        "rerank_margin*grams": 2.329, "rerank_margin*outside": -1.359,
+        "rerank_margin*unknown": -1.295, "rerank_margin*specific": -0.999,
+        "grams*outside": 0.359, "grams*unknown": 1.738, "grams*specific": 3.333,
+        "outside*unknown": -0.68, "outside*specific": 1.108, "unknown*specific": 0.511}))
+    answer_at: float = 0.48  # confidence to answer with a card
+    suggest_at: float = 0.44  # the suggestion model's confidence to offer "did you mean"
     max_results: int = 5
     #: results within this share of the best score (the rest are noise)
     keep_share: float = 0.5
@@ -550,6 +558,22 @@ def _holders(examples: list[frozenset[str]]) -> _Holders:
     return _Holders(spans, np.array(flat, dtype=np.intp), len(examples))
 
 
+def _answered(catalogue: Catalogue) -> list[str]:
+    """The asked questions an entry answers, normalised."""
+    return [normalise(q) for entry, asked in catalogue.asked.items() if entry != OUTSIDE
+            for q in asked]
+
+
+def _left_out(parent: Catalogue, child: Catalogue) -> tuple[list[str], list[str]]:
+    """The asked questions `child` (`Catalogue.without_asked`) leaves out of `parent`'s,
+    normalised: those an entry answers, and those none does."""
+    gone: tuple[list[str], list[str]] = ([], [])
+    for entry, asked in parent.asked.items():
+        kept = set(child.asked.get(entry, ()))
+        gone[entry == OUTSIDE].extend(normalise(q) for q in asked if q not in kept)
+    return gone
+
+
 def _children(entries: list[Entry]) -> dict[int, list[int]]:
     """Per area entry: the entries of the commitments listed under it."""
     position = {entry.id: i for i, entry in enumerate(entries)}
@@ -654,6 +678,9 @@ class Index:
         outside = [normalise(text) for text in self.catalogue.outside]
         self.outside = (Neighbours.kept(self.grams, outside) if parent is None
                         else Neighbours(self.grams, outside, remembered_grams))
+        self.odds: Odds = (Odds.kept(_answered(self.catalogue), outside) if parent is None
+                           else parent.odds.without(*_left_out(parent.catalogue, self.catalogue),
+                                                    counted=remembered_grams))
 
     @cached_property
     def counted(self) -> Counted:
@@ -1105,7 +1132,7 @@ def _products(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str, str], .
 #: the rerank model's evidence about each candidate, as `signals` gives it
 SIGNALS = ("score", "relative", "example", "grams", "grams_example", "votes", "area",
            "paragraph", "faq", "listing_area", "position", "documented", "covered", "title_fit",
-           "definition")
+           "definition", "bayes")
 _KINDS = frozenset({"area", "paragraph", "faq", "listing_area"})
 # A flag of the question, the same for all its candidates: it can only reorder them through
 # its products (a title fit or an FAQ entry means more when the question asks what
@@ -1139,6 +1166,7 @@ def signals(index: Index, question: Question, ranking: Ranking) -> tuple[dict[st
     listing = question.listing
     best = max(ranking.candidates[0].match.score, 1e-9)
     wholes = index.grams.whole(question.grams)
+    likeliest = index.grams.likeliest(question.grams)
     rows = []
     for place, (candidate, i) in enumerate(zip(ranking.candidates, ranking.positions)):
         kind = candidate.match.kind
@@ -1156,6 +1184,7 @@ def signals(index: Index, question: Question, ranking: Ranking) -> tuple[dict[st
             "position": 1 / (1 + place),
             **_coverage(index, i, candidate.gains, ranking.weights),
             "definition": float(question.defining),
+            "bayes": float(likeliest[i]),
         })
     return tuple(rows)
 
@@ -1278,6 +1307,8 @@ def features(index: Index, question: Question, ranking: Ranking, normalised: str
         "off_topic": float(index.off_topic.found_in(normalised)),  # 工资, visa
         # like the questions users asked that no entry answers (asked.yaml's `none`)
         "outside": index.outside.closest(question.grams),
+        # … and how much likelier its wording is among all of them than among the answered
+        "outside_odds": index.odds.outside_chance(question.grams.keys()),
         "example": example,
         "matched": min(len(matched), 5) / 5.0,
         "grams": mine["grams"],
