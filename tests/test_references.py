@@ -66,6 +66,10 @@ def test_the_last_one_is_never_read_as_number_one():
     # UN staff grades
     "c combien le salaire d un P3 en mission", "comment postuler à un poste P3",
     "how do I apply for a P4 job at DPO", "civilian job P3 in inspira",
+    "any P3 vacancies in DPO for ex military officers?",
+    # the UN's personal history form, and paper sizes
+    "P11表格里的工作经历要从哪年开始填", "how to fill the P11 form", "formulaire P11 a remplir",
+    "Comment imprimer un PDF en format A3 ?", "报告用A4纸打印", "print it on A4 paper",
     # words that begin with 一 after a numeral or a kind, and 两 (a count)
     "八个优先领域一览", "一个领域一句话", "安全那块是不是就两条承诺", "环境那块 是两条承诺吧",
     # the item or article of another document

@@ -78,7 +78,9 @@ _ORDINAL = [(kind, which, re.compile(p)) for (kind, which), ps in _ORDINAL_PATTE
             for p in ps]
 # What follows 一 in words that begin with it (一直, 一共, 一堆, 一览 …): no number 1.
 _YI_WORDS = "直|共|定|般|样|下|起|些|点|切|致|旦|边|再|律|向|度|贯|同|齐|概|时|方面|览|堆|句|遍|眼|番|阵"
-# Never references, read first: a UN staff grade (P3岗位, D1 level) is not paragraph 3;
+# Never references, read first: a UN staff grade (P3岗位, D1 level, P3 vacancies) or form
+# (P11表格, the personal history form) is not paragraph 3 or 11, nor a paper size (A4纸,
+# format A3) area 4 or 3;
 # 一 after 哪/这/每 … is "which / this / every one", not number 1 (哪一段, 这一条承诺, 每一项);
 # 一段 without 第 is a measure word (最近一段时间, 加一段分析, 告一段落), not paragraph 1;
 # words that begin with 一 (一直, 一共, 一览 …) are no number: cn2an makes 领域一览 领域1览.
@@ -87,9 +89,12 @@ _YI_WORDS = "直|共|定|般|样|下|起|些|点|切|致|旦|边|再|律|向|度
 _OTHER_DOCUMENT = (r"(?:目标|决议|宪章|公约|协定|协议|条约|条例|规定|规则|守则|章程|议程|法|"
                    r"指令|备忘录|谅解备忘录)")
 _NOT_REFERENCES = re.compile(r"(?<![a-z0-9])[pdg]\s*-?\s*\d{1,2}\s*的?\s*"
-                             r"(?:级|岗|职|post|level|grade|position|job|officer|staff)"
+                             r"(?:级|岗|职|表格|表单|post|level|grade|position|job|officer|staff"
+                             r"|vacanc|opening|forms?(?![a-z]))"
                              r"|(?<![a-z0-9])(?:poste|post|job|grade|niveau|level|salaire|salary"
-                             r"|un|une|an|a)\s+[pd]\s*-?\s*\d{1,2}(?!\d)"
+                             r"|formulaire|fiche|form|un|une|an|a)\s+[pd]\s*-?\s*\d{1,2}(?!\d)"
+                             r"|(?<![a-z0-9])a\s*[345](?=\s*(?:纸|paper|size|sheet|format|page))"
+                             r"|(?:format|taille|纸张?|paper|size)\s+a\s*[345](?!\d)"
                              r"|[哪这那每同另某任]\s*[一1](?=\s*(?:个|项|条|号|段|自然段|领域|承诺))"
                              r"|(?<![第\d])(?<!第\s)1(?=\s*段)"
                              rf"|(?<![第\d])1(?={_YI_WORDS})"
