@@ -557,8 +557,8 @@ def test_the_odds_of_unanswerable_wording_leave_out_what_an_unseen_index_leaves_
     assert child.odds.ratios == fresh.ratios and child.odds.ratios != index.odds.ratios
 
     monkeypatch.setenv("A4P_CACHE_DIR", str(tmp_path))
-    first = Odds.kept(_answered(child.catalogue), outside)
-    again = Odds.kept(_answered(child.catalogue), outside)
+    first = Odds.kept("the bigram tables' key", outside, lambda: _answered(child.catalogue))
+    again = Odds.kept("the bigram tables' key", outside, lambda: _answered(child.catalogue))
     assert len(list((tmp_path / "odds").glob("*.marshal"))) == 1
     assert again is not first and (again.ratios, again.sizes) == (fresh.ratios, fresh.sizes)
 

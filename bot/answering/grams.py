@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -95,7 +95,8 @@ class CharGrams:
         flat = documents if isinstance(documents, Counted) else Counted.of(documents, counted)
         names, keys, counts, lengths = flat.names, flat.keys, flat.counts, flat.lengths
         self.size = n = flat.size
-        entry, key, summed = _wholes(keys, counts, np.repeat(flat.owners, lengths), len(names))
+        owned = np.repeat(flat.owners, lengths)  # each gram occurrence's entry
+        entry, key, summed = _wholes(keys, counts, owned, len(names))
         # idf: how few entries use a gram (one no text holds any more — `Counted.subset` —
         # is left out, as a build from the texts themselves would never have seen it)
         frequency = np.bincount(key, minlength=len(names)).tolist()
@@ -103,8 +104,8 @@ class CharGrams:
         self.idf = {g: r for g, r, c in zip(names, rarity, frequency) if c}
         idf = np.array(rarity, dtype=np.float64)
         self.wholes = _units(names, idf, key, summed, np.bincount(entry, minlength=n))
-        self.held, self.unheld = _bayes_tables(names, keys, np.repeat(flat.owners, lengths),
-                                       np.bincount(flat.owners, minlength=n))
+        self.held, self.unheld = _bayes_tables(names, keys, owned,
+                                               np.bincount(flat.owners, minlength=n))
         # every phrasing of every entry in one table, and the entry each belongs to: one
         # pass per question gives every entry's closest phrasing and the neighbours' vote
         kept = np.repeat(flat.marked, lengths)
@@ -244,7 +245,7 @@ def _wholes(keys: np.ndarray, counts: np.ndarray, owners: np.ndarray, width: int
 
 
 def _bayes_tables(names: list[str], keys: np.ndarray, owners: np.ndarray, texts: np.ndarray
-          ) -> tuple[_Table, np.ndarray]:
+                  ) -> tuple[_Table, np.ndarray]:
     """`CharGrams.likeliest`'s tables from the texts' grams, flat (`keys`, each text's grams
     distinct, and whose text each is): per (entry, gram) the log of how many of the entry's
     texts hold it, smoothed, against none; per entry the log chance of a gram none holds."""
@@ -289,12 +290,9 @@ class Neighbours:
         """These questions weighed in a kept `space`, read back from A4P_CACHE_DIR when they
         were weighed in it before (0.17 s of every start for ~2,900 questions). Keyed by the
         space's key and the texts; a space that was not kept weighs them anew."""
-        if space.key is None:
+        if (key := _kept_key(space.key, texts)) is None:
             return cls(space, texts)
-        h = hashlib.sha256(space.key.encode())
-        for text in texts:
-            h.update(f"{text}\x1f".encode())
-        return reused("neighbours", h.hexdigest()[:32], lambda: cls(space, texts),
+        return reused("neighbours", key, lambda: cls(space, texts),
                       state=lambda built: built.postings, restored=cls._restored)
 
     @classmethod
@@ -320,55 +318,30 @@ class Odds:
     fitted without it, it took the top-1 rate from 0.956 to 0.960 at the same refusal (its
     AUC for out of scope 0.996, the neighbours' 0.939)."""
 
-    def __init__(self, inside: Mapping[str, int], outside: Mapping[str, int],
-                 sizes: tuple[int, int]) -> None:
-        """`inside` / `outside`: per gram, how many questions of each side hold it; `sizes`:
-        how many questions each side has."""
-        self.inside, self.outside, self.sizes = dict(inside), dict(outside), sizes
-        a = _SMOOTHING
-        n_in, n_out = (math.log(n + 2 * a) for n in sizes)
-        self.ratios = {g: math.log(outside.get(g, 0) + a) - n_out
-                       - math.log(inside.get(g, 0) + a) + n_in
-                       for g in self.inside.keys() | self.outside.keys()}
+    def __init__(self, ratios: dict[str, float], sizes: tuple[int, int]) -> None:
+        """`ratios`: per gram, the log of its share among unanswerable questions over its
+        share among answered ones (`Tally.odds`); `sizes`: how many questions each side has."""
+        self.ratios, self.sizes = ratios, sizes
 
     @classmethod
     def of(cls, inside: Sequence[str], outside: Sequence[str],
            counted: Callable[[str], Counter[str]] = grams) -> Odds:
         """From normalised questions: those an entry answers, and those none does."""
-        return cls(_holding(inside, counted), _holding(outside, counted),
-                   (len(inside), len(outside)))
+        return Tally.of(inside, outside, counted).odds()
 
     @classmethod
-    def kept(cls, inside: list[str], outside: list[str]) -> Odds:
-        """`of` these questions, read back from A4P_CACHE_DIR when the same were counted before
-        (counting ~40,000 questions is a quarter of a second a start would pay)."""
-        h = hashlib.sha256(Path(__file__).read_bytes())
-        for side in (inside, outside):
-            h.update(b"\x1e")
-            for text in side:
-                h.update(f"{text}\x1f".encode())
-        return reused("odds", h.hexdigest()[:32], lambda: cls.of(inside, outside),
-                      state=lambda built: (built.inside, built.outside, built.sizes,
-                                           built.ratios),
-                      restored=cls._restored, kept=len(inside) + len(outside) <= KEPT_TEXTS_MAX)
-
-    @classmethod
-    def _restored(cls, state: tuple[Any, ...]) -> Odds:
-        odds = cls.__new__(cls)  # the ratios as kept: working them out again is 20 ms a start
-        odds.inside, odds.outside, sizes, odds.ratios = state
-        odds.sizes = tuple(sizes)
-        return odds
-
-    def without(self, inside: Sequence[str], outside: Sequence[str],
-                counted: Callable[[str], Counter[str]] = grams) -> Odds:
-        """The same counts without these questions (an index leaving a set out: `unseen`)."""
-        def left(held: Mapping[str, int], texts: Sequence[str]) -> dict[str, int]:
-            remaining = Counter(held)
-            remaining.subtract(_holding(texts, counted))
-            return {g: c for g, c in remaining.items() if c > 0}
-
-        return Odds(left(self.inside, inside), left(self.outside, outside),
-                    (self.sizes[0] - len(inside), self.sizes[1] - len(outside)))
+    def kept(cls, space_key: str | None, outside: list[str],
+             inside: Callable[[], list[str]]) -> Odds:
+        """`of` the `inside` questions and these `outside` ones, read back from
+        A4P_CACHE_DIR when they were counted before (counting ~40,000 questions is a quarter
+        of a second a start would pay). Keyed as `Neighbours.kept` is: the answered
+        questions are texts of the entries the kept bigram tables (`space_key`) weighed, so
+        only the unanswerable ones are hashed again; `inside` is listed only to count."""
+        if (key := _kept_key(space_key, outside)) is None:
+            return cls.of(inside(), outside)
+        return reused("odds", key, lambda: cls.of(inside(), outside),
+                      state=lambda built: (built.ratios, built.sizes),
+                      restored=lambda state: cls(state[0], tuple(state[1])))
 
     def outside_chance(self, question: Iterable[str]) -> float:
         """The probability the wording of a question (its grams) is an unanswerable one's;
@@ -379,6 +352,48 @@ class Odds:
         found = [r for g in question if (r := self.ratios.get(g)) is not None]
         mean = sum(found) / len(found) if found else 0.0
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, mean))))
+
+
+class Tally(NamedTuple):
+    """Per gram, how many answered (`inside`) and unanswerable (`outside`) questions hold it,
+    and how many each side has: what `Odds` are worked out from. Only an index leaving a set
+    out needs it (`Index.tally`): it takes its parent's and subtracts the set's questions
+    (`without`) rather than counting ~40,000 again; the bot keeps the odds alone."""
+
+    inside: Counter[str]
+    outside: Counter[str]
+    sizes: tuple[int, int]
+
+    @classmethod
+    def of(cls, inside: Sequence[str], outside: Sequence[str],
+           counted: Callable[[str], Counter[str]] = grams) -> Tally:
+        return cls(_holding(inside, counted), _holding(outside, counted),
+                   (len(inside), len(outside)))
+
+    def without(self, inside: Sequence[str], outside: Sequence[str],
+                counted: Callable[[str], Counter[str]] = grams) -> Tally:
+        """The same counts without these questions (a gram none holds any more is gone)."""
+        return Tally(self.inside - _holding(inside, counted),
+                     self.outside - _holding(outside, counted),
+                     (self.sizes[0] - len(inside), self.sizes[1] - len(outside)))
+
+    def odds(self) -> Odds:
+        a = _SMOOTHING
+        n_in, n_out = (math.log(n + 2 * a) for n in self.sizes)
+        return Odds({g: math.log(self.outside.get(g, 0) + a) - n_out
+                     - math.log(self.inside.get(g, 0) + a) + n_in
+                     for g in self.inside.keys() | self.outside.keys()}, self.sizes)
+
+
+def _kept_key(space_key: str | None, texts: list[str]) -> str | None:
+    """What is kept from a kept bigram space (`CharGrams.key`: its texts and this code) and
+    these texts is filed under; None when the space was not kept (nor is what depends on it)."""
+    if space_key is None:
+        return None
+    h = hashlib.sha256(space_key.encode())
+    for text in texts:
+        h.update(f"{text}\x1f".encode())
+    return h.hexdigest()[:32]
 
 
 def _holding(texts: Sequence[str], counted: Callable[[str], Counter[str]]) -> Counter[str]:

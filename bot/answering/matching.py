@@ -68,7 +68,7 @@ from .derived import KEPT_TEXTS_MAX, reused
 from .normalisation import is_blank, normalise, remember, strip_punctuation
 from .references import Reference, find_references
 from .repair import CompoundRepair
-from .grams import CharGrams, Counted, Neighbours, Odds, remembered_grams
+from .grams import CharGrams, Counted, Neighbours, Odds, Tally, remembered_grams
 from .segmenter import Segmenter, fold_latin, is_han, is_latin, pinyin_key
 
 import numpy as np
@@ -678,9 +678,18 @@ class Index:
         outside = [normalise(text) for text in self.catalogue.outside]
         self.outside = (Neighbours.kept(self.grams, outside) if parent is None
                         else Neighbours(self.grams, outside, remembered_grams))
-        self.odds: Odds = (Odds.kept(_answered(self.catalogue), outside) if parent is None
-                           else parent.odds.without(*_left_out(parent.catalogue, self.catalogue),
-                                                    counted=remembered_grams))
+        self.odds: Odds = (
+            Odds.kept(self.grams.key, outside, lambda: _answered(self.catalogue))
+            if parent is None else parent.tally.without(
+                *_left_out(parent.catalogue, self.catalogue), counted=remembered_grams).odds())
+
+    @cached_property
+    def tally(self) -> Tally:
+        """The asked questions' bigrams counted per side (the odds' makings): built when a
+        first index leaving some asked questions out (`unseen`) needs them; the bot never
+        does."""
+        return Tally.of(_answered(self.catalogue),
+                        [normalise(text) for text in self.catalogue.outside], remembered_grams)
 
     @cached_property
     def counted(self) -> Counted:
