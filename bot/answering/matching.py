@@ -1387,13 +1387,6 @@ def _only_terms(question: Question) -> bool:
     return bool(total) and sum(len(t) for t in question.tokens if t in terms) >= 0.8 * total
 
 
-def _incidental(index: Index, ranking: Ranking) -> bool:
-    """Is the best entry matched by one word that only its users' example questions use?
-    Such a word (护照 in "护照被扣了", 最后) is an incidental detail more often than a topic."""
-    matched = {e.matched for e in ranking.candidates[0].evidence if e.weight > 0}
-    return len(matched) == 1 and matched <= index.example_only
-
-
 def _names_a_resolution(normalised: str) -> bool:
     """Does the question name a resolution by its number?"""
     return bool(_RESOLUTION.search(normalised))
@@ -1411,11 +1404,9 @@ def decide(index: Index, question: Question, ranking: Ranking, normalised: str) 
                else "suggest" if confidence(knobs, both, knobs.suggest_coefficients)
                >= knobs.suggest_at else "refuse")
     if verdict == "answer" and ((feats["generic_only"] and feats["matched"])
-                                or _incidental(index, ranking)
                                 or _names_a_resolution(normalised)):
         verdict = "suggest"  # a generic word alone (标准, 钱) is never a confident answer,
-        # nor one word of one example question (护照, 最后), nor a card about resolutions
-        # or WPS to what resolution 2436 or 1325 says
+        # nor a card about resolutions or WPS to what resolution 2436 or 1325 says
     elif verdict == "refuse" and _all_domain(feats) and _only_terms(question):
         verdict = "suggest"  # 培训, 环境: a topic named in catalogue words alone is no dead end
     return Decision(verdict, p, _frozen(feats))
